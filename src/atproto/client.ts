@@ -1,0 +1,85 @@
+// We are an atproto OAuth CLIENT. This module builds @atproto/oauth-client-node for our two modes:
+// the loopback client for a laptop install, and a confidential private_key_jwt client in production.
+import { JoseKey, NodeOAuthClient, type OAuthClientMetadataInput } from '@atproto/oauth-client-node';
+import { safeFetchWrap } from '@atproto-labs/fetch-node';
+import type { JWK } from 'jose';
+import type { Config } from '../config/config.ts';
+import type { DatabaseHandle } from '../store/database.ts';
+import { atprotoRequestLock, atprotoSessionStore, atprotoStateStore } from './stores.ts';
+
+/** Identity only: we prove who the user is and ask for no repository access. */
+export const ATPROTO_SCOPE = 'atproto';
+
+export function callbackUrl(config: Config): string {
+  return `${config.publicUrl}/auth/callback`;
+}
+
+export function clientMetadata(config: Config, clientKey: (JWK & { kid: string }) | undefined): OAuthClientMetadataInput {
+  const redirectUri = callbackUrl(config);
+  if (config.atprotoClientMode === 'loopback') {
+    // atproto OAuth "Localhost Client Development": client_id is http://localhost, with the redirect
+    // URI and scope as query parameters; no keys, no metadata fetch by the authorization server.
+    const clientId = `http://localhost?${new URLSearchParams({ redirect_uri: redirectUri, scope: ATPROTO_SCOPE })}`;
+    return {
+      client_id: clientId,
+      redirect_uris: [redirectUri],
+      scope: ATPROTO_SCOPE,
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      application_type: 'native',
+      token_endpoint_auth_method: 'none',
+      dpop_bound_access_tokens: true,
+    };
+  }
+  if (!clientKey) throw new Error('a confidential client needs its signing key');
+  return {
+    client_id: `${config.publicUrl}/auth/client-metadata.json`,
+    client_name: 'robot.wtf',
+    client_uri: config.publicUrl,
+    redirect_uris: [redirectUri],
+    scope: ATPROTO_SCOPE,
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    application_type: 'web',
+    token_endpoint_auth_method: 'private_key_jwt',
+    token_endpoint_auth_signing_alg: 'ES256',
+    dpop_bound_access_tokens: true,
+    jwks_uri: `${config.publicUrl}/auth/jwks.json`,
+  };
+}
+
+/**
+ * Outbound fetch for everything the client resolves from user input (catalogue SS-01..06):
+ * https only, public unicast addresses checked at connect time, 512 KiB, 10 s. The insecure switch
+ * (local test networks) lifts the address and scheme rules but keeps the size and time limits.
+ */
+export function atprotoFetch(allowInsecure: boolean): typeof globalThis.fetch {
+  return safeFetchWrap({
+    ssrfProtection: !allowInsecure,
+    responseMaxSize: 512 * 1024,
+    timeout: 10_000,
+    // The library sets `redirect` explicitly where a redirect must fail (metadata documents);
+    // elsewhere redirects are followed and every hop is re-checked by the dispatcher guard.
+    allowImplicitRedirect: true,
+  }) as typeof globalThis.fetch;
+}
+
+export async function createAtprotoClient(
+  config: Config,
+  database: DatabaseHandle,
+  clientKey: (JWK & { kid: string }) | undefined,
+  now: () => number,
+): Promise<NodeOAuthClient> {
+  const fetch = atprotoFetch(config.atproto.allowInsecure);
+  return new NodeOAuthClient({
+    clientMetadata: clientMetadata(config, clientKey),
+    keyset: clientKey ? [await JoseKey.fromImportable(clientKey as never, clientKey.kid)] : undefined,
+    stateStore: atprotoStateStore(database.db, now),
+    sessionStore: atprotoSessionStore(database.db, now),
+    requestLock: atprotoRequestLock(database.db, database.dialect),
+    fetch,
+    allowHttp: config.atproto.allowInsecure,
+    plcDirectoryUrl: config.atproto.plcDirectoryUrl,
+    ...(config.atproto.handleResolver ? { handleResolver: config.atproto.handleResolver } : {}),
+  });
+}

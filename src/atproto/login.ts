@@ -1,0 +1,193 @@
+// The atproto login transaction around the library: binds each `state` to the browser that began
+// it (catalogue ST-02), checks the DID that comes back against the one the user asked for (AT-01),
+// requires the `atproto` scope (AT-08), and turns library failures into clear, safe errors.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { NodeSavedStateStore } from '@atproto/oauth-client-node';
+import { AppError } from '../errors/app-error.ts';
+import type { Logger } from '../log.ts';
+import { ATPROTO_SCOPE } from './client.ts';
+import { LoginInputError, parseLoginInput, truncateForDisplay } from './login-input.ts';
+
+/** The parts of NodeOAuthClient we use; a narrow port so tests can provoke faults a real PDS will not. */
+export interface AtprotoClientPort {
+  authorize(input: string, options: { state: string; scope: string }): Promise<URL>;
+  callback(params: URLSearchParams): Promise<{ session: AtprotoSessionPort; state: string | null }>;
+  revoke(did: string): Promise<void>;
+  identityResolver: { resolve(input: string): Promise<{ did: string; handle: string }> };
+}
+
+export interface AtprotoSessionPort {
+  did: string;
+  getTokenInfo(refresh?: boolean | 'auto'): Promise<{ scope?: string; sub?: string }>;
+  signOut(): Promise<void>;
+}
+
+/** Kept server-side in the library's state row; the `state` parameter itself carries nothing. */
+interface LoginAppState {
+  /** sha256 of the login-nonce cookie of the browser that began the login. */
+  browser: string;
+  /** The DID the typed handle or DID resolved to; absent for a server URL. */
+  did?: string;
+  returnTo?: string;
+}
+
+export interface CompletedLogin {
+  did: string;
+  handle: string | null;
+  returnTo: string | undefined;
+}
+
+const HANDLE_INVALID = 'handle.invalid';
+
+export function newLoginNonce(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+function sha256(value: string): string {
+  return createHash('sha256').update(value).digest('base64url');
+}
+
+function sameDigest(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+export class AtprotoLogin {
+  constructor(
+    private readonly client: AtprotoClientPort,
+    private readonly states: NodeSavedStateStore,
+    private readonly log: Logger,
+    private readonly allowTestTld: boolean,
+  ) {}
+
+  /** Resolves the identity and pushes the authorization request; returns where to send the browser. */
+  async begin(rawInput: string, browserNonce: string, returnTo: string | undefined): Promise<URL> {
+    let input;
+    try {
+      input = parseLoginInput(rawInput, { allowTestTld: this.allowTestTld });
+    } catch (error) {
+      if (error instanceof LoginInputError) throw new AppError('invalid_handle', 400, error.message, 'Check your handle');
+      throw error;
+    }
+
+    let expectedDid: string | undefined;
+    if (input.kind !== 'service') {
+      try {
+        // Bidirectional: a handle counts only if its DID document names it back (AT-03).
+        expectedDid = (await this.client.identityResolver.resolve(input.value)).did;
+      } catch (error) {
+        throw this.identityError(error, input.value);
+      }
+    }
+
+    const appState: LoginAppState = { browser: sha256(browserNonce), did: expectedDid, returnTo };
+    try {
+      const url = await this.client.authorize(input.value, { state: JSON.stringify(appState), scope: ATPROTO_SCOPE });
+      this.log.info({ event: 'atproto.login.begun', inputKind: input.kind, did: expectedDid }, 'atproto login begun');
+      return url;
+    } catch (error) {
+      throw this.identityError(error, input.value);
+    }
+  }
+
+  /** Verifies the callback and exchanges the code; never exchanges one that fails a check. */
+  async complete(params: URLSearchParams, browserNonce: string | undefined): Promise<CompletedLogin> {
+    const state = params.get('state');
+    const expired = new AppError('login_expired', 400, 'This login link has expired or was already used. Please log in again.', 'Login expired');
+    if (!state) throw expired;
+    const saved = await this.states.get(state);
+    if (!saved) throw expired;
+
+    const appState = JSON.parse(saved.appState ?? '{}') as LoginAppState;
+    if (!browserNonce || !sameDigest(sha256(browserNonce), appState.browser ?? '')) {
+      // Login CSRF (ST-02): the callback came to a browser that did not begin this login. Burn the
+      // state so the code can never be exchanged, and never touch the token endpoint.
+      await this.states.del(state);
+      this.log.warn({ event: 'atproto.login.browser_mismatch' }, 'login callback from another browser');
+      throw new AppError('login_browser_mismatch', 400, 'This login was started in a different browser or has expired. Please log in again here.', 'Login not recognised');
+    }
+
+    if (params.get('error') === 'access_denied') {
+      await this.states.del(state);
+      this.log.info({ event: 'atproto.login.denied' }, 'atproto authorization denied');
+      throw new AppError('login_denied', 403, 'You declined to share your identity, so you were not logged in. You can try again whenever you like.', 'Login cancelled');
+    }
+
+    let session: AtprotoSessionPort;
+    try {
+      ({ session } = await this.client.callback(params));
+    } catch (error) {
+      this.log.warn({ event: 'atproto.login.callback_failed', err: describe(error) }, 'atproto callback failed');
+      if (params.get('error')) {
+        throw new AppError('login_failed', 400, 'Your account server did not complete the login. Please try again.', 'Login failed');
+      }
+      throw new AppError('login_failed', 502, 'We could not complete the login with your account server. Please try again.', 'Login failed');
+    }
+
+    if (appState.did && session.did !== appState.did) {
+      // AT-01: the account server vouched for someone other than the account the user asked for.
+      await this.signOut(session);
+      this.log.warn({ event: 'atproto.login.identity_mismatch', expected: appState.did, got: session.did }, 'token sub does not match the requested identity');
+      throw new AppError('login_identity_mismatch', 403, 'Your account server signed you in as a different account than the one you asked for, so we stopped.', 'Login refused');
+    }
+
+    const { scope } = await session.getTokenInfo(false);
+    if (!scope?.split(' ').includes(ATPROTO_SCOPE)) {
+      await this.signOut(session);
+      throw new AppError('login_scope', 403, 'Your account server did not grant the atproto scope we need to confirm who you are.', 'Login refused');
+    }
+
+    const handle = await this.verifiedHandle(session.did);
+    this.log.info({ event: 'atproto.login.completed', did: session.did }, 'atproto login completed');
+    return { did: session.did, handle, returnTo: appState.returnTo };
+  }
+
+  /** Best effort: a failure to revoke is logged, never shown (the user is logging out anyway). */
+  async revoke(did: string): Promise<void> {
+    try {
+      await this.client.revoke(did);
+    } catch (error) {
+      this.log.warn({ event: 'atproto.revoke_failed', did, err: describe(error) }, 'could not revoke atproto tokens');
+    }
+  }
+
+  private async signOut(session: AtprotoSessionPort): Promise<void> {
+    await session.signOut().catch((error) => this.log.warn({ event: 'atproto.revoke_failed', err: describe(error) }, 'revoke failed'));
+  }
+
+  private async verifiedHandle(did: string): Promise<string | null> {
+    try {
+      const { handle } = await this.client.identityResolver.resolve(did);
+      return handle && handle !== HANDLE_INVALID ? handle : null;
+    } catch {
+      return null;
+    }
+  }
+
+  private identityError(error: unknown, input: string): AppError {
+    this.log.info({ event: 'atproto.login.resolve_failed', err: describe(error) }, 'could not resolve login identity');
+    if (isUnreachable(error)) {
+      return new AppError('identity_unreachable', 503, 'We could not reach the account server for that handle right now. Please try again in a minute.', 'Account server unreachable', { cause: error });
+    }
+    return new AppError('identity_not_found', 400, `We could not find an atproto account for "${truncateForDisplay(input)}". Check the spelling and try again.`, 'Account not found', { cause: error });
+  }
+}
+
+/** Network-level failures (refused, reset, timed out, 5xx) as opposed to "there is no such account". */
+function isUnreachable(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 8; current = (current as { cause?: unknown }).cause, depth++) {
+    const { name, code, message, status } = current as { name?: string; code?: string; message?: string; status?: number };
+    if (name === 'TimeoutError' || name === 'AbortError') return true;
+    if (code && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|UND_ERR_)/.test(code)) return true;
+    if (typeof status === 'number' && status >= 500) return true;
+    if (message && /fetch failed|ECONNREFUSED|timed? ?out/i.test(message)) return true;
+  }
+  return false;
+}
+
+/** Error text for logs only: name and message, never the response bodies a library may attach. */
+function describe(error: unknown): { name: string; message: string } {
+  const { name = 'Error', message = String(error) } = (error ?? {}) as { name?: string; message?: string };
+  return { name, message: message.slice(0, 300) };
+}

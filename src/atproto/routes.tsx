@@ -1,0 +1,60 @@
+// /auth/login, /auth/callback and the client's public metadata (atproto OAuth "Client ID Metadata").
+import { Hono } from 'hono';
+import { AppError } from '../errors/app-error.ts';
+import { LOGIN_NONCE_COOKIE, SIGNUP_COOKIE } from '../session/cookies.ts';
+import { completeSignIn } from '../session/sign-in.ts';
+import type { AppDeps } from '../web/deps.ts';
+import { readForm } from '../web/form.ts';
+import { LoginPage } from '../web/pages.tsx';
+import { safeReturnTo } from '../web/return-to.ts';
+import { LOGIN_STATE_TTL_SECONDS } from './stores.ts';
+import { newLoginNonce } from './login.ts';
+
+const NONCE_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+export function atprotoRoutes(deps: AppDeps): Hono {
+  const { config, cookies, login, sessions, now } = deps;
+  const app = new Hono();
+
+  app.get('/auth/client-metadata.json', (c) => {
+    // The loopback client's id is not a URL; nothing fetches metadata for it.
+    if (config.atprotoClientMode !== 'confidential') return c.json({ error: 'not_found', error_description: 'this instance uses the atproto loopback client' }, 404);
+    return c.json(deps.atprotoClientMetadata, 200, { 'Cache-Control': 'public, max-age=300' });
+  });
+
+  app.get('/auth/jwks.json', (c) => c.json(deps.atprotoClientJwks, 200, { 'Cache-Control': 'public, max-age=300' }));
+
+  app.get('/auth/login', async (c) => {
+    const returnTo = safeReturnTo(c.req.query('return_to'), config);
+    if (await sessions.current(c, now())) return c.redirect(returnTo ?? '/app/', 303);
+    return c.html(<LoginPage returnTo={returnTo} />);
+  });
+
+  app.post('/auth/login', async (c) => {
+    const form = await readForm(c);
+    const handle = form.get('handle') ?? '';
+    const returnTo = safeReturnTo(form.get('return_to'), config);
+    // One nonce per browser, reused across tabs so two concurrent logins do not void each other.
+    const existing = cookies.all(c, LOGIN_NONCE_COOKIE)[0];
+    const nonce = existing && NONCE_SHAPE.test(existing) ? existing : newLoginNonce();
+    try {
+      const url = await login.begin(handle, nonce, returnTo);
+      cookies.set(c, LOGIN_NONCE_COOKIE, nonce, LOGIN_STATE_TTL_SECONDS);
+      return c.redirect(url.href, 303);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      return c.html(<LoginPage error={error.message} handle={handle.slice(0, 256)} returnTo={returnTo} />, error.status);
+    }
+  });
+
+  app.get('/auth/callback', async (c) => {
+    const params = new URL(c.req.url).searchParams;
+    const completed = await login.complete(params, cookies.all(c, LOGIN_NONCE_COOKIE)[0]);
+    const next = await completeSignIn(deps, c, completed);
+    if (next.kind === 'signup') cookies.set(c, SIGNUP_COOKIE, next.token, next.ttlSeconds);
+    // 303 to a clean URL at once, so code and state never reach a sub-resource's Referer (LG-02).
+    return c.redirect(next.location, 303);
+  });
+
+  return app;
+}

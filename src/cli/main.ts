@@ -1,0 +1,74 @@
+// The `robot` command: serve, migrate, keys rotate. Every failure is one clear line and a non-zero exit.
+import { ConfigError } from '../config/env.ts';
+import { loadConfig } from '../config/config.ts';
+import { KeyFileError, rotatePlatformKeys } from '../keys/keystore.ts';
+import { DatabaseOpenError, migrateToLatest, openDatabase } from '../store/database.ts';
+import { startServer } from '../main.ts';
+
+const USAGE = `usage: robot <command>
+
+commands:
+  serve          start the platform (configuration from the environment, see docs/configuration.md)
+  migrate        apply database migrations and exit
+  keys rotate    add a new platform signing key; the old one stays published until its tokens expire`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+        return await serve();
+      case 'migrate':
+        return await migrate();
+      case 'keys':
+        if (rest[0] === 'rotate') return await rotateKeys();
+        break;
+      case 'help':
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        return 0;
+    }
+    console.error(command ? `robot: unknown command "${[command, ...rest].join(' ')}"\n\n${USAGE}` : USAGE);
+    return 2;
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof DatabaseOpenError || error instanceof KeyFileError) {
+      console.error(`robot: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+async function serve(): Promise<number> {
+  const config = loadConfig();
+  const running = await startServer(config);
+  console.log(`robot.wtf is running at ${config.publicUrl}`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await running.close();
+  return 0;
+}
+
+async function migrate(): Promise<number> {
+  const config = loadConfig();
+  const database = await openDatabase(config.databaseUrl);
+  try {
+    const { results = [] } = await migrateToLatest(database.db);
+    console.log(results.length ? results.map((r) => `applied ${r.migrationName}`).join('\n') : 'database is up to date');
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+async function rotateKeys(): Promise<number> {
+  const config = loadConfig();
+  const { retired, active } = await rotatePlatformKeys(config.platformKeysFile, config.sessionTtlSeconds + 60);
+  console.log(`new signing key ${active}${retired.length ? `; retired ${retired.join(', ')} (still published until its tokens expire)` : ''}`);
+  console.log('restart running servers to start signing with the new key');
+  return 0;
+}

@@ -1,0 +1,145 @@
+// Defaults and cross-field rules on top of the parsed environment (DESIGN.md §2).
+import path from 'node:path';
+import { ConfigError, readEnv, type Env } from './env.ts';
+
+export type AtprotoClientMode = 'loopback' | 'confidential';
+
+export interface Config {
+  host: string;
+  port: number;
+  /** Origin without a trailing slash, e.g. `https://robot.wtf` or `http://127.0.0.1:8003`. */
+  publicUrl: string;
+  atprotoClientMode: AtprotoClientMode;
+  wikiDomain: string | undefined;
+  cookieDomain: string | undefined;
+  dataDir: string;
+  databaseUrl: string;
+  atproto: {
+    plcDirectoryUrl: string;
+    handleResolver: string | undefined;
+    allowInsecure: boolean;
+    clientKeyFile: string;
+  };
+  platformKeysFile: string;
+  grpcPort: number | undefined;
+  logLevel: string;
+  /** Platform session lifetime (cookie Max-Age and JWT exp), seconds. */
+  sessionTtlSeconds: number;
+}
+
+const LOOPBACK_IPS = new Set(['127.0.0.1', '[::1]']);
+
+export function loadConfig(source?: Record<string, string | undefined>, cwd = process.cwd()): Config {
+  return buildConfig(readEnv(source), cwd);
+}
+
+export function buildConfig(env: Env, cwd: string): Config {
+  const host = env.HOST ?? '127.0.0.1';
+  const port = env.PORT ?? 8003;
+  const publicUrl = parsePublicUrl(env.PUBLIC_URL ?? `http://127.0.0.1:${port}`);
+  const allowInsecure = env.DANGEROUSLY_ALLOW_INSECURE_ATPROTO === '1' || env.DANGEROUSLY_ALLOW_INSECURE_ATPROTO === 'true';
+  const dataDir = path.resolve(cwd, env.DATA_DIR ?? './data');
+
+  const { protocol, hostname } = new URL(publicUrl);
+  let atprotoClientMode: AtprotoClientMode;
+  if (protocol === 'https:') {
+    atprotoClientMode = 'confidential';
+  } else if (LOOPBACK_IPS.has(hostname)) {
+    atprotoClientMode = 'loopback';
+  } else if (hostname === 'localhost') {
+    // atproto loopback clients must redirect to an IP literal; the PDS refuses `localhost` redirects.
+    throw new ConfigError(`PUBLIC_URL: use http://127.0.0.1:${new URL(publicUrl).port || 80} instead of localhost (atproto loopback clients redirect to an IP address)`);
+  } else {
+    throw new ConfigError(`PUBLIC_URL: http is only allowed on a loopback address (127.0.0.1 or [::1]); use https for ${hostname}`);
+  }
+
+  const wikiDomain = env.WIKI_DOMAIN ? parseDomain('WIKI_DOMAIN', env.WIKI_DOMAIN) : undefined;
+  const cookieDomain = env.COOKIE_DOMAIN ? parseCookieDomain(env.COOKIE_DOMAIN, hostname) : undefined;
+
+  return {
+    host,
+    port,
+    publicUrl,
+    atprotoClientMode,
+    wikiDomain,
+    cookieDomain,
+    dataDir,
+    databaseUrl: parseDatabaseUrl(env.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'robot.sqlite')}`, cwd),
+    atproto: {
+      plcDirectoryUrl: parseHttpUrl('ATPROTO_PLC_URL', env.ATPROTO_PLC_URL ?? 'https://plc.directory', allowInsecure),
+      handleResolver: env.ATPROTO_HANDLE_RESOLVER
+        ? parseHttpUrl('ATPROTO_HANDLE_RESOLVER', env.ATPROTO_HANDLE_RESOLVER, allowInsecure)
+        : undefined,
+      allowInsecure,
+      clientKeyFile: path.resolve(cwd, env.ATPROTO_CLIENT_KEY_FILE ?? path.join(dataDir, 'atproto-client-key.json')),
+    },
+    platformKeysFile: path.resolve(cwd, env.PLATFORM_KEYS_FILE ?? path.join(dataDir, 'platform-keys.json')),
+    grpcPort: env.GRPC_PORT,
+    logLevel: env.LOG_LEVEL ?? 'info',
+    sessionTtlSeconds: 24 * 60 * 60,
+  };
+}
+
+function parsePublicUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`PUBLIC_URL: not a URL: ${JSON.stringify(value)}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError(`PUBLIC_URL: must be http or https, got ${url.protocol.replace(':', '')}`);
+  }
+  if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
+    throw new ConfigError('PUBLIC_URL: must be an origin only (no path, query, fragment or credentials)');
+  }
+  return url.origin;
+}
+
+function parseHttpUrl(name: string, value: string, allowHttp: boolean): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${name}: not a URL: ${JSON.stringify(value)}`);
+  }
+  const ok = url.protocol === 'https:' || (allowHttp && url.protocol === 'http:');
+  if (!ok) {
+    throw new ConfigError(`${name}: must be https${allowHttp ? ' or http' : ' (http needs DANGEROUSLY_ALLOW_INSECURE_ATPROTO=1)'}`);
+  }
+  return url.href.replace(/\/$/, '');
+}
+
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/;
+
+function parseDomain(name: string, value: string): string {
+  const domain = value.toLowerCase().replace(/^\./, '');
+  if (!DOMAIN.test(domain)) throw new ConfigError(`${name}: not a domain name: ${JSON.stringify(value)}`);
+  return domain;
+}
+
+function parseCookieDomain(value: string, publicHost: string): string {
+  const domain = parseDomain('COOKIE_DOMAIN', value);
+  // RFC 6265 §5.3 step 6: a browser drops a cookie whose Domain does not domain-match the request host.
+  if (publicHost !== domain && !publicHost.endsWith(`.${domain}`)) {
+    throw new ConfigError(`COOKIE_DOMAIN: ${domain} does not cover the PUBLIC_URL host ${publicHost}`);
+  }
+  return domain;
+}
+
+function parseDatabaseUrl(value: string, cwd: string): string {
+  if (value.startsWith('postgres://') || value.startsWith('postgresql://')) {
+    try {
+      new URL(value);
+    } catch {
+      throw new ConfigError('DATABASE_URL: not a valid postgres:// URL');
+    }
+    return value;
+  }
+  if (value.startsWith('sqlite:')) {
+    const file = value.slice('sqlite:'.length);
+    if (!file) throw new ConfigError('DATABASE_URL: sqlite: needs a file path, e.g. sqlite:./data/robot.sqlite');
+    return file === ':memory:' ? value : `sqlite:${path.resolve(cwd, file)}`;
+  }
+  throw new ConfigError('DATABASE_URL: must start with sqlite: or postgres://');
+}

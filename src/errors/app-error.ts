@@ -1,0 +1,17 @@
+// One error type for everything a user or client may be told. `code` is stable (tests and logs key
+// on it); `message` is written for the person reading the page; internal causes stay in the log.
+
+export class AppError extends Error {
+  override name = 'AppError';
+  constructor(
+    readonly code: string,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 500 | 502 | 503,
+    message: string,
+    readonly title = 'Something went wrong',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export const internalError = () => new AppError('server_error', 500, 'An internal error occurred. Please try again in a moment.');

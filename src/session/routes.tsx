@@ -1,0 +1,114 @@
+// Signup, logout, /auth/me and the account page.
+import { timingSafeEqual } from 'node:crypto';
+import { Hono, type Context } from 'hono';
+import { AppError } from '../errors/app-error.ts';
+import { AlreadySignedUpError, UsernameTakenError } from '../store/users.ts';
+import type { AppDeps } from '../web/deps.ts';
+import { readForm } from '../web/form.ts';
+import { AccountPage, LoggedOutPage, LogoutPage, SignupPage } from '../web/pages.tsx';
+import { SIGNUP_COOKIE } from './cookies.ts';
+import { hashToken } from './sign-in.ts';
+import { checkUsername, suggestUsername } from './username.ts';
+
+const signupExpired = () =>
+  new AppError('signup_expired', 401, 'Your signup session has expired or was already used. Please log in again to finish signing up.', 'Signup expired');
+
+function sameString(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+export function sessionRoutes(deps: AppDeps): Hono {
+  const { users, pendingSignups, sessions, cookies, database, log, now } = deps;
+  const app = new Hono();
+
+  const pendingFor = async (c: Context) => {
+    const token = cookies.all(c, SIGNUP_COOKIE)[0];
+    const tokenHash = token ? hashToken(token) : undefined;
+    const pending = tokenHash ? await pendingSignups.find(tokenHash, now()) : undefined;
+    return pending && tokenHash ? { pending, tokenHash } : undefined;
+  };
+
+  app.get('/auth/signup', async (c) => {
+    const found = await pendingFor(c);
+    if (!found) {
+      if (await sessions.current(c, now())) return c.redirect('/app/', 303);
+      throw signupExpired();
+    }
+    const { pending } = found;
+    return c.html(<SignupPage handle={pending.handle} did={pending.did} username={suggestUsername(pending.handle)} csrf={pending.csrf} />);
+  });
+
+  app.post('/auth/signup', async (c) => {
+    const form = await readForm(c);
+    const found = await pendingFor(c);
+    if (!found) throw signupExpired();
+    const { pending, tokenHash } = found;
+    if (!sameString(form.get('csrf') ?? '', pending.csrf)) {
+      throw new AppError('csrf_failed', 403, 'This form expired or did not come from this site. Please reload the page and try again.', 'Form expired');
+    }
+
+    const rawUsername = form.get('username') ?? '';
+    const rerender = (error: string, status: 409 | 422) =>
+      c.html(<SignupPage handle={pending.handle} did={pending.did} username={rawUsername.slice(0, 64)} csrf={pending.csrf} error={error} />, status);
+
+    const check = checkUsername(rawUsername);
+    if (!check.ok) return rerender(check.message!, 422);
+
+    const user = { did: pending.did, username: check.normalized, handle: pending.handle };
+    let token: string;
+    try {
+      token = await database.db.transaction().execute(async (tx) => {
+        await users.create(tx, user, now());
+        if (!(await pendingSignups.consume(tx, tokenHash, now()))) throw signupExpired();
+        return (await sessions.mint(tx, user, now())).token;
+      });
+    } catch (error) {
+      if (error instanceof UsernameTakenError) return rerender(`"${check.normalized}" is already taken. Please choose another name.`, 409);
+      if (error instanceof AlreadySignedUpError) {
+        // The same DID finished signup in another tab (SU-06): sign in to the existing account.
+        const existing = await users.findByDid(pending.did);
+        if (!existing) throw error;
+        token = await database.db.transaction().execute(async (tx) => {
+          await pendingSignups.consume(tx, tokenHash, now());
+          return (await sessions.mint(tx, existing, now())).token;
+        });
+      } else {
+        throw error;
+      }
+    }
+    log.info({ event: 'signup.completed', did: user.did }, 'user signed up');
+    cookies.clear(c, SIGNUP_COOKIE);
+    sessions.setCookie(c, token);
+    return c.redirect(pending.return_to ?? '/app/', 303);
+  });
+
+  app.get('/auth/logout', (c) => c.html(<LogoutPage />));
+
+  app.post('/auth/logout', async (c) => {
+    const ended = await sessions.end(c, now());
+    if (ended) {
+      log.info({ event: 'session.ended', did: ended.sub }, 'user logged out');
+      await deps.login.revoke(ended.sub);
+    }
+    return c.html(<LoggedOutPage />);
+  });
+
+  app.get('/auth/me', async (c) => {
+    const claims = await sessions.current(c, now());
+    if (!claims) return c.json({ error: 'unauthenticated', error_description: 'no valid platform session' }, 401);
+    const user = await users.findByDid(claims.sub);
+    if (!user) return c.json({ error: 'unauthenticated', error_description: 'no valid platform session' }, 401);
+    return c.json({ did: user.did, handle: user.handle, username: user.username });
+  });
+
+  app.get('/app/', async (c) => {
+    const claims = await sessions.current(c, now());
+    const user = claims ? await users.findByDid(claims.sub) : undefined;
+    if (!user) return c.redirect('/auth/login?return_to=%2Fapp%2F', 303);
+    return c.html(<AccountPage did={user.did} handle={user.handle} username={user.username} />);
+  });
+
+  return app;
+}

@@ -1,0 +1,53 @@
+// Platform sessions: mint on login (always a fresh sid, catalogue CK-02), read from the cookie,
+// end on logout (server-side revocation, CK-03).
+import type { Context } from 'hono';
+import type { Kysely } from 'kysely';
+import type { Logger } from '../log.ts';
+import type { PlatformSessionStore } from '../store/platform-sessions.ts';
+import type { Database } from '../store/schema.ts';
+import type { User } from '../store/users.ts';
+import { SESSION_COOKIE, type CookieJar } from './cookies.ts';
+import type { PlatformClaims, PlatformJwt } from './platform-jwt.ts';
+
+export interface SessionService {
+  /** Mints a token and records the session inside `tx` (so a failed signup leaves no session). */
+  mint(tx: Kysely<Database>, user: User, now: number): Promise<{ token: string; claims: PlatformClaims }>;
+  setCookie(c: Context, token: string): void;
+  current(c: Context, now: number): Promise<PlatformClaims | undefined>;
+  end(c: Context, now: number): Promise<PlatformClaims | undefined>;
+}
+
+export function sessionService(jwt: PlatformJwt, store: PlatformSessionStore, cookies: CookieJar, ttlSeconds: number, log: Logger): SessionService {
+  return {
+    async mint(tx, user, now) {
+      const minted = await jwt.mint(user, now);
+      await store.create(tx, { sid: minted.claims.sid, did: user.did, createdAt: now, expiresAt: minted.claims.exp });
+      return minted;
+    },
+    setCookie(c, token) {
+      cookies.set(c, SESSION_COOKIE, token, ttlSeconds);
+    },
+    async current(c, now) {
+      const values = cookies.all(c, SESSION_COOKIE);
+      if (values.length === 0) return undefined;
+      if (values.length > 1) {
+        // Cookie tossing (CK-05): a sibling origin planted a second session cookie. Trust neither.
+        cookies.clear(c, SESSION_COOKIE);
+        log.warn({ event: 'session.duplicate_cookie', count: values.length }, 'duplicate session cookies; treated as anonymous');
+        return undefined;
+      }
+      const claims = await jwt.verify(values[0]!);
+      if (!claims) {
+        log.info({ event: 'session.invalid_token' }, 'invalid session token; treated as anonymous');
+        return undefined;
+      }
+      return (await store.isActive(claims.sid, now)) ? claims : undefined;
+    },
+    async end(c, now) {
+      const claims = await this.current(c, now);
+      if (claims) await store.revoke(claims.sid, now);
+      cookies.clear(c, SESSION_COOKIE);
+      return claims;
+    },
+  };
+}

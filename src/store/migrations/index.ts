@@ -1,0 +1,57 @@
+// Numbered migrations, run at start and by `robot migrate`. Never edit a shipped migration: add one.
+import type { Kysely } from 'kysely';
+import type { Migration } from 'kysely/migration';
+import { sql } from 'kysely';
+
+const m001_initial: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('users')
+      .addColumn('did', 'text', (c) => c.primaryKey())
+      .addColumn('username', 'text', (c) => c.notNull().unique())
+      .addColumn('handle', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('platform_sessions')
+      .addColumn('sid', 'text', (c) => c.primaryKey())
+      .addColumn('did', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('revoked_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('platform_sessions_expires').on('platform_sessions').column('expires_at').execute();
+
+    for (const table of ['atproto_states', 'atproto_sessions']) {
+      await db.schema
+        .createTable(table)
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint')
+        .execute();
+      await db.schema.createIndex(`${table}_expires`).on(table).column('expires_at').execute();
+    }
+
+    await db.schema
+      .createTable('pending_signups')
+      .addColumn('token_hash', 'text', (c) => c.primaryKey())
+      .addColumn('did', 'text', (c) => c.notNull())
+      .addColumn('handle', 'text')
+      .addColumn('csrf', 'text', (c) => c.notNull())
+      .addColumn('return_to', 'text')
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('pending_signups_expires').on('pending_signups').column('expires_at').execute();
+  },
+  async down(db: Kysely<any>) {
+    for (const table of ['pending_signups', 'atproto_sessions', 'atproto_states', 'platform_sessions', 'users']) {
+      await sql`drop table if exists ${sql.table(table)}`.execute(db);
+    }
+  },
+};
+
+export const migrations: Record<string, Migration> = {
+  '001_initial': m001_initial,
+};

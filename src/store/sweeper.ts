@@ -1,0 +1,23 @@
+// Every table with a lifetime is swept (DESIGN.md §4). Abandoned logins leave nothing behind: an
+// expired pending signup takes the atproto session of its DID with it unless that DID became a user.
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.ts';
+
+export async function sweepExpired(db: Kysely<Database>, now: number): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  const count = (table: string, result: { numDeletedRows: bigint }) => {
+    counts[table] = Number(result.numDeletedRows);
+  };
+  count('atproto_states', await db.deleteFrom('atproto_states').where('expires_at', '<=', now).executeTakeFirst());
+  count('pending_signups', await db.deleteFrom('pending_signups').where('expires_at', '<=', now).executeTakeFirst());
+  count('platform_sessions', await db.deleteFrom('platform_sessions').where('expires_at', '<=', now).executeTakeFirst());
+  count(
+    'atproto_sessions',
+    await db
+      .deleteFrom('atproto_sessions')
+      .where('key', 'not in', db.selectFrom('users').select('did'))
+      .where('key', 'not in', db.selectFrom('pending_signups').select('did'))
+      .executeTakeFirst(),
+  );
+  return counts;
+}

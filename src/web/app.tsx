@@ -1,0 +1,104 @@
+// Assembles the web application: middleware, routes, and the ONE error → response mapper.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { csrf } from 'hono/csrf';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import { sql } from 'kysely';
+import { atprotoRoutes } from '../atproto/routes.tsx';
+import { AppError, internalError } from '../errors/app-error.ts';
+import { redactUrl } from '../log.ts';
+import { sessionRoutes } from '../session/routes.tsx';
+import type { AppDeps } from './deps.ts';
+import { ErrorPage } from './pages.tsx';
+
+const require = createRequire(import.meta.url);
+const STATIC_FILES: Record<string, string> = {
+  'pico.min.css': readFileSync(require.resolve('@picocss/pico/css/pico.min.css'), 'utf8'),
+  'app.css': readFileSync(new URL('./static/app.css', import.meta.url), 'utf8'),
+};
+
+/** Catalogue "Body caps": form posts are small; anything bigger is refused before parsing (IN-01). */
+const FORM_BODY_LIMIT = 4 * 1024;
+
+export function createApp(deps: AppDeps): Hono {
+  const { config, log } = deps;
+  const app = new Hono();
+
+  app.use(requestId());
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    const url = new URL(c.req.url);
+    log.info(
+      { event: 'http', method: c.req.method, url: redactUrl(`${url.pathname}${url.search}`), status: c.res.status, ms: Math.round(performance.now() - started), requestId: c.get('requestId') },
+      'request',
+    );
+  });
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'none'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        // The login form's answer is a redirect to the user's account server, which may be anywhere.
+        formAction: ["'self'", 'https:', ...(config.atproto.allowInsecure ? ['http:'] : [])],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+      },
+      referrerPolicy: 'no-referrer',
+      xFrameOptions: 'DENY',
+      crossOriginResourcePolicy: 'same-origin',
+    }),
+  );
+  // Cookie-authenticated POSTs must come from our own pages (Origin check, catalogue decision 4).
+  app.use(csrf({ origin: config.publicUrl }));
+  app.on('POST', '*', bodyLimit({ maxSize: FORM_BODY_LIMIT, onError: () => { throw new AppError('payload_too_large', 413, 'That request is too large.', 'Too large'); } }));
+
+  app.get('/static/:file', (c) => {
+    const body = STATIC_FILES[c.req.param('file')];
+    if (body === undefined) throw new AppError('not_found', 404, 'There is nothing at this address.', 'Not found');
+    return c.body(body, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=86400' });
+  });
+
+  app.get('/healthz', async (c) => {
+    await sql`select 1`.execute(deps.database.db);
+    return c.json({ status: 'ok' }, 200, { 'Cache-Control': 'no-store' });
+  });
+
+  app.get('/.well-known/jwks.json', (c) => c.json(deps.platformJwks, 200, { 'Cache-Control': 'public, max-age=300' }));
+  app.get('/', (c) => c.redirect('/app/', 302));
+
+  app.route('/', atprotoRoutes(deps));
+  app.route('/', sessionRoutes(deps));
+
+  app.notFound(() => {
+    throw new AppError('not_found', 404, 'There is nothing at this address.', 'Not found');
+  });
+
+  app.onError((error, c) => {
+    const appError = error instanceof AppError ? error : internalError();
+    const requestId = c.get('requestId') as string | undefined;
+    if (!(error instanceof AppError)) {
+      // Details go to the log only; the response carries just a correlation id (catalogue IN-05).
+      log.error({ err: error, requestId }, 'unhandled error');
+    }
+    return respondWithError(c, appError, requestId);
+  });
+
+  return app;
+}
+
+function wantsJson(c: Context): boolean {
+  const path = c.req.path;
+  return path.endsWith('.json') || path === '/auth/me' || path === '/healthz' || (c.req.header('accept') ?? '').startsWith('application/json');
+}
+
+function respondWithError(c: Context, error: AppError, requestId: string | undefined): Response | Promise<Response> {
+  c.header('Cache-Control', 'no-store');
+  if (wantsJson(c)) return c.json({ error: error.code, error_description: error.message }, error.status);
+  const retryAfter = error.status === 503 ? { 'Retry-After': '30' } : undefined;
+  return c.html(<ErrorPage title={error.title} message={error.message} requestId={error.status >= 500 ? requestId : undefined} />, error.status, retryAfter);
+}

@@ -1,0 +1,28 @@
+// What route modules receive from the composition root (src/main.ts).
+import type { Config } from '../config/config.ts';
+import type { Logger } from '../log.ts';
+import type { AtprotoLogin } from '../atproto/login.ts';
+import type { CookieJar } from '../session/cookies.ts';
+import type { SessionService } from '../session/sessions.ts';
+import type { DatabaseHandle } from '../store/database.ts';
+import type { PendingSignupStore } from '../store/pending-signups.ts';
+import type { UserStore } from '../store/users.ts';
+import type { OAuthClientMetadataInput } from '@atproto/oauth-client-node';
+import type { JWK } from 'jose';
+
+export interface AppDeps {
+  config: Config;
+  log: Logger;
+  database: DatabaseHandle;
+  users: UserStore;
+  pendingSignups: PendingSignupStore;
+  sessions: SessionService;
+  cookies: CookieJar;
+  login: AtprotoLogin;
+  /** Published at /auth/client-metadata.json (confidential mode). */
+  atprotoClientMetadata: OAuthClientMetadataInput;
+  /** Public JWKS of the atproto client key (confidential mode), and of the platform keys. */
+  atprotoClientJwks: { keys: JWK[] };
+  platformJwks: { keys: JWK[] };
+  now: () => number;
+}

@@ -1,0 +1,188 @@
+// Server-rendered pages (hono/jsx escapes every interpolated value, catalogue IN-06). Templates get
+// typed props and never touch a store.
+import { raw } from 'hono/html';
+import type { Child, FC } from 'hono/jsx';
+
+const Layout: FC<{ title: string; children: Child }> = ({ title, children }) => (
+  <>
+  {raw('<!DOCTYPE html>')}
+  <html lang="en">
+    <head>
+      <meta charset="utf-8" />
+      <meta name="viewport" content="width=device-width, initial-scale=1" />
+      <meta name="referrer" content="no-referrer" />
+      <title>{`${title} · robot.wtf`}</title>
+      <link rel="stylesheet" href="/static/pico.min.css" />
+      <link rel="stylesheet" href="/static/app.css" />
+    </head>
+    <body>
+      <header class="container">
+        <nav>
+          <ul>
+            <li>
+              <a href="/app/" class="brand">
+                <strong>robot.wtf</strong>
+              </a>
+            </li>
+          </ul>
+        </nav>
+      </header>
+      <main class="container narrow">{children}</main>
+      <footer class="container">
+        <small>Wikis your AI assistants can read and write. Sign in with your Bluesky / atproto account.</small>
+      </footer>
+    </body>
+  </html>
+  </>
+);
+
+const Alert: FC<{ message: string | undefined }> = ({ message }) =>
+  message ? (
+    <p role="alert" class="alert">
+      {message}
+    </p>
+  ) : null;
+
+export const LoginPage: FC<{ error?: string; handle?: string; returnTo?: string }> = ({ error, handle, returnTo }) => (
+  <Layout title="Log in">
+    <article>
+      <hgroup>
+        <h1>Log in</h1>
+        <p>Use your Bluesky or other atproto account. We only learn who you are; we never get access to your posts.</p>
+      </hgroup>
+      <Alert message={error} />
+      <form method="post" action="/auth/login">
+        <label for="handle">
+          Handle
+          <input
+            id="handle"
+            name="handle"
+            type="text"
+            value={handle ?? ''}
+            placeholder="alice.bsky.social"
+            autocomplete="username"
+            autocapitalize="none"
+            spellcheck={false}
+            required
+            aria-invalid={error ? 'true' : undefined}
+            autofocus
+          />
+          <small>Your handle, your DID, or your PDS address (https://…).</small>
+        </label>
+        {returnTo ? <input type="hidden" name="return_to" value={returnTo} /> : null}
+        <button type="submit">Continue</button>
+      </form>
+    </article>
+  </Layout>
+);
+
+export const SignupPage: FC<{ handle: string | null; did: string; username: string; csrf: string; error?: string }> = ({ handle, did, username, csrf, error }) => (
+  <Layout title="Choose a username">
+    <article>
+      <hgroup>
+        <h1>Welcome{handle ? `, @${handle}` : ''}</h1>
+        <p>Pick a username for robot.wtf. It names your wikis and cannot be changed later.</p>
+      </hgroup>
+      <Alert message={error} />
+      <form method="post" action="/auth/signup">
+        <label for="username">
+          Username
+          <input
+            id="username"
+            name="username"
+            type="text"
+            value={username}
+            minlength={3}
+            maxlength={30}
+            pattern="[a-z0-9][a-z0-9\-]{1,28}[a-z0-9]"
+            autocapitalize="none"
+            spellcheck={false}
+            required
+            aria-invalid={error ? 'true' : undefined}
+            autofocus
+          />
+          <small>3–30 characters: lower-case letters, digits and hyphens.</small>
+        </label>
+        <input type="hidden" name="csrf" value={csrf} />
+        <button type="submit">Create my account</button>
+      </form>
+      <p>
+        <small>
+          Signing up as <code>{did}</code>
+        </small>
+      </p>
+    </article>
+  </Layout>
+);
+
+export const ErrorPage: FC<{ title: string; message: string; requestId?: string }> = ({ title, message, requestId }) => (
+  <Layout title={title}>
+    <article>
+      <h1>{title}</h1>
+      <p>{message}</p>
+      <p>
+        <a href="/auth/login" role="button">
+          Back to log in
+        </a>{' '}
+        <a href="/app/" role="button" class="secondary outline">
+          Home
+        </a>
+      </p>
+      {requestId ? (
+        <p>
+          <small>Reference: {requestId}</small>
+        </p>
+      ) : null}
+    </article>
+  </Layout>
+);
+
+export const AccountPage: FC<{ did: string; handle: string | null; username: string }> = ({ did, handle, username }) => (
+  <Layout title="Your account">
+    <article>
+      <hgroup>
+        <h1>Hello, {username}</h1>
+        <p>You are signed in{handle ? ` as @${handle}` : ''}.</p>
+      </hgroup>
+      <dl>
+        <dt>Username</dt>
+        <dd>{username}</dd>
+        <dt>Handle</dt>
+        <dd>{handle ? `@${handle}` : 'not verified'}</dd>
+        <dt>DID</dt>
+        <dd>
+          <code>{did}</code>
+        </dd>
+      </dl>
+      <form method="post" action="/auth/logout">
+        <button type="submit" class="secondary">
+          Log out
+        </button>
+      </form>
+    </article>
+  </Layout>
+);
+
+export const LogoutPage: FC = () => (
+  <Layout title="Log out">
+    <article>
+      <h1>Log out?</h1>
+      <p>This ends your robot.wtf session in this browser.</p>
+      <form method="post" action="/auth/logout">
+        <button type="submit">Log out</button>
+      </form>
+    </article>
+  </Layout>
+);
+
+export const LoggedOutPage: FC = () => (
+  <Layout title="Logged out">
+    <article>
+      <h1>You are logged out</h1>
+      <p>Your session has ended.</p>
+      <a href="/auth/login" role="button">
+        Log in again
+      </a>
+    </article>
+  </Layout>
+);
