@@ -29,6 +29,7 @@ type PlatformKeyRecord = z.infer<typeof platformKeyFile>['keys'][number];
 export interface SigningKey {
   kid: string;
   privateKey: CryptoKey;
+  publicKey: CryptoKey;
   publicJwk: JWK;
 }
 
@@ -78,8 +79,10 @@ function readJsonFile(file: string): unknown | undefined {
 }
 
 async function toSigningKey(kid: string, privateJwk: JWK): Promise<SigningKey> {
+  const publicJwk = publicPart(privateJwk, kid);
   const privateKey = (await importJWK({ ...privateJwk, alg: 'ES256' }, 'ES256')) as CryptoKey;
-  return { kid, privateKey, publicJwk: publicPart(privateJwk, kid) };
+  const publicKey = (await importJWK(publicJwk, 'ES256')) as CryptoKey;
+  return { kid, privateKey, publicKey, publicJwk };
 }
 
 /** The atproto client's private_key_jwt key (ES256), as a private JWK with a kid. */

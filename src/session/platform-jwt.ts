@@ -29,7 +29,7 @@ export function newSessionId(): string {
 }
 
 export function platformJwt(keys: PlatformKeys, issuer: string, ttlSeconds: number): PlatformJwt {
-  const byKid = new Map(keys.published.map((key) => [key.kid, key.privateKey]));
+  const byKid = new Map(keys.published.map((key) => [key.kid, key.publicKey]));
   return {
     async mint(user, now) {
       const claims: PlatformClaims = {

@@ -16,7 +16,7 @@ const Layout: FC<{ title: string; children: Child }> = ({ title, children }) => 
       <link rel="stylesheet" href="/static/app.css" />
     </head>
     <body>
-      <header class="container">
+      <header class="container narrow">
         <nav>
           <ul>
             <li>
@@ -28,7 +28,7 @@ const Layout: FC<{ title: string; children: Child }> = ({ title, children }) => 
         </nav>
       </header>
       <main class="container narrow">{children}</main>
-      <footer class="container">
+      <footer class="container narrow">
         <small>Wikis your AI assistants can read and write. Sign in with your Bluesky / atproto account.</small>
       </footer>
     </body>
