@@ -58,7 +58,10 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       pendingSignups: pendingSignupStore(database.db),
       cookies,
       sessions: sessionService(platformJwt(platformKeys, config.publicUrl, config.sessionTtlSeconds), platformSessionStore(database.db), cookies, config.sessionTtlSeconds, log),
-      login: new AtprotoLogin(client, atprotoStateStore(database.db, now), log, config.atproto.allowInsecure),
+      login: new AtprotoLogin(client, atprotoStateStore(database.db, now), log, {
+        allowInsecure: config.atproto.allowInsecure,
+        authMethod: config.atprotoClientMode === 'confidential' ? 'private_key_jwt' : 'none',
+      }),
       atprotoClientMetadata: clientMetadata(config, clientKey),
       atprotoClientJwks: { keys: clientKey ? [publicJwk(clientKey)] : [] },
       platformJwks: { keys: platformKeys.published.map((key) => key.publicJwk) },

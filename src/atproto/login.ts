@@ -1,12 +1,14 @@
 // The atproto login transaction around the library: binds each `state` to the browser that began
-// it (catalogue ST-02), checks the DID that comes back against the one the user asked for (AT-01),
-// requires the `atproto` scope (AT-08), and turns library failures into clear, safe errors.
+// it (catalogue ST-02), refuses authorization servers outside the atproto profile (AT-07), checks the
+// DID that comes back against the one the user asked for (AT-01), and turns library failures into
+// clear, safe errors.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { NodeSavedStateStore } from '@atproto/oauth-client-node';
 import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../log.ts';
 import { ATPROTO_SCOPE } from './client.ts';
 import { LoginInputError, parseLoginInput, truncateForDisplay } from './login-input.ts';
+import { atprotoProfileProblem, type AuthServerMetadata } from './server-profile.ts';
 
 /** The parts of NodeOAuthClient we use; a narrow port so tests can provoke faults a real PDS will not. */
 export interface AtprotoClientPort {
@@ -14,11 +16,12 @@ export interface AtprotoClientPort {
   callback(params: URLSearchParams): Promise<{ session: AtprotoSessionPort; state: string | null }>;
   revoke(did: string): Promise<void>;
   identityResolver: { resolve(input: string): Promise<{ did: string; handle: string }> };
+  /** Handle or DID → DID document → PDS → authorization server (bidirectional handle check, AT-03). */
+  oauthResolver: { resolve(input: string): Promise<{ identityInfo?: { did: string }; metadata: AuthServerMetadata }> };
 }
 
 export interface AtprotoSessionPort {
   did: string;
-  getTokenInfo(refresh?: boolean | 'auto'): Promise<{ scope?: string; sub?: string }>;
   signOut(): Promise<void>;
 }
 
@@ -58,28 +61,31 @@ export class AtprotoLogin {
     private readonly client: AtprotoClientPort,
     private readonly states: NodeSavedStateStore,
     private readonly log: Logger,
-    private readonly allowTestTld: boolean,
+    private readonly options: { allowInsecure: boolean; authMethod: 'none' | 'private_key_jwt' },
   ) {}
 
   /** Resolves the identity and pushes the authorization request; returns where to send the browser. */
   async begin(rawInput: string, browserNonce: string, returnTo: string | undefined): Promise<URL> {
     let input;
     try {
-      input = parseLoginInput(rawInput, { allowTestTld: this.allowTestTld });
+      input = parseLoginInput(rawInput, { allowTestTld: this.options.allowInsecure });
     } catch (error) {
       if (error instanceof LoginInputError) throw new AppError('invalid_handle', 400, error.message, 'Check your handle');
       throw error;
     }
 
-    let expectedDid: string | undefined;
-    if (input.kind !== 'service') {
-      try {
-        // Bidirectional: a handle counts only if its DID document names it back (AT-03).
-        expectedDid = (await this.client.identityResolver.resolve(input.value)).did;
-      } catch (error) {
-        throw this.identityError(error, input.value);
-      }
+    let resolved;
+    try {
+      resolved = await this.client.oauthResolver.resolve(input.value);
+    } catch (error) {
+      throw this.identityError(error, input.value);
     }
+    const problem = atprotoProfileProblem(resolved.metadata, { authMethod: this.options.authMethod, allowHttp: this.options.allowInsecure });
+    if (problem) {
+      this.log.warn({ event: 'atproto.login.server_unsupported', issuer: resolved.metadata.issuer, problem }, 'authorization server rejected');
+      throw new AppError('auth_server_unsupported', 502, `Your account server does not meet the atproto login requirements (${problem}), so we did not contact it.`, 'Account server not supported');
+    }
+    const expectedDid = resolved.identityInfo?.did;
 
     const appState: LoginAppState = { browser: sha256(browserNonce), did: expectedDid, returnTo };
     try {
@@ -132,12 +138,8 @@ export class AtprotoLogin {
       throw new AppError('login_identity_mismatch', 403, 'Your account server signed you in as a different account than the one you asked for, so we stopped.', 'Login refused');
     }
 
-    const { scope } = await session.getTokenInfo(false);
-    if (!scope?.split(' ').includes(ATPROTO_SCOPE)) {
-      await this.signOut(session);
-      throw new AppError('login_scope', 403, 'Your account server did not grant the atproto scope we need to confirm who you are.', 'Login refused');
-    }
-
+    // The token response's `sub` (a DID), `scope` (contains atproto, AT-08) and `token_type` (DPoP) are
+    // validated by the library, which also re-resolves `sub` to check its issuer (AT-02).
     const handle = await this.verifiedHandle(session.did);
     this.log.info({ event: 'atproto.login.completed', did: session.did }, 'atproto login completed');
     return { did: session.did, handle, returnTo: appState.returnTo };
@@ -167,6 +169,10 @@ export class AtprotoLogin {
 
   private identityError(error: unknown, input: string): AppError {
     this.log.info({ event: 'atproto.login.resolve_failed', err: describe(error) }, 'could not resolve login identity');
+    if (error instanceof Error && error.message.startsWith('Failed to resolve OAuth server metadata')) {
+      // Reached the account server, but its OAuth metadata is malformed or inconsistent (AT-06).
+      return new AppError('auth_server_unsupported', 502, 'Your account server\'s OAuth configuration is invalid, so we did not log you in there.', 'Account server not supported', { cause: error });
+    }
     if (isUnreachable(error)) {
       return new AppError('identity_unreachable', 503, 'We could not reach the account server for that handle right now. Please try again in a minute.', 'Account server unreachable', { cause: error });
     }

@@ -1,0 +1,40 @@
+// A tiny browser stand-in for in-process requests: keeps cookies between calls and never follows
+// redirects, so tests see every 30x and Set-Cookie.
+import type { Hono } from 'hono';
+
+export class TestClient {
+  readonly cookies = new Map<string, string>();
+
+  constructor(
+    private readonly app: Hono,
+    readonly origin: string,
+  ) {}
+
+  async request(path: string, init: RequestInit & { form?: Record<string, string> } = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size && !headers.has('cookie')) {
+      headers.set('cookie', [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; '));
+    }
+    let body = init.body;
+    if (init.form) {
+      body = new URLSearchParams(init.form).toString();
+      headers.set('content-type', 'application/x-www-form-urlencoded');
+      if (!headers.has('origin')) headers.set('origin', this.origin);
+    }
+    const url = path.startsWith('http') ? path : `${this.origin}${path}`;
+    const response = await this.app.request(url, { ...init, headers, body, method: init.method ?? (init.form ? 'POST' : 'GET') });
+    for (const line of response.headers.getSetCookie()) {
+      const [pair, ...attributes] = line.split(';');
+      const [name, ...rest] = pair!.split('=');
+      const value = rest.join('=');
+      const expired = attributes.some((a) => /^\s*max-age=0$/i.test(a)) || value === '';
+      if (expired) this.cookies.delete(name!.trim());
+      else this.cookies.set(name!.trim(), value);
+    }
+    return response;
+  }
+
+  form(path: string, form: Record<string, string>, headers?: Record<string, string>): Promise<Response> {
+    return this.request(path, { form, headers });
+  }
+}
