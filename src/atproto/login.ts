@@ -3,7 +3,7 @@
 // DID that comes back against the one the user asked for (AT-01), and turns library failures into
 // clear, safe errors.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { NodeSavedStateStore } from '@atproto/oauth-client-node';
+import { OAuthResolverError, type NodeSavedStateStore } from '@atproto/oauth-client-node';
 import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../log.ts';
 import { ATPROTO_SCOPE } from './client.ts';
@@ -169,8 +169,8 @@ export class AtprotoLogin {
 
   private identityError(error: unknown, input: string): AppError {
     this.log.info({ event: 'atproto.login.resolve_failed', err: describe(error) }, 'could not resolve login identity');
-    if (error instanceof Error && error.message.startsWith('Failed to resolve OAuth server metadata')) {
-      // Reached the account server, but its OAuth metadata is malformed or inconsistent (AT-06).
+    if (error instanceof OAuthResolverError && !error.message.startsWith('Failed to resolve identity') && !isUnreachable(error)) {
+      // The identity resolved, but its servers' OAuth metadata is malformed or inconsistent (AT-06).
       return new AppError('auth_server_unsupported', 502, 'Your account server\'s OAuth configuration is invalid, so we did not log you in there.', 'Account server not supported', { cause: error });
     }
     if (isUnreachable(error)) {
