@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
+import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { sql } from 'kysely';
@@ -79,9 +80,9 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   app.onError((error, c) => {
-    const appError = error instanceof AppError ? error : internalError();
+    const appError = error instanceof AppError ? error : error instanceof HTTPException ? fromHttpException(error) : internalError();
     const requestId = c.get('requestId') as string | undefined;
-    if (!(error instanceof AppError)) {
+    if (appError.code === 'server_error') {
       // Details go to the log only; the response carries just a correlation id (catalogue IN-05).
       log.error({ err: error, requestId }, 'unhandled error');
     }
@@ -89,6 +90,14 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   return app;
+}
+
+/** Middleware refusals (hono's csrf guard answers 403) keep their status, with our wording. */
+function fromHttpException(error: HTTPException): AppError {
+  if (error.status >= 500) return internalError();
+  if (error.status === 403) return new AppError('forbidden', 403, 'This request did not come from a robot.wtf page, so it was refused. Go back, reload the page and try again.', 'Request refused');
+  if (error.status === 413) return new AppError('payload_too_large', 413, 'That request is too large.', 'Too large');
+  return new AppError('bad_request', 400, 'The request could not be understood.', 'Bad request');
 }
 
 function wantsJson(c: Context): boolean {
