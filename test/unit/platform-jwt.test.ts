@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { SignJWT, createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { loadOrCreatePlatformKeys } from '../../src/keys/keystore.ts';
+import { platformJwt } from '../../src/session/platform-jwt.ts';
+
+const ISSUER = 'https://robot.example';
+
+describe('platform JWT', async () => {
+  const keys = await loadOrCreatePlatformKeys(path.join(mkdtempSync(path.join(os.tmpdir(), 'robot-jwt-')), 'keys.json'), 86460);
+  const jwt = platformJwt(keys, ISSUER, 86400);
+  const now = Math.floor(Date.now() / 1000);
+  const user = { did: 'did:plc:aaaaaaaaaaaaaaaaaaaaaaaa', handle: 'alice.test', username: 'alice' };
+
+  test('carries iss, sub, handle, username, sid, iat, exp (24 h) and a distinct typ, verifiable with the JWKS alone', async () => {
+    const { token, claims } = await jwt.mint(user, now);
+    const header = decodeProtectedHeader(token);
+    assert.deepEqual([header.alg, header.typ, header.kid], ['ES256', 'platform+jwt', keys.active.kid]);
+    const jwks = createLocalJWKSet({ keys: keys.published.map((k) => k.publicJwk) });
+    const { payload } = await jwtVerify(token, jwks, { issuer: ISSUER });
+    assert.equal(payload.sub, user.did);
+    assert.equal(payload.handle, 'alice.test');
+    assert.equal(payload.username, 'alice');
+    assert.equal(payload.exp! - payload.iat!, 86400);
+    assert.equal(payload.jti, claims.sid);
+    assert.deepEqual(await jwt.verify(token), claims);
+  });
+
+  test('every mint gets a new session id (CK-02)', async () => {
+    const a = await jwt.mint(user, now);
+    const b = await jwt.mint(user, now);
+    assert.notEqual(a.claims.sid, b.claims.sid);
+    assert.match(a.claims.sid, /^[A-Za-z0-9_-]{22}$/);
+  });
+
+  test('an access token (typ at+jwt) signed with the same key is never a session', async () => {
+    const accessToken = await new SignJWT({ handle: 'alice.test', username: 'alice', sid: 'x', client_id: 'c', scope: 'wiki:read' })
+      .setProtectedHeader({ alg: 'ES256', kid: keys.active.kid, typ: 'at+jwt' })
+      .setIssuer(ISSUER).setAudience(ISSUER).setSubject(user.did).setIssuedAt(now).setExpirationTime(now + 600)
+      .sign(keys.active.privateKey);
+    assert.equal(await jwt.verify(accessToken), undefined);
+  });
+
+  test('wrong issuer, wrong audience and a token from another instance are refused', async () => {
+    const other = platformJwt(keys, 'https://other.example', 86400);
+    const { token } = await other.mint(user, now);
+    assert.equal(await jwt.verify(token), undefined);
+  });
+});
