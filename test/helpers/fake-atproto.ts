@@ -20,6 +20,10 @@ export interface FakeBehaviour {
   resource?: Record<string, unknown>;
   /** Overrides merged into the AS metadata document. */
   metadata?: Record<string, unknown>;
+  /** The PLC directory answers DID look-ups with this status instead (e.g. 503). */
+  plcStatus?: number;
+  /** The PDS endpoint DID documents name (default: this server). */
+  pdsUrl?: string;
   /** Answer the first PAR with use_dpop_nonce (default true), or every PAR (a nonce loop). */
   nonceChallenge?: 'first' | 'always' | 'never';
 }
@@ -82,7 +86,7 @@ export class FakeAtproto {
       id: did,
       alsoKnownAs: [`at://${handle}`],
       verificationMethod: [],
-      service: [{ id: '#atproto_pds', type: 'AtprotoPersonalDataServer', serviceEndpoint: this.url }],
+      service: [{ id: '#atproto_pds', type: 'AtprotoPersonalDataServer', serviceEndpoint: this.behaviour.pdsUrl ?? this.url }],
     };
   }
 
@@ -103,6 +107,7 @@ export class FakeAtproto {
     // PLC directory: GET /{did}, the DID percent-encoded by the resolver.
     app.get('/:did', (c) => {
       const did = decodeURIComponent(c.req.param('did'));
+      if (this.behaviour.plcStatus) return c.json({ message: 'unavailable' }, this.behaviour.plcStatus as 503);
       const handle = Object.keys(handles).find((h) => handles[h] === did);
       return handle ? c.json(this.didDocument(did, handle)) : c.json({ message: 'DID not registered' }, 404);
     });
