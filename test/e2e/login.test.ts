@@ -16,6 +16,8 @@ describe('log in with atproto against a real PDS, in Chromium', () => {
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
+  /** Every code and state our callback received, to prove none reached a log (LG-01, LG-02). */
+  const callbackSecrets: string[] = [];
 
   before(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
@@ -24,6 +26,10 @@ describe('log in with atproto against a real PDS, in Chromium', () => {
     browser = await launchBrowser();
     context = await browser.newContext();
     page = await context.newPage();
+    context.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.pathname === '/auth/callback') for (const name of ['code', 'state']) if (url.searchParams.get(name)) callbackSecrets.push(url.searchParams.get(name)!);
+    });
   });
 
   after(async () => {
@@ -108,5 +114,26 @@ describe('log in with atproto against a real PDS, in Chromium', () => {
     assert.equal((await me(fresh)).status, 401);
     assert.equal(await platform.platform.deps.users.findByDid(network.accounts.bob.did), undefined, 'no user row for bob');
     await fresh.close();
+  });
+
+  test('the login page works on a phone-sized screen', async () => {
+    const phone = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true });
+    const phonePage = await phone.newPage();
+    await phonePage.goto(`${base()}/auth/login`);
+    const overflow = await phonePage.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `no horizontal scrolling (overflow ${overflow}px)`);
+    const box = await phonePage.getByRole('button', { name: 'Continue' }).boundingBox();
+    assert.ok(box && box.height >= 40 && box.width >= 300, 'a thumb-sized button');
+    await phonePage.screenshot({ path: `${SCREENSHOTS}/login-phone.png`, fullPage: true });
+    await phone.close();
+  });
+
+  test('LG-01, LG-02: no code, state, cookie or token from these logins appears in the logs', async () => {
+    const cookies = (await context.cookies()).map((cookie) => cookie.value);
+    const secrets = [...callbackSecrets, ...cookies].filter((value) => value.length >= 16);
+    assert.ok(callbackSecrets.length >= 4, 'the callbacks were observed');
+    const logs = platform.logs.text();
+    for (const secret of secrets) assert.equal(logs.includes(secret), false, `log leaks ${secret.slice(0, 8)}…`);
+    assert.match(logs, /\/auth\/callback\?[^"]*code=%5BRedacted%5D/, 'callback URLs are logged with the code redacted');
   });
 });
