@@ -1,5 +1,8 @@
 // The store contract: the same behaviour on embedded SQLite and on a real PostgreSQL server.
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { atprotoRequestLock, atprotoSessionStore, atprotoStateStore } from '../../src/atproto/stores.ts';
@@ -143,6 +146,9 @@ describe('opening a database that cannot be opened', () => {
     await assert.rejects(openDatabase('postgres://postgres@127.0.0.1:1/none'), (error: Error) => error instanceof DatabaseOpenError && /cannot connect to PostgreSQL/.test(error.message));
   });
   test('an SQLite path that cannot be created is one clear error', async () => {
-    await assert.rejects(openDatabase('sqlite:/proc/robot/cannot/robot.sqlite'), (error: Error) => error instanceof DatabaseOpenError && /cannot open SQLite database/.test(error.message));
+    // A regular file where a directory should be.
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'robot-notdir-')), 'file');
+    writeFileSync(file, '');
+    await assert.rejects(openDatabase(`sqlite:${file}/data/robot.sqlite`), (error: Error) => error instanceof DatabaseOpenError && /cannot open SQLite database/.test(error.message));
   });
 });
