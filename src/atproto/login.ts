@@ -17,7 +17,7 @@ export interface AtprotoClientPort {
   revoke(did: string): Promise<void>;
   identityResolver: { resolve(input: string): Promise<{ did: string; handle: string }> };
   /** Handle or DID → DID document → PDS → authorization server (bidirectional handle check, AT-03). */
-  oauthResolver: { resolve(input: string): Promise<{ identityInfo?: { did: string }; metadata: AuthServerMetadata }> };
+  oauthResolver: { resolve(input: string): Promise<{ identityInfo?: { did: string }; metadata: AuthServerMetadata; pds?: URL }> };
 }
 
 export interface AtprotoSessionPort {
@@ -79,6 +79,10 @@ export class AtprotoLogin {
       resolved = await this.client.oauthResolver.resolve(input.value);
     } catch (error) {
       throw this.identityError(error, input.value);
+    }
+    if (resolved.pds && !isServerOrigin(resolved.pds, this.options.allowInsecure)) {
+      // atproto DID spec: the #atproto_pds endpoint is a bare https origin (AT-05).
+      throw new AppError('identity_invalid', 400, 'The identity document for that account names an invalid account server address, so we cannot log you in with it.', 'Account not usable');
     }
     const problem = atprotoProfileProblem(resolved.metadata, { authMethod: this.options.authMethod, allowHttp: this.options.allowInsecure });
     if (problem) {
@@ -178,6 +182,11 @@ export class AtprotoLogin {
     }
     return new AppError('identity_not_found', 400, `We could not find an atproto account for "${truncateForDisplay(input)}". Check the spelling and try again.`, 'Account not found', { cause: error });
   }
+}
+
+function isServerOrigin(url: URL, allowHttp: boolean): boolean {
+  const schemeOk = url.protocol === 'https:' || (allowHttp && url.protocol === 'http:');
+  return schemeOk && !url.username && !url.password && url.pathname === '/' && !url.search && !url.hash;
 }
 
 /** Network-level failures (refused, reset, timed out, 5xx) as opposed to "there is no such account". */

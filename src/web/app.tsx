@@ -108,6 +108,6 @@ function wantsJson(c: Context): boolean {
 function respondWithError(c: Context, error: AppError, requestId: string | undefined): Response | Promise<Response> {
   c.header('Cache-Control', 'no-store');
   if (wantsJson(c)) return c.json({ error: error.code, error_description: error.message }, error.status);
-  const retryAfter = error.status === 503 ? { 'Retry-After': '30' } : undefined;
+  const retryAfter = error.status === 503 ? { 'Retry-After': '30' } : error.status === 429 ? { 'Retry-After': '60' } : undefined;
   return c.html(<ErrorPage title={error.title} message={error.message} requestId={error.status >= 500 ? requestId : undefined} />, error.status, retryAfter);
 }

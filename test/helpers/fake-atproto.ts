@@ -24,12 +24,17 @@ export interface FakeBehaviour {
   plcStatus?: number;
   /** The PDS endpoint DID documents name (default: this server). */
   pdsUrl?: string;
+  /** Per-DID fields merged into that DID's document (a lying `id`, another PDS, no services…). */
+  didDocuments?: Record<string, Record<string, unknown>>;
+  /** Extra handle → DID answers of the handle resolver, which the DID documents do not confirm. */
+  extraHandles?: Record<string, string>;
   /** Answer the first PAR with use_dpop_nonce (default true), or every PAR (a nonce loop). */
   nonceChallenge?: 'first' | 'always' | 'never';
 }
 
 export const CAROL_DID = 'did:plc:fakecarolaaaaaaaaaaaaaaa';
 export const MALLORY_DID = 'did:plc:fakemalloryaaaaaaaaaaaaa';
+export const VICTIM_DID = 'did:plc:fakevictimaaaaaaaaaaaaaa';
 
 export class FakeAtproto {
   readonly requests: RecordedRequest[] = [];
@@ -81,18 +86,19 @@ export class FakeAtproto {
   }
 
   private didDocument(did: string, handle: string) {
-    return {
+    const base = {
       '@context': ['https://www.w3.org/ns/did/v1'],
       id: did,
       alsoKnownAs: [`at://${handle}`],
       verificationMethod: [],
       service: [{ id: '#atproto_pds', type: 'AtprotoPersonalDataServer', serviceEndpoint: this.behaviour.pdsUrl ?? this.url }],
     };
+    return { ...base, ...this.behaviour.didDocuments?.[did] };
   }
 
   private app(): Hono {
     const app = new Hono();
-    const handles: Record<string, string> = { 'carol.test': CAROL_DID, 'mallory.test': MALLORY_DID };
+    const handles: Record<string, string> = { 'carol.test': CAROL_DID, 'mallory.test': MALLORY_DID, 'victim.test': VICTIM_DID };
     const record = async (c: { req: { path: string; header(): Record<string, string>; text(): Promise<string> } }) => {
       const form = Object.fromEntries(new URLSearchParams(await c.req.text()));
       const entry = { path: c.req.path, form, headers: c.req.header() };
@@ -101,7 +107,8 @@ export class FakeAtproto {
     };
 
     app.get('/xrpc/com.atproto.identity.resolveHandle', (c) => {
-      const did = handles[c.req.query('handle') ?? ''];
+      const handle = c.req.query('handle') ?? '';
+      const did = handles[handle] ?? this.behaviour.extraHandles?.[handle];
       return did ? c.json({ did }) : c.json({ error: 'InvalidRequest', message: 'Unable to resolve handle' }, 400);
     });
     // PLC directory: GET /{did}, the DID percent-encoded by the resolver.

@@ -3,7 +3,7 @@
 // the identity checks a malicious server would test.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { CAROL_DID, FakeAtproto, MALLORY_DID, decodeJwtParts } from '../helpers/fake-atproto.ts';
+import { CAROL_DID, FakeAtproto, MALLORY_DID, VICTIM_DID, decodeJwtParts } from '../helpers/fake-atproto.ts';
 import { TestClient } from '../helpers/http-client.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 
@@ -42,10 +42,10 @@ describe('atproto client, confidential mode, against a scriptable authorization 
   }
 
   /** The library caches server metadata in memory; a new platform sees the fake's current answers. */
-  async function loginOnFreshPlatform(): Promise<Response> {
+  async function loginOnFreshPlatform(handle = 'carol.test'): Promise<Response> {
     const fresh = await startTestPlatform({ ...env(), DATABASE_URL: 'sqlite::memory:' });
     try {
-      return await new TestClient(fresh.platform.app, PUBLIC_URL).form('/auth/login', { handle: 'carol.test' });
+      return await new TestClient(fresh.platform.app, PUBLIC_URL).form('/auth/login', { handle });
     } finally {
       await fresh.close();
     }
@@ -204,6 +204,53 @@ describe('atproto client, confidential mode, against a scriptable authorization 
     const pending = await db().selectFrom('pending_signups').select('did').where('did', '=', MALLORY_DID).execute();
     assert.equal(pending.length, 0);
   });
+
+  test('AT-02: a login begun from a server URL where that AS asserts a DID hosted elsewhere is rejected', async () => {
+    const elsewhere = await FakeAtproto.start();
+    try {
+      // The victim's DID document names another PDS, whose authorization server is not this one.
+      fake.behaviour = { token: { sub: VICTIM_DID }, didDocuments: { [VICTIM_DID]: { service: [{ id: '#atproto_pds', type: 'AtprotoPersonalDataServer', serviceEndpoint: elsewhere.url }] } } };
+      const response = await browser.form('/auth/login', { handle: fake.url });
+      assert.equal(response.status, 303);
+      const state = fake.requestsTo('/oauth/par').at(-1)!.form.state!;
+      assert.equal(fake.requestsTo('/oauth/par').at(-1)!.form.login_hint, undefined, 'no identity was typed');
+      const revoked = fake.revoked.length;
+      const callbackResponse = await callback(browser, state, 'impostor-code');
+      assert.equal(callbackResponse.status, 502);
+      assert.equal(browser.cookies.has('platform_token'), false);
+      assert.equal(browser.cookies.has('signup_token'), false);
+      assert.equal(await platform.platform.deps.users.findByDid(VICTIM_DID), undefined);
+      assert.ok(fake.revoked.length > revoked, 'the impostor tokens are revoked');
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
+  test('AT-03: a handle whose DID document does not name it back is refused, and never shown', async () => {
+    fake.behaviour = { extraHandles: { 'liar.test': CAROL_DID } };
+    const before = fake.requestsTo('/oauth/par').length;
+    const response = await loginOnFreshPlatform('liar.test');
+    assert.equal(response.status, 400);
+    assert.match(await response.text(), /could not find an atproto account/);
+    assert.equal(fake.requestsTo('/oauth/par').length, before);
+  });
+
+  const pdsService = (serviceEndpoint: string) => ({ service: [{ id: '#atproto_pds', type: 'AtprotoPersonalDataServer', serviceEndpoint }] });
+  for (const [name, document] of Object.entries({
+    'an id other than the DID asked for': () => ({ id: MALLORY_DID }),
+    'no atproto_pds service': () => ({ service: [] }),
+    'a PDS endpoint with a path and query': () => pdsService(`${fake.url}/some/path?q=1`),
+    'a PDS endpoint with credentials': () => pdsService(fake.url.replace('http://', 'http://user:pw@')),
+  })) {
+    test(`AT-05: a DID document with ${name} fails the login before PAR`, async () => {
+      fake.behaviour = { didDocuments: { [CAROL_DID]: document() } };
+      const before = fake.requestsTo('/oauth/par').length;
+      const response = await loginOnFreshPlatform();
+      assert.equal(response.status, 400);
+      assert.match(await response.text(), /could not find an atproto account|invalid account server address/);
+      assert.equal(fake.requestsTo('/oauth/par').length, before);
+    });
+  }
 
   for (const [name, token] of Object.entries({
     'scope without atproto': { scope: 'transition:generic' },

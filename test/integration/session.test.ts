@@ -294,6 +294,23 @@ describe('platform sessions and signup (loopback client)', () => {
     assert.match(await response.text(), /more than once/);
   });
 
+  test('SS-07: login starts are rate limited per client address (429 with Retry-After)', async () => {
+    const { LOGIN_RATE_LIMIT } = await import('../../src/atproto/routes.tsx');
+    const post = () =>
+      fetch(`${platform.url}/auth/login`, {
+        method: 'POST',
+        body: 'handle=not..valid',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: platform.config.publicUrl },
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < LOGIN_RATE_LIMIT; i++) statuses.push((await post()).status);
+    assert.deepEqual(new Set(statuses), new Set([400]), 'under the limit every attempt is answered');
+    const limited = await post();
+    assert.equal(limited.status, 429);
+    assert.equal(limited.headers.get('retry-after'), '60');
+    assert.match(await limited.text(), /Too many login attempts/);
+  });
+
   test('the pages carry a strict CSP, no framing, and no referrer', async () => {
     const response = await browser.request('/auth/login');
     const csp = response.headers.get('content-security-policy')!;
