@@ -192,6 +192,18 @@ describe('platform sessions and signup (loopback client)', () => {
     assert.deepEqual(rows, [{ username: 'carol' }]);
   });
 
+  test('logout ends the session, clears the cookie and revokes the atproto tokens at the account server', async () => {
+    await signUp(browser, fake, 'carol');
+    const revoked = fake.revoked.length;
+    const response = await browser.form('/auth/logout', {});
+    assert.equal(response.status, 200);
+    assert.match(await response.text(), /You are logged out/);
+    assert.equal(browser.cookies.has('platform_token'), false);
+    assert.equal((await me(browser)).status, 401);
+    assert.ok(fake.revoked.length > revoked, 'atproto tokens revoked');
+    assert.equal(await deps().database.db.selectFrom('atproto_sessions').select('key').where('key', '=', CAROL_DID).executeTakeFirst(), undefined);
+  });
+
   test('returning users skip signup and get their handle refreshed', async () => {
     await signUp(browser, fake, 'carol');
     await deps().users.updateHandle(CAROL_DID, 'old-handle.test', now());
