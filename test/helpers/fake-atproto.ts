@@ -26,6 +26,8 @@ export interface FakeBehaviour {
   pdsUrl?: string;
   /** Per-DID fields merged into that DID's document (a lying `id`, another PDS, no services…). */
   didDocuments?: Record<string, Record<string, unknown>>;
+  /** Answer the protected-resource metadata with a redirect to a valid copy of itself. */
+  redirectResourceMetadata?: boolean;
   /** Extra handle → DID answers of the handle resolver, which the DID documents do not confirm. */
   extraHandles?: Record<string, string>;
   /** Answer the first PAR with use_dpop_nonce (default true), or every PAR (a nonce loop). */
@@ -118,9 +120,11 @@ export class FakeAtproto {
       const handle = Object.keys(handles).find((h) => handles[h] === did);
       return handle ? c.json(this.didDocument(did, handle)) : c.json({ message: 'DID not registered' }, 404);
     });
+    const resourceMetadata = () => ({ resource: this.url, authorization_servers: [this.url], ...this.behaviour.resource });
     app.get('/.well-known/oauth-protected-resource', (c) =>
-      c.json({ resource: this.url, authorization_servers: [this.url], ...this.behaviour.resource }),
+      this.behaviour.redirectResourceMetadata ? c.redirect(`${this.url}/moved/oauth-protected-resource`, 302) : c.json(resourceMetadata()),
     );
+    app.get('/moved/oauth-protected-resource', (c) => c.json(resourceMetadata()));
     app.get('/.well-known/oauth-authorization-server', (c) => c.json(this.metadata()));
 
     app.post('/oauth/par', async (c) => {

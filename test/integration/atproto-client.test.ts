@@ -287,6 +287,15 @@ describe('atproto client, confidential mode, against a scriptable authorization 
     });
   }
 
+  test('SS-03: a metadata document answering with a redirect (even to a valid copy) is not followed; the login stops before PAR', async () => {
+    fake.behaviour = { redirectResourceMetadata: true };
+    const before = fake.requestsTo('/oauth/par').length;
+    const response = await loginOnFreshPlatform();
+    assert.ok(response.status === 400 || response.status === 502, `status ${response.status}`);
+    assert.match(await response.text(), /role="alert"/);
+    assert.equal(fake.requestsTo('/oauth/par').length, before);
+  });
+
   test('AT-06: an AS whose protected_resources omit the PDS stops the login before PAR', async () => {
     fake.behaviour = { metadata: { protected_resources: ['https://elsewhere.example'] } };
     const before = fake.requestsTo('/oauth/par').length;
