@@ -6,7 +6,7 @@ import { createAtprotoClient, clientMetadata } from './atproto/client.ts';
 import { AtprotoLogin, type AtprotoClientPort } from './atproto/login.ts';
 import { atprotoStateStore } from './atproto/stores.ts';
 import type { Config } from './config/config.ts';
-import { loadOrCreateAtprotoClientKey, loadOrCreatePlatformKeys, nowSeconds } from './keys/keystore.ts';
+import { loadOrCreateAtprotoClientKey, loadOrCreatePlatformKeys, nowSeconds, publicPart } from './keys/keystore.ts';
 import { createLogger, type Logger } from './log.ts';
 import { cookieJar } from './session/cookies.ts';
 import { platformJwt } from './session/platform-jwt.ts';
@@ -63,7 +63,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
         authMethod: config.atprotoClientMode === 'confidential' ? 'private_key_jwt' : 'none',
       }),
       atprotoClientMetadata: clientMetadata(config, clientKey),
-      atprotoClientJwks: { keys: clientKey ? [publicJwk(clientKey)] : [] },
+      atprotoClientJwks: { keys: clientKey ? [publicPart(clientKey, clientKey.kid)] : [] },
       platformJwks: { keys: platformKeys.published.map((key) => key.publicJwk) },
       now,
     };
@@ -86,10 +86,6 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     await database.close();
     throw error;
   }
-}
-
-function publicJwk(jwk: { kid: string; kty?: string; crv?: string; x?: string; y?: string }) {
-  return { kid: jwk.kid, kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, use: 'sig', alg: 'ES256' };
 }
 
 export interface RunningServer {

@@ -42,7 +42,8 @@ export interface PlatformKeys {
 
 const PUBLIC_MEMBERS = ['kty', 'crv', 'x', 'y'] as const;
 
-function publicPart(jwk: JWK, kid: string): JWK {
+/** The public members of an EC key, as published in a JWKS (catalogue AS-01, DP-05). */
+export function publicPart(jwk: JWK, kid: string): JWK {
   const out: JWK = { kid, use: 'sig', alg: 'ES256' };
   for (const member of PUBLIC_MEMBERS) out[member] = jwk[member] as string;
   return out;

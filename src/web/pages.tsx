@@ -43,6 +43,15 @@ const Alert: FC<{ message: string | undefined }> = ({ message }) =>
     </p>
   ) : null;
 
+/** A labelled single-line field for identifiers: no auto-capitalising or spell-checking. */
+const TextField: FC<{ name: string; label: string; value: string; help: string; error: string | undefined } & Record<string, unknown>> = ({ name, label, value, help, error, ...attributes }) => (
+  <label for={name}>
+    {label}
+    <input id={name} name={name} type="text" value={value} autocapitalize="none" spellcheck={false} required aria-invalid={error ? 'true' : undefined} autofocus {...attributes} />
+    <small>{help}</small>
+  </label>
+);
+
 export const LoginPage: FC<{ error?: string; handle?: string; returnTo?: string }> = ({ error, handle, returnTo }) => (
   <Layout title="Log in">
     <article>
@@ -52,23 +61,7 @@ export const LoginPage: FC<{ error?: string; handle?: string; returnTo?: string 
       </hgroup>
       <Alert message={error} />
       <form method="post" action="/auth/login">
-        <label for="handle">
-          Handle
-          <input
-            id="handle"
-            name="handle"
-            type="text"
-            value={handle ?? ''}
-            placeholder="alice.bsky.social"
-            autocomplete="username"
-            autocapitalize="none"
-            spellcheck={false}
-            required
-            aria-invalid={error ? 'true' : undefined}
-            autofocus
-          />
-          <small>Your handle, your DID, or your PDS address (https://…).</small>
-        </label>
+        <TextField name="handle" label="Handle" value={handle ?? ''} error={error} help="Your handle, your DID, or your PDS address (https://…)." placeholder="alice.bsky.social" autocomplete="username" />
         {returnTo ? <input type="hidden" name="return_to" value={returnTo} /> : null}
         <button type="submit">Continue</button>
       </form>
@@ -85,24 +78,7 @@ export const SignupPage: FC<{ handle: string | null; did: string; username: stri
       </hgroup>
       <Alert message={error} />
       <form method="post" action="/auth/signup">
-        <label for="username">
-          Username
-          <input
-            id="username"
-            name="username"
-            type="text"
-            value={username}
-            minlength={3}
-            maxlength={30}
-            pattern="[a-z0-9][a-z0-9\-]{1,28}[a-z0-9]"
-            autocapitalize="none"
-            spellcheck={false}
-            required
-            aria-invalid={error ? 'true' : undefined}
-            autofocus
-          />
-          <small>3–30 characters: lower-case letters, digits and hyphens.</small>
-        </label>
+        <TextField name="username" label="Username" value={username} error={error} help="3–30 characters: lower-case letters, digits and hyphens." minlength={3} maxlength={30} pattern="[a-z0-9][a-z0-9\-]{1,28}[a-z0-9]" />
         <input type="hidden" name="csrf" value={csrf} />
         <button type="submit">Create my account</button>
       </form>
