@@ -1,5 +1,7 @@
 // Composition root: config → database → keys → atproto client → app → listen; graceful shutdown.
-import { createAdaptorServer, type ServerType } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
+import { createServer, type Server } from 'node:http';
+import { createServer as createH2cServer, type Http2Server, type ServerHttp2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { Hono } from 'hono';
 import { createAtprotoClient, clientMetadata } from './atproto/client.ts';
@@ -8,9 +10,13 @@ import { atprotoStateStore } from './atproto/stores.ts';
 import type { Config } from './config/config.ts';
 import { loadOrCreateAtprotoClientKey, loadOrCreatePlatformKeys, nowSeconds, publicPart } from './keys/keystore.ts';
 import { createLogger, type Logger } from './log.ts';
+import { AUTH_SERVICE_PATH, authServiceHandler } from './rpc/auth-service.ts';
+import { CliLogins } from './rpc/cli-logins.ts';
+import { localLoginEvents, postgresLoginEvents, type LoginEvents } from './rpc/login-events.ts';
 import { cookieJar } from './session/cookies.ts';
 import { platformJwt } from './session/platform-jwt.ts';
 import { sessionService } from './session/sessions.ts';
+import { cliLoginStore } from './store/cli-logins.ts';
 import { migrateToLatest, openDatabase } from './store/database.ts';
 import { pendingSignupStore } from './store/pending-signups.ts';
 import { platformSessionStore } from './store/platform-sessions.ts';
@@ -44,24 +50,30 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
   }
 
   const database = await openDatabase(config.databaseUrl);
+  let events: LoginEvents | undefined;
   try {
     await migrateToLatest(database.db);
     const platformKeys = await loadOrCreatePlatformKeys(config.platformKeysFile, config.sessionTtlSeconds + CLOCK_SKEW_SECONDS);
     const clientKey = config.atprotoClientMode === 'confidential' ? await loadOrCreateAtprotoClientKey(config.atproto.clientKeyFile) : undefined;
     const client = options.atprotoClient ?? (await createAtprotoClient(config, database, clientKey, now));
     const cookies = cookieJar(config);
+    const users = userStore(database.db);
+    const sessions = sessionService(platformJwt(platformKeys, config.publicUrl, config.sessionTtlSeconds), platformSessionStore(database.db), cookies, config.sessionTtlSeconds, log);
+    const login = new AtprotoLogin(client, atprotoStateStore(database.db, now), log, {
+      allowInsecure: config.atproto.allowInsecure,
+      authMethod: config.atprotoClientMode === 'confidential' ? 'private_key_jwt' : 'none',
+    });
+    events = database.dialect === 'postgres' ? await postgresLoginEvents(config.databaseUrl, log) : localLoginEvents();
     const deps: AppDeps = {
       config,
       log,
       database,
-      users: userStore(database.db),
+      users,
       pendingSignups: pendingSignupStore(database.db),
       cookies,
-      sessions: sessionService(platformJwt(platformKeys, config.publicUrl, config.sessionTtlSeconds), platformSessionStore(database.db), cookies, config.sessionTtlSeconds, log),
-      login: new AtprotoLogin(client, atprotoStateStore(database.db, now), log, {
-        allowInsecure: config.atproto.allowInsecure,
-        authMethod: config.atprotoClientMode === 'confidential' ? 'private_key_jwt' : 'none',
-      }),
+      sessions,
+      login,
+      cliLogins: new CliLogins({ store: cliLoginStore(database.db), events, login, users, sessions, database, log, now }),
       atprotoClientMetadata: clientMetadata(config, clientKey),
       atprotoClientJwks: { keys: clientKey ? [publicPart(clientKey, clientKey.kid)] : [] },
       platformJwks: { keys: platformKeys.published.map((key) => key.publicJwk) },
@@ -74,15 +86,18 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       );
     const timer = setInterval(sweep, SWEEP_INTERVAL_MS);
     timer.unref();
+    const loginEvents = events;
     return {
       app: createApp(deps),
       deps,
       async close() {
         clearInterval(timer);
+        await loginEvents.close();
         await database.close();
       },
     };
   } catch (error) {
+    await events?.close();
     await database.close();
     throw error;
   }
@@ -90,32 +105,66 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
 
 export interface RunningServer {
   platform: Platform;
-  server: ServerType;
+  server: Server;
   url: string;
+  /** The gRPC (h2c) listener's address when GRPC_PORT is set. */
+  grpcUrl: string | undefined;
   close(): Promise<void>;
 }
 
-/** Creates the platform and listens; `close()` stops accepting, drains, then closes the database. */
+function listen(server: Server | Http2Server, port: number, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const address = server.address() as AddressInfo;
+      resolve(`http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`);
+    });
+  });
+}
+
+/** Long-lived AwaitLogin streams get this long to finish before their connections are cut. */
+const DRAIN_MS = 2_000;
+
+function stop(server: Server | Http2Server, sessions?: Set<ServerHttp2Session>): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    if ('closeIdleConnections' in server) server.closeIdleConnections();
+    for (const session of sessions ?? []) session.close();
+    setTimeout(() => {
+      if ('closeAllConnections' in server) server.closeAllConnections();
+      for (const session of sessions ?? []) session.destroy();
+    }, DRAIN_MS).unref();
+  });
+}
+
+/**
+ * Creates the platform and listens: web pages and the Connect AuthService on PORT, gRPC (h2c) on
+ * GRPC_PORT. `close()` stops accepting, drains, then closes the database.
+ */
 export async function startServer(config: Config, options: PlatformOptions = {}): Promise<RunningServer> {
   const platform = await createPlatform(config, options);
+  const web = getRequestListener(platform.app.fetch);
+  const connect = authServiceHandler(platform.deps.cliLogins, 'connect');
   // Headers over 16 KiB are refused with 431 before any route runs (catalogue IN-01).
-  const server = createAdaptorServer({ fetch: platform.app.fetch, serverOptions: { maxHeaderSize: 16 * 1024 } });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
+  const server = createServer({ maxHeaderSize: 16 * 1024 }, (request, response) =>
+    request.url?.startsWith(AUTH_SERVICE_PATH) ? connect(request, response) : web(request, response),
+  );
+  const grpc = config.grpcPort === undefined ? undefined : createH2cServer(authServiceHandler(platform.deps.cliLogins, 'grpc'));
+  const grpcSessions = new Set<ServerHttp2Session>();
+  grpc?.on('session', (session) => {
+    grpcSessions.add(session);
+    session.once('close', () => grpcSessions.delete(session));
   });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  platform.deps.log.info({ event: 'listening', url: `http://${host}:${address.port}`, publicUrl: config.publicUrl, database: platform.deps.database.dialect, atprotoClient: config.atprotoClientMode }, 'robot.wtf is listening');
+  const url = await listen(server, config.port, config.host);
+  const grpcUrl = grpc ? await listen(grpc, config.grpcPort!, config.host) : undefined;
+  platform.deps.log.info({ event: 'listening', url, grpcUrl, publicUrl: config.publicUrl, database: platform.deps.database.dialect, atprotoClient: config.atprotoClientMode }, 'robot.wtf is listening');
   return {
     platform,
     server,
-    url: `http://${host}:${address.port}`,
+    url,
+    grpcUrl,
     async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
-      });
+      await Promise.all([stop(server), grpc ? stop(grpc, grpcSessions) : undefined]);
       await platform.close();
     },
   };

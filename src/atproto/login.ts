@@ -25,10 +25,18 @@ export interface AtprotoSessionPort {
   signOut(): Promise<void>;
 }
 
+/**
+ * Who may finish a login: the browser that began it (its login-nonce cookie), or, for a CLI login,
+ * whoever confirms it on the confirmation page (catalogue CL-03).
+ */
+export type LoginBinding = { browserNonce: string } | { cliLoginId: string };
+
 /** Kept server-side in the library's state row; the `state` parameter itself carries nothing. */
 interface LoginAppState {
   /** sha256 of the login-nonce cookie of the browser that began the login. */
-  browser: string;
+  browser?: string;
+  /** The CLI login this browser leg belongs to. */
+  cli?: string;
   /** The DID the typed handle or DID resolved to; absent for a server URL. */
   did?: string;
   returnTo?: string;
@@ -38,6 +46,7 @@ export interface CompletedLogin {
   did: string;
   handle: string | null;
   returnTo: string | undefined;
+  cliLoginId: string | undefined;
 }
 
 const HANDLE_INVALID = 'handle.invalid';
@@ -65,7 +74,7 @@ export class AtprotoLogin {
   ) {}
 
   /** Resolves the identity and pushes the authorization request; returns where to send the browser. */
-  async begin(rawInput: string, browserNonce: string, returnTo: string | undefined): Promise<URL> {
+  async begin(rawInput: string, binding: LoginBinding, returnTo: string | undefined): Promise<URL> {
     let input;
     try {
       input = parseLoginInput(rawInput, { allowTestTld: this.options.allowInsecure });
@@ -91,7 +100,8 @@ export class AtprotoLogin {
     }
     const expectedDid = resolved.identityInfo?.did;
 
-    const appState: LoginAppState = { browser: sha256(browserNonce), did: expectedDid, returnTo };
+    const appState: LoginAppState =
+      'browserNonce' in binding ? { browser: sha256(binding.browserNonce), did: expectedDid, returnTo } : { cli: binding.cliLoginId, did: expectedDid };
     try {
       const url = await this.client.authorize(input.value, { state: JSON.stringify(appState), scope: ATPROTO_SCOPE });
       this.log.info({ event: 'atproto.login.begun', inputKind: input.kind, did: expectedDid }, 'atproto login begun');
@@ -110,7 +120,7 @@ export class AtprotoLogin {
     if (!saved) throw expired;
 
     const appState = JSON.parse(saved.appState ?? '{}') as LoginAppState;
-    if (!browserNonce || !sameDigest(sha256(browserNonce), appState.browser ?? '')) {
+    if (!appState.cli && (!browserNonce || !sameDigest(sha256(browserNonce), appState.browser ?? ''))) {
       // Login CSRF (ST-02): the callback came to a browser that did not begin this login. Burn the
       // state so the code can never be exchanged, and never touch the token endpoint.
       await this.states.del(state);
@@ -146,7 +156,7 @@ export class AtprotoLogin {
     // validated by the library, which also re-resolves `sub` to check its issuer (AT-02).
     const handle = await this.verifiedHandle(session.did);
     this.log.info({ event: 'atproto.login.completed', did: session.did }, 'atproto login completed');
-    return { did: session.did, handle, returnTo: appState.returnTo };
+    return { did: session.did, handle, returnTo: appState.returnTo, cliLoginId: appState.cli };
   }
 
   /** Best effort: a failure to revoke is logged, never shown (the user is logging out anyway). */

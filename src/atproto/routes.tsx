@@ -1,7 +1,8 @@
 // /auth/login, /auth/callback and the client's public metadata (atproto OAuth "Client ID Metadata").
 import { Hono } from 'hono';
 import { AppError } from '../errors/app-error.ts';
-import { LOGIN_NONCE_COOKIE, SIGNUP_COOKIE } from '../session/cookies.ts';
+import { CLI_CONFIRM_COOKIE, LOGIN_NONCE_COOKIE, SIGNUP_COOKIE } from '../session/cookies.ts';
+import { CLI_LOGIN_TTL_SECONDS } from '../rpc/cli-logins.ts';
 import { completeSignIn } from '../session/sign-in.ts';
 import type { AppDeps } from '../web/deps.ts';
 import { readForm } from '../web/form.ts';
@@ -41,7 +42,7 @@ export function atprotoRoutes(deps: AppDeps): Hono {
     const existing = cookies.all(c, LOGIN_NONCE_COOKIE)[0];
     const nonce = existing && NONCE_SHAPE.test(existing) ? existing : newLoginNonce();
     try {
-      const url = await login.begin(handle, nonce, returnTo);
+      const url = await login.begin(handle, { browserNonce: nonce }, returnTo);
       cookies.set(c, LOGIN_NONCE_COOKIE, nonce, LOGIN_STATE_TTL_SECONDS);
       return c.redirect(url.href, 303);
     } catch (error) {
@@ -52,7 +53,14 @@ export function atprotoRoutes(deps: AppDeps): Hono {
 
   app.get('/auth/callback', async (c) => {
     const params = new URL(c.req.url).searchParams;
-    const completed = await login.complete(params, cookies.all(c, LOGIN_NONCE_COOKIE)[0]);
+    let completed = await login.complete(params, cookies.all(c, LOGIN_NONCE_COOKIE)[0]);
+    if (completed.cliLoginId) {
+      // A CLI login: the browser is bound to its confirmation page; first-time users sign up first.
+      const { confirmToken } = await deps.cliLogins.browserSignedIn({ ...completed, cliLoginId: completed.cliLoginId });
+      cookies.set(c, CLI_CONFIRM_COOKIE, confirmToken, CLI_LOGIN_TTL_SECONDS);
+      if (await deps.users.findByDid(completed.did)) return c.redirect('/auth/cli/confirm', 303);
+      completed = { ...completed, returnTo: '/auth/cli/confirm' };
+    }
     const next = await completeSignIn(deps, c, completed);
     if (next.kind === 'signup') cookies.set(c, SIGNUP_COOKIE, next.token, next.ttlSeconds);
     // 303 to a clean URL at once, so code and state never reach a sub-resource's Referer (LG-02).

@@ -7,6 +7,7 @@ import type { Config } from '../config/config.ts';
 export const SESSION_COOKIE = 'platform_token';
 export const LOGIN_NONCE_COOKIE = 'login_nonce';
 export const SIGNUP_COOKIE = 'signup_token';
+export const CLI_CONFIRM_COOKIE = 'cli_confirm';
 
 export interface CookieJar {
   set(c: Context, name: string, value: string, maxAgeSeconds: number): void;

@@ -32,7 +32,29 @@ export interface PendingSignupsTable {
   expires_at: number;
 }
 
+export type CliLoginStatus = 'pending' | 'signing_up' | 'authenticated' | 'confirmed' | 'delivered' | 'denied';
+
+export interface CliLoginsTable {
+  /** The session id the CLI holds; not a secret (it names the login in URLs and logs). */
+  id: string;
+  /** SHA-256 of the CLI's own secret, which AwaitLogin must present (catalogue CL-02). */
+  secret_hash: string;
+  confirmation_code: string;
+  client_name: string;
+  client_address: string;
+  status: CliLoginStatus;
+  did: string | null;
+  handle: string | null;
+  /** SHA-256 of the cookie binding the confirmation page to the browser that signed in. */
+  browser_hash: string | null;
+  csrf: string | null;
+  created_at: number;
+  /** Pending: the login deadline. Confirmed: the end of the delivery grace period. */
+  expires_at: number;
+}
+
 export interface Database {
+  cli_logins: CliLoginsTable;
   users: UsersTable;
   platform_sessions: PlatformSessionsTable;
   atproto_states: AtprotoKvTable;

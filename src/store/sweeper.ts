@@ -11,6 +11,8 @@ export async function sweepExpired(db: Kysely<Database>, now: number): Promise<R
   count('atproto_states', await db.deleteFrom('atproto_states').where('expires_at', '<=', now).executeTakeFirst());
   count('pending_signups', await db.deleteFrom('pending_signups').where('expires_at', '<=', now).executeTakeFirst());
   count('platform_sessions', await db.deleteFrom('platform_sessions').where('expires_at', '<=', now).executeTakeFirst());
+  // Abandoned CLI logins, and confirmed ones never collected within their grace period.
+  count('cli_logins', await db.deleteFrom('cli_logins').where('expires_at', '<=', now).executeTakeFirst());
   count(
     'atproto_sessions',
     await db

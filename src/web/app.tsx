@@ -11,6 +11,7 @@ import { sql } from 'kysely';
 import { atprotoRoutes } from '../atproto/routes.tsx';
 import { AppError, internalError } from '../errors/app-error.ts';
 import { redactUrl } from '../log.ts';
+import { cliConfirmRoutes } from '../rpc/confirm-routes.tsx';
 import { sessionRoutes } from '../session/routes.tsx';
 import type { AppDeps } from './deps.ts';
 import { ErrorPage } from './pages.tsx';
@@ -74,6 +75,7 @@ export function createApp(deps: AppDeps): Hono {
 
   app.route('/', atprotoRoutes(deps));
   app.route('/', sessionRoutes(deps));
+  app.route('/', cliConfirmRoutes(deps));
 
   app.notFound(() => {
     throw new AppError('not_found', 404, 'There is nothing at this address.', 'Not found');

@@ -2,6 +2,7 @@
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../log.ts';
 import type { AtprotoLogin } from '../atproto/login.ts';
+import type { CliLogins } from '../rpc/cli-logins.ts';
 import type { CookieJar } from '../session/cookies.ts';
 import type { SessionService } from '../session/sessions.ts';
 import type { DatabaseHandle } from '../store/database.ts';
@@ -19,6 +20,7 @@ export interface AppDeps {
   sessions: SessionService;
   cookies: CookieJar;
   login: AtprotoLogin;
+  cliLogins: CliLogins;
   /** Published at /auth/client-metadata.json (confidential mode). */
   atprotoClientMetadata: OAuthClientMetadataInput;
   /** Public JWKS of the atproto client key (confidential mode), and of the platform keys. */

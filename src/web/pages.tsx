@@ -162,3 +162,46 @@ export const LoggedOutPage: FC = () => (
     </article>
   </Layout>
 );
+
+export const CliConfirmPage: FC<{ code: string; clientName: string; clientAddress: string; startedAt: string; handle: string | null; did: string; csrf: string }> = (props) => (
+  <Layout title="Confirm command-line login">
+    <article>
+      <hgroup>
+        <h1>Log in on the command line?</h1>
+        <p>Only continue if you started this login yourself, just now.</p>
+      </hgroup>
+      <p class="code" aria-label="confirmation code">
+        {props.code}
+      </p>
+      <p>Check that your terminal shows the same code.</p>
+      <dl>
+        <dt>Application</dt>
+        <dd>{props.clientName}</dd>
+        <dt>Started from</dt>
+        <dd>
+          {props.clientAddress} at {props.startedAt}
+        </dd>
+        <dt>Account</dt>
+        <dd>{props.handle ? `@${props.handle}` : <code>{props.did}</code>}</dd>
+      </dl>
+      <form method="post" action="/auth/cli/confirm" class="grid">
+        <input type="hidden" name="csrf" value={props.csrf} />
+        <button type="submit" name="decision" value="deny" class="secondary outline">
+          Deny
+        </button>
+        <button type="submit" name="decision" value="approve">
+          Approve
+        </button>
+      </form>
+    </article>
+  </Layout>
+);
+
+export const CliDecidedPage: FC<{ approved: boolean }> = ({ approved }) => (
+  <Layout title={approved ? 'Login approved' : 'Login denied'}>
+    <article>
+      <h1>{approved ? 'You are logged in on the command line' : 'Login denied'}</h1>
+      <p>{approved ? 'You can close this tab and return to your terminal.' : 'The command-line login was refused; nothing was shared with it.'}</p>
+    </article>
+  </Layout>
+);

@@ -52,6 +52,32 @@ const m001_initial: Migration = {
   },
 };
 
+const m002_cli_logins: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('cli_logins')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('secret_hash', 'text', (c) => c.notNull())
+      .addColumn('confirmation_code', 'text', (c) => c.notNull())
+      .addColumn('client_name', 'text', (c) => c.notNull())
+      .addColumn('client_address', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('did', 'text')
+      .addColumn('handle', 'text')
+      .addColumn('browser_hash', 'text')
+      .addColumn('csrf', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('cli_logins_expires').on('cli_logins').column('expires_at').execute();
+    await db.schema.createIndex('cli_logins_browser').on('cli_logins').column('browser_hash').execute();
+  },
+  async down(db: Kysely<any>) {
+    await sql`drop table if exists cli_logins`.execute(db);
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '001_initial': m001_initial,
+  '002_cli_logins': m002_cli_logins,
 };

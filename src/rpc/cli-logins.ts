@@ -1,0 +1,220 @@
+// CLI login, transport-free: start a login for a native client, let the person finish and confirm
+// it in a browser, and hand the client its platform JWT exactly once (catalogue CL-01..08).
+import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AppError } from '../errors/app-error.ts';
+import type { AtprotoLogin, CompletedLogin } from '../atproto/login.ts';
+import type { Logger } from '../log.ts';
+import type { SessionService } from '../session/sessions.ts';
+import type { CliLogin, CliLoginStore } from '../store/cli-logins.ts';
+import type { DatabaseHandle } from '../store/database.ts';
+import type { UserStore } from '../store/users.ts';
+import { createLimiter } from '../web/rate-limit.ts';
+import type { LoginEvents } from './login-events.ts';
+
+/** Catalogue policy: a pending CLI login lives 10 minutes; a confirmed one waits 60 s for its client. */
+export const CLI_LOGIN_TTL_SECONDS = 10 * 60;
+export const CLI_DELIVERY_GRACE_SECONDS = 60;
+/** Streams re-read their row this often even without a notification (a missed NOTIFY costs latency, not correctness). */
+const RECHECK_MS = 2_000;
+const MAX_LIVE_LOGINS = 10_000;
+const MAX_OPEN_STREAMS = 1_000;
+const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+
+export type CliLoginErrorCode = 'invalid_argument' | 'not_found' | 'denied' | 'expired' | 'already_delivered' | 'rate_limited' | 'unavailable';
+
+export class CliLoginError extends Error {
+  override name = 'CliLoginError';
+  constructor(
+    readonly code: CliLoginErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type CliStage = 'waiting_for_browser' | 'signing_up' | 'awaiting_confirmation';
+export type AwaitEvent = { stage: CliStage } | { completed: { token: string; did: string; handle: string; username: string; expiresAt: number } };
+
+const STAGES: Partial<Record<CliLogin['status'], CliStage>> = {
+  pending: 'waiting_for_browser',
+  signing_up: 'signing_up',
+  authenticated: 'awaiting_confirmation',
+};
+
+export const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
+
+function sameHash(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+function confirmationCode(): string {
+  const pick = () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
+  return `${Array.from({ length: 4 }, pick).join('')}-${Array.from({ length: 4 }, pick).join('')}`;
+}
+
+export interface CliLoginDeps {
+  store: CliLoginStore;
+  events: LoginEvents;
+  login: AtprotoLogin;
+  users: UserStore;
+  sessions: SessionService;
+  database: DatabaseHandle;
+  log: Logger;
+  now: () => number;
+}
+
+export class CliLogins {
+  private openStreams = 0;
+  private readonly allowInitiate;
+  private readonly allowAwait;
+
+  constructor(private readonly deps: CliLoginDeps) {
+    this.allowInitiate = createLimiter({ limit: 20, windowSeconds: 60, now: deps.now });
+    this.allowAwait = createLimiter({ limit: 60, windowSeconds: 60, now: deps.now });
+  }
+
+  async initiate(request: { identifier: string; secretHash: string; clientName: string; clientAddress: string }) {
+    const { store, login, log, now } = this.deps;
+    if (!this.allowInitiate(request.clientAddress)) throw new CliLoginError('rate_limited', 'too many logins started from this address; wait a minute');
+    if (!/^[A-Za-z0-9_-]{43}$/.test(request.secretHash)) throw new CliLoginError('invalid_argument', 'secret_hash must be base64url(SHA-256(secret))');
+    if ((await store.countLive(now())) >= MAX_LIVE_LOGINS) throw new CliLoginError('rate_limited', 'too many logins in progress; try again shortly');
+
+    const id = randomBytes(16).toString('base64url');
+    let url: URL;
+    try {
+      url = await login.begin(request.identifier, { cliLoginId: id }, undefined);
+    } catch (error) {
+      if (error instanceof AppError) throw new CliLoginError(error.status >= 500 ? 'unavailable' : 'invalid_argument', error.message);
+      throw error;
+    }
+    const row: CliLogin = {
+      id,
+      secret_hash: request.secretHash,
+      confirmation_code: confirmationCode(),
+      client_name: request.clientName.replace(/[^\x20-\x7e]/g, '').slice(0, 80) || 'robot CLI',
+      client_address: request.clientAddress,
+      status: 'pending',
+      did: null,
+      handle: null,
+      browser_hash: null,
+      csrf: null,
+      created_at: now(),
+      expires_at: now() + CLI_LOGIN_TTL_SECONDS,
+    };
+    await store.create(row);
+    log.info({ event: 'cli_login.initiated', clientAddress: row.client_address }, 'CLI login initiated');
+    return { oauthUrl: url.href, sessionId: id, confirmationCode: row.confirmation_code, expiresAt: row.expires_at };
+  }
+
+  /**
+   * Streams the login's progress, then its token. Unknown, expired, and wrong-secret ids are one
+   * answer (CL-02, CL-04); exactly one caller ever receives the token (CL-05).
+   */
+  async *watch(id: string, secret: string, clientAddress: string, signal: AbortSignal): AsyncGenerator<AwaitEvent> {
+    const { store, events, now } = this.deps;
+    if (!this.allowAwait(clientAddress)) throw new CliLoginError('rate_limited', 'too many attempts from this address; wait a minute');
+    const notFound = () => new CliLoginError('not_found', 'unknown or expired login; run robot login again');
+    const first = await store.find(id, now());
+    if (!first || !sameHash(sha256(secret), first.secret_hash) || first.status === 'delivered') throw notFound();
+    if (this.openStreams >= MAX_OPEN_STREAMS) throw new CliLoginError('rate_limited', 'server busy; try again shortly');
+
+    this.openStreams += 1;
+    let wake = () => {};
+    const unsubscribe = events.subscribe(id, () => wake());
+    try {
+      let lastStage: CliStage | undefined;
+      for (;;) {
+        const changed = new Promise<void>((resolve) => (wake = resolve));
+        const login = await store.find(id, now());
+        if (!login) throw new CliLoginError('expired', 'the login expired before it was completed; run robot login again');
+        if (login.status === 'denied') throw new CliLoginError('denied', 'the login was denied in the browser');
+        if (login.status === 'delivered') throw new CliLoginError('already_delivered', 'this login was already delivered to another client');
+        if (login.status === 'confirmed') {
+          const completed = await this.deliver(login);
+          if (completed) {
+            yield { completed };
+            return;
+          }
+          continue;
+        }
+        const stage = STAGES[login.status]!;
+        if (stage !== lastStage) {
+          yield { stage };
+          lastStage = stage;
+        }
+        const untilExpiry = Math.max(0, (login.expires_at - now()) * 1000);
+        await Promise.race([changed, sleep(Math.min(RECHECK_MS, untilExpiry + 10), undefined, { signal }).catch(() => {})]);
+        if (signal.aborted) return;
+      }
+    } finally {
+      unsubscribe();
+      this.openStreams -= 1;
+    }
+  }
+
+  /** confirmed → delivered and a new platform session, in one transaction; undefined if another stream won. */
+  private async deliver(login: CliLogin) {
+    const { store, users, sessions, database, log, now } = this.deps;
+    try {
+      return await database.db.transaction().execute(async (tx) => {
+        const user = await users.findByDid(login.did!);
+        if (!user) throw new Error('confirmed CLI login without a user');
+        const claimed = await store.transition(login.id, ['confirmed'], 'delivered', {}, now(), tx);
+        if (!claimed) return undefined;
+        const { token, claims } = await sessions.mint(tx, user, now());
+        log.info({ event: 'cli_login.delivered', did: user.did }, 'CLI login delivered');
+        return { token, did: user.did, handle: user.handle ?? '', username: user.username, expiresAt: claims.exp };
+      });
+    } catch (error) {
+      // The row stays confirmed, so the client's retry within the grace period still gets its token (DB-07).
+      log.error({ err: error }, 'CLI login delivery failed');
+      throw new CliLoginError('unavailable', 'could not complete the login right now; retry');
+    }
+  }
+
+  /** The browser finished the atproto login: bind the confirmation page to this browser. */
+  async browserSignedIn(completed: CompletedLogin & { cliLoginId: string }): Promise<{ confirmToken: string }> {
+    const { store, users, events, now } = this.deps;
+    const user = await users.findByDid(completed.did);
+    const confirmToken = randomBytes(32).toString('base64url');
+    const moved = await store.transition(
+      completed.cliLoginId,
+      ['pending'],
+      user ? 'authenticated' : 'signing_up',
+      { did: completed.did, handle: completed.handle, browser_hash: sha256(confirmToken), csrf: randomBytes(24).toString('base64url') },
+      now(),
+    );
+    // CL-06: the login was swept or already used: mint nothing.
+    if (!moved) throw new AppError('cli_login_expired', 400, 'This command-line login has expired or was already used. Run robot login again.', 'Login expired');
+    await events.publish(completed.cliLoginId);
+    return { confirmToken };
+  }
+
+  /** The login this browser may confirm, advanced past signup once the user exists. */
+  async forBrowser(confirmToken: string | undefined): Promise<CliLogin | undefined> {
+    const { store, users, events, now } = this.deps;
+    if (!confirmToken) return undefined;
+    const login = await store.findByBrowser(sha256(confirmToken), now());
+    if (login?.status === 'signing_up' && (await users.findByDid(login.did!))) {
+      if (await store.transition(login.id, ['signing_up'], 'authenticated', {}, now())) await events.publish(login.id);
+      return store.find(login.id, now());
+    }
+    return login;
+  }
+
+  async decide(login: CliLogin, approve: boolean): Promise<boolean> {
+    const { store, events, log, now } = this.deps;
+    const moved = approve
+      ? await store.transition(login.id, ['authenticated'], 'confirmed', { expires_at: now() + CLI_DELIVERY_GRACE_SECONDS }, now())
+      : await store.transition(login.id, ['authenticated', 'signing_up'], 'denied', {}, now());
+    if (moved) {
+      await events.publish(login.id);
+      log.info({ event: approve ? 'cli_login.confirmed' : 'cli_login.denied', did: login.did }, 'CLI login decided in the browser');
+    }
+    return moved;
+  }
+}
+

@@ -1,0 +1,41 @@
+// Pending CLI logins: durable rows, so a restart loses no completed login and any instance can
+// finish a login another began. Every status change is a compare-and-set (catalogue CL-05, CL-06).
+import type { Kysely } from 'kysely';
+import type { CliLoginStatus, CliLoginsTable, Database } from './schema.ts';
+
+export type CliLogin = CliLoginsTable;
+
+export interface CliLoginStore {
+  create(login: CliLogin): Promise<void>;
+  /** The live row (not past `expires_at`), whatever its status. */
+  find(id: string, now: number): Promise<CliLogin | undefined>;
+  findByBrowser(browserHash: string, now: number): Promise<CliLogin | undefined>;
+  /** Moves a live row from one of `from` to `to`; false when another writer, or the sweeper, got there first. */
+  transition(id: string, from: CliLoginStatus[], to: CliLoginStatus, patch: Partial<CliLogin>, now: number, tx?: Kysely<Database>): Promise<boolean>;
+  countLive(now: number): Promise<number>;
+}
+
+export function cliLoginStore(db: Kysely<Database>): CliLoginStore {
+  return {
+    async create(login) {
+      await db.insertInto('cli_logins').values(login).execute();
+    },
+    find: (id, now) => db.selectFrom('cli_logins').selectAll().where('id', '=', id).where('expires_at', '>', now).executeTakeFirst(),
+    findByBrowser: (browserHash, now) =>
+      db.selectFrom('cli_logins').selectAll().where('browser_hash', '=', browserHash).where('expires_at', '>', now).executeTakeFirst(),
+    async transition(id, from, to, patch, now, tx = db) {
+      const result = await tx
+        .updateTable('cli_logins')
+        .set({ ...patch, status: to })
+        .where('id', '=', id)
+        .where('status', 'in', from)
+        .where('expires_at', '>', now)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async countLive(now) {
+      const row = await db.selectFrom('cli_logins').select((eb) => eb.fn.countAll<number>().as('n')).where('expires_at', '>', now).executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+  };
+}
