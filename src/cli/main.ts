@@ -4,13 +4,18 @@ import { loadConfig } from '../config/config.ts';
 import { KeyFileError, rotatePlatformKeys } from '../keys/keystore.ts';
 import { DatabaseOpenError, migrateToLatest, openDatabase } from '../store/database.ts';
 import { startServer } from '../main.ts';
+import { CliFailure, login, serverUrl, whoami } from './login.ts';
 
 const USAGE = `usage: robot <command>
 
 commands:
   serve          start the platform (configuration from the environment, see docs/configuration.md)
   migrate        apply database migrations and exit
-  keys rotate    add a new platform signing key; the old one stays published until its tokens expire`;
+  keys rotate    add a new platform signing key; the old one stays published until its tokens expire
+  login <handle> [--server URL]
+                 log in through your browser and store the platform token
+  whoami [--server URL]
+                 show who the stored token belongs to, verified against the server's keys`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -23,6 +28,9 @@ export async function main(argv: string[]): Promise<number> {
       case 'keys':
         if (rest[0] === 'rotate') return await rotateKeys();
         break;
+      case 'login':
+      case 'whoami':
+        return await clientCommand(command, rest);
       case 'help':
       case '--help':
       case '-h':
@@ -32,11 +40,40 @@ export async function main(argv: string[]): Promise<number> {
     console.error(command ? `robot: unknown command "${[command, ...rest].join(' ')}"\n\n${USAGE}` : USAGE);
     return 2;
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof DatabaseOpenError || error instanceof KeyFileError) {
+    if (error instanceof ConfigError || error instanceof DatabaseOpenError || error instanceof KeyFileError || error instanceof CliFailure) {
       console.error(`robot: ${error.message}`);
       return 1;
     }
     throw error;
+  }
+}
+
+const io = { out: (line: string) => console.log(line), err: (line: string) => console.error(line) };
+
+async function clientCommand(command: 'login' | 'whoami', args: string[]): Promise<number> {
+  const serverIndex = args.indexOf('--server');
+  const server = serverUrl(serverIndex === -1 ? undefined : args[serverIndex + 1]);
+  const positional = args.filter((_, i) => i !== serverIndex && i !== serverIndex + 1);
+  if (command === 'whoami') {
+    await whoami(server, io);
+    return 0;
+  }
+  if (positional.length !== 1 || positional[0]!.startsWith('-')) throw new CliFailure('usage: robot login <handle> [--server URL]');
+  const controller = new AbortController();
+  // Ctrl-C cancels the wait cleanly: the stream is closed and nothing is stored.
+  const cancel = () => controller.abort();
+  process.once('SIGINT', cancel);
+  try {
+    await login(positional[0]!, server, io, controller.signal);
+    return 0;
+  } catch (error) {
+    if (controller.signal.aborted) {
+      console.error('robot: login cancelled');
+      return 130;
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', cancel);
   }
 }
 

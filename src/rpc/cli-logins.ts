@@ -159,9 +159,10 @@ export class CliLogins {
   private async deliver(login: CliLogin) {
     const { store, users, sessions, database, log, now } = this.deps;
     try {
+      const user = await users.findByDid(login.did!);
+      if (!user) throw new Error('confirmed CLI login without a user');
+      // Everything inside uses `tx`: SQLite has one connection, so a query on the pool would wait forever.
       return await database.db.transaction().execute(async (tx) => {
-        const user = await users.findByDid(login.did!);
-        if (!user) throw new Error('confirmed CLI login without a user');
         const claimed = await store.transition(login.id, ['confirmed'], 'delivered', {}, now(), tx);
         if (!claimed) return undefined;
         const { token, claims } = await sessions.mint(tx, user, now());

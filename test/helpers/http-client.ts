@@ -1,14 +1,21 @@
-// A tiny browser stand-in for in-process requests: keeps cookies between calls and never follows
-// redirects, so tests see every 30x and Set-Cookie.
+// A tiny browser stand-in: keeps cookies between calls and never follows redirects, so tests see
+// every 30x and Set-Cookie. In process (a Hono app) or over real HTTP (a base URL).
 import type { Hono } from 'hono';
 
 export class TestClient {
   readonly cookies = new Map<string, string>();
+  private readonly send: (url: string, init: RequestInit) => Promise<Response>;
 
+  /** `target`: the app to call in process, or the http:// address a server listens on. */
   constructor(
-    private readonly app: Hono,
+    target: Hono | string,
     readonly origin: string,
-  ) {}
+  ) {
+    this.send =
+      typeof target === 'string'
+        ? (url, init) => fetch(url.replace(origin, target), { ...init, redirect: 'manual' })
+        : (url, init) => Promise.resolve(target.request(url, init));
+  }
 
   async request(path: string, init: RequestInit & { form?: Record<string, string> } = {}): Promise<Response> {
     const headers = new Headers(init.headers);
@@ -22,7 +29,7 @@ export class TestClient {
       if (!headers.has('origin')) headers.set('origin', this.origin);
     }
     const url = path.startsWith('http') ? path : `${this.origin}${path}`;
-    const response = await this.app.request(url, { ...init, headers, body, method: init.method ?? (init.form ? 'POST' : 'GET') });
+    const response = await this.send(url, { ...init, headers, body, method: init.method ?? (init.form ? 'POST' : 'GET') });
     for (const line of response.headers.getSetCookie()) {
       const [pair, ...attributes] = line.split(';');
       const [name, ...rest] = pair!.split('=');

@@ -1,0 +1,108 @@
+// `robot login <handle>` and `robot whoami`: the native side of the CLI login (DESIGN.md §1.5).
+import { createHash, randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+import { Code, ConnectError, createClient } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-node';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { AuthService, Stage } from '../rpc/gen/robot/auth/v1/auth_pb.ts';
+import { PLATFORM_JWT_TYPE } from '../session/platform-jwt.ts';
+import { credentialsFile, readLogin, saveLogin } from './credentials.ts';
+
+export const DEFAULT_SERVER = 'http://127.0.0.1:8003';
+/** A dropped stream is resumed this many times before giving up (catalogue CL-05). */
+const RECONNECTS = 5;
+
+export interface Output {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export class CliFailure extends Error {}
+
+const FAILURES: Partial<Record<Code, string>> = {
+  [Code.NotFound]: 'this login is unknown or has expired; run robot login again',
+  [Code.PermissionDenied]: 'the login was denied in the browser',
+  [Code.DeadlineExceeded]: 'the login expired before it was completed; run robot login again',
+  [Code.FailedPrecondition]: 'this login was already delivered to another client',
+  [Code.ResourceExhausted]: 'the server is rate limiting logins from this address; wait a minute',
+};
+
+function describe(error: unknown, server: string): string {
+  if (error instanceof ConnectError) {
+    if (error.code === Code.Unavailable && /fetch failed|ECONNREFUSED|ENOTFOUND|connect/i.test(error.rawMessage)) return `cannot reach ${server}`;
+    return FAILURES[error.code] ?? error.rawMessage;
+  }
+  return (error as Error).message;
+}
+
+function openBrowser(url: string): void {
+  const command = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return;
+  spawn(command, [url], { stdio: 'ignore', detached: true }).on('error', () => {}).unref();
+}
+
+export function serverUrl(flag: string | undefined): string {
+  const raw = flag ?? process.env.ROBOT_SERVER ?? DEFAULT_SERVER;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new CliFailure(`--server: not a URL: ${raw}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new CliFailure('--server must be an http(s) URL');
+  return url.origin;
+}
+
+export async function login(identifier: string, server: string, io: Output, signal: AbortSignal): Promise<void> {
+  const client = createClient(AuthService, createConnectTransport({ baseUrl: server, httpVersion: '1.1' }));
+  const secret = randomBytes(32).toString('base64url');
+  const secretHash = createHash('sha256').update(secret).digest('base64url');
+  let started;
+  try {
+    started = await client.initiateLogin({ identifier, secretHash, clientName: `robot CLI on ${os.hostname()}` }, { signal });
+  } catch (error) {
+    throw new CliFailure(describe(error, server));
+  }
+  io.out(`Open this URL in your browser to log in:\n\n  ${started.oauthUrl}\n`);
+  io.out(`Confirmation code: ${started.confirmationCode} (the browser will show the same code)`);
+  openBrowser(started.oauthUrl);
+
+  let lastStage: Stage | undefined;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      for await (const message of client.awaitLogin({ sessionId: started.sessionId, secret }, { signal })) {
+        if (message.event.case === 'progress' && message.event.value.stage !== lastStage) {
+          lastStage = message.event.value.stage;
+          io.out(message.event.value.message);
+        } else if (message.event.case === 'completed') {
+          const done = message.event.value;
+          saveLogin(server, { token: done.token, did: done.did, handle: done.handle, username: done.username, expiresAt: Number(done.expiresAt) });
+          io.out(`Logged in as ${done.handle ? `@${done.handle}` : done.username} (${done.did}).`);
+          io.out(`Token saved to ${credentialsFile()}`);
+          return;
+        }
+      }
+      throw new CliFailure('the server closed the login stream early; run robot login again');
+    } catch (error) {
+      if (signal.aborted) throw new CliFailure('login cancelled');
+      const transient = error instanceof ConnectError && (error.code === Code.Unavailable || error.code === Code.Internal || error.code === Code.Unknown);
+      if (!transient || attempt >= RECONNECTS) throw error instanceof CliFailure ? error : new CliFailure(describe(error, server));
+      // CL-05: the stream dropped; the login is durable on the server, so pick it up again.
+      await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
+    }
+  }
+}
+
+export async function whoami(server: string, io: Output): Promise<void> {
+  const stored = readLogin(server);
+  if (!stored) throw new CliFailure(`not logged in to ${server}; run robot login <handle> --server ${server}`);
+  try {
+    const jwks = createRemoteJWKSet(new URL('/.well-known/jwks.json', server));
+    const { payload } = await jwtVerify(stored.token, jwks, { typ: PLATFORM_JWT_TYPE, algorithms: ['ES256'] });
+    io.out(`${stored.handle ? `@${stored.handle}` : stored.username} (${payload.sub}), username ${stored.username}`);
+    io.out(`session valid until ${new Date(payload.exp! * 1000).toISOString()}`);
+  } catch (error) {
+    throw new CliFailure(`the stored token for ${server} is not valid: ${(error as Error).message}`);
+  }
+}

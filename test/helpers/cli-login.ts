@@ -1,0 +1,43 @@
+// Drives the CLI login's RPCs and its browser leg (through the scriptable fake AS).
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { createClient, type Client } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-node';
+import { AuthService, type AwaitLoginResponse } from '../../src/rpc/gen/robot/auth/v1/auth_pb.ts';
+import type { FakeAtproto } from './fake-atproto.ts';
+import type { TestClient } from './http-client.ts';
+
+export type AuthClient = Client<typeof AuthService>;
+
+export function authClient(serverUrl: string): AuthClient {
+  return createClient(AuthService, createConnectTransport({ baseUrl: serverUrl, httpVersion: '1.1' }));
+}
+
+export function newSecret() {
+  const secret = randomBytes(32).toString('base64url');
+  return { secret, secretHash: createHash('sha256').update(secret).digest('base64url') };
+}
+
+/** Collects a stream's messages, and how it ended. */
+export async function collect(stream: AsyncIterable<AwaitLoginResponse>): Promise<{ messages: AwaitLoginResponse[]; error?: unknown }> {
+  const messages: AwaitLoginResponse[] = [];
+  try {
+    for await (const message of stream) messages.push(message);
+    return { messages };
+  } catch (error) {
+    return { messages, error };
+  }
+}
+
+/** The person's side: the fake AS "signs them in" and the browser lands on our callback. */
+export async function browserSignsIn(browser: TestClient, fake: FakeAtproto, code = `cli-${Math.random()}`): Promise<Response> {
+  const par = fake.requestsTo('/oauth/par').at(-1)!.form;
+  return browser.request(`/auth/callback?${new URLSearchParams({ code, state: par.state!, iss: fake.url })}`);
+}
+
+export async function confirmInBrowser(browser: TestClient, decision: 'approve' | 'deny' = 'approve'): Promise<Response> {
+  const page = await browser.request('/auth/cli/confirm');
+  assert.equal(page.status, 200, `confirmation page: ${page.status}`);
+  const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())![1]!;
+  return browser.form('/auth/cli/confirm', { csrf, decision });
+}

@@ -1,0 +1,258 @@
+// Every AuthService outcome and the catalogue CL cases, over real Connect on a listening server, with
+// the browser leg played through the scriptable fake AS.
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import { Stage } from '../../src/rpc/gen/robot/auth/v1/auth_pb.ts';
+import { CLI_DELIVERY_GRACE_SECONDS, CLI_LOGIN_TTL_SECONDS } from '../../src/rpc/cli-logins.ts';
+import { authClient, browserSignsIn, collect, confirmInBrowser, newSecret, type AuthClient } from '../helpers/cli-login.ts';
+import { CAROL_DID, FakeAtproto } from '../helpers/fake-atproto.ts';
+import { TestClient } from '../helpers/http-client.ts';
+import { signUp } from '../helpers/login-flow.ts';
+import { freePort, startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
+
+const codeOf = (error: unknown) => (error instanceof ConnectError ? error.code : error);
+
+describe('CLI login: AuthService over Connect', () => {
+  let fake: FakeAtproto;
+  let platform: TestPlatform;
+  let client: AuthClient;
+  let clockOffset = 0;
+  const now = () => Math.floor(Date.now() / 1000) + clockOffset;
+
+  before(async () => {
+    fake = await FakeAtproto.start();
+    platform = await startTestPlatform(
+      { ATPROTO_PLC_URL: fake.url, ATPROTO_HANDLE_RESOLVER: fake.url, DANGEROUSLY_ALLOW_INSECURE_ATPROTO: '1', GRPC_PORT: String(await freePort()) },
+      { now },
+    );
+    client = authClient(platform.url);
+  });
+  after(async () => {
+    await platform?.close();
+    await fake?.close();
+  });
+  beforeEach(async () => {
+    clockOffset = 0;
+    fake.behaviour = {};
+  });
+
+  const browser = () => new TestClient(platform.platform.app, platform.config.publicUrl);
+  const db = () => platform.platform.deps.database.db;
+
+  async function start(identifier = 'carol.test') {
+    const { secret, secretHash } = newSecret();
+    const started = await client.initiateLogin({ identifier, secretHash, clientName: 'robot CLI on test-box' });
+    return { ...started, secret };
+  }
+
+  async function ensureCarol() {
+    if (!(await platform.platform.deps.users.findByDid(CAROL_DID))) await signUp(browser(), fake, 'carol');
+  }
+
+  test('InitiateLogin returns the authorization URL, a session id, a confirmation code and a deadline', async () => {
+    const started = await start();
+    assert.equal(new URL(started.oauthUrl).origin, fake.url);
+    assert.match(started.sessionId, /^[A-Za-z0-9_-]{22,}$/, 'CL-01: >= 128-bit id');
+    assert.match(started.confirmationCode, /^[A-Z2-9]{4}-[A-Z2-9]{4}$/);
+    assert.ok(Math.abs(Number(started.expiresAt) - (now() + CLI_LOGIN_TTL_SECONDS)) <= 2);
+  });
+
+  test('InitiateLogin refuses a bad identifier or secret hash with INVALID_ARGUMENT', async () => {
+    const { secretHash } = newSecret();
+    await assert.rejects(client.initiateLogin({ identifier: 'not..a handle', secretHash }), (e) => codeOf(e) === Code.InvalidArgument);
+    await assert.rejects(client.initiateLogin({ identifier: 'carol.test', secretHash: 'short' }), (e) => codeOf(e) === Code.InvalidArgument);
+  });
+
+  test('a returning user: progress, confirmation, then a JWT that verifies with the JWKS; the stream closes', async () => {
+    await ensureCarol();
+    const started = await start();
+    const person = browser();
+    const streamed = collect(client.awaitLogin({ sessionId: started.sessionId, secret: started.secret }));
+    assert.equal((await browserSignsIn(person, fake)).headers.get('location'), '/auth/cli/confirm');
+    const page = await (await person.request('/auth/cli/confirm')).text();
+    assert.ok(page.includes(started.confirmationCode), 'CL-03: the page shows the code the CLI shows');
+    assert.ok(page.includes('robot CLI on test-box'), 'and names the client');
+    assert.equal((await confirmInBrowser(person)).status, 200);
+
+    const { messages, error } = await streamed;
+    assert.equal(error, undefined);
+    const stages = messages.filter((m) => m.event.case === 'progress').map((m) => m.event.value!.stage);
+    assert.deepEqual(stages, [Stage.WAITING_FOR_BROWSER, Stage.AWAITING_CONFIRMATION]);
+    const completed = messages.at(-1)!.event;
+    assert.equal(completed.case, 'completed');
+    assert.equal(completed.value!.did, CAROL_DID);
+    assert.equal(completed.value!.username, 'carol');
+    const jwks = await (await fetch(`${platform.url}/.well-known/jwks.json`)).json();
+    const { payload } = await jwtVerify(completed.value!.token, createLocalJWKSet(jwks), { typ: 'platform+jwt' });
+    assert.equal(payload.sub, CAROL_DID);
+  });
+
+  test('a first-time user signs up in the browser before the JWT is released', async () => {
+    await db().deleteFrom('users').execute();
+    const started = await start();
+    const person = browser();
+    const streamed = collect(client.awaitLogin({ sessionId: started.sessionId, secret: started.secret }));
+    assert.equal((await browserSignsIn(person, fake)).headers.get('location'), '/auth/signup');
+    const form = await (await person.request('/auth/signup')).text();
+    const csrf = /name="csrf" value="([^"]+)"/.exec(form)![1]!;
+    const signedUp = await person.form('/auth/signup', { username: 'carol', csrf });
+    assert.equal(signedUp.headers.get('location'), '/auth/cli/confirm');
+    await confirmInBrowser(person);
+    const { messages } = await streamed;
+    const stages = messages.filter((m) => m.event.case === 'progress').map((m) => m.event.value!.stage);
+    assert.deepEqual(stages, [Stage.WAITING_FOR_BROWSER, Stage.SIGNING_UP, Stage.AWAITING_CONFIRMATION]);
+    assert.equal(messages.at(-1)!.event.case, 'completed');
+  });
+
+  test('CL-02: the session id alone (no secret, or a wrong one) gets NOT_FOUND; the real stream is unaffected', async () => {
+    await ensureCarol();
+    const started = await start();
+    const legit = collect(client.awaitLogin({ sessionId: started.sessionId, secret: started.secret }));
+    for (const secret of ['', 'wrong-secret', started.secret.slice(0, -1)]) {
+      const { error } = await collect(client.awaitLogin({ sessionId: started.sessionId, secret }));
+      assert.equal(codeOf(error), Code.NotFound, `secret ${JSON.stringify(secret.slice(0, 4))}`);
+    }
+    const person = browser();
+    await browserSignsIn(person, fake);
+    await confirmInBrowser(person);
+    assert.equal((await legit).messages.at(-1)!.event.case, 'completed');
+  });
+
+  test('CL-03: without the explicit confirmation no JWT is released; confirming needs the CSRF token and this browser', async () => {
+    await ensureCarol();
+    const started = await start();
+    const controller = new AbortController();
+    const stream = collect(client.awaitLogin({ sessionId: started.sessionId, secret: started.secret }, { signal: controller.signal }));
+    const person = browser();
+    await browserSignsIn(person, fake);
+    assert.equal((await person.form('/auth/cli/confirm', { csrf: 'forged', decision: 'approve' })).status, 403);
+    const stranger = browser();
+    assert.equal((await stranger.request('/auth/cli/confirm')).status, 400, 'another browser cannot see or confirm it');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    controller.abort();
+    const { messages } = await stream;
+    assert.ok(messages.every((m) => m.event.case === 'progress'), 'no token without confirmation');
+    const row = await db().selectFrom('cli_logins').select('status').where('id', '=', started.sessionId).executeTakeFirstOrThrow();
+    assert.equal(row.status, 'authenticated');
+  });
+
+  test('CL-04: unknown and expired ids are NOT_FOUND alike; a denied login ends PERMISSION_DENIED with no token', async () => {
+    const unknown = await collect(client.awaitLogin({ sessionId: 'A'.repeat(22), secret: 'x' }));
+    assert.equal(codeOf(unknown.error), Code.NotFound);
+
+    const expired = await start();
+    clockOffset = CLI_LOGIN_TTL_SECONDS + 1;
+    assert.equal(codeOf((await collect(client.awaitLogin({ sessionId: expired.sessionId, secret: expired.secret }))).error), Code.NotFound);
+    clockOffset = 0;
+
+    await ensureCarol();
+    const denied = await start();
+    const stream = collect(client.awaitLogin({ sessionId: denied.sessionId, secret: denied.secret }));
+    const person = browser();
+    await browserSignsIn(person, fake);
+    const page = await confirmInBrowser(person, 'deny');
+    assert.match(await page.text(), /Login denied/);
+    const { messages, error } = await stream;
+    assert.equal(codeOf(error), Code.PermissionDenied);
+    assert.ok(messages.every((m) => m.event.case === 'progress'));
+  });
+
+  test('CL-05: reconnects deliver exactly once; a second concurrent stream never gets the JWT', async () => {
+    await ensureCarol();
+    // (a) the stream drops before completion, the CLI reconnects, then the login completes.
+    const a = await start();
+    const dropped = new AbortController();
+    const first = collect(client.awaitLogin({ sessionId: a.sessionId, secret: a.secret }, { signal: dropped.signal }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    dropped.abort();
+    await first;
+    const resumed = collect(client.awaitLogin({ sessionId: a.sessionId, secret: a.secret }));
+    const person = browser();
+    await browserSignsIn(person, fake);
+    await confirmInBrowser(person);
+    assert.equal((await resumed).messages.at(-1)!.event.case, 'completed');
+
+    // (b) completed while no client is connected: the reconnect gets the JWT at once.
+    const b = await start();
+    const other = browser();
+    await browserSignsIn(other, fake);
+    await confirmInBrowser(other);
+    const late = await collect(client.awaitLogin({ sessionId: b.sessionId, secret: b.secret }));
+    assert.deepEqual(late.messages.map((m) => m.event.case), ['completed']);
+
+    // (c) after delivery, the id is spent.
+    assert.equal(codeOf((await collect(client.awaitLogin({ sessionId: b.sessionId, secret: b.secret }))).error), Code.NotFound);
+
+    // (d) two concurrent streams: one JWT, the other FAILED_PRECONDITION.
+    const d = await start();
+    const streams = [collect(client.awaitLogin({ sessionId: d.sessionId, secret: d.secret })), collect(client.awaitLogin({ sessionId: d.sessionId, secret: d.secret }))];
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const third = browser();
+    await browserSignsIn(third, fake);
+    await confirmInBrowser(third);
+    const results = await Promise.all(streams);
+    assert.equal(results.filter((r) => r.messages.at(-1)?.event.case === 'completed').length, 1);
+    assert.deepEqual(results.filter((r) => r.error).map((r) => codeOf(r.error)), [Code.FailedPrecondition]);
+  });
+
+  test('CL-06: a stream open when its login expires ends DEADLINE_EXCEEDED; a late callback mints nothing', async () => {
+    await ensureCarol();
+    const started = await start();
+    const stream = collect(client.awaitLogin({ sessionId: started.sessionId, secret: started.secret }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    clockOffset = CLI_LOGIN_TTL_SECONDS + 1;
+    const { error } = await stream;
+    assert.equal(codeOf(error), Code.DeadlineExceeded);
+
+    const late = browser();
+    const callback = await browserSignsIn(late, fake);
+    assert.equal(callback.status, 400);
+    assert.match(await callback.text(), /expired/);
+    assert.equal(late.cookies.has('cli_confirm'), false);
+    assert.equal(late.cookies.has('platform_token'), false);
+  });
+
+  test('CL-06: a confirmed login waits for its client only for the grace period, and the sweeper removes it', async () => {
+    await ensureCarol();
+    const started = await start();
+    const person = browser();
+    await browserSignsIn(person, fake);
+    await confirmInBrowser(person);
+    clockOffset = CLI_DELIVERY_GRACE_SECONDS + 1;
+    assert.equal(codeOf((await collect(client.awaitLogin({ sessionId: started.sessionId, secret: started.secret }))).error), Code.NotFound);
+    const { sweepExpired } = await import('../../src/store/sweeper.ts');
+    assert.ok((await sweepExpired(db(), now())).cli_logins! >= 1);
+    assert.equal((await sweepExpired(db(), now())).cli_logins, 0, 'idempotent');
+  });
+
+  test('CL-08: a restart loses no login: the rows are durable', async () => {
+    await ensureCarol();
+    const started = await start();
+    const person = browser();
+    await browserSignsIn(person, fake);
+    await confirmInBrowser(person);
+    const restarted = await startTestPlatform({ ATPROTO_PLC_URL: fake.url, ATPROTO_HANDLE_RESOLVER: fake.url, DANGEROUSLY_ALLOW_INSECURE_ATPROTO: '1', DATA_DIR: platform.dataDir });
+    try {
+      const { messages } = await collect(authClient(restarted.url).awaitLogin({ sessionId: started.sessionId, secret: started.secret }));
+      assert.equal(messages.at(-1)?.event.case, 'completed');
+    } finally {
+      await restarted.close();
+    }
+  });
+
+  test('CL-01, CL-07: guessing ids and flooding InitiateLogin from one address end in RESOURCE_EXHAUSTED', async () => {
+    const guesses: unknown[] = [];
+    for (let i = 0; i < 70; i++) guesses.push(codeOf((await collect(client.awaitLogin({ sessionId: `guess${i}`.padEnd(22, 'x'), secret: 'x' }))).error));
+    assert.ok(guesses.slice(0, 50).every((code) => code === Code.NotFound || code === Code.ResourceExhausted));
+    assert.equal(guesses.at(-1), Code.ResourceExhausted);
+
+    const { secretHash } = newSecret();
+    const codes: unknown[] = [];
+    for (let i = 0; i < 25; i++) {
+      codes.push(await client.initiateLogin({ identifier: 'not..valid', secretHash }).then(() => 'ok', codeOf));
+    }
+    assert.equal(codes.at(-1), Code.ResourceExhausted);
+  });
+});
