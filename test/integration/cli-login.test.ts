@@ -227,6 +227,29 @@ describe('CLI login: AuthService over Connect', () => {
     assert.equal((await sweepExpired(db(), now())).cli_logins, 0, 'idempotent');
   });
 
+  test('DB-07: when minting fails at delivery the stream gets UNAVAILABLE and a retry delivers exactly once', async () => {
+    await ensureCarol();
+    const started = await start();
+    const person = browser();
+    await browserSignsIn(person, fake);
+    await confirmInBrowser(person);
+    const sessions = platform.platform.deps.sessions;
+    const mint = sessions.mint;
+    sessions.mint = async () => {
+      throw new Error('database write failed');
+    };
+    try {
+      const failed = await collect(client.awaitLogin({ sessionId: started.sessionId, secret: started.secret }));
+      assert.equal(codeOf(failed.error), Code.Unavailable);
+      assert.ok(failed.messages.every((m) => m.event.case !== 'completed'), 'no partial token');
+    } finally {
+      sessions.mint = mint;
+    }
+    const retried = await collect(client.awaitLogin({ sessionId: started.sessionId, secret: started.secret }));
+    assert.equal(retried.messages.at(-1)?.event.case, 'completed');
+    assert.equal(codeOf((await collect(client.awaitLogin({ sessionId: started.sessionId, secret: started.secret }))).error), Code.NotFound);
+  });
+
   test('CL-08: a restart loses no login: the rows are durable', async () => {
     await ensureCarol();
     const started = await start();
