@@ -2,10 +2,10 @@
 // it (catalogue ST-02), refuses authorization servers outside the atproto profile (AT-07), checks the
 // DID that comes back against the one the user asked for (AT-01), and turns library failures into
 // clear, safe errors.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { OAuthResolverError, type NodeSavedStateStore } from '@atproto/oauth-client-node';
 import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../log.ts';
+import { constantTimeEqual, randomToken, sha256 } from '../secrets.ts';
 import { ATPROTO_SCOPE } from './client.ts';
 import { LoginInputError, parseLoginInput, truncateForDisplay } from './login-input.ts';
 import { atprotoProfileProblem, type AuthServerMetadata } from './server-profile.ts';
@@ -51,19 +51,7 @@ export interface CompletedLogin {
 
 const HANDLE_INVALID = 'handle.invalid';
 
-export function newLoginNonce(): string {
-  return randomBytes(32).toString('base64url');
-}
-
-function sha256(value: string): string {
-  return createHash('sha256').update(value).digest('base64url');
-}
-
-function sameDigest(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
-}
+export const newLoginNonce = () => randomToken();
 
 export class AtprotoLogin {
   constructor(
@@ -120,7 +108,7 @@ export class AtprotoLogin {
     if (!saved) throw expired;
 
     const appState = JSON.parse(saved.appState ?? '{}') as LoginAppState;
-    if (!appState.cli && (!browserNonce || !sameDigest(sha256(browserNonce), appState.browser ?? ''))) {
+    if (!appState.cli && (!browserNonce || !constantTimeEqual(sha256(browserNonce), appState.browser ?? ''))) {
       // Login CSRF (ST-02): the callback came to a browser that did not begin this login. Burn the
       // state so the code can never be exchanged, and never touch the token endpoint.
       await this.states.del(state);

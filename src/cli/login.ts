@@ -1,11 +1,11 @@
 // `robot login <handle>` and `robot whoami`: the native side of the CLI login (DESIGN.md §1.5).
-import { createHash, randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { AuthService, Stage } from '../rpc/gen/robot/auth/v1/auth_pb.ts';
+import { randomToken, sha256 } from '../secrets.ts';
 import { PLATFORM_JWT_TYPE } from '../session/platform-jwt.ts';
 import { credentialsFile, readLogin, saveLogin } from './credentials.ts';
 
@@ -56,8 +56,8 @@ export function serverUrl(flag: string | undefined): string {
 
 export async function login(identifier: string, server: string, io: Output, signal: AbortSignal): Promise<void> {
   const client = createClient(AuthService, createConnectTransport({ baseUrl: server, httpVersion: '1.1' }));
-  const secret = randomBytes(32).toString('base64url');
-  const secretHash = createHash('sha256').update(secret).digest('base64url');
+  const secret = randomToken();
+  const secretHash = sha256(secret);
   let started;
   try {
     started = await client.initiateLogin({ identifier, secretHash, clientName: `robot CLI on ${os.hostname()}` }, { signal });

@@ -1,6 +1,6 @@
 // CLI login, transport-free: start a login for a native client, let the person finish and confirm
 // it in a browser, and hand the client its platform JWT exactly once (catalogue CL-01..08).
-import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../errors/app-error.ts';
 import type { AtprotoLogin, CompletedLogin } from '../atproto/login.ts';
@@ -10,6 +10,7 @@ import type { CliLogin, CliLoginStore } from '../store/cli-logins.ts';
 import type { DatabaseHandle } from '../store/database.ts';
 import type { UserStore } from '../store/users.ts';
 import { createLimiter } from '../web/rate-limit.ts';
+import { constantTimeEqual, randomToken, sha256 } from '../secrets.ts';
 import type { LoginEvents } from './login-events.ts';
 
 /** Catalogue policy: a pending CLI login lives 10 minutes; a confirmed one waits 60 s for its client. */
@@ -42,13 +43,6 @@ const STAGES: Partial<Record<CliLogin['status'], CliStage>> = {
   authenticated: 'awaiting_confirmation',
 };
 
-export const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
-
-function sameHash(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
-}
 
 function confirmationCode(): string {
   const pick = () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
@@ -82,7 +76,7 @@ export class CliLogins {
     if (!/^[A-Za-z0-9_-]{43}$/.test(request.secretHash)) throw new CliLoginError('invalid_argument', 'secret_hash must be base64url(SHA-256(secret))');
     if ((await store.countLive(now())) >= MAX_LIVE_LOGINS) throw new CliLoginError('rate_limited', 'too many logins in progress; try again shortly');
 
-    const id = randomBytes(16).toString('base64url');
+    const id = randomToken(16);
     let url: URL;
     try {
       url = await login.begin(request.identifier, { cliLoginId: id }, undefined);
@@ -118,7 +112,7 @@ export class CliLogins {
     if (!this.allowAwait(clientAddress)) throw new CliLoginError('rate_limited', 'too many attempts from this address; wait a minute');
     const notFound = () => new CliLoginError('not_found', 'unknown or expired login; run robot login again');
     const first = await store.find(id, now());
-    if (!first || !sameHash(sha256(secret), first.secret_hash) || first.status === 'delivered') throw notFound();
+    if (!first || !constantTimeEqual(sha256(secret), first.secret_hash) || first.status === 'delivered') throw notFound();
     if (this.openStreams >= MAX_OPEN_STREAMS) throw new CliLoginError('rate_limited', 'server busy; try again shortly');
 
     this.openStreams += 1;
@@ -180,12 +174,12 @@ export class CliLogins {
   async browserSignedIn(completed: CompletedLogin & { cliLoginId: string }): Promise<{ confirmToken: string }> {
     const { store, users, events, now } = this.deps;
     const user = await users.findByDid(completed.did);
-    const confirmToken = randomBytes(32).toString('base64url');
+    const confirmToken = randomToken();
     const moved = await store.transition(
       completed.cliLoginId,
       ['pending'],
       user ? 'authenticated' : 'signing_up',
-      { did: completed.did, handle: completed.handle, browser_hash: sha256(confirmToken), csrf: randomBytes(24).toString('base64url') },
+      { did: completed.did, handle: completed.handle, browser_hash: sha256(confirmToken), csrf: randomToken(24) },
       now(),
     );
     // CL-06: the login was swept or already used: mint nothing.

@@ -1,9 +1,9 @@
 // The browser leg of a CLI login ends here: the person sees which client started it, compares the
 // code, and approves or denies (catalogue CL-03, cross-device phishing). Bound to the browser that
 // signed in by a cookie, and CSRF-protected.
-import { timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import { AppError } from '../errors/app-error.ts';
+import { constantTimeEqual } from '../secrets.ts';
 import { CLI_CONFIRM_COOKIE } from '../session/cookies.ts';
 import type { AppDeps } from '../web/deps.ts';
 import { readForm } from '../web/form.ts';
@@ -37,8 +37,7 @@ export function cliConfirmRoutes(deps: AppDeps): Hono {
     const form = await readForm(c);
     const login = await cliLogins.forBrowser(cookies.all(c, CLI_CONFIRM_COOKIE)[0]);
     if (!login || login.status !== 'authenticated') throw expired();
-    const csrf = Buffer.from(form.get('csrf') ?? '');
-    if (csrf.length !== Buffer.byteLength(login.csrf!) || !timingSafeEqual(csrf, Buffer.from(login.csrf!))) {
+    if (!constantTimeEqual(form.get('csrf') ?? '', login.csrf!)) {
       throw new AppError('csrf_failed', 403, 'This form expired or did not come from this site. Reload the page and try again.', 'Form expired');
     }
     const approve = form.get('decision') === 'approve';

@@ -1,23 +1,16 @@
 // Signup, logout, /auth/me and the account page.
-import { timingSafeEqual } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { AppError } from '../errors/app-error.ts';
+import { constantTimeEqual, sha256 } from '../secrets.ts';
 import { AlreadySignedUpError, UsernameTakenError } from '../store/users.ts';
 import type { AppDeps } from '../web/deps.ts';
 import { readForm } from '../web/form.ts';
 import { AccountPage, LoggedOutPage, LogoutPage, SignupPage } from '../web/pages.tsx';
 import { SIGNUP_COOKIE } from './cookies.ts';
-import { hashToken } from './sign-in.ts';
 import { checkUsername, suggestUsername } from './username.ts';
 
 const signupExpired = () =>
   new AppError('signup_expired', 401, 'Your signup session has expired or was already used. Please log in again to finish signing up.', 'Signup expired');
-
-function sameString(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
-}
 
 export function sessionRoutes(deps: AppDeps): Hono {
   const { users, pendingSignups, sessions, cookies, database, log, now } = deps;
@@ -25,7 +18,7 @@ export function sessionRoutes(deps: AppDeps): Hono {
 
   const pendingFor = async (c: Context) => {
     const token = cookies.all(c, SIGNUP_COOKIE)[0];
-    const tokenHash = token ? hashToken(token) : undefined;
+    const tokenHash = token ? sha256(token) : undefined;
     const pending = tokenHash ? await pendingSignups.find(tokenHash, now()) : undefined;
     return pending && tokenHash ? { pending, tokenHash } : undefined;
   };
@@ -45,7 +38,7 @@ export function sessionRoutes(deps: AppDeps): Hono {
     const found = await pendingFor(c);
     if (!found) throw signupExpired();
     const { pending, tokenHash } = found;
-    if (!sameString(form.get('csrf') ?? '', pending.csrf)) {
+    if (!constantTimeEqual(form.get('csrf') ?? '', pending.csrf)) {
       throw new AppError('csrf_failed', 403, 'This form expired or did not come from this site. Please reload the page and try again.', 'Form expired');
     }
 

@@ -1,18 +1,14 @@
 // After a verified atproto login: a returning user gets a session; a first-time user gets a pending
 // signup bound to this browser (catalogue SU-05). If anything here fails, the atproto tokens just
 // received are revoked and no platform session exists (DB-05).
-import { createHash, randomBytes } from 'node:crypto';
 import type { Context } from 'hono';
 import type { CompletedLogin } from '../atproto/login.ts';
+import { randomToken, sha256 } from '../secrets.ts';
 import type { AppDeps } from '../web/deps.ts';
 
 export const SIGNUP_TTL_SECONDS = 15 * 60;
 
 export type SignInOutcome = { kind: 'session'; location: string } | { kind: 'signup'; location: string; token: string; ttlSeconds: number };
-
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
-}
 
 export async function completeSignIn(deps: AppDeps, c: Context, login: CompletedLogin): Promise<SignInOutcome> {
   const { users, pendingSignups, sessions, database, log, now } = deps;
@@ -26,11 +22,11 @@ export async function completeSignIn(deps: AppDeps, c: Context, login: Completed
       log.info({ event: 'session.created', did: user.did }, 'returning user signed in');
       return { kind: 'session', location: login.returnTo ?? '/app/' };
     }
-    const token = randomBytes(32).toString('base64url');
-    await pendingSignups.create(hashToken(token), {
+    const token = randomToken();
+    await pendingSignups.create(sha256(token), {
       did: login.did,
       handle: login.handle,
-      csrf: randomBytes(24).toString('base64url'),
+      csrf: randomToken(24),
       return_to: login.returnTo ?? null,
       expires_at: now() + SIGNUP_TTL_SECONDS,
     });

@@ -29,6 +29,10 @@ export async function collect(stream: AsyncIterable<AwaitLoginResponse>): Promis
   }
 }
 
+export function stagesOf(messages: AwaitLoginResponse[]) {
+  return messages.flatMap((message) => (message.event.case === 'progress' ? [message.event.value.stage] : []));
+}
+
 /** The person's side: the fake AS "signs them in" and the browser lands on our callback. */
 export async function browserSignsIn(browser: TestClient, fake: FakeAtproto, code = `cli-${Math.random()}`): Promise<Response> {
   const par = fake.requestsTo('/oauth/par').at(-1)!.form;

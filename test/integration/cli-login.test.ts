@@ -6,7 +6,7 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { Stage } from '../../src/rpc/gen/robot/auth/v1/auth_pb.ts';
 import { CLI_DELIVERY_GRACE_SECONDS, CLI_LOGIN_TTL_SECONDS } from '../../src/rpc/cli-logins.ts';
-import { authClient, browserSignsIn, collect, confirmInBrowser, newSecret, type AuthClient } from '../helpers/cli-login.ts';
+import { authClient, browserSignsIn, collect, confirmInBrowser, newSecret, stagesOf, type AuthClient } from '../helpers/cli-login.ts';
 import { CAROL_DID, FakeAtproto } from '../helpers/fake-atproto.ts';
 import { TestClient } from '../helpers/http-client.ts';
 import { signUp } from '../helpers/login-flow.ts';
@@ -78,7 +78,7 @@ describe('CLI login: AuthService over Connect', () => {
 
     const { messages, error } = await streamed;
     assert.equal(error, undefined);
-    const stages = messages.filter((m) => m.event.case === 'progress').map((m) => m.event.value!.stage);
+    const stages = stagesOf(messages);
     assert.deepEqual(stages, [Stage.WAITING_FOR_BROWSER, Stage.AWAITING_CONFIRMATION]);
     const completed = messages.at(-1)!.event;
     assert.equal(completed.case, 'completed');
@@ -101,7 +101,7 @@ describe('CLI login: AuthService over Connect', () => {
     assert.equal(signedUp.headers.get('location'), '/auth/cli/confirm');
     await confirmInBrowser(person);
     const { messages } = await streamed;
-    const stages = messages.filter((m) => m.event.case === 'progress').map((m) => m.event.value!.stage);
+    const stages = stagesOf(messages);
     assert.deepEqual(stages, [Stage.WAITING_FOR_BROWSER, Stage.SIGNING_UP, Stage.AWAITING_CONFIRMATION]);
     assert.equal(messages.at(-1)!.event.case, 'completed');
   });

@@ -39,8 +39,8 @@ describe('platform sessions and signup (loopback client)', () => {
   async function pendingSignup(did: string, handle: string | null = null) {
     const token = randomBytes(32).toString('base64url');
     const csrf = randomBytes(24).toString('base64url');
-    const { hashToken } = await import('../../src/session/sign-in.ts');
-    await deps().pendingSignups.create(hashToken(token), { did, handle, csrf, return_to: null, expires_at: now() + 900 });
+    const { sha256 } = await import('../../src/secrets.ts');
+    await deps().pendingSignups.create(sha256(token), { did, handle, csrf, return_to: null, expires_at: now() + 900 });
     const client = new TestClient(platform.platform.app, platform.config.publicUrl);
     client.cookies.set('signup_token', token);
     return { client, csrf };
