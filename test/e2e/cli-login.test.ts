@@ -1,13 +1,12 @@
 // `robot login alice.test` as a person runs it: the CLI prints a URL, the person follows it in
 // Chromium (PDS sign-in, consent, signup, our confirmation page) and the CLI ends logged in.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import type { Browser } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.ts';
