@@ -53,7 +53,28 @@ export interface CliLoginsTable {
   expires_at: number;
 }
 
+export interface WikisTable {
+  id: string;
+  slug: string;
+  owner_did: string;
+  display_name: string;
+  created_at: number;
+}
+
+export interface OAuthClientsTable {
+  client_id: string;
+  wiki_id: string;
+  /** SHA-256 of the client secret, for client_secret_post / client_secret_basic clients. */
+  secret_hash: string | null;
+  /** The effective registered metadata (RFC 7591 §3.2.1 response body, without secrets), JSON. */
+  metadata: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
 export interface Database {
+  wikis: WikisTable;
+  oauth_clients: OAuthClientsTable;
   cli_logins: CliLoginsTable;
   users: UsersTable;
   platform_sessions: PlatformSessionsTable;

@@ -77,7 +77,39 @@ const m002_cli_logins: Migration = {
   },
 };
 
+const m003_wikis_and_clients: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('wikis')
+      // Immutable: tokens carry it, so a wiki re-created under the same slug never accepts old tokens.
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('slug', 'text', (c) => c.notNull().unique())
+      .addColumn('owner_did', 'text', (c) => c.notNull())
+      .addColumn('display_name', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('wikis_owner').on('wikis').column('owner_did').execute();
+
+    await db.schema
+      .createTable('oauth_clients')
+      .addColumn('client_id', 'text', (c) => c.primaryKey())
+      // Registrations belong to one wiki's issuer; a client_id is meaningless at another wiki.
+      .addColumn('wiki_id', 'text', (c) => c.notNull())
+      .addColumn('secret_hash', 'text')
+      .addColumn('metadata', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('last_used_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('oauth_clients_unused').on('oauth_clients').columns(['last_used_at', 'created_at']).execute();
+  },
+  async down(db: Kysely<any>) {
+    await sql`drop table if exists oauth_clients`.execute(db);
+    await sql`drop table if exists wikis`.execute(db);
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '001_initial': m001_initial,
   '002_cli_logins': m002_cli_logins,
+  '003_wikis_and_clients': m003_wikis_and_clients,
 };

@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { redirectUriMatches, redirectUriProblem } from '../../src/authserver/redirect-uri.ts';
+
+describe('redirect URIs', () => {
+  test('RU-01: anything but the exact registered https URI is refused', () => {
+    const registered = 'https://app.example/cb';
+    assert.equal(redirectUriMatches(registered, registered), true);
+    for (const requested of ['https://app.example/cb/', 'https://APP.example/cb', 'https://app.example:443/cb', 'https://app.example/cb?x=1', 'https://app.example/cb#f', 'https://app.example/cb/../evil', 'https://app.example/cb%2F..%2Fevil', 'https://app.example.evil.com/cb', 'https://app.example@evil.com/cb', 'http://app.example/cb', 'https://app.example:8443/cb']) {
+      assert.equal(redirectUriMatches(registered, requested), false, requested);
+    }
+  });
+
+  test('RU-03: loopback redirects match on any port, nothing else varies, no cross-host matching', () => {
+    assert.equal(redirectUriMatches('http://127.0.0.1/cb', 'http://127.0.0.1:53124/cb'), true);
+    assert.equal(redirectUriMatches('http://localhost:3000/callback', 'http://localhost:61234/callback'), true, 'Claude Code: localhost, ephemeral port');
+    assert.equal(redirectUriMatches('http://[::1]/cb', 'http://[::1]:8080/cb'), true);
+    for (const requested of ['http://localhost:53124/cb', 'http://127.0.0.1:53124/cb2', 'https://127.0.0.1:53124/cb', 'http://127.000.000.001:53124/cb', 'http://127.0.0.1:53124/cb?x=1']) {
+      assert.equal(redirectUriMatches('http://127.0.0.1/cb', requested), false, requested);
+    }
+  });
+
+  test('DC-01: dangerous schemes cannot be registered', () => {
+    for (const uri of ['javascript:alert(1)', 'JaVaScRiPt:alert(1)', 'data:text/html,<script>x</script>', 'file:///etc/passwd', 'vbscript:msgbox', 'about:blank']) {
+      assert.ok(redirectUriProblem(uri), uri);
+    }
+  });
+
+  test('DC-02: non-loopback http, fragments, wildcards, credentials, relative and dot-less private schemes are refused; loopback and reverse-DNS accepted', () => {
+    for (const uri of ['http://evil.com/cb', 'https://evil.com/cb#frag', 'https://*.evil.com/cb', 'https://user:pass@evil.com/cb', '/cb', 'myapp:/cb', 'https://evil.com/c b']) {
+      assert.ok(redirectUriProblem(uri), uri);
+    }
+    for (const uri of ['https://claude.ai/api/mcp/auth_callback', 'http://127.0.0.1/cb', 'http://[::1]/cb', 'http://localhost:3000/cb', 'com.example.app:/cb']) {
+      assert.equal(redirectUriProblem(uri), undefined, uri);
+    }
+  });
+});
