@@ -16,7 +16,10 @@ import { localLoginEvents, postgresLoginEvents, type LoginEvents } from './rpc/l
 import { cookieJar } from './session/cookies.ts';
 import { platformJwt } from './session/platform-jwt.ts';
 import { sessionService } from './session/sessions.ts';
+import { registrationLimiter } from './authserver/registration.ts';
 import { cliLoginStore } from './store/cli-logins.ts';
+import { oauthClientStore } from './store/oauth-clients.ts';
+import { wikiStore } from './store/wikis.ts';
 import { migrateToLatest, openDatabase } from './store/database.ts';
 import { pendingSignupStore } from './store/pending-signups.ts';
 import { platformSessionStore } from './store/platform-sessions.ts';
@@ -74,6 +77,9 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       sessions,
       login,
       cliLogins: new CliLogins({ store: cliLoginStore(database.db), events, login, users, sessions, database, log, now }),
+      wikis: wikiStore(database.db),
+      oauthClients: oauthClientStore(database.db),
+      allowRegistration: registrationLimiter(now),
       atprotoClientMetadata: clientMetadata(config, clientKey),
       atprotoClientJwks: { keys: clientKey ? [publicPart(clientKey, clientKey.kid)] : [] },
       platformJwks: { keys: platformKeys.published.map((key) => key.publicJwk) },

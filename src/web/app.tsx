@@ -9,6 +9,7 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { sql } from 'kysely';
 import { atprotoRoutes } from '../atproto/routes.tsx';
+import { authServerRoutes, isWikiHost, wikiHostRoutes } from '../authserver/routes.ts';
 import { AppError, internalError } from '../errors/app-error.ts';
 import { redactUrl } from '../log.ts';
 import { cliConfirmRoutes } from '../rpc/confirm-routes.tsx';
@@ -30,6 +31,7 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
 
   app.use(requestId());
+  const wikiHost = wikiHostRoutes(deps);
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
@@ -55,9 +57,11 @@ export function createApp(deps: AppDeps): Hono {
       crossOriginResourcePolicy: 'same-origin',
     }),
   );
+  // Host mode: a wiki's own origin serves only that wiki's issuer (and, later, its MCP endpoint).
+  if (wikiHost) app.use(async (c, next) => (isWikiHost(deps, c) ? wikiHost.fetch(c.req.raw, c.env) : next()));
   // Cookie-authenticated POSTs must come from our own pages (Origin check, catalogue decision 4).
-  app.use(csrf({ origin: config.publicUrl }));
-  app.on('POST', '*', bodyLimit({ maxSize: FORM_BODY_LIMIT, onError: () => { throw new AppError('payload_too_large', 413, 'That request is too large.', 'Too large'); } }));
+  app.use('/auth/*', csrf({ origin: config.publicUrl }));
+  app.on('POST', '/auth/*', bodyLimit({ maxSize: FORM_BODY_LIMIT, onError: () => { throw new AppError('payload_too_large', 413, 'That request is too large.', 'Too large'); } }));
 
   app.get('/static/:file', (c) => {
     const body = STATIC_FILES[c.req.param('file')];
@@ -73,6 +77,7 @@ export function createApp(deps: AppDeps): Hono {
   app.get('/.well-known/jwks.json', (c) => c.json(deps.platformJwks, 200, { 'Cache-Control': 'public, max-age=300' }));
   app.get('/', (c) => c.redirect('/app/', 302));
 
+  app.route('/', authServerRoutes(deps));
   app.route('/', atprotoRoutes(deps));
   app.route('/', sessionRoutes(deps));
   app.route('/', cliConfirmRoutes(deps));

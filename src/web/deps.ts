@@ -8,6 +8,8 @@ import type { SessionService } from '../session/sessions.ts';
 import type { DatabaseHandle } from '../store/database.ts';
 import type { PendingSignupStore } from '../store/pending-signups.ts';
 import type { UserStore } from '../store/users.ts';
+import type { OAuthClientStore } from '../store/oauth-clients.ts';
+import type { WikiStore } from '../store/wikis.ts';
 import type { OAuthClientMetadataInput } from '@atproto/oauth-client-node';
 import type { JWK } from 'jose';
 
@@ -21,6 +23,10 @@ export interface AppDeps {
   cookies: CookieJar;
   login: AtprotoLogin;
   cliLogins: CliLogins;
+  wikis: WikiStore;
+  oauthClients: OAuthClientStore;
+  /** Per-address budget for dynamic client registration (catalogue DC-05). */
+  allowRegistration: (clientAddress: string) => boolean;
   /** Published at /auth/client-metadata.json (confidential mode). */
   atprotoClientMetadata: OAuthClientMetadataInput;
   /** Public JWKS of the atproto client key (confidential mode), and of the platform keys. */

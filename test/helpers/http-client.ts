@@ -4,6 +4,8 @@ import type { Hono } from 'hono';
 
 export class TestClient {
   readonly cookies = new Map<string, string>();
+  /** In process, each client is its own peer address (a documentation-range IP, never contacted). */
+  readonly address = `198.51.100.${Math.floor(Math.random() * 254) + 1}`;
   private readonly send: (url: string, init: RequestInit) => Promise<Response>;
 
   /** `target`: the app to call in process, or the http:// address a server listens on. */
@@ -14,7 +16,7 @@ export class TestClient {
     this.send =
       typeof target === 'string'
         ? (url, init) => fetch(url.replace(origin, target), { ...init, redirect: 'manual' })
-        : (url, init) => Promise.resolve(target.request(url, init));
+        : (url, init) => Promise.resolve(target.request(url, init, { incoming: { socket: { remoteAddress: this.address } } }));
   }
 
   async request(path: string, init: RequestInit & { form?: Record<string, string> } = {}): Promise<Response> {

@@ -1,0 +1,87 @@
+// RFC 7591 dynamic client registration, open as MCP clients expect: the requested
+// token_endpoint_auth_method is honoured and echoed (ChatGPT refuses anything else), a secret is
+// issued only for client_secret_* methods, and everything else is validated, never broadened.
+import type { Context } from 'hono';
+import { z } from 'zod';
+import { randomToken, sha256 } from '../secrets.ts';
+import type { Wiki } from '../store/wikis.ts';
+import type { AppDeps } from '../web/deps.ts';
+import { clientAddress, createLimiter } from '../web/rate-limit.ts';
+import { CLIENT_AUTH_METHODS, WIKI_SCOPES } from './metadata.ts';
+import { redirectUriProblem } from './redirect-uri.ts';
+
+/** Catalogue "Body caps": /register 16 KiB. */
+export const REGISTRATION_BODY_LIMIT = 16 * 1024;
+/** Registrations per client address per minute (catalogue DC-05). */
+export const REGISTRATION_RATE_LIMIT = 20;
+
+const text = (max: number) => z.string().max(max);
+const httpsUrl = z.url({ protocol: /^https$/ }).max(2000);
+
+// RFC 7591 §2. Unknown members are dropped; client_id, client_secret and friends are never taken
+// from the request (catalogue DC-06).
+const registrationRequest = z.object({
+  redirect_uris: z.array(z.string()).min(1).max(10),
+  token_endpoint_auth_method: z.enum(CLIENT_AUTH_METHODS).default('client_secret_basic'),
+  grant_types: z.array(z.enum(['authorization_code', 'refresh_token'])).min(1).max(2).default(['authorization_code']),
+  response_types: z.array(z.literal('code')).min(1).max(1).default(['code']),
+  client_name: text(200).optional(),
+  client_uri: httpsUrl.optional(),
+  logo_uri: httpsUrl.optional(),
+  scope: text(200)
+    .refine((scope) => scope.split(' ').every((s) => (WIKI_SCOPES as readonly string[]).includes(s)), 'scope must be made of wiki:read and wiki:write')
+    .optional(),
+  contacts: z.array(text(320)).max(5).optional(),
+  software_id: text(200).optional(),
+  software_version: text(100).optional(),
+});
+
+function oauthError(c: Context, status: 400 | 413 | 429, error: string, description: string, headers: Record<string, string> = {}) {
+  return c.json({ error, error_description: description }, status, { 'Cache-Control': 'no-store', ...headers });
+}
+
+export function registrationLimiter(now: () => number) {
+  return createLimiter({ limit: REGISTRATION_RATE_LIMIT, windowSeconds: 60, now });
+}
+
+export async function registerClient(deps: AppDeps, c: Context, wiki: Wiki): Promise<Response> {
+  const { oauthClients, log, now } = deps;
+  if (!deps.allowRegistration(clientAddress(c))) {
+    return oauthError(c, 429, 'rate_limited', 'too many registrations from this address; retry later', { 'Retry-After': '60' });
+  }
+  if (!(c.req.header('content-type') ?? '').startsWith('application/json')) {
+    return oauthError(c, 400, 'invalid_client_metadata', 'the registration request must be application/json');
+  }
+  const length = Number(c.req.header('content-length') ?? 0);
+  if (length > REGISTRATION_BODY_LIMIT) return oauthError(c, 413, 'invalid_client_metadata', 'the registration request is larger than 16 KiB');
+  const body = await c.req.text();
+  if (Buffer.byteLength(body) > REGISTRATION_BODY_LIMIT) return oauthError(c, 413, 'invalid_client_metadata', 'the registration request is larger than 16 KiB');
+
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return oauthError(c, 400, 'invalid_client_metadata', 'the registration request is not valid JSON');
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return oauthError(c, 400, 'invalid_client_metadata', 'the registration request must be a JSON object');
+
+  const parsed = registrationRequest.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return oauthError(c, 400, 'invalid_client_metadata', `${issue.path.join('.') || 'request'}: ${issue.message}`);
+  }
+  const request = parsed.data;
+  for (const uri of request.redirect_uris) {
+    const problem = redirectUriProblem(uri);
+    if (problem) return oauthError(c, 400, 'invalid_redirect_uri', `redirect_uri ${JSON.stringify(uri.slice(0, 100))} ${problem}`);
+  }
+
+  // RFC 7591 §3.2.1: the response carries the effective metadata; ids are ours (≥ 128 bits).
+  const issuedAt = now();
+  const clientId = `mcp_${randomToken(16)}`;
+  const secret = request.token_endpoint_auth_method === 'none' ? undefined : randomToken();
+  const metadata = { ...request, client_id: clientId, client_id_issued_at: issuedAt };
+  await oauthClients.create({ client_id: clientId, wiki_id: wiki.id, secret_hash: secret ? sha256(secret) : null, metadata: JSON.stringify(metadata), created_at: issuedAt, last_used_at: null });
+  log.info({ event: 'oauth.client.registered', wikiId: wiki.id, clientId, authMethod: request.token_endpoint_auth_method, clientName: request.client_name }, 'client registered');
+  return c.json({ ...metadata, ...(secret ? { client_secret: secret, client_secret_expires_at: 0 } : {}) }, 201, { 'Cache-Control': 'no-store' });
+}

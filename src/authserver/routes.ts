@@ -1,0 +1,84 @@
+// The per-wiki authorization server's HTTP surface. Path mode serves every wiki from PUBLIC_URL
+// (`/w/{slug}/…` and the path-inserted well-known URLs); host mode serves `{slug}.$WIKI_DOMAIN` at
+// its root. Both resolve the wiki from the registry and build every URL from configuration.
+import { Hono, type Context } from 'hono';
+import { cors } from 'hono/cors';
+import type { Wiki } from '../store/wikis.ts';
+import type { AppDeps } from '../web/deps.ts';
+import { wikiUrls } from '../wiki/urls.ts';
+import { authorizationServerMetadata, protectedResourceMetadata } from './metadata.ts';
+import { registerClient } from './registration.ts';
+
+/** MCP Inspector and other browser clients call discovery, registration and token endpoints cross-origin. */
+const publicCors = cors({ origin: '*', allowMethods: ['GET', 'POST', 'OPTIONS'], allowHeaders: ['Authorization', 'Content-Type', 'MCP-Protocol-Version'], maxAge: 86400 });
+
+const notFound = (c: Context) => c.json({ error: 'not_found', error_description: 'no such wiki' }, 404, { 'Cache-Control': 'no-store' });
+
+/** Routes of one wiki's issuer, mounted at its base path (`/w/{slug}` or a wiki host's root). */
+function issuerRoutes(deps: AppDeps, wikiOf: (c: Context) => Promise<Wiki | undefined>): Hono {
+  const app = new Hono();
+  app.use('*', publicCors);
+  const withWiki = (handler: (c: Context, wiki: Wiki) => Response | Promise<Response>) => async (c: Context) => {
+    const wiki = await wikiOf(c);
+    return wiki ? handler(c, wiki) : notFound(c);
+  };
+  const asMetadata = withWiki((c, wiki) => c.json(authorizationServerMetadata(wikiUrls(deps.config, wiki.slug)), 200, { 'Cache-Control': 'public, max-age=300' }));
+  // Clients append the well-known suffix to the issuer instead of inserting it (RFC 8414 §5 allows
+  // that as legacy); answering there too saves them a 404 loop.
+  app.get('/.well-known/oauth-authorization-server', asMetadata);
+  app.get('/.well-known/openid-configuration', asMetadata);
+  app.get('/oauth/jwks.json', (c) => c.json(deps.platformJwks, 200, { 'Cache-Control': 'public, max-age=300' }));
+  app.post('/oauth/register', withWiki((c, wiki) => registerClient(deps, c, wiki)));
+  return app;
+}
+
+export function authServerRoutes(deps: AppDeps): Hono {
+  const { config, wikis } = deps;
+  const app = new Hono();
+  const bySlugParam = (c: Context) => wikis.findBySlug(c.req.param('slug') ?? '');
+  const asMetadata = async (c: Context) => {
+    const wiki = await bySlugParam(c);
+    return wiki ? c.json(authorizationServerMetadata(wikiUrls(config, wiki.slug)), 200, { 'Cache-Control': 'public, max-age=300' }) : notFound(c);
+  };
+  const resourceMetadata = async (c: Context) => {
+    const wiki = await bySlugParam(c);
+    return wiki ? c.json(protectedResourceMetadata(wikiUrls(config, wiki.slug), wiki), 200, { 'Cache-Control': 'public, max-age=300' }) : notFound(c);
+  };
+  app.use('/.well-known/*', publicCors);
+  // RFC 8414 §3.1 path insertion for the issuer `$PUBLIC_URL/w/{slug}`, and the OIDC variant.
+  app.get('/.well-known/oauth-authorization-server/w/:slug', asMetadata);
+  app.get('/.well-known/openid-configuration/w/:slug', asMetadata);
+  // RFC 9728 §3.1 path insertion for the resource `$PUBLIC_URL/w/{slug}/mcp`.
+  app.get('/.well-known/oauth-protected-resource/w/:slug/mcp', resourceMetadata);
+  app.route('/w/:slug', issuerRoutes(deps, bySlugParam));
+  return app;
+}
+
+/** Host mode: requests whose Host is `{slug}.$WIKI_DOMAIN` are served by that wiki's issuer. */
+export function wikiHostRoutes(deps: AppDeps): Hono | undefined {
+  const { config, wikis } = deps;
+  if (!config.wikiDomain) return undefined;
+  const suffix = `.${config.wikiDomain}`;
+  const slugOf = (c: Context) => {
+    const host = new URL(c.req.url).hostname;
+    return host.endsWith(suffix) ? host.slice(0, -suffix.length) : undefined;
+  };
+  const wikiOf = async (c: Context) => {
+    const slug = slugOf(c);
+    return slug && !slug.includes('.') ? wikis.findBySlug(slug) : undefined;
+  };
+  const app = new Hono();
+  const resourceMetadata = async (c: Context) => {
+    const wiki = await wikiOf(c);
+    return wiki ? c.json(protectedResourceMetadata(wikiUrls(config, wiki.slug), wiki), 200, { 'Cache-Control': 'public, max-age=300' }) : notFound(c);
+  };
+  app.use('/.well-known/*', publicCors);
+  app.get('/.well-known/oauth-protected-resource/mcp', resourceMetadata);
+  app.get('/.well-known/oauth-protected-resource', resourceMetadata);
+  app.route('/', issuerRoutes(deps, wikiOf));
+  return app;
+}
+
+export function isWikiHost(deps: AppDeps, c: Context): boolean {
+  return Boolean(deps.config.wikiDomain && new URL(c.req.url).hostname.endsWith(`.${deps.config.wikiDomain}`));
+}
