@@ -42,6 +42,11 @@ interface LoginAppState {
   returnTo?: string;
 }
 
+/** Marks a failed callback that belonged to a CLI login. */
+export interface LoginFailure {
+  cliLoginId?: string;
+}
+
 export interface CompletedLogin {
   did: string;
   handle: string | null;
@@ -116,6 +121,16 @@ export class AtprotoLogin {
       throw new AppError('login_browser_mismatch', 400, 'This login was started in a different browser or has expired. Please log in again here.', 'Login not recognised');
     }
 
+    try {
+      return await this.exchange(state, params, appState);
+    } catch (error) {
+      // The CLI waiting on this login must hear that it failed, not wait for it to expire (CL-04).
+      if (error instanceof AppError && appState.cli) (error as AppError & LoginFailure).cliLoginId = appState.cli;
+      throw error;
+    }
+  }
+
+  private async exchange(state: string, params: URLSearchParams, appState: LoginAppState): Promise<CompletedLogin> {
     if (params.get('error') === 'access_denied') {
       await this.states.del(state);
       this.log.info({ event: 'atproto.login.denied' }, 'atproto authorization denied');

@@ -10,7 +10,7 @@ import { LoginPage } from '../web/pages.tsx';
 import { rateLimit } from '../web/rate-limit.ts';
 import { safeReturnTo } from '../web/return-to.ts';
 import { LOGIN_STATE_TTL_SECONDS } from './stores.ts';
-import { newLoginNonce } from './login.ts';
+import { newLoginNonce, type LoginFailure } from './login.ts';
 
 const NONCE_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 /** Login starts per client address per minute: ample for people, a wall for scripts (SS-07). */
@@ -53,7 +53,14 @@ export function atprotoRoutes(deps: AppDeps): Hono {
 
   app.get('/auth/callback', async (c) => {
     const params = new URL(c.req.url).searchParams;
-    let completed = await login.complete(params, cookies.all(c, LOGIN_NONCE_COOKIE)[0]);
+    let completed;
+    try {
+      completed = await login.complete(params, cookies.all(c, LOGIN_NONCE_COOKIE)[0]);
+    } catch (error) {
+      const cliLoginId = (error as LoginFailure).cliLoginId;
+      if (cliLoginId) await deps.cliLogins.fail(cliLoginId);
+      throw error;
+    }
     if (completed.cliLoginId) {
       // A CLI login: the browser is bound to its confirmation page; first-time users sign up first.
       const { confirmToken } = await deps.cliLogins.browserSignedIn({ ...completed, cliLoginId: completed.cliLoginId });

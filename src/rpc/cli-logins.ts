@@ -200,6 +200,15 @@ export class CliLogins {
     return login;
   }
 
+  /** The browser leg failed or was denied at the account server: end the CLI's wait now. */
+  async fail(id: string): Promise<void> {
+    const { store, events, log, now } = this.deps;
+    if (await store.transition(id, ['pending'], 'denied', {}, now())) {
+      await events.publish(id);
+      log.info({ event: 'cli_login.failed' }, 'CLI login failed in the browser');
+    }
+  }
+
   async decide(login: CliLogin, approve: boolean): Promise<boolean> {
     const { store, events, log, now } = this.deps;
     const moved = approve

@@ -159,6 +159,18 @@ describe('CLI login: AuthService over Connect', () => {
     assert.ok(messages.every((m) => m.event.case === 'progress'));
   });
 
+  test('CL-04: a login denied at the account server ends the CLI stream at once with PERMISSION_DENIED', async () => {
+    const started = await start();
+    const stream = collect(client.awaitLogin({ sessionId: started.sessionId, secret: started.secret }));
+    const par = fake.requestsTo('/oauth/par').at(-1)!.form;
+    const person = browser();
+    const callback = await person.request(`/auth/callback?${new URLSearchParams({ error: 'access_denied', state: par.state!, iss: fake.url })}`);
+    assert.equal(callback.status, 403);
+    const { messages, error } = await stream;
+    assert.equal(codeOf(error), Code.PermissionDenied);
+    assert.ok(messages.every((m) => m.event.case === 'progress'));
+  });
+
   test('CL-05: reconnects deliver exactly once; a second concurrent stream never gets the JWT', async () => {
     await ensureCarol();
     // (a) the stream drops before completion, the CLI reconnects, then the login completes.
