@@ -3,6 +3,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 
+export const UNUSED_CLIENT_SECONDS = 24 * 60 * 60;
+
 export async function sweepExpired(db: Kysely<Database>, now: number): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   const count = (table: string, result: { numDeletedRows: bigint }) => {
@@ -11,6 +13,8 @@ export async function sweepExpired(db: Kysely<Database>, now: number): Promise<R
   count('atproto_states', await db.deleteFrom('atproto_states').where('expires_at', '<=', now).executeTakeFirst());
   count('pending_signups', await db.deleteFrom('pending_signups').where('expires_at', '<=', now).executeTakeFirst());
   count('platform_sessions', await db.deleteFrom('platform_sessions').where('expires_at', '<=', now).executeTakeFirst());
+  // Registrations never used within a day: MCP clients register anew on every connection (DC-05).
+  count('oauth_clients', await db.deleteFrom('oauth_clients').where('last_used_at', 'is', null).where('created_at', '<=', now - UNUSED_CLIENT_SECONDS).executeTakeFirst());
   // Abandoned CLI logins, and confirmed ones never collected within their grace period.
   count('cli_logins', await db.deleteFrom('cli_logins').where('expires_at', '<=', now).executeTakeFirst());
   count(

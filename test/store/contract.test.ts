@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { atprotoRequestLock, atprotoSessionStore, atprotoStateStore } from '../../src/atproto/stores.ts';
 import { DatabaseOpenError, migrateToLatest, openDatabase, type DatabaseHandle } from '../../src/store/database.ts';
+import { oauthClientStore } from '../../src/store/oauth-clients.ts';
 import { pendingSignupStore } from '../../src/store/pending-signups.ts';
 import { platformSessionStore } from '../../src/store/platform-sessions.ts';
 import { sweepExpired } from '../../src/store/sweeper.ts';
@@ -108,7 +109,15 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       await atprotoStateStore(handle.db, () => NOW - 3600).set('old-state', {} as never);
       await platformSessionStore(handle.db).create(handle.db, { sid: 'old-sid', did: did('kept'), createdAt: NOW - 90000, expiresAt: NOW - 1 });
 
+      const clients = oauthClientStore(handle.db);
+      await clients.create({ client_id: 'mcp_stale', wiki_id: 'w', secret_hash: null, metadata: '{}', created_at: NOW - 90_000, last_used_at: null });
+      await clients.create({ client_id: 'mcp_fresh', wiki_id: 'w', secret_hash: null, metadata: '{}', created_at: NOW - 60, last_used_at: null });
+      await clients.create({ client_id: 'mcp_used', wiki_id: 'w', secret_hash: null, metadata: '{}', created_at: NOW - 90_000, last_used_at: NOW - 80_000 });
+
       const counts = await sweepExpired(handle.db, NOW);
+      assert.equal(await clients.find('w', 'mcp_stale'), undefined, 'a registration never used for a day is collected');
+      assert.ok(await clients.find('w', 'mcp_fresh'));
+      assert.ok(await clients.find('w', 'mcp_used'));
       assert.ok(counts.atproto_states! >= 1 && counts.pending_signups! >= 1 && counts.platform_sessions! >= 1 && counts.atproto_sessions! >= 1, JSON.stringify(counts));
       assert.ok(await sessions.get(did('kept')), 'a user keeps their atproto session');
       assert.equal(await sessions.get(did('abandoned')), undefined, 'an abandoned signup leaves nothing');
