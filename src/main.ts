@@ -18,6 +18,7 @@ import { platformJwt } from './session/platform-jwt.ts';
 import { sessionService } from './session/sessions.ts';
 import { registrationLimiter } from './authserver/registration.ts';
 import { cliLoginStore } from './store/cli-logins.ts';
+import { grantStore } from './store/grants.ts';
 import { oauthClientStore } from './store/oauth-clients.ts';
 import { wikiStore } from './store/wikis.ts';
 import { migrateToLatest, openDatabase } from './store/database.ts';
@@ -79,6 +80,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       cliLogins: new CliLogins({ store: cliLoginStore(database.db), events, login, users, sessions, database, log, now }),
       wikis: wikiStore(database.db),
       oauthClients: oauthClientStore(database.db),
+      grants: grantStore(database.db),
       allowRegistration: registrationLimiter(now),
       atprotoClientMetadata: clientMetadata(config, clientKey),
       atprotoClientJwks: { keys: clientKey ? [publicPart(clientKey, clientKey.kid)] : [] },

@@ -2,11 +2,14 @@
 // (`/w/{slug}/…` and the path-inserted well-known URLs); host mode serves `{slug}.$WIKI_DOMAIN` at
 // its root. Both resolve the wiki from the registry and build every URL from configuration.
 import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
+import { AppError } from '../errors/app-error.ts';
 import type { Wiki } from '../store/wikis.ts';
 import type { AppDeps } from '../web/deps.ts';
 import { wikiUrls } from '../wiki/urls.ts';
 import { authorizationServerMetadata, protectedResourceMetadata } from './metadata.ts';
+import { authorize, consent } from './authorize.tsx';
 import { registerClient } from './registration.ts';
 
 /** MCP Inspector and other browser clients call discovery, registration and token endpoints cross-origin. */
@@ -32,6 +35,19 @@ function issuerRoutes(deps: AppDeps, wikiOf: (c: Context) => Promise<Wiki | unde
   return app;
 }
 
+/** Browser-facing issuer routes: no CORS, our security headers, and HTML errors. */
+function browserRoutes(deps: AppDeps, wikiOf: (c: Context) => Promise<Wiki | undefined>): Hono {
+  const app = new Hono();
+  const withWiki = (handler: (c: Context, wiki: Wiki) => Promise<Response>) => async (c: Context) => {
+    const wiki = await wikiOf(c);
+    if (!wiki) throw new AppError('not_found', 404, 'There is no wiki at this address.', 'Not found');
+    return handler(c, wiki);
+  };
+  app.get('/oauth/authorize', withWiki((c, wiki) => authorize(deps, c, wiki)));
+  app.post('/oauth/consent', bodyLimit({ maxSize: 4 * 1024, onError: () => { throw new AppError('payload_too_large', 413, 'That request is too large.', 'Too large'); } }), withWiki((c, wiki) => consent(deps, c, wiki)));
+  return app;
+}
+
 export function authServerRoutes(deps: AppDeps): Hono {
   const { config, wikis } = deps;
   const app = new Hono();
@@ -51,6 +67,7 @@ export function authServerRoutes(deps: AppDeps): Hono {
   // RFC 9728 §3.1 path insertion for the resource `$PUBLIC_URL/w/{slug}/mcp`.
   app.get('/.well-known/oauth-protected-resource/w/:slug/mcp', resourceMetadata);
   app.route('/w/:slug', issuerRoutes(deps, bySlugParam));
+  app.route('/w/:slug', browserRoutes(deps, bySlugParam));
   return app;
 }
 
@@ -76,6 +93,7 @@ export function wikiHostRoutes(deps: AppDeps): Hono | undefined {
   app.get('/.well-known/oauth-protected-resource/mcp', resourceMetadata);
   app.get('/.well-known/oauth-protected-resource', resourceMetadata);
   app.route('/', issuerRoutes(deps, wikiOf));
+  app.route('/', browserRoutes(deps, wikiOf));
   return app;
 }
 

@@ -72,7 +72,49 @@ export interface OAuthClientsTable {
   last_used_at: number | null;
 }
 
+export interface GrantsTable {
+  id: string;
+  wiki_id: string;
+  client_id: string;
+  user_did: string;
+  /** Space-separated scopes the user approved. */
+  scope: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface AuthorizationRequestsTable {
+  id: string;
+  wiki_id: string;
+  client_id: string;
+  user_did: string;
+  redirect_uri: string;
+  state: string | null;
+  code_challenge: string;
+  scope: string;
+  resource: string;
+  csrf: string;
+  expires_at: number;
+}
+
+export interface AuthorizationCodesTable {
+  code_hash: string;
+  grant_id: string;
+  wiki_id: string;
+  client_id: string;
+  user_did: string;
+  redirect_uri: string;
+  code_challenge: string;
+  scope: string;
+  resource: string;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
 export interface Database {
+  grants: GrantsTable;
+  authorization_requests: AuthorizationRequestsTable;
+  authorization_codes: AuthorizationCodesTable;
   wikis: WikisTable;
   oauth_clients: OAuthClientsTable;
   cli_logins: CliLoginsTable;

@@ -10,6 +10,7 @@ import type { PendingSignupStore } from '../store/pending-signups.ts';
 import type { UserStore } from '../store/users.ts';
 import type { OAuthClientStore } from '../store/oauth-clients.ts';
 import type { WikiStore } from '../store/wikis.ts';
+import type { GrantStore } from '../store/grants.ts';
 import type { OAuthClientMetadataInput } from '@atproto/oauth-client-node';
 import type { JWK } from 'jose';
 
@@ -25,6 +26,7 @@ export interface AppDeps {
   cliLogins: CliLogins;
   wikis: WikiStore;
   oauthClients: OAuthClientStore;
+  grants: GrantStore;
   /** Per-address budget for dynamic client registration (catalogue DC-05). */
   allowRegistration: (clientAddress: string) => boolean;
   /** Published at /auth/client-metadata.json (confidential mode). */

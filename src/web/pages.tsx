@@ -205,3 +205,44 @@ export const CliDecidedPage: FC<{ approved: boolean }> = ({ approved }) => (
     </article>
   </Layout>
 );
+
+export const ConsentPage: FC<{ clientName: string; redirectHost: string; wikiName: string; wikiUrl: string; scopes: string[]; requestId: string; csrf: string; action: string }> = (props) => (
+  <Layout title="Allow access?">
+    <article>
+      <hgroup>
+        <h1>Allow access to {props.wikiName}?</h1>
+        <p>
+          <strong>{props.clientName}</strong> <small>(name chosen by the application itself, not verified)</small> wants to use your wiki.
+        </p>
+      </hgroup>
+      <dl>
+        <dt>Sends you back to</dt>
+        <dd>
+          <code>{props.redirectHost}</code>
+        </dd>
+        <dt>Wiki</dt>
+        <dd>
+          <code>{props.wikiUrl}</code>
+        </dd>
+        <dt>It will be able to</dt>
+        <dd>
+          <ul>
+            {props.scopes.map((scope) => (
+              <li>{scope === 'wiki:write' ? 'create, change, rename and delete pages' : 'read and search pages and their history'}</li>
+            ))}
+          </ul>
+        </dd>
+      </dl>
+      <form method="post" action={props.action} class="grid">
+        <input type="hidden" name="request_id" value={props.requestId} />
+        <input type="hidden" name="csrf" value={props.csrf} />
+        <button type="submit" name="decision" value="deny" class="secondary outline">
+          Deny
+        </button>
+        <button type="submit" name="decision" value="approve">
+          Allow
+        </button>
+      </form>
+    </article>
+  </Layout>
+);

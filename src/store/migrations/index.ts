@@ -108,8 +108,61 @@ const m003_wikis_and_clients: Migration = {
   },
 };
 
+const m004_grants_and_codes: Migration = {
+  async up(db: Kysely<any>) {
+    // A grant is one user's consent for one client at one wiki; codes and tokens hang off it, so
+    // revoking the grant revokes everything it issued.
+    await db.schema
+      .createTable('grants')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('wiki_id', 'text', (c) => c.notNull())
+      .addColumn('client_id', 'text', (c) => c.notNull())
+      .addColumn('user_did', 'text', (c) => c.notNull())
+      .addColumn('scope', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('revoked_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('grants_lookup').on('grants').columns(['wiki_id', 'client_id', 'user_did']).execute();
+
+    // A validated authorization request waiting for the user's consent.
+    await db.schema
+      .createTable('authorization_requests')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('wiki_id', 'text', (c) => c.notNull())
+      .addColumn('client_id', 'text', (c) => c.notNull())
+      .addColumn('user_did', 'text', (c) => c.notNull())
+      .addColumn('redirect_uri', 'text', (c) => c.notNull())
+      .addColumn('state', 'text')
+      .addColumn('code_challenge', 'text', (c) => c.notNull())
+      .addColumn('scope', 'text', (c) => c.notNull())
+      .addColumn('resource', 'text', (c) => c.notNull())
+      .addColumn('csrf', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('authorization_codes')
+      .addColumn('code_hash', 'text', (c) => c.primaryKey())
+      .addColumn('grant_id', 'text', (c) => c.notNull())
+      .addColumn('wiki_id', 'text', (c) => c.notNull())
+      .addColumn('client_id', 'text', (c) => c.notNull())
+      .addColumn('user_did', 'text', (c) => c.notNull())
+      .addColumn('redirect_uri', 'text', (c) => c.notNull())
+      .addColumn('code_challenge', 'text', (c) => c.notNull())
+      .addColumn('scope', 'text', (c) => c.notNull())
+      .addColumn('resource', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('consumed_at', 'bigint')
+      .execute();
+  },
+  async down(db: Kysely<any>) {
+    for (const table of ['authorization_codes', 'authorization_requests', 'grants']) await sql`drop table if exists ${sql.table(table)}`.execute(db);
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '001_initial': m001_initial,
   '002_cli_logins': m002_cli_logins,
   '003_wikis_and_clients': m003_wikis_and_clients,
+  '004_grants_and_codes': m004_grants_and_codes,
 };

@@ -1,0 +1,168 @@
+// The authorization endpoint and the consent form (OAuth 2.1 §4.1.1, RFC 7636, RFC 8707, RFC 9207).
+// Checks run in a fixed order: until the client and its redirect URI are known good, every failure
+// is a page on our origin and never a redirect (RFC 6749 §4.1.2.1); after that, failures go back to
+// the client with `error`, `state` and `iss`, always as 303 (never 307, which replays the POST).
+import type { Context } from 'hono';
+import { AppError } from '../errors/app-error.ts';
+import { constantTimeEqual, randomToken, sha256 } from '../secrets.ts';
+import type { OAuthClientRow } from '../store/oauth-clients.ts';
+import type { AuthorizationRequest } from '../store/grants.ts';
+import type { Wiki } from '../store/wikis.ts';
+import type { AppDeps } from '../web/deps.ts';
+import { readForm } from '../web/form.ts';
+import { ConsentPage } from '../web/pages.tsx';
+import { wikiUrls, type WikiUrls } from '../wiki/urls.ts';
+import { WIKI_SCOPES } from './metadata.ts';
+import { redirectUriMatches } from './redirect-uri.ts';
+
+/** Catalogue policy: codes live 60 s; a consent form 10 minutes. */
+export const CODE_TTL_SECONDS = 60;
+const CONSENT_TTL_SECONDS = 10 * 60;
+const CODE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/; // base64url(SHA-256), RFC 7636 §4.2
+
+interface RegisteredClient {
+  clientId: string;
+  clientName: string;
+  redirectUris: string[];
+}
+
+function registered(row: OAuthClientRow): RegisteredClient {
+  const metadata = JSON.parse(row.metadata) as { client_name?: string; redirect_uris: string[] };
+  return { clientId: row.client_id, clientName: (metadata.client_name ?? row.client_id).slice(0, 100), redirectUris: metadata.redirect_uris };
+}
+
+const pageError = (message: string) => new AppError('invalid_request', 400, message, 'This sign-in link is not valid');
+
+/** Where errors go once the client and redirect URI are trusted (RFC 9207: with `iss`). */
+function redirectTo(c: Context, redirectUri: string, issuer: string, params: Record<string, string | null | undefined>): Response {
+  const url = new URL(redirectUri);
+  for (const [name, value] of Object.entries(params)) if (value) url.searchParams.set(name, value);
+  url.searchParams.set('iss', issuer);
+  return c.redirect(url.href, 303);
+}
+
+function canonicalResource(value: string): string {
+  return value.endsWith('/') ? value.slice(0, -1) : value;
+}
+
+export async function authorize(deps: AppDeps, c: Context, wiki: Wiki): Promise<Response> {
+  const { config, oauthClients, grants, sessions, users, now } = deps;
+  const urls = wikiUrls(config, wiki.slug);
+  const query = new URL(c.req.url).searchParams;
+  for (const name of new Set(query.keys())) {
+    if (query.getAll(name).length > 1) throw pageError(`The parameter "${name.slice(0, 40)}" appears more than once.`);
+  }
+  const param = (name: string) => query.get(name) || undefined;
+
+  // 1. The client, and where it may be sent back to (catalogue RU-01..04).
+  const clientId = param('client_id');
+  const row = clientId ? await oauthClients.find(wiki.id, clientId) : undefined;
+  if (!row) throw pageError('The application that sent you here is not registered with this wiki.');
+  const client = registered(row);
+  const requested = param('redirect_uri');
+  const redirectUri = requested ?? (client.redirectUris.length === 1 ? client.redirectUris[0] : undefined);
+  if (!redirectUri || !client.redirectUris.some((uri) => redirectUriMatches(uri, redirectUri))) {
+    throw pageError('The address this application asked to return to is not one it registered, so we stopped here.');
+  }
+  const state = param('state');
+  const fail = (error: string, description: string) => redirectTo(c, redirectUri, urls.issuer, { error, error_description: description, state });
+
+  // 2. Who is asking: log in first and come back here. Until the person is authenticated nothing is
+  // redirected to the client, so a registered phishing URI cannot use us as a redirector (RU-04).
+  const session = await sessions.current(c, now());
+  const user = session ? await users.findByDid(session.sub) : undefined;
+  if (!user) return c.redirect(`${config.publicUrl}/auth/login?${new URLSearchParams({ return_to: c.req.url })}`, 303);
+
+  // 3. The request itself, then whether this person may grant it (CS-06).
+  if (param('response_type') !== 'code') return fail('unsupported_response_type', 'only response_type=code is supported');
+  const challenge = param('code_challenge');
+  if (!challenge || param('code_challenge_method') !== 'S256') return fail('invalid_request', 'PKCE with code_challenge_method=S256 is required');
+  if (!CODE_CHALLENGE.test(challenge)) return fail('invalid_request', 'code_challenge must be 43 base64url characters');
+  const resource = param('resource');
+  if (resource !== undefined && canonicalResource(resource) !== urls.mcp) return fail('invalid_target', `resource must be ${urls.mcp}`);
+  const scopes = (param('scope') ?? WIKI_SCOPES.join(' ')).split(' ').filter(Boolean);
+  if (scopes.length === 0 || scopes.some((scope) => !(WIKI_SCOPES as readonly string[]).includes(scope))) return fail('invalid_scope', 'scopes are wiki:read and wiki:write');
+
+  if (wiki.owner_did !== user.did) return fail('access_denied', 'you do not have access to this wiki');
+
+  const scope = [...new Set(scopes)].sort().join(' ');
+  const request: AuthorizationRequest = {
+    id: randomToken(16),
+    wiki_id: wiki.id,
+    client_id: client.clientId,
+    user_did: user.did,
+    redirect_uri: redirectUri,
+    state: state ?? null,
+    code_challenge: challenge,
+    scope,
+    resource: urls.mcp,
+    csrf: randomToken(24),
+    expires_at: now() + CONSENT_TTL_SECONDS,
+  };
+
+  // 4. Remembered consent covering every scope asked for: no page (catalogue CS-04 keys it by client).
+  const grant = await grants.findActive(wiki.id, client.clientId, user.did);
+  if (grant && scopes.every((s) => grant.scope.split(' ').includes(s))) return issueCode(deps, c, urls, request);
+
+  await grants.saveRequest(request);
+  return c.html(
+    <ConsentPage
+      clientName={client.clientName}
+      redirectHost={new URL(redirectUri).host || redirectUri}
+      wikiName={wiki.display_name}
+      wikiUrl={urls.mcp}
+      scopes={scope.split(' ')}
+      requestId={request.id}
+      csrf={request.csrf}
+      action={new URL(urls.authorize).pathname.replace(/authorize$/, 'consent')}
+    />,
+  );
+}
+
+export async function consent(deps: AppDeps, c: Context, wiki: Wiki): Promise<Response> {
+  const { config, grants, sessions, now, log } = deps;
+  const urls = wikiUrls(config, wiki.slug);
+  // Catalogue CS-02: sibling wiki origins are same-site, so SameSite is no defence; the form must
+  // come from this issuer's own origin.
+  const origin = c.req.header('origin');
+  const fetchSite = c.req.header('sec-fetch-site');
+  if (origin !== new URL(urls.issuer).origin || (fetchSite && fetchSite !== 'same-origin')) {
+    throw new AppError('forbidden', 403, 'This approval did not come from this page, so it was refused.', 'Request refused');
+  }
+  const form = await readForm(c);
+  const session = await sessions.current(c, now());
+  const pending = await grants.findRequest(form.get('request_id') ?? '', now());
+  if (!session || !pending || pending.wiki_id !== wiki.id || pending.user_did !== session.sub || !constantTimeEqual(form.get('csrf') ?? '', pending.csrf)) {
+    throw new AppError('csrf_failed', 403, 'This approval form expired or was already used. Go back to the application and connect again.', 'Form expired');
+  }
+  const request = await grants.takeRequest(pending.id, now());
+  if (!request) throw new AppError('csrf_failed', 403, 'This approval form was already used.', 'Form expired');
+  if (form.get('decision') !== 'approve') {
+    log.info({ event: 'oauth.consent.denied', wikiId: wiki.id, clientId: request.client_id }, 'consent denied');
+    return redirectTo(c, request.redirect_uri, urls.issuer, { error: 'access_denied', error_description: 'the user denied the request', state: request.state });
+  }
+  log.info({ event: 'oauth.consent.approved', wikiId: wiki.id, clientId: request.client_id }, 'consent approved');
+  return issueCode(deps, c, urls, request);
+}
+
+/** Records (or widens) the grant and sends the client its code. */
+async function issueCode(deps: AppDeps, c: Context, urls: WikiUrls, request: AuthorizationRequest): Promise<Response> {
+  const { grants, log, now } = deps;
+  const grant = await grants.approve({ wikiId: request.wiki_id, clientId: request.client_id, userDid: request.user_did, scope: request.scope }, now());
+  const code = randomToken();
+  await grants.saveCode({
+    code_hash: sha256(code),
+    grant_id: grant.id,
+    wiki_id: request.wiki_id,
+    client_id: request.client_id,
+    user_did: request.user_did,
+    redirect_uri: request.redirect_uri,
+    code_challenge: request.code_challenge,
+    scope: request.scope,
+    resource: request.resource,
+    expires_at: now() + CODE_TTL_SECONDS,
+    consumed_at: null,
+  });
+  log.info({ event: 'oauth.code.issued', wikiId: request.wiki_id, clientId: request.client_id, grantId: grant.id }, 'authorization code issued');
+  return redirectTo(c, request.redirect_uri, urls.issuer, { code, state: request.state });
+}

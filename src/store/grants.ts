@@ -1,0 +1,59 @@
+// Consent and what it issues: grants, pending authorization requests, authorization codes.
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { AuthorizationCodesTable, AuthorizationRequestsTable, Database, GrantsTable } from './schema.ts';
+
+export type Grant = GrantsTable;
+export type AuthorizationRequest = AuthorizationRequestsTable;
+export type AuthorizationCode = AuthorizationCodesTable;
+
+export interface GrantStore {
+  /** The live grant of this user for this client at this wiki, if any. */
+  findActive(wikiId: string, clientId: string, userDid: string): Promise<Grant | undefined>;
+  /** Records consent for `scope`, widening an existing grant rather than adding a second one. */
+  approve(grant: { wikiId: string; clientId: string; userDid: string; scope: string }, now: number): Promise<Grant>;
+  saveRequest(request: AuthorizationRequest): Promise<void>;
+  /** Deletes and returns a live pending request: a consent form is answered once (catalogue CS-01). */
+  takeRequest(id: string, now: number): Promise<AuthorizationRequest | undefined>;
+  findRequest(id: string, now: number): Promise<AuthorizationRequest | undefined>;
+  saveCode(code: AuthorizationCode): Promise<void>;
+}
+
+export function grantStore(db: Kysely<Database>): GrantStore {
+  const findActive = (wikiId: string, clientId: string, userDid: string) =>
+    db
+      .selectFrom('grants')
+      .selectAll()
+      .where('wiki_id', '=', wikiId)
+      .where('client_id', '=', clientId)
+      .where('user_did', '=', userDid)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+  return {
+    findActive,
+    async approve({ wikiId, clientId, userDid, scope }, now) {
+      const existing = await findActive(wikiId, clientId, userDid);
+      if (existing) {
+        const merged = [...new Set([...existing.scope.split(' '), ...scope.split(' ')])].sort().join(' ');
+        if (merged !== existing.scope) await db.updateTable('grants').set({ scope: merged }).where('id', '=', existing.id).execute();
+        return { ...existing, scope: merged };
+      }
+      const grant: Grant = { id: randomUUID(), wiki_id: wikiId, client_id: clientId, user_did: userDid, scope, created_at: now, revoked_at: null };
+      await db.insertInto('grants').values(grant).execute();
+      return grant;
+    },
+    async saveRequest(request) {
+      await db.insertInto('authorization_requests').values(request).execute();
+    },
+    async takeRequest(id, now) {
+      const request = await db.selectFrom('authorization_requests').selectAll().where('id', '=', id).where('expires_at', '>', now).executeTakeFirst();
+      if (!request) return undefined;
+      const deleted = await db.deleteFrom('authorization_requests').where('id', '=', id).executeTakeFirst();
+      return Number(deleted.numDeletedRows) === 1 ? request : undefined;
+    },
+    findRequest: (id, now) => db.selectFrom('authorization_requests').selectAll().where('id', '=', id).where('expires_at', '>', now).executeTakeFirst(),
+    async saveCode(code) {
+      await db.insertInto('authorization_codes').values(code).execute();
+    },
+  };
+}

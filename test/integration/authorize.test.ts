@@ -1,0 +1,224 @@
+// The authorization endpoint and consent at a wiki's issuer (catalogue RU, PK-01/02, CS, MX-03, AS-03).
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { CAROL_DID, FakeAtproto, MALLORY_DID } from '../helpers/fake-atproto.ts';
+import { TestClient } from '../helpers/http-client.ts';
+import { signUp } from '../helpers/login-flow.ts';
+import { startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
+
+const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM'; // RFC 7636 Appendix B
+const REDIRECT = 'https://app.example/callback';
+
+describe('authorization endpoint and consent', () => {
+  let fake: FakeAtproto;
+  let platform: TestPlatform;
+  let carol: TestClient;
+  let issuer: string;
+
+  before(async () => {
+    fake = await FakeAtproto.start();
+    platform = await startTestPlatform({ ATPROTO_PLC_URL: fake.url, ATPROTO_HANDLE_RESOLVER: fake.url, DANGEROUSLY_ALLOW_INSECURE_ATPROTO: '1' });
+    carol = new TestClient(platform.platform.app, platform.config.publicUrl);
+    await signUp(carol, fake, 'carol');
+    await platform.platform.deps.wikis.create({ slug: 'notes', ownerDid: CAROL_DID, displayName: 'Carol’s notes' }, 1);
+    issuer = `${platform.config.publicUrl}/w/notes`;
+  });
+  after(async () => {
+    await platform?.close();
+    await fake?.close();
+  });
+  beforeEach(async () => {
+    await platform.platform.deps.database.db.deleteFrom('grants').execute();
+  });
+
+  const db = () => platform.platform.deps.database.db;
+  const count = async (table: 'authorization_codes' | 'authorization_requests') => (await db().selectFrom(table).select('expires_at').execute()).length;
+
+  async function registerClient(metadata: Record<string, unknown> = {}): Promise<string> {
+    const response = await new TestClient(platform.platform.app, platform.config.publicUrl).request('/w/notes/oauth/register', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_name: 'Test App', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', ...metadata }),
+    });
+    return (await response.json()).client_id;
+  }
+
+  function authorizeUrl(clientId: string, overrides: Record<string, string | undefined> = {}): string {
+    const params: Record<string, string | undefined> = { response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, code_challenge: CHALLENGE, code_challenge_method: 'S256', state: 'st-1', resource: `${issuer}/mcp`, ...overrides };
+    return `/w/notes/oauth/authorize?${new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined))}`;
+  }
+
+  async function approve(browser: TestClient, page: Response, decision = 'approve', headers: Record<string, string> = {}): Promise<Response> {
+    const html = await page.text();
+    const requestId = /name="request_id" value="([^"]+)"/.exec(html)![1]!;
+    const csrf = /name="csrf" value="([^"]+)"/.exec(html)![1]!;
+    return browser.form('/w/notes/oauth/consent', { request_id: requestId, csrf, decision }, headers);
+  }
+
+  const location = (response: Response) => new URL(response.headers.get('location')!);
+
+  test('without a session the person logs in first and comes back to the same request', async () => {
+    const clientId = await registerClient();
+    const anonymous = new TestClient(platform.platform.app, platform.config.publicUrl);
+    const response = await anonymous.request(authorizeUrl(clientId));
+    assert.equal(response.status, 303);
+    const target = location(response);
+    assert.equal(target.origin + target.pathname, `${platform.config.publicUrl}/auth/login`);
+    assert.equal(target.searchParams.get('return_to'), `${platform.config.publicUrl}${authorizeUrl(clientId)}`);
+  });
+
+  test('consent, then a code sent back with state and iss (MX-03) by a 303', async () => {
+    const clientId = await registerClient();
+    const page = await carol.request(authorizeUrl(clientId));
+    assert.equal(page.status, 200);
+    const response = await approve(carol, page);
+    assert.equal(response.status, 303);
+    const target = location(response);
+    assert.equal(target.origin + target.pathname, REDIRECT);
+    assert.match(target.searchParams.get('code')!, /^[A-Za-z0-9_-]{43}$/);
+    assert.equal(target.searchParams.get('state'), 'st-1');
+    assert.equal(target.searchParams.get('iss'), issuer);
+    const stored = await db().selectFrom('authorization_codes').selectAll().execute();
+    assert.ok(stored.every((row) => row.code_hash !== target.searchParams.get('code')), 'codes are stored hashed');
+  });
+
+  test('remembered consent: the same client asking again gets a code without the page', async () => {
+    const clientId = await registerClient();
+    await approve(carol, await carol.request(authorizeUrl(clientId)));
+    const again = await carol.request(authorizeUrl(clientId, { state: 'st-2' }));
+    assert.equal(again.status, 303);
+    assert.ok(location(again).searchParams.get('code'));
+    assert.equal(location(again).searchParams.get('state'), 'st-2');
+  });
+
+  test('RU-01: a redirect URI that is not exactly registered is a page on our origin: no Location, no request stored', async () => {
+    const clientId = await registerClient();
+    const before = await count('authorization_requests');
+    for (const uri of ['https://app.example/callback/', 'https://APP.example/callback', 'https://app.example:443/callback', 'https://app.example/callback?x=1', 'https://app.example.evil.com/callback', 'https://app.example@evil.com/callback', 'http://app.example/callback']) {
+      const response = await carol.request(authorizeUrl(clientId, { redirect_uri: uri }));
+      assert.equal(response.status, 400, uri);
+      assert.equal(response.headers.get('location'), null);
+      assert.match(await response.text(), /not one it registered/);
+    }
+    assert.equal(await count('authorization_requests'), before);
+  });
+
+  test('RU-02: unknown client, an ambiguous omitted redirect_uri, or a repeated parameter: a page, never a redirect', async () => {
+    assert.equal((await carol.request(authorizeUrl('mcp_unknown'))).status, 400);
+    const twoUris = await registerClient({ redirect_uris: [REDIRECT, 'https://app.example/other'] });
+    const omitted = await carol.request(authorizeUrl(twoUris, { redirect_uri: undefined }));
+    assert.equal(omitted.status, 400);
+    assert.equal(omitted.headers.get('location'), null);
+    const oneUri = await registerClient();
+    assert.equal((await carol.request(authorizeUrl(oneUri, { redirect_uri: undefined }))).status, 200, 'one registered URI may be omitted');
+    const repeated = await carol.request(`${authorizeUrl(oneUri)}&redirect_uri=${encodeURIComponent(REDIRECT)}`);
+    assert.equal(repeated.status, 400);
+    assert.equal(repeated.headers.get('location'), null);
+  });
+
+  test('RU-04: errors in a request from a registered phishing client are not redirected before the person logs in', async () => {
+    const evil = await registerClient({ redirect_uris: ['https://phish.example/cb'] });
+    const anonymous = new TestClient(platform.platform.app, platform.config.publicUrl);
+    const response = await anonymous.request(authorizeUrl(evil, { redirect_uri: 'https://phish.example/cb', scope: 'bogus' }));
+    assert.equal(response.status, 303);
+    assert.equal(location(response).pathname, '/auth/login');
+  });
+
+  test('PK-01, PK-02: no challenge, plain, a method-less or malformed challenge: invalid_request to the client, no code', async () => {
+    const clientId = await registerClient();
+    const codes = await count('authorization_codes');
+    for (const overrides of [{ code_challenge: undefined }, { code_challenge_method: 'plain' }, { code_challenge_method: undefined }, { code_challenge: CHALLENGE.slice(1) }, { code_challenge: `${CHALLENGE}${'a'.repeat(86)}` }, { code_challenge: `${CHALLENGE.slice(3)}+/=` }, { code_challenge: '' }]) {
+      const response = await carol.request(authorizeUrl(clientId, overrides));
+      assert.equal(response.status, 303, JSON.stringify(overrides));
+      const target = location(response);
+      assert.equal(target.searchParams.get('error'), 'invalid_request');
+      assert.equal(target.searchParams.get('state'), 'st-1');
+      assert.equal(target.searchParams.get('iss'), issuer, 'MX-03: iss on errors too');
+    }
+    assert.equal(await count('authorization_codes'), codes);
+  });
+
+  test('AS-03: resource must name this wiki’s MCP URL (a trailing slash is normalised; omitted means this wiki)', async () => {
+    const clientId = await registerClient();
+    for (const resource of [`${platform.config.publicUrl}/w/other/mcp`, '/mcp', `${issuer}/mcp#frag`, `${issuer}`, `${platform.config.publicUrl}/`]) {
+      const response = await carol.request(authorizeUrl(clientId, { resource }));
+      assert.equal(location(response).searchParams.get('error'), 'invalid_target', resource);
+    }
+    assert.equal((await carol.request(authorizeUrl(clientId, { resource: `${issuer}/mcp/` }))).status, 200);
+    assert.equal((await carol.request(authorizeUrl(clientId, { resource: undefined }))).status, 200);
+    assert.equal(location(await carol.request(authorizeUrl(clientId, { scope: 'wiki:admin' }))).searchParams.get('error'), 'invalid_scope');
+  });
+
+  test('CS-01: the consent POST needs its CSRF token, this user, and works once', async () => {
+    const clientId = await registerClient();
+    const page = await (await carol.request(authorizeUrl(clientId))).text();
+    const requestId = /name="request_id" value="([^"]+)"/.exec(page)![1]!;
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
+    const codesBefore = await count('authorization_codes');
+    assert.equal((await carol.form('/w/notes/oauth/consent', { request_id: requestId, decision: 'approve' })).status, 403, 'no token');
+    assert.equal((await carol.form('/w/notes/oauth/consent', { request_id: requestId, csrf: 'wrong', decision: 'approve' })).status, 403, 'wrong token');
+    const mallory = new TestClient(platform.platform.app, platform.config.publicUrl);
+    const malloryToken = await platform.platform.deps.sessions.mint(db(), { did: MALLORY_DID, handle: null, username: 'mallory' }, Math.floor(Date.now() / 1000));
+    mallory.cookies.set('platform_token', malloryToken.token);
+    assert.equal((await mallory.form('/w/notes/oauth/consent', { request_id: requestId, csrf, decision: 'approve' })).status, 403, "another user's request");
+    assert.equal((await carol.request(`/w/notes/oauth/consent?request_id=${requestId}&csrf=${csrf}&decision=approve`)).status, 404, 'GET is not an approval');
+    assert.equal(await count('authorization_codes'), codesBefore, 'no code from any refused attempt');
+    assert.equal((await db().selectFrom('grants').select('id').execute()).length, 0, 'no consent recorded');
+    const first = await carol.form('/w/notes/oauth/consent', { request_id: requestId, csrf, decision: 'approve' });
+    assert.equal(first.status, 303);
+    assert.equal((await carol.form('/w/notes/oauth/consent', { request_id: requestId, csrf, decision: 'approve' })).status, 403, 'replayed after use');
+  });
+
+  test('CS-02: an approval posted from another origin (a sibling wiki) is refused', async () => {
+    const clientId = await registerClient();
+    const response = await approve(carol, await carol.request(authorizeUrl(clientId)), 'approve', { origin: 'https://evil.robot.example' });
+    assert.equal(response.status, 403);
+  });
+
+  test('CS-03: consent and its error pages refuse to be framed', async () => {
+    const clientId = await registerClient();
+    for (const response of [await carol.request(authorizeUrl(clientId)), await carol.request(authorizeUrl('mcp_unknown'))]) {
+      assert.match(response.headers.get('content-security-policy')!, /frame-ancestors 'none'/);
+      assert.equal(response.headers.get('x-frame-options'), 'DENY');
+    }
+  });
+
+  test('CS-04: approving one client never approves another for the same wiki', async () => {
+    const first = await registerClient();
+    await approve(carol, await carol.request(authorizeUrl(first)));
+    const second = await registerClient({ client_name: 'Lookalike' });
+    const response = await carol.request(authorizeUrl(second));
+    assert.equal(response.status, 200, 'the consent page again');
+    assert.match(await response.text(), /Allow access to/);
+  });
+
+  test('CS-05: the client name is escaped and marked unverified; the redirect host is always shown', async () => {
+    const clientId = await registerClient({ client_name: '<img src=x onerror=alert(1)>\u202eevil' });
+    const html = await (await carol.request(authorizeUrl(clientId))).text();
+    assert.ok(!html.includes('<img src=x'), 'escaped');
+    assert.match(html, /not verified/);
+    assert.match(html, /<code>app\.example<\/code>/);
+  });
+
+  test('CS-06: someone who is not the owner is sent back with access_denied and no code', async () => {
+    const clientId = await registerClient();
+    const mallory = new TestClient(platform.platform.app, platform.config.publicUrl);
+    await platform.platform.deps.users.create(db(), { did: MALLORY_DID, username: 'mallory', handle: 'mallory.test' }, 1).catch(() => {});
+    const { token } = await platform.platform.deps.sessions.mint(db(), { did: MALLORY_DID, handle: 'mallory.test', username: 'mallory' }, Math.floor(Date.now() / 1000));
+    mallory.cookies.set('platform_token', token);
+    const codes = await count('authorization_codes');
+    const response = await mallory.request(authorizeUrl(clientId));
+    assert.equal(location(response).searchParams.get('error'), 'access_denied');
+    assert.equal(await count('authorization_codes'), codes);
+  });
+
+  test('denying consent sends access_denied with state and iss, by 303', async () => {
+    const clientId = await registerClient();
+    const response = await approve(carol, await carol.request(authorizeUrl(clientId)), 'deny');
+    assert.equal(response.status, 303);
+    const target = location(response);
+    assert.equal(target.searchParams.get('error'), 'access_denied');
+    assert.equal(target.searchParams.get('state'), 'st-1');
+    assert.equal(target.searchParams.get('iss'), issuer);
+  });
+});
