@@ -18,7 +18,7 @@ import { platformJwt } from './session/platform-jwt.ts';
 import { sessionService } from './session/sessions.ts';
 import { registrationLimiter } from './authserver/registration.ts';
 import { cliLoginStore } from './store/cli-logins.ts';
-import { grantStore } from './store/grants.ts';
+import { codeStore, grantStore } from './store/grants.ts';
 import { oauthClientStore } from './store/oauth-clients.ts';
 import { wikiStore } from './store/wikis.ts';
 import { migrateToLatest, openDatabase } from './store/database.ts';
@@ -81,6 +81,8 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       wikis: wikiStore(database.db),
       oauthClients: oauthClientStore(database.db),
       grants: grantStore(database.db),
+      codes: codeStore(database.db),
+      platformKeys,
       allowRegistration: registrationLimiter(now),
       atprotoClientMetadata: clientMetadata(config, clientKey),
       atprotoClientJwks: { keys: clientKey ? [publicPart(clientKey, clientKey.kid)] : [] },

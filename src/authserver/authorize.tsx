@@ -162,6 +162,7 @@ async function issueCode(deps: AppDeps, c: Context, urls: WikiUrls, request: Aut
     resource: request.resource,
     expires_at: now() + CODE_TTL_SECONDS,
     consumed_at: null,
+    validly_consumed_at: null,
   });
   log.info({ event: 'oauth.code.issued', wikiId: request.wiki_id, clientId: request.client_id, grantId: grant.id }, 'authorization code issued');
   return redirectTo(c, request.redirect_uri, urls.issuer, { code, state: request.state });

@@ -11,6 +11,7 @@ import { wikiUrls } from '../wiki/urls.ts';
 import { authorizationServerMetadata, protectedResourceMetadata } from './metadata.ts';
 import { authorize, consent } from './authorize.tsx';
 import { registerClient } from './registration.ts';
+import { token } from './token.ts';
 
 /** MCP Inspector and other browser clients call discovery, registration and token endpoints cross-origin. */
 const publicCors = cors({ origin: '*', allowMethods: ['GET', 'POST', 'OPTIONS'], allowHeaders: ['Authorization', 'Content-Type', 'MCP-Protocol-Version'], maxAge: 86400 });
@@ -32,6 +33,9 @@ function issuerRoutes(deps: AppDeps, wikiOf: (c: Context) => Promise<Wiki | unde
   app.get('/.well-known/openid-configuration', asMetadata);
   app.get('/oauth/jwks.json', (c) => c.json(deps.platformJwks, 200, { 'Cache-Control': 'public, max-age=300' }));
   app.post('/oauth/register', withWiki((c, wiki) => registerClient(deps, c, wiki)));
+  app.post('/oauth/token', withWiki((c, wiki) => token(deps, c, wiki)));
+  // Catalogue IN-04: the token endpoint answers only POST.
+  app.on(['GET', 'PUT', 'DELETE', 'PATCH'], '/oauth/token', (c) => c.json({ error: 'invalid_request', error_description: 'use POST' }, 405, { Allow: 'POST', 'Cache-Control': 'no-store' }));
   return app;
 }
 

@@ -109,6 +109,7 @@ export interface AuthorizationCodesTable {
   resource: string;
   expires_at: number;
   consumed_at: number | null;
+  validly_consumed_at: number | null;
 }
 
 export interface Database {

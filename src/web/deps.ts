@@ -10,7 +10,8 @@ import type { PendingSignupStore } from '../store/pending-signups.ts';
 import type { UserStore } from '../store/users.ts';
 import type { OAuthClientStore } from '../store/oauth-clients.ts';
 import type { WikiStore } from '../store/wikis.ts';
-import type { GrantStore } from '../store/grants.ts';
+import type { CodeStore, GrantStore } from '../store/grants.ts';
+import type { PlatformKeys } from '../keys/keystore.ts';
 import type { OAuthClientMetadataInput } from '@atproto/oauth-client-node';
 import type { JWK } from 'jose';
 
@@ -27,6 +28,9 @@ export interface AppDeps {
   wikis: WikiStore;
   oauthClients: OAuthClientStore;
   grants: GrantStore;
+  codes: CodeStore;
+  /** Signs platform sessions and access tokens. */
+  platformKeys: PlatformKeys;
   /** Per-address budget for dynamic client registration (catalogue DC-05). */
   allowRegistration: (clientAddress: string) => boolean;
   /** Published at /auth/client-metadata.json (confidential mode). */

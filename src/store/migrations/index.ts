@@ -153,6 +153,9 @@ const m004_grants_and_codes: Migration = {
       .addColumn('resource', 'text', (c) => c.notNull())
       .addColumn('expires_at', 'bigint', (c) => c.notNull())
       .addColumn('consumed_at', 'bigint')
+      // Set when the attempt that consumed the code was a valid one: only then is a later replay
+      // evidence of theft that revokes the grant (OAuth 2.1 "Reuse of Authorization Codes").
+      .addColumn('validly_consumed_at', 'bigint')
       .execute();
   },
   async down(db: Kysely<any>) {
