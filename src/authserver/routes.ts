@@ -18,15 +18,32 @@ const publicCors = cors({ origin: '*', allowMethods: ['GET', 'POST', 'OPTIONS'],
 
 const notFound = (c: Context) => c.json({ error: 'not_found', error_description: 'no such wiki' }, 404, { 'Cache-Control': 'no-store' });
 
+type WikiResolver = (c: Context) => Promise<Wiki | undefined>;
+
+/** A public JSON document about the wiki the request names, or 404 when there is none. */
+function wikiDocument(wikiOf: WikiResolver, document: (wiki: Wiki) => object) {
+  return async (c: Context) => {
+    const wiki = await wikiOf(c);
+    return wiki ? c.json(document(wiki), 200, { 'Cache-Control': 'public, max-age=300' }) : notFound(c);
+  };
+}
+
+function discoveryDocuments(deps: AppDeps, wikiOf: WikiResolver) {
+  return {
+    authorizationServer: wikiDocument(wikiOf, (wiki) => authorizationServerMetadata(wikiUrls(deps.config, wiki.slug))),
+    protectedResource: wikiDocument(wikiOf, (wiki) => protectedResourceMetadata(wikiUrls(deps.config, wiki.slug), wiki)),
+  };
+}
+
 /** Routes of one wiki's issuer, mounted at its base path (`/w/{slug}` or a wiki host's root). */
-function issuerRoutes(deps: AppDeps, wikiOf: (c: Context) => Promise<Wiki | undefined>): Hono {
+function issuerRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {
   const app = new Hono();
   app.use('*', publicCors);
-  const withWiki = (handler: (c: Context, wiki: Wiki) => Response | Promise<Response>) => async (c: Context) => {
+  const withWiki = (handler: (c: Context, wiki: Wiki) => Promise<Response>) => async (c: Context) => {
     const wiki = await wikiOf(c);
     return wiki ? handler(c, wiki) : notFound(c);
   };
-  const asMetadata = withWiki((c, wiki) => c.json(authorizationServerMetadata(wikiUrls(deps.config, wiki.slug)), 200, { 'Cache-Control': 'public, max-age=300' }));
+  const asMetadata = discoveryDocuments(deps, wikiOf).authorizationServer;
   // Clients append the well-known suffix to the issuer instead of inserting it (RFC 8414 §5 allows
   // that as legacy); answering there too saves them a 404 loop.
   app.get('/.well-known/oauth-authorization-server', asMetadata);
@@ -40,7 +57,7 @@ function issuerRoutes(deps: AppDeps, wikiOf: (c: Context) => Promise<Wiki | unde
 }
 
 /** Browser-facing issuer routes: no CORS, our security headers, and HTML errors. */
-function browserRoutes(deps: AppDeps, wikiOf: (c: Context) => Promise<Wiki | undefined>): Hono {
+function browserRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {
   const app = new Hono();
   const withWiki = (handler: (c: Context, wiki: Wiki) => Promise<Response>) => async (c: Context) => {
     const wiki = await wikiOf(c);
@@ -53,23 +70,15 @@ function browserRoutes(deps: AppDeps, wikiOf: (c: Context) => Promise<Wiki | und
 }
 
 export function authServerRoutes(deps: AppDeps): Hono {
-  const { config, wikis } = deps;
   const app = new Hono();
-  const bySlugParam = (c: Context) => wikis.findBySlug(c.req.param('slug') ?? '');
-  const asMetadata = async (c: Context) => {
-    const wiki = await bySlugParam(c);
-    return wiki ? c.json(authorizationServerMetadata(wikiUrls(config, wiki.slug)), 200, { 'Cache-Control': 'public, max-age=300' }) : notFound(c);
-  };
-  const resourceMetadata = async (c: Context) => {
-    const wiki = await bySlugParam(c);
-    return wiki ? c.json(protectedResourceMetadata(wikiUrls(config, wiki.slug), wiki), 200, { 'Cache-Control': 'public, max-age=300' }) : notFound(c);
-  };
+  const bySlugParam = (c: Context) => deps.wikis.findBySlug(c.req.param('slug') ?? '');
+  const documents = discoveryDocuments(deps, bySlugParam);
   app.use('/.well-known/*', publicCors);
   // RFC 8414 §3.1 path insertion for the issuer `$PUBLIC_URL/w/{slug}`, and the OIDC variant.
-  app.get('/.well-known/oauth-authorization-server/w/:slug', asMetadata);
-  app.get('/.well-known/openid-configuration/w/:slug', asMetadata);
+  app.get('/.well-known/oauth-authorization-server/w/:slug', documents.authorizationServer);
+  app.get('/.well-known/openid-configuration/w/:slug', documents.authorizationServer);
   // RFC 9728 §3.1 path insertion for the resource `$PUBLIC_URL/w/{slug}/mcp`.
-  app.get('/.well-known/oauth-protected-resource/w/:slug/mcp', resourceMetadata);
+  app.get('/.well-known/oauth-protected-resource/w/:slug/mcp', documents.protectedResource);
   app.route('/w/:slug', issuerRoutes(deps, bySlugParam));
   app.route('/w/:slug', browserRoutes(deps, bySlugParam));
   return app;
@@ -89,13 +98,10 @@ export function wikiHostRoutes(deps: AppDeps): Hono | undefined {
     return slug && !slug.includes('.') ? wikis.findBySlug(slug) : undefined;
   };
   const app = new Hono();
-  const resourceMetadata = async (c: Context) => {
-    const wiki = await wikiOf(c);
-    return wiki ? c.json(protectedResourceMetadata(wikiUrls(config, wiki.slug), wiki), 200, { 'Cache-Control': 'public, max-age=300' }) : notFound(c);
-  };
+  const { protectedResource } = discoveryDocuments(deps, wikiOf);
   app.use('/.well-known/*', publicCors);
-  app.get('/.well-known/oauth-protected-resource/mcp', resourceMetadata);
-  app.get('/.well-known/oauth-protected-resource', resourceMetadata);
+  app.get('/.well-known/oauth-protected-resource/mcp', protectedResource);
+  app.get('/.well-known/oauth-protected-resource', protectedResource);
   app.route('/', issuerRoutes(deps, wikiOf));
   app.route('/', browserRoutes(deps, wikiOf));
   return app;

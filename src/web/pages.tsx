@@ -163,6 +163,18 @@ export const LoggedOutPage: FC = () => (
   </Layout>
 );
 
+/** Deny and approve, side by side; the form posts `decision=deny|approve`. */
+const DecisionButtons: FC<{ approveLabel: string }> = ({ approveLabel }) => (
+  <>
+    <button type="submit" name="decision" value="deny" class="secondary outline">
+      Deny
+    </button>
+    <button type="submit" name="decision" value="approve">
+      {approveLabel}
+    </button>
+  </>
+);
+
 export const CliConfirmPage: FC<{ code: string; clientName: string; clientAddress: string; startedAt: string; handle: string | null; did: string; csrf: string }> = (props) => (
   <Layout title="Confirm command-line login">
     <article>
@@ -186,12 +198,7 @@ export const CliConfirmPage: FC<{ code: string; clientName: string; clientAddres
       </dl>
       <form method="post" action="/auth/cli/confirm" class="grid">
         <input type="hidden" name="csrf" value={props.csrf} />
-        <button type="submit" name="decision" value="deny" class="secondary outline">
-          Deny
-        </button>
-        <button type="submit" name="decision" value="approve">
-          Approve
-        </button>
+        <DecisionButtons approveLabel="Approve" />
       </form>
     </article>
   </Layout>
@@ -236,12 +243,7 @@ export const ConsentPage: FC<{ clientName: string; redirectHost: string; wikiNam
       <form method="post" action={props.action} class="grid">
         <input type="hidden" name="request_id" value={props.requestId} />
         <input type="hidden" name="csrf" value={props.csrf} />
-        <button type="submit" name="decision" value="deny" class="secondary outline">
-          Deny
-        </button>
-        <button type="submit" name="decision" value="approve">
-          Allow
-        </button>
+        <DecisionButtons approveLabel="Allow" />
       </form>
     </article>
   </Layout>
