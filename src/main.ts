@@ -8,7 +8,7 @@ import { createAtprotoClient, clientMetadata } from './atproto/client.ts';
 import { AtprotoLogin, type AtprotoClientPort } from './atproto/login.ts';
 import { atprotoStateStore } from './atproto/stores.ts';
 import type { Config } from './config/config.ts';
-import { loadOrCreateAtprotoClientKey, loadOrCreatePlatformKeys, nowSeconds, publicPart } from './keys/keystore.ts';
+import { loadOrCreateAtprotoClientKey, loadOrCreatePlatformKeys, loadOrCreateSecret, nowSeconds, publicPart } from './keys/keystore.ts';
 import { createLogger, type Logger } from './log.ts';
 import { AUTH_SERVICE_PATH, authServiceHandler } from './rpc/auth-service.ts';
 import { CliLogins } from './rpc/cli-logins.ts';
@@ -19,6 +19,7 @@ import { sessionService } from './session/sessions.ts';
 import { registrationLimiter } from './authserver/registration.ts';
 import { cliLoginStore } from './store/cli-logins.ts';
 import { codeStore, grantStore } from './store/grants.ts';
+import { refreshTokenStore } from './store/refresh-tokens.ts';
 import { oauthClientStore } from './store/oauth-clients.ts';
 import { wikiStore } from './store/wikis.ts';
 import { migrateToLatest, openDatabase } from './store/database.ts';
@@ -82,6 +83,8 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       oauthClients: oauthClientStore(database.db),
       grants: grantStore(database.db),
       codes: codeStore(database.db),
+      refreshTokens: refreshTokenStore(database.db),
+      refreshKey: loadOrCreateSecret(config.refreshKeyFile),
       platformKeys,
       allowRegistration: registrationLimiter(now),
       atprotoClientMetadata: clientMetadata(config, clientKey),

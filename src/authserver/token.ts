@@ -1,18 +1,25 @@
 // The token endpoint (OAuth 2.1 §3.2, §4.1.3): client authentication, then the code grant with
 // single-use codes and PKCE. Every response is JSON with `Cache-Control: no-store` (RFC 6749 §5.1).
+import { createHmac, randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
-import { constantTimeEqual, sha256 } from '../secrets.ts';
+import { constantTimeEqual, randomToken, sha256 } from '../secrets.ts';
 import type { OAuthClientRow } from '../store/oauth-clients.ts';
 import type { Wiki } from '../store/wikis.ts';
 import type { AppDeps } from '../web/deps.ts';
 import { wikiUrls } from '../wiki/urls.ts';
 import { mintAccessToken } from './tokens.ts';
 
+/** Catalogue policy: refresh tokens idle out after 30 days and end 90 days after their family began. */
+export const REFRESH_IDLE_SECONDS = 30 * 24 * 60 * 60;
+export const REFRESH_ABSOLUTE_SECONDS = 90 * 24 * 60 * 60;
+/** A replay of a just-rotated refresh token within this window gets the same successor (DESIGN.md §3). */
+export const REFRESH_GRACE_SECONDS = 60;
+
 /** Catalogue "Body caps": /token 8 KiB. */
 export const TOKEN_BODY_LIMIT = 8 * 1024;
 const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/; // RFC 7636 §4.1
 
-type TokenError = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unsupported_grant_type' | 'invalid_target';
+type TokenError = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unsupported_grant_type' | 'invalid_target' | 'invalid_scope';
 
 function tokenError(c: Context, status: 400 | 401 | 413, error: TokenError, description: string, headers: Record<string, string> = {}): Response {
   return c.json({ error, error_description: description }, status, { 'Cache-Control': 'no-store', Pragma: 'no-cache', ...headers });
@@ -53,7 +60,6 @@ async function authenticateClient(deps: AppDeps, wiki: Wiki, credentials: { clie
 }
 
 export async function token(deps: AppDeps, c: Context, wiki: Wiki): Promise<Response> {
-  const { codes, log, now } = deps;
   const length = Number(c.req.header('content-length') ?? 0);
   if (length > TOKEN_BODY_LIMIT) return tokenError(c, 413, 'invalid_request', 'the request is larger than 8 KiB');
   const form = await readTokenForm(c);
@@ -66,8 +72,13 @@ export async function token(deps: AppDeps, c: Context, wiki: Wiki): Promise<Resp
   }
 
   const grantType = form.get('grant_type');
-  if (grantType !== 'authorization_code') return tokenError(c, 400, 'unsupported_grant_type', 'grant_type must be authorization_code');
+  if (grantType === 'refresh_token') return refreshGrant(deps, c, wiki, client, form);
+  if (grantType !== 'authorization_code') return tokenError(c, 400, 'unsupported_grant_type', 'grant_type must be authorization_code or refresh_token');
+  return codeGrant(deps, c, wiki, client, form);
+}
 
+async function codeGrant(deps: AppDeps, c: Context, wiki: Wiki, client: OAuthClientRow, form: Map<string, string>): Promise<Response> {
+  const { codes, log, now } = deps;
   const code = form.get('code');
   const verifier = form.get('code_verifier');
   if (!code) return tokenError(c, 400, 'invalid_request', 'code is required');
@@ -99,13 +110,110 @@ export async function token(deps: AppDeps, c: Context, wiki: Wiki): Promise<Resp
     return tokenError(c, 400, 'invalid_grant', 'the code was already used');
   }
   if (problem) return tokenError(c, 400, ...problem);
-  // The grant may have been revoked, or the person may have lost the wiki, since consent (AC-05).
-  if (!(await codes.isGrantActive(row.grant_id)) || (await deps.wikis.findBySlug(wiki.slug))?.owner_did !== row.user_did) {
-    return tokenError(c, 400, 'invalid_grant', 'the authorization is no longer valid');
+  if (!(await stillAuthorized(deps, wiki, row))) return tokenError(c, 400, 'invalid_grant', 'the authorization is no longer valid');
+
+  log.info({ event: 'oauth.code.redeemed', wikiId: wiki.id, clientId: client.client_id, grantId: row.grant_id }, 'authorization code redeemed');
+  const refreshToken = await startRefreshFamily(deps, client, row, now());
+  return tokenResponse(deps, c, wiki, client, row, row.scope, refreshToken);
+}
+
+/** The grant may have been revoked, or the person may have lost the wiki, since consent (AC-05, RT-06). */
+async function stillAuthorized(deps: AppDeps, wiki: Wiki, authorization: Authorization): Promise<boolean> {
+  return (await deps.codes.isGrantActive(authorization.grant_id)) && (await deps.wikis.findBySlug(wiki.slug))?.owner_did === authorization.user_did;
+}
+
+/** Whether the client registered for refresh tokens (no `offline_access` needed: FACTS.md, Claude.ai). */
+function wantsRefreshTokens(client: OAuthClientRow): boolean {
+  return (JSON.parse(client.metadata) as { grant_types?: string[] }).grant_types?.includes('refresh_token') ?? false;
+}
+
+interface Authorization {
+  grant_id: string;
+  user_did: string;
+  scope: string;
+  resource: string;
+}
+
+async function startRefreshFamily(deps: AppDeps, client: OAuthClientRow, authorization: Authorization, now: number): Promise<string | undefined> {
+  if (!wantsRefreshTokens(client)) return undefined;
+  const token = randomToken();
+  await deps.refreshTokens.insert({
+    token_hash: sha256(token),
+    family_id: randomUUID(),
+    grant_id: authorization.grant_id,
+    wiki_id: client.wiki_id,
+    client_id: client.client_id,
+    user_did: authorization.user_did,
+    scope: authorization.scope,
+    resource: authorization.resource,
+    family_started_at: now,
+    expires_at: now + REFRESH_IDLE_SECONDS,
+    rotated_at: null,
+  });
+  return token;
+}
+
+async function tokenResponse(deps: AppDeps, c: Context, wiki: Wiki, client: OAuthClientRow, authorization: Authorization, scope: string, refreshToken: string | undefined): Promise<Response> {
+  const urls = wikiUrls(deps.config, wiki.slug);
+  const access = await mintAccessToken(deps.platformKeys, { issuer: urls.issuer, audience: authorization.resource, subject: authorization.user_did, clientId: client.client_id, scope, wikiId: wiki.id, grantId: authorization.grant_id }, deps.now());
+  return c.json(
+    { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, scope, ...(refreshToken ? { refresh_token: refreshToken } : {}) },
+    200,
+    { 'Cache-Control': 'no-store', Pragma: 'no-cache' },
+  );
+}
+
+/**
+ * The successor of a refresh token is derived from it (HMAC with a server key), so a client that
+ * lost the response to a rotation and retries within the grace window gets the very same successor
+ * back, and no second live token is ever created.
+ */
+function successorOf(deps: AppDeps, token: string): string {
+  return createHmac('sha256', deps.refreshKey).update(token).digest('base64url');
+}
+
+async function refreshGrant(deps: AppDeps, c: Context, wiki: Wiki, client: OAuthClientRow, form: Map<string, string>): Promise<Response> {
+  const { refreshTokens, codes, log, now } = deps;
+  const presented = form.get('refresh_token');
+  if (!presented) return tokenError(c, 400, 'invalid_request', 'refresh_token is required');
+  // One answer for every kind of dead token, so nothing can be learned from it (catalogue RT-06).
+  const invalid = () => tokenError(c, 400, 'invalid_grant', 'the refresh token is invalid');
+  const row = await refreshTokens.find(sha256(presented));
+  // RT-03: another client's token is refused without touching it, so a foreign client cannot kill a family.
+  if (!row || row.wiki_id !== wiki.id || row.client_id !== client.client_id) return invalid();
+
+  // RT-04: narrower is allowed, wider or elsewhere is not; neither consumes the token.
+  const requestedScope = form.get('scope');
+  const granted = row.scope.split(' ');
+  if (requestedScope !== undefined && requestedScope.split(' ').some((s) => !granted.includes(s))) return tokenError(c, 400, 'invalid_scope', 'a refresh cannot widen the scope');
+  const resource = form.get('resource');
+  if (resource !== undefined && resource.replace(/\/$/, '') !== row.resource) return tokenError(c, 400, 'invalid_target', `resource must be ${row.resource}`);
+  const scope = requestedScope ?? row.scope;
+
+  if (row.expires_at <= now() || !(await stillAuthorized(deps, wiki, row))) return invalid();
+
+  const successor = successorOf(deps, presented);
+  const rotated = await refreshTokens.rotate(
+    row.token_hash,
+    { ...row, token_hash: sha256(successor), expires_at: Math.min(now() + REFRESH_IDLE_SECONDS, row.family_started_at + REFRESH_ABSOLUTE_SECONDS), rotated_at: null },
+    now(),
+  );
+  if (rotated) {
+    log.info({ event: 'oauth.refresh.rotated', wikiId: wiki.id, clientId: client.client_id, grantId: row.grant_id }, 'refresh token rotated');
+    return tokenResponse(deps, c, wiki, client, row, scope, successor);
   }
 
-  const urls = wikiUrls(deps.config, wiki.slug);
-  const access = await mintAccessToken(deps.platformKeys, { issuer: urls.issuer, audience: row.resource, subject: row.user_did, clientId: client.client_id, scope: row.scope, wikiId: wiki.id, grantId: row.grant_id }, now());
-  log.info({ event: 'oauth.code.redeemed', wikiId: wiki.id, clientId: client.client_id, grantId: row.grant_id }, 'authorization code redeemed');
-  return c.json({ access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, scope: row.scope }, 200, { 'Cache-Control': 'no-store', Pragma: 'no-cache' });
+  // Already rotated. Inside the grace window, while its successor is still the live token, this is a
+  // client retrying a lost response: the same successor again. Anything else is reuse of a stolen
+  // token: the whole grant goes (catalogue RT-02).
+  const current = await refreshTokens.find(row.token_hash);
+  const next = await refreshTokens.find(sha256(successor));
+  if (current?.rotated_at && now() - current.rotated_at <= REFRESH_GRACE_SECONDS && next && next.rotated_at === null) {
+    log.info({ event: 'oauth.refresh.grace', wikiId: wiki.id, clientId: client.client_id, grantId: row.grant_id }, 'refresh retried within the grace window');
+    return tokenResponse(deps, c, wiki, client, row, scope, successor);
+  }
+  await codes.revokeGrant(row.grant_id, now());
+  log.warn({ event: 'oauth.refresh.replayed', wikiId: wiki.id, clientId: client.client_id, grantId: row.grant_id }, 'refresh token reused; grant revoked');
+  return invalid();
 }
+

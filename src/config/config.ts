@@ -21,6 +21,8 @@ export interface Config {
     clientKeyFile: string;
   };
   platformKeysFile: string;
+  /** The secret refresh-token successors are derived with; shared by every instance. */
+  refreshKeyFile: string;
   grpcPort: number | undefined;
   logLevel: string;
   /** Platform session lifetime (cookie Max-Age and JWT exp), seconds. */
@@ -74,6 +76,7 @@ export function buildConfig(env: Env, cwd: string): Config {
       clientKeyFile: path.resolve(cwd, env.ATPROTO_CLIENT_KEY_FILE ?? path.join(dataDir, 'atproto-client-key.json')),
     },
     platformKeysFile: path.resolve(cwd, env.PLATFORM_KEYS_FILE ?? path.join(dataDir, 'platform-keys.json')),
+    refreshKeyFile: path.join(dataDir, 'refresh-token-key.json'),
     grpcPort: env.GRPC_PORT,
     logLevel: env.LOG_LEVEL ?? 'info',
     sessionTtlSeconds: 24 * 60 * 60,

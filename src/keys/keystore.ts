@@ -1,5 +1,6 @@
 // Signing keys on disk: generated on first start, or given as JWK files. Rotation keeps a retired
 // key's public half in the JWKS until every token it signed has expired (catalogue AS-01).
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
@@ -140,6 +141,20 @@ export async function rotatePlatformKeys(file: string, maxTokenLifetime: number,
   const fresh = await newPlatformKeyRecord(now);
   writeSecretFile(file, { keys: [...kept, fresh] });
   return { retired, active: fresh.kid };
+}
+
+/** A 256-bit server secret kept in a file (0600), created on first start. */
+export function loadOrCreateSecret(file: string): Buffer {
+  const existing = readJsonFile(file) as { secret?: unknown } | undefined;
+  if (existing === undefined) {
+    const secret = randomBytes(32);
+    writeSecretFile(file, { secret: secret.toString('base64url') });
+    return secret;
+  }
+  if (typeof existing.secret !== 'string' || Buffer.from(existing.secret, 'base64url').length !== 32) {
+    throw new KeyFileError(`key file ${file} is not a secret ({"secret": 32 bytes base64url})`);
+  }
+  return Buffer.from(existing.secret, 'base64url');
 }
 
 export function nowSeconds(): number {

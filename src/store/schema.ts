@@ -112,7 +112,22 @@ export interface AuthorizationCodesTable {
   validly_consumed_at: number | null;
 }
 
+export interface RefreshTokensTable {
+  token_hash: string;
+  family_id: string;
+  grant_id: string;
+  wiki_id: string;
+  client_id: string;
+  user_did: string;
+  scope: string;
+  resource: string;
+  family_started_at: number;
+  expires_at: number;
+  rotated_at: number | null;
+}
+
 export interface Database {
+  refresh_tokens: RefreshTokensTable;
   grants: GrantsTable;
   authorization_requests: AuthorizationRequestsTable;
   authorization_codes: AuthorizationCodesTable;

@@ -11,6 +11,7 @@ import type { UserStore } from '../store/users.ts';
 import type { OAuthClientStore } from '../store/oauth-clients.ts';
 import type { WikiStore } from '../store/wikis.ts';
 import type { CodeStore, GrantStore } from '../store/grants.ts';
+import type { RefreshTokenStore } from '../store/refresh-tokens.ts';
 import type { PlatformKeys } from '../keys/keystore.ts';
 import type { OAuthClientMetadataInput } from '@atproto/oauth-client-node';
 import type { JWK } from 'jose';
@@ -29,6 +30,9 @@ export interface AppDeps {
   oauthClients: OAuthClientStore;
   grants: GrantStore;
   codes: CodeStore;
+  refreshTokens: RefreshTokenStore;
+  /** Derives each refresh token's successor (see authserver/token.ts). */
+  refreshKey: Buffer;
   /** Signs platform sessions and access tokens. */
   platformKeys: PlatformKeys;
   /** Per-address budget for dynamic client registration (catalogue DC-05). */

@@ -20,11 +20,13 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     let platform: TestPlatform;
     let carol: TestClient;
     let issuer: string;
+    let clockOffset = 0;
+    const now = () => Math.floor(Date.now() / 1000) + clockOffset;
 
     before(async () => {
       fake = await FakeAtproto.start();
       database = await createTestDatabase(kind);
-      platform = await startTestPlatform({ DATABASE_URL: database.url, ATPROTO_PLC_URL: fake.url, ATPROTO_HANDLE_RESOLVER: fake.url, DANGEROUSLY_ALLOW_INSECURE_ATPROTO: '1' });
+      platform = await startTestPlatform({ DATABASE_URL: database.url, ATPROTO_PLC_URL: fake.url, ATPROTO_HANDLE_RESOLVER: fake.url, DANGEROUSLY_ALLOW_INSECURE_ATPROTO: '1' }, { now });
       carol = new TestClient(platform.platform.app, platform.config.publicUrl);
       await signUp(carol, fake, 'carol');
       await platform.platform.deps.wikis.create({ slug: 'notes', ownerDid: CAROL_DID, displayName: 'Notes' }, 1);
@@ -38,11 +40,11 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
     const db = () => platform.platform.deps.database.db;
 
-    async function registerClient(method: 'none' | 'client_secret_post' | 'client_secret_basic' = 'none') {
+    async function registerClient(method: 'none' | 'client_secret_post' | 'client_secret_basic' = 'none', grantTypes = ['authorization_code', 'refresh_token']) {
       const response = await new TestClient(platform.platform.app, platform.config.publicUrl).request('/w/notes/oauth/register', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ client_name: 'App', redirect_uris: [REDIRECT], token_endpoint_auth_method: method, grant_types: ['authorization_code', 'refresh_token'] }),
+        body: JSON.stringify({ client_name: 'App', redirect_uris: [REDIRECT], token_endpoint_auth_method: method, grant_types: grantTypes }),
       });
       const body = await response.json();
       return { clientId: body.client_id as string, secret: body.client_secret as string | undefined };
@@ -194,6 +196,107 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const repeated = await new TestClient(platform.platform.app, platform.config.publicUrl).request('/w/notes/oauth/token', { method: 'POST', body: `grant_type=authorization_code&code=a&code=b&client_id=${clientId}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
       assert.equal((await repeated.json()).error, 'invalid_request');
       assert.equal((await redeem({ grant_type: 'authorization_code', client_id: clientId, padding: 'x'.repeat(9000) })).status, 413);
+    });
+
+    async function tokensFor(clientId: string) {
+      const response = await redeem({ grant_type: 'authorization_code', code: await getCode(clientId), code_verifier: VERIFIER, client_id: clientId });
+      return (await response.json()) as { access_token: string; refresh_token?: string; scope: string };
+    }
+    const refresh = (clientId: string, refreshToken: string, extra: Record<string, string> = {}) => redeem({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId, ...extra });
+    const liveInFamily = async (clientId: string) => (await db().selectFrom('refresh_tokens').select('token_hash').where('client_id', '=', clientId).where('rotated_at', 'is', null).execute()).length;
+
+    test('refresh tokens are issued only to clients registered for them (no offline_access needed)', async () => {
+      assert.ok((await tokensFor((await registerClient()).clientId)).refresh_token);
+      assert.equal((await tokensFor((await registerClient('none', ['authorization_code'])).clientId)).refresh_token, undefined);
+    });
+
+    test('RT-01: a refresh returns a new access token and a new refresh token with the same scope and resource', async () => {
+      const { clientId } = await registerClient();
+      const first = await tokensFor(clientId);
+      const response = await refresh(clientId, first.refresh_token!);
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get('cache-control'), 'no-store');
+      const second = await response.json();
+      assert.notEqual(second.refresh_token, first.refresh_token);
+      assert.notEqual(second.access_token, first.access_token);
+      assert.equal(second.scope, first.scope);
+      assert.equal(await liveInFamily(clientId), 1);
+    });
+
+    test('grace window: a retry with the just-rotated token gets the same successor; never two live tokens', async () => {
+      const { clientId } = await registerClient();
+      const first = await tokensFor(clientId);
+      const second = await (await refresh(clientId, first.refresh_token!)).json();
+      const retry = await (await refresh(clientId, first.refresh_token!)).json();
+      assert.equal(retry.refresh_token, second.refresh_token);
+      assert.equal(await liveInFamily(clientId), 1);
+    });
+
+    test('RT-02: reuse after the grace window, or after the successor was itself used, revokes the whole family', async () => {
+      const { clientId } = await registerClient();
+      const first = await tokensFor(clientId);
+      const second = await (await refresh(clientId, first.refresh_token!)).json();
+      const third = await (await refresh(clientId, second.refresh_token!)).json();
+      const reuse = await refresh(clientId, first.refresh_token!);
+      assert.equal((await reuse.json()).error, 'invalid_grant');
+      assert.equal((await (await refresh(clientId, third.refresh_token!)).json()).error, 'invalid_grant', 'the live token died with the family');
+      assert.ok(platform.logs.lines.some((line) => line.includes('oauth.refresh.replayed')));
+
+      const other = await registerClient();
+      const a = await tokensFor(other.clientId);
+      const b = await (await refresh(other.clientId, a.refresh_token!)).json();
+      clockOffset = 61;
+      try {
+        assert.equal((await (await refresh(other.clientId, a.refresh_token!)).json()).error, 'invalid_grant', 'after the grace window');
+        assert.equal((await (await refresh(other.clientId, b.refresh_token!)).json()).error, 'invalid_grant');
+      } finally {
+        clockOffset = 0;
+      }
+    });
+
+    test('RT-03: another client presenting the token is refused and the family survives', async () => {
+      const a = await registerClient();
+      const b = await registerClient();
+      const tokens = await tokensFor(a.clientId);
+      assert.equal((await (await refresh(b.clientId, tokens.refresh_token!)).json()).error, 'invalid_grant');
+      assert.equal((await refresh(a.clientId, tokens.refresh_token!)).status, 200);
+    });
+
+    test('RT-04: a wider scope or another resource is refused without consuming; a narrower scope narrows only the access token', async () => {
+      const { clientId } = await registerClient();
+      const query = new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, code_challenge: CHALLENGE, code_challenge_method: 'S256', scope: 'wiki:read' });
+      const page = await (await carol.request(`/w/notes/oauth/authorize?${query}`)).text();
+      const approved = await carol.form('/w/notes/oauth/consent', { request_id: /name="request_id" value="([^"]+)"/.exec(page)![1]!, csrf: /name="csrf" value="([^"]+)"/.exec(page)![1]!, decision: 'approve' });
+      const code = new URL(approved.headers.get('location')!).searchParams.get('code')!;
+      const readOnly = await (await redeem({ grant_type: 'authorization_code', code, code_verifier: VERIFIER, client_id: clientId })).json();
+      assert.equal(readOnly.scope, 'wiki:read');
+      assert.equal((await (await refresh(clientId, readOnly.refresh_token, { scope: 'wiki:read wiki:write' })).json()).error, 'invalid_scope');
+      assert.equal((await (await refresh(clientId, readOnly.refresh_token, { resource: `${platform.config.publicUrl}/w/other/mcp` })).json()).error, 'invalid_target');
+      assert.equal((await refresh(clientId, readOnly.refresh_token)).status, 200, 'not consumed by the refused requests');
+
+    });
+
+    test('RT-05: 10 parallel refreshes with one token: all get the same successor, one live token remains', async () => {
+      const { clientId } = await registerClient();
+      const tokens = await tokensFor(clientId);
+      const results = await Promise.all(Array.from({ length: 10 }, () => refresh(clientId, tokens.refresh_token!).then(async (r) => ({ status: r.status, body: await r.json() }))));
+      assert.ok(results.every((r) => r.status === 200), results.map((r) => r.status).join(','));
+      assert.equal(new Set(results.map((r) => r.body.refresh_token)).size, 1);
+      assert.equal(await liveInFamily(clientId), 1);
+    });
+
+    test('RT-06: expired, revoked-grant and forged refresh tokens all get the same answer', async () => {
+      const { clientId } = await registerClient();
+      const expired = await tokensFor(clientId);
+      const { sha256 } = await import('../../src/secrets.ts');
+      await db().updateTable('refresh_tokens').set({ expires_at: 1 }).where('token_hash', '=', sha256(expired.refresh_token!)).execute();
+      const bodies = [await (await refresh(clientId, expired.refresh_token!)).text(), await (await refresh(clientId, `${expired.refresh_token!.slice(0, -1)}A`)).text()];
+      const other = await registerClient();
+      const revoked = await tokensFor(other.clientId);
+      await db().updateTable('grants').set({ revoked_at: 1 }).where('client_id', '=', other.clientId).execute();
+      bodies.push(await (await refresh(other.clientId, revoked.refresh_token!)).text());
+      assert.equal(new Set(bodies).size, 1, bodies.join(' | '));
+      assert.equal(JSON.parse(bodies[0]!).error, 'invalid_grant');
     });
   });
 }

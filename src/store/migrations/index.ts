@@ -157,9 +157,26 @@ const m004_grants_and_codes: Migration = {
       // evidence of theft that revokes the grant (OAuth 2.1 "Reuse of Authorization Codes").
       .addColumn('validly_consumed_at', 'bigint')
       .execute();
+
+    // Opaque, hashed, rotated on every use; a family is one chain of rotations from one code.
+    await db.schema
+      .createTable('refresh_tokens')
+      .addColumn('token_hash', 'text', (c) => c.primaryKey())
+      .addColumn('family_id', 'text', (c) => c.notNull())
+      .addColumn('grant_id', 'text', (c) => c.notNull())
+      .addColumn('wiki_id', 'text', (c) => c.notNull())
+      .addColumn('client_id', 'text', (c) => c.notNull())
+      .addColumn('user_did', 'text', (c) => c.notNull())
+      .addColumn('scope', 'text', (c) => c.notNull())
+      .addColumn('resource', 'text', (c) => c.notNull())
+      .addColumn('family_started_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('rotated_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('refresh_tokens_grant').on('refresh_tokens').column('grant_id').execute();
   },
   async down(db: Kysely<any>) {
-    for (const table of ['authorization_codes', 'authorization_requests', 'grants']) await sql`drop table if exists ${sql.table(table)}`.execute(db);
+    for (const table of ['refresh_tokens', 'authorization_codes', 'authorization_requests', 'grants']) await sql`drop table if exists ${sql.table(table)}`.execute(db);
   },
 };
 
