@@ -11,6 +11,7 @@ import { wikiUrls } from '../wiki/urls.ts';
 import { authorizationServerMetadata, protectedResourceMetadata } from './metadata.ts';
 import { authorize, consent } from './authorize.tsx';
 import { registerClient } from './registration.ts';
+import { introspect, revoke } from './revocation.ts';
 import { token } from './token.ts';
 
 /** MCP Inspector and other browser clients call discovery, registration and token endpoints cross-origin. */
@@ -51,8 +52,12 @@ function issuerRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {
   app.get('/oauth/jwks.json', (c) => c.json(deps.platformJwks, 200, { 'Cache-Control': 'public, max-age=300' }));
   app.post('/oauth/register', withWiki((c, wiki) => registerClient(deps, c, wiki)));
   app.post('/oauth/token', withWiki((c, wiki) => token(deps, c, wiki)));
-  // Catalogue IN-04: the token endpoint answers only POST.
-  app.on(['GET', 'PUT', 'DELETE', 'PATCH'], '/oauth/token', (c) => c.json({ error: 'invalid_request', error_description: 'use POST' }, 405, { Allow: 'POST', 'Cache-Control': 'no-store' }));
+  app.post('/oauth/revoke', withWiki((c, wiki) => revoke(deps, c, wiki)));
+  app.post('/oauth/introspect', withWiki((c, wiki) => introspect(deps, c, wiki)));
+  // Catalogue IN-04, RV-02: these endpoints answer only POST.
+  app.on(['GET', 'PUT', 'DELETE', 'PATCH'], ['/oauth/token', '/oauth/revoke', '/oauth/introspect'], (c) =>
+    c.json({ error: 'invalid_request', error_description: 'use POST' }, 405, { Allow: 'POST', 'Cache-Control': 'no-store' }),
+  );
   return app;
 }
 

@@ -1,6 +1,6 @@
 // Access tokens: RFC 9068 JWTs (`typ: at+jwt`) bound to one wiki's MCP URL and carrying the wiki's
 // immutable id, so a wiki re-created under the same slug never accepts them.
-import { SignJWT } from 'jose';
+import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
 import type { PlatformKeys } from '../keys/keystore.ts';
 import { randomToken } from '../secrets.ts';
 
@@ -29,4 +29,23 @@ export async function mintAccessToken(keys: PlatformKeys, claims: AccessTokenCla
     .setExpirationTime(now + ACCESS_TOKEN_TTL_SECONDS)
     .sign(keys.active.privateKey);
   return { token, expiresIn: ACCESS_TOKEN_TTL_SECONDS };
+}
+
+/** The claims of one of our access tokens for `issuer`, or undefined for anything else (never throws). */
+export async function verifyAccessToken(keys: PlatformKeys, token: string, issuer: string): Promise<(JWTPayload & { client_id?: string; scope?: string; wiki_id?: string; gid?: string }) | undefined> {
+  const byKid = new Map(keys.published.map((key) => [key.kid, key.publicKey]));
+  try {
+    const { payload } = await jwtVerify(
+      token,
+      async (header) => {
+        const key = header.kid ? byKid.get(header.kid) : undefined;
+        if (!key) throw new Error('unknown kid');
+        return key;
+      },
+      { algorithms: ['ES256'], issuer, typ: ACCESS_TOKEN_TYPE },
+    );
+    return payload;
+  } catch {
+    return undefined;
+  }
 }

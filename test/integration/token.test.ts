@@ -298,5 +298,64 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.equal(new Set(bodies).size, 1, bodies.join(' | '));
       assert.equal(JSON.parse(bodies[0]!).error, 'invalid_grant');
     });
+
+    const post = (path: string, form: Record<string, string>) =>
+      new TestClient(platform.platform.app, platform.config.publicUrl).request(path, { method: 'POST', body: new URLSearchParams(form).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+
+    test('RV-01: revoking a refresh token (any hint) or an access token revokes the grant behind it', async () => {
+      for (const hint of [undefined, 'refresh_token', 'access_token']) {
+        const { clientId } = await registerClient();
+        const tokens = await tokensFor(clientId);
+        const response = await post('/w/notes/oauth/revoke', { token: tokens.refresh_token!, client_id: clientId, ...(hint ? { token_type_hint: hint } : {}) });
+        assert.equal(response.status, 200, String(hint));
+        assert.equal(await response.text(), '');
+        assert.equal((await (await refresh(clientId, tokens.refresh_token!)).json()).error, 'invalid_grant');
+        assert.deepEqual(await (await post('/w/notes/oauth/introspect', { token: tokens.access_token, client_id: clientId })).json(), { active: false }, 'its access tokens die too');
+      }
+      const { clientId } = await registerClient();
+      const tokens = await tokensFor(clientId);
+      assert.equal((await post('/w/notes/oauth/revoke', { token: tokens.access_token, client_id: clientId })).status, 200);
+      assert.equal((await (await refresh(clientId, tokens.refresh_token!)).json()).error, 'invalid_grant', 'revoking the access token ended the grant');
+    });
+
+    test('RV-02: garbage, revoked, or foreign tokens are 200 (no oracle); a missing token is invalid_request; GET is 405', async () => {
+      const { clientId } = await registerClient();
+      const tokens = await tokensFor(clientId);
+      await post('/w/notes/oauth/revoke', { token: tokens.refresh_token!, client_id: clientId });
+      for (const token of ['garbage', tokens.refresh_token!, tokens.access_token.replace(/.$/, 'A'), 'eyJhbGciOiJub25lIn0.eyJpc3MiOiJodHRwczovL2V2aWwifQ.']) {
+        assert.equal((await post('/w/notes/oauth/revoke', { token, client_id: clientId })).status, 200);
+      }
+      const missing = await post('/w/notes/oauth/revoke', { client_id: clientId });
+      assert.equal(missing.status, 400);
+      assert.equal((await missing.json()).error, 'invalid_request');
+      assert.equal((await carol.request('/w/notes/oauth/revoke')).status, 405);
+    });
+
+    test("RV-03: another client cannot revoke a client's token: silently for public clients, an error for authenticated ones", async () => {
+      const a = await registerClient();
+      const tokens = await tokensFor(a.clientId);
+      const publicB = await registerClient();
+      assert.equal((await post('/w/notes/oauth/revoke', { token: tokens.refresh_token!, client_id: publicB.clientId })).status, 200);
+      const confidentialB = await registerClient('client_secret_post');
+      assert.equal((await post('/w/notes/oauth/revoke', { token: tokens.refresh_token!, client_id: confidentialB.clientId, client_secret: confidentialB.secret! })).status, 400);
+      assert.equal((await refresh(a.clientId, tokens.refresh_token!)).status, 200, "A's token is still valid");
+    });
+
+    test('introspection tells a client about its own live tokens only', async () => {
+      const a = await registerClient();
+      const tokens = await tokensFor(a.clientId);
+      const own = await (await post('/w/notes/oauth/introspect', { token: tokens.access_token, client_id: a.clientId })).json();
+      assert.equal(own.active, true);
+      assert.equal(own.client_id, a.clientId);
+      assert.equal(own.sub, CAROL_DID);
+      assert.equal(own.aud, `${issuer}/mcp`);
+      assert.equal(own.scope, 'wiki:read wiki:write');
+      const rt = await (await post('/w/notes/oauth/introspect', { token: tokens.refresh_token!, client_id: a.clientId })).json();
+      assert.equal(rt.active, true);
+      assert.equal(rt.token_type, 'refresh_token');
+      const b = await registerClient();
+      assert.deepEqual(await (await post('/w/notes/oauth/introspect', { token: tokens.access_token, client_id: b.clientId })).json(), { active: false });
+      assert.deepEqual(await (await post('/w/notes/oauth/introspect', { token: 'garbage', client_id: a.clientId })).json(), { active: false });
+    });
   });
 }

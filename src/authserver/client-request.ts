@@ -1,0 +1,71 @@
+// What the token, revocation and introspection endpoints share: a small form body with plain
+// URLSearchParams semantics, and client authentication by the registered method (RFC 6749 §2.3).
+import type { Context } from 'hono';
+import { constantTimeEqual, sha256 } from '../secrets.ts';
+import type { OAuthClientRow } from '../store/oauth-clients.ts';
+import type { Wiki } from '../store/wikis.ts';
+import type { AppDeps } from '../web/deps.ts';
+
+/** Catalogue "Body caps": /token 8 KiB. */
+export const TOKEN_BODY_LIMIT = 8 * 1024;
+
+export type TokenError = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unsupported_grant_type' | 'invalid_target' | 'invalid_scope';
+
+export function tokenError(c: Context, status: 400 | 401 | 413, error: TokenError, description: string, headers: Record<string, string> = {}): Response {
+  return c.json({ error, error_description: description }, status, { 'Cache-Control': 'no-store', Pragma: 'no-cache', ...headers });
+}
+
+/** Parses the form body with plain URLSearchParams semantics; a repeated parameter is an error (IN-03). */
+async function readTokenForm(c: Context): Promise<Map<string, string> | string> {
+  if (!(c.req.header('content-type') ?? '').startsWith('application/x-www-form-urlencoded')) return 'the request must be application/x-www-form-urlencoded';
+  const body = await c.req.text();
+  if (Buffer.byteLength(body) > TOKEN_BODY_LIMIT) return 'too large';
+  const params = new URLSearchParams(body);
+  const form = new Map<string, string>();
+  for (const [name, value] of params) {
+    if (form.has(name)) return `the parameter ${name.slice(0, 40)} is repeated`;
+    if (value !== '') form.set(name, value);
+  }
+  return form;
+}
+
+/** RFC 6749 §2.3.1: HTTP Basic with form-urlencoded id and secret, or both in the body. */
+function presentedCredentials(c: Context, form: Map<string, string>): { clientId?: string; secret?: string; basic: boolean } {
+  const header = c.req.header('authorization');
+  if (header?.startsWith('Basic ')) {
+    const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon > 0) {
+      try {
+        return { clientId: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)), basic: true };
+      } catch {
+        return { basic: true }; // malformed percent-encoding: no credentials
+      }
+    }
+  }
+  return { clientId: form.get('client_id'), secret: form.get('client_secret'), basic: false };
+}
+
+/** The client, if the presented credentials match its registration; public clients present none. */
+async function authenticateClient(deps: AppDeps, wiki: Wiki, credentials: { clientId?: string; secret?: string }): Promise<OAuthClientRow | undefined> {
+  if (!credentials.clientId) return undefined;
+  const client = await deps.oauthClients.find(wiki.id, credentials.clientId);
+  if (!client) return undefined;
+  if (client.secret_hash === null) return credentials.secret === undefined ? client : undefined;
+  return credentials.secret !== undefined && constantTimeEqual(sha256(credentials.secret), client.secret_hash) ? client : undefined;
+}
+
+
+/** The parsed form and the authenticated client, or the error response to send. */
+export async function readClientRequest(deps: AppDeps, c: Context, wiki: Wiki): Promise<{ form: Map<string, string>; client: OAuthClientRow } | Response> {
+  const length = Number(c.req.header('content-length') ?? 0);
+  if (length > TOKEN_BODY_LIMIT) return tokenError(c, 413, 'invalid_request', 'the request is larger than 8 KiB');
+  const form = await readTokenForm(c);
+  if (typeof form === 'string') return tokenError(c, form === 'too large' ? 413 : 400, 'invalid_request', form);
+  const credentials = presentedCredentials(c, form);
+  const client = await authenticateClient(deps, wiki, credentials);
+  if (!client) {
+    return tokenError(c, 401, 'invalid_client', 'client authentication failed', credentials.basic ? { 'WWW-Authenticate': 'Basic realm="token"' } : {});
+  }
+  return { form, client };
+}
