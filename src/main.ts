@@ -16,7 +16,9 @@ import { localLoginEvents, postgresLoginEvents, type LoginEvents } from './rpc/l
 import { cookieJar } from './session/cookies.ts';
 import { platformJwt } from './session/platform-jwt.ts';
 import { sessionService } from './session/sessions.ts';
+import { clientResolver } from './authserver/clients.ts';
 import { registrationLimiter } from './authserver/registration.ts';
+import { hardenedFetch } from './net/hardened-fetch.ts';
 import { cliLoginStore } from './store/cli-logins.ts';
 import { codeStore, grantStore } from './store/grants.ts';
 import { refreshTokenStore } from './store/refresh-tokens.ts';
@@ -63,6 +65,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     const client = options.atprotoClient ?? (await createAtprotoClient(config, database, clientKey, now));
     const cookies = cookieJar(config);
     const users = userStore(database.db);
+    const oauthClients = oauthClientStore(database.db);
     const sessions = sessionService(platformJwt(platformKeys, config.publicUrl, config.sessionTtlSeconds), platformSessionStore(database.db), cookies, config.sessionTtlSeconds, log);
     const login = new AtprotoLogin(client, atprotoStateStore(database.db, now), log, {
       allowInsecure: config.atproto.allowInsecure,
@@ -80,7 +83,8 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       login,
       cliLogins: new CliLogins({ store: cliLoginStore(database.db), events, login, users, sessions, database, log, now }),
       wikis: wikiStore(database.db),
-      oauthClients: oauthClientStore(database.db),
+      oauthClients,
+      clients: clientResolver({ clients: oauthClients, fetch: hardenedFetch(config.atproto.allowInsecure), allowInsecure: config.atproto.allowInsecure, log, now }),
       grants: grantStore(database.db),
       codes: codeStore(database.db),
       refreshTokens: refreshTokenStore(database.db),

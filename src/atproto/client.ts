@@ -1,9 +1,9 @@
 // We are an atproto OAuth CLIENT. This module builds @atproto/oauth-client-node for our two modes:
 // the loopback client for a laptop install, and a confidential private_key_jwt client in production.
 import { JoseKey, NodeOAuthClient, type OAuthClientMetadataInput } from '@atproto/oauth-client-node';
-import { safeFetchWrap } from '@atproto-labs/fetch-node';
 import type { JWK } from 'jose';
 import type { Config } from '../config/config.ts';
+import { hardenedFetch } from '../net/hardened-fetch.ts';
 import type { DatabaseHandle } from '../store/database.ts';
 import { atprotoRequestLock, atprotoSessionStore, atprotoStateStore } from './stores.ts';
 
@@ -48,29 +48,13 @@ export function clientMetadata(config: Config, clientKey: (JWK & { kid: string }
   };
 }
 
-/**
- * Outbound fetch for everything the client resolves from user input (catalogue SS-01..06):
- * https only, public unicast addresses checked at connect time, 512 KiB, 10 s. The insecure switch
- * (local test networks) lifts the address and scheme rules but keeps the size and time limits.
- */
-export function atprotoFetch(allowInsecure: boolean): typeof globalThis.fetch {
-  return safeFetchWrap({
-    ssrfProtection: !allowInsecure,
-    responseMaxSize: 512 * 1024,
-    timeout: 10_000,
-    // The library sets `redirect` explicitly where a redirect must fail (metadata documents);
-    // elsewhere redirects are followed and every hop is re-checked by the dispatcher guard.
-    allowImplicitRedirect: true,
-  }) as typeof globalThis.fetch;
-}
-
 export async function createAtprotoClient(
   config: Config,
   database: DatabaseHandle,
   clientKey: (JWK & { kid: string }) | undefined,
   now: () => number,
 ): Promise<NodeOAuthClient> {
-  const fetch = atprotoFetch(config.atproto.allowInsecure);
+  const fetch = hardenedFetch(config.atproto.allowInsecure);
   return new NodeOAuthClient({
     clientMetadata: clientMetadata(config, clientKey),
     keyset: clientKey ? [await JoseKey.fromImportable(clientKey as never, clientKey.kid)] : undefined,

@@ -5,13 +5,13 @@
 import type { Context } from 'hono';
 import { AppError } from '../errors/app-error.ts';
 import { constantTimeEqual, randomToken, sha256 } from '../secrets.ts';
-import type { OAuthClientRow } from '../store/oauth-clients.ts';
 import type { AuthorizationRequest } from '../store/grants.ts';
 import type { Wiki } from '../store/wikis.ts';
 import type { AppDeps } from '../web/deps.ts';
 import { readForm } from '../web/form.ts';
 import { ConsentPage } from '../web/pages.tsx';
 import { wikiUrls, type WikiUrls } from '../wiki/urls.ts';
+import { ClientMetadataError, type Client } from './clients.ts';
 import { WIKI_SCOPES } from './metadata.ts';
 import { redirectUriMatches } from './redirect-uri.ts';
 
@@ -19,17 +19,6 @@ import { redirectUriMatches } from './redirect-uri.ts';
 export const CODE_TTL_SECONDS = 60;
 const CONSENT_TTL_SECONDS = 10 * 60;
 const CODE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/; // base64url(SHA-256), RFC 7636 §4.2
-
-interface RegisteredClient {
-  clientId: string;
-  clientName: string;
-  redirectUris: string[];
-}
-
-function registered(row: OAuthClientRow): RegisteredClient {
-  const metadata = JSON.parse(row.metadata) as { client_name?: string; redirect_uris: string[] };
-  return { clientId: row.client_id, clientName: (metadata.client_name ?? row.client_id).slice(0, 100), redirectUris: metadata.redirect_uris };
-}
 
 const pageError = (message: string) => new AppError('invalid_request', 400, message, 'This sign-in link is not valid');
 
@@ -46,7 +35,7 @@ function canonicalResource(value: string): string {
 }
 
 export async function authorize(deps: AppDeps, c: Context, wiki: Wiki): Promise<Response> {
-  const { config, oauthClients, grants, sessions, users, now } = deps;
+  const { config, grants, sessions, users, now } = deps;
   const urls = wikiUrls(config, wiki.slug);
   const query = new URL(c.req.url).searchParams;
   for (const name of new Set(query.keys())) {
@@ -56,9 +45,14 @@ export async function authorize(deps: AppDeps, c: Context, wiki: Wiki): Promise<
 
   // 1. The client, and where it may be sent back to (catalogue RU-01..04).
   const clientId = param('client_id');
-  const row = clientId ? await oauthClients.find(wiki.id, clientId) : undefined;
-  if (!row) throw pageError('The application that sent you here is not registered with this wiki.');
-  const client = registered(row);
+  let client: Client | undefined;
+  try {
+    client = clientId ? await deps.clients.resolve(wiki, clientId) : undefined;
+  } catch (error) {
+    if (error instanceof ClientMetadataError) throw pageError(`The application that sent you here describes itself in a way we cannot use: ${error.message}.`);
+    throw error;
+  }
+  if (!client) throw pageError('The application that sent you here is not registered with this wiki.');
   const requested = param('redirect_uri');
   const redirectUri = requested ?? (client.redirectUris.length === 1 ? client.redirectUris[0] : undefined);
   if (!redirectUri || !client.redirectUris.some((uri) => redirectUriMatches(uri, redirectUri))) {
@@ -108,6 +102,7 @@ export async function authorize(deps: AppDeps, c: Context, wiki: Wiki): Promise<
   return c.html(
     <ConsentPage
       clientName={client.clientName}
+      verifiedHost={client.verifiedHost}
       redirectHost={new URL(redirectUri).host || redirectUri}
       wikiName={wiki.display_name}
       wikiUrl={urls.mcp}

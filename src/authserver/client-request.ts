@@ -2,9 +2,9 @@
 // URLSearchParams semantics, and client authentication by the registered method (RFC 6749 §2.3).
 import type { Context } from 'hono';
 import { constantTimeEqual, sha256 } from '../secrets.ts';
-import type { OAuthClientRow } from '../store/oauth-clients.ts';
 import type { Wiki } from '../store/wikis.ts';
 import type { AppDeps } from '../web/deps.ts';
+import { ClientMetadataError, type Client } from './clients.ts';
 
 /** Catalogue "Body caps": /token 8 KiB. */
 export const TOKEN_BODY_LIMIT = 8 * 1024;
@@ -47,17 +47,23 @@ function presentedCredentials(c: Context, form: Map<string, string>): { clientId
 }
 
 /** The client, if the presented credentials match its registration; public clients present none. */
-async function authenticateClient(deps: AppDeps, wiki: Wiki, credentials: { clientId?: string; secret?: string }): Promise<OAuthClientRow | undefined> {
+async function authenticateClient(deps: AppDeps, wiki: Wiki, credentials: { clientId?: string; secret?: string }): Promise<Client | undefined> {
   if (!credentials.clientId) return undefined;
-  const client = await deps.oauthClients.find(wiki.id, credentials.clientId);
+  let client: Client | undefined;
+  try {
+    client = await deps.clients.resolve(wiki, credentials.clientId);
+  } catch (error) {
+    if (error instanceof ClientMetadataError) return undefined;
+    throw error;
+  }
   if (!client) return undefined;
-  if (client.secret_hash === null) return credentials.secret === undefined ? client : undefined;
-  return credentials.secret !== undefined && constantTimeEqual(sha256(credentials.secret), client.secret_hash) ? client : undefined;
+  if (client.secretHash === null) return credentials.secret === undefined ? client : undefined;
+  return credentials.secret !== undefined && constantTimeEqual(sha256(credentials.secret), client.secretHash) ? client : undefined;
 }
 
 
 /** The parsed form and the authenticated client, or the error response to send. */
-export async function readClientRequest(deps: AppDeps, c: Context, wiki: Wiki): Promise<{ form: Map<string, string>; client: OAuthClientRow } | Response> {
+export async function readClientRequest(deps: AppDeps, c: Context, wiki: Wiki): Promise<{ form: Map<string, string>; client: Client } | Response> {
   const length = Number(c.req.header('content-length') ?? 0);
   if (length > TOKEN_BODY_LIMIT) return tokenError(c, 413, 'invalid_request', 'the request is larger than 8 KiB');
   const form = await readTokenForm(c);

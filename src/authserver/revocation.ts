@@ -2,7 +2,6 @@
 // token revokes its grant, so every token the grant issued stops working (catalogue RV-01).
 import type { Context } from 'hono';
 import { sha256 } from '../secrets.ts';
-import type { OAuthClientRow } from '../store/oauth-clients.ts';
 import type { Wiki } from '../store/wikis.ts';
 import type { AppDeps } from '../web/deps.ts';
 import { wikiUrls } from '../wiki/urls.ts';
@@ -36,9 +35,9 @@ export async function revoke(deps: AppDeps, c: Context, wiki: Wiki): Promise<Res
   const token = request.form.get('token');
   if (!token) return tokenError(c, 400, 'invalid_request', 'token is required');
   const facts = await identify(deps, wiki, token);
-  if (facts && facts.clientId !== request.client.client_id) {
+  if (facts && facts.clientId !== request.client.clientId) {
     // RV-03: never another client's token. A public client learns nothing; an authenticated one is told.
-    if (!isPublic(request.client)) return tokenError(c, 400, 'invalid_request', 'this token was not issued to you');
+    if (request.client.secretHash !== null) return tokenError(c, 400, 'invalid_request', 'this token was not issued to you');
   } else if (facts) {
     await deps.codes.revokeGrant(facts.grantId, deps.now());
     deps.log.info({ event: 'oauth.revoked', wikiId: wiki.id, clientId: facts.clientId, grantId: facts.grantId }, 'token revoked');
@@ -54,10 +53,6 @@ export async function introspect(deps: AppDeps, c: Context, wiki: Wiki): Promise
   if (!token) return tokenError(c, 400, 'invalid_request', 'token is required');
   const facts = await identify(deps, wiki, token);
   // RFC 7662 §2.2: anything the caller may not see is simply inactive.
-  const visible = facts && facts.active && facts.clientId === request.client.client_id;
+  const visible = facts && facts.active && facts.clientId === request.client.clientId;
   return c.json(visible ? { active: true, ...facts.claims } : { active: false }, 200, { 'Cache-Control': 'no-store' });
-}
-
-function isPublic(client: OAuthClientRow): boolean {
-  return client.secret_hash === null;
 }

@@ -3,11 +3,11 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
 import { randomToken, sha256 } from '../secrets.ts';
-import type { OAuthClientRow } from '../store/oauth-clients.ts';
 import type { Wiki } from '../store/wikis.ts';
 import type { AppDeps } from '../web/deps.ts';
 import { wikiUrls } from '../wiki/urls.ts';
 import { readClientRequest, tokenError, type TokenError } from './client-request.ts';
+import type { Client } from './clients.ts';
 import { mintAccessToken } from './tokens.ts';
 
 /** Catalogue policy: refresh tokens idle out after 30 days and end 90 days after their family began. */
@@ -29,7 +29,7 @@ export async function token(deps: AppDeps, c: Context, wiki: Wiki): Promise<Resp
   return codeGrant(deps, c, wiki, client, form);
 }
 
-async function codeGrant(deps: AppDeps, c: Context, wiki: Wiki, client: OAuthClientRow, form: Map<string, string>): Promise<Response> {
+async function codeGrant(deps: AppDeps, c: Context, wiki: Wiki, client: Client, form: Map<string, string>): Promise<Response> {
   const { codes, log, now } = deps;
   const code = form.get('code');
   const verifier = form.get('code_verifier');
@@ -43,7 +43,7 @@ async function codeGrant(deps: AppDeps, c: Context, wiki: Wiki, client: OAuthCli
   const redirectUri = form.get('redirect_uri');
   const resource = form.get('resource');
   const problem: [TokenError, string] | undefined =
-    row.client_id !== client.client_id ? ['invalid_grant', 'the code was issued to another client']
+    row.client_id !== client.clientId ? ['invalid_grant', 'the code was issued to another client']
     : row.code_challenge === '' && verifier !== undefined ? ['invalid_request', 'code_verifier sent for a code issued without PKCE']
     : row.code_challenge === '' || verifier === undefined || !VERIFIER.test(verifier) || sha256(verifier) !== row.code_challenge ? ['invalid_grant', 'code_verifier does not match the code_challenge']
     : redirectUri !== undefined && redirectUri !== row.redirect_uri ? ['invalid_grant', 'redirect_uri differs from the authorization request']
@@ -57,15 +57,16 @@ async function codeGrant(deps: AppDeps, c: Context, wiki: Wiki, client: OAuthCli
     const consumed = await codes.find(codeHash);
     if (problem === undefined && consumed?.validly_consumed_at) {
       await codes.revokeGrant(row.grant_id, now());
-      log.warn({ event: 'oauth.code.replayed', wikiId: wiki.id, clientId: client.client_id, grantId: row.grant_id }, 'authorization code replayed; grant revoked');
+      log.warn({ event: 'oauth.code.replayed', wikiId: wiki.id, clientId: client.clientId, grantId: row.grant_id }, 'authorization code replayed; grant revoked');
     }
     return tokenError(c, 400, 'invalid_grant', 'the code was already used');
   }
   if (problem) return tokenError(c, 400, ...problem);
   if (!(await stillAuthorized(deps, wiki, row))) return tokenError(c, 400, 'invalid_grant', 'the authorization is no longer valid');
 
-  log.info({ event: 'oauth.code.redeemed', wikiId: wiki.id, clientId: client.client_id, grantId: row.grant_id }, 'authorization code redeemed');
-  const refreshToken = await startRefreshFamily(deps, client, row, now());
+  log.info({ event: 'oauth.code.redeemed', wikiId: wiki.id, clientId: client.clientId, grantId: row.grant_id }, 'authorization code redeemed');
+  await deps.oauthClients.markUsed(client.clientId, now());
+  const refreshToken = await startRefreshFamily(deps, wiki, client, row, now());
   return tokenResponse(deps, c, wiki, client, row, row.scope, refreshToken);
 }
 
@@ -75,8 +76,8 @@ async function stillAuthorized(deps: AppDeps, wiki: Wiki, authorization: Authori
 }
 
 /** Whether the client registered for refresh tokens (no `offline_access` needed: FACTS.md, Claude.ai). */
-function wantsRefreshTokens(client: OAuthClientRow): boolean {
-  return (JSON.parse(client.metadata) as { grant_types?: string[] }).grant_types?.includes('refresh_token') ?? false;
+function wantsRefreshTokens(client: Client): boolean {
+  return client.grantTypes.includes('refresh_token');
 }
 
 interface Authorization {
@@ -86,15 +87,15 @@ interface Authorization {
   resource: string;
 }
 
-async function startRefreshFamily(deps: AppDeps, client: OAuthClientRow, authorization: Authorization, now: number): Promise<string | undefined> {
+async function startRefreshFamily(deps: AppDeps, wiki: Wiki, client: Client, authorization: Authorization, now: number): Promise<string | undefined> {
   if (!wantsRefreshTokens(client)) return undefined;
   const token = randomToken();
   await deps.refreshTokens.insert({
     token_hash: sha256(token),
     family_id: randomUUID(),
     grant_id: authorization.grant_id,
-    wiki_id: client.wiki_id,
-    client_id: client.client_id,
+    wiki_id: wiki.id,
+    client_id: client.clientId,
     user_did: authorization.user_did,
     scope: authorization.scope,
     resource: authorization.resource,
@@ -105,9 +106,9 @@ async function startRefreshFamily(deps: AppDeps, client: OAuthClientRow, authori
   return token;
 }
 
-async function tokenResponse(deps: AppDeps, c: Context, wiki: Wiki, client: OAuthClientRow, authorization: Authorization, scope: string, refreshToken: string | undefined): Promise<Response> {
+async function tokenResponse(deps: AppDeps, c: Context, wiki: Wiki, client: Client, authorization: Authorization, scope: string, refreshToken: string | undefined): Promise<Response> {
   const urls = wikiUrls(deps.config, wiki.slug);
-  const access = await mintAccessToken(deps.platformKeys, { issuer: urls.issuer, audience: authorization.resource, subject: authorization.user_did, clientId: client.client_id, scope, wikiId: wiki.id, grantId: authorization.grant_id }, deps.now());
+  const access = await mintAccessToken(deps.platformKeys, { issuer: urls.issuer, audience: authorization.resource, subject: authorization.user_did, clientId: client.clientId, scope, wikiId: wiki.id, grantId: authorization.grant_id }, deps.now());
   return c.json(
     { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, scope, ...(refreshToken ? { refresh_token: refreshToken } : {}) },
     200,
@@ -124,7 +125,7 @@ function successorOf(deps: AppDeps, token: string): string {
   return createHmac('sha256', deps.refreshKey).update(token).digest('base64url');
 }
 
-async function refreshGrant(deps: AppDeps, c: Context, wiki: Wiki, client: OAuthClientRow, form: Map<string, string>): Promise<Response> {
+async function refreshGrant(deps: AppDeps, c: Context, wiki: Wiki, client: Client, form: Map<string, string>): Promise<Response> {
   const { refreshTokens, codes, log, now } = deps;
   const presented = form.get('refresh_token');
   if (!presented) return tokenError(c, 400, 'invalid_request', 'refresh_token is required');
@@ -132,7 +133,7 @@ async function refreshGrant(deps: AppDeps, c: Context, wiki: Wiki, client: OAuth
   const invalid = () => tokenError(c, 400, 'invalid_grant', 'the refresh token is invalid');
   const row = await refreshTokens.find(sha256(presented));
   // RT-03: another client's token is refused without touching it, so a foreign client cannot kill a family.
-  if (!row || row.wiki_id !== wiki.id || row.client_id !== client.client_id) return invalid();
+  if (!row || row.wiki_id !== wiki.id || row.client_id !== client.clientId) return invalid();
 
   // RT-04: narrower is allowed, wider or elsewhere is not; neither consumes the token.
   const requestedScope = form.get('scope');
@@ -151,7 +152,7 @@ async function refreshGrant(deps: AppDeps, c: Context, wiki: Wiki, client: OAuth
     now(),
   );
   if (rotated) {
-    log.info({ event: 'oauth.refresh.rotated', wikiId: wiki.id, clientId: client.client_id, grantId: row.grant_id }, 'refresh token rotated');
+    log.info({ event: 'oauth.refresh.rotated', wikiId: wiki.id, clientId: client.clientId, grantId: row.grant_id }, 'refresh token rotated');
     return tokenResponse(deps, c, wiki, client, row, scope, successor);
   }
 
@@ -161,11 +162,11 @@ async function refreshGrant(deps: AppDeps, c: Context, wiki: Wiki, client: OAuth
   const current = await refreshTokens.find(row.token_hash);
   const next = await refreshTokens.find(sha256(successor));
   if (current?.rotated_at && now() - current.rotated_at <= REFRESH_GRACE_SECONDS && next && next.rotated_at === null) {
-    log.info({ event: 'oauth.refresh.grace', wikiId: wiki.id, clientId: client.client_id, grantId: row.grant_id }, 'refresh retried within the grace window');
+    log.info({ event: 'oauth.refresh.grace', wikiId: wiki.id, clientId: client.clientId, grantId: row.grant_id }, 'refresh retried within the grace window');
     return tokenResponse(deps, c, wiki, client, row, scope, successor);
   }
   await codes.revokeGrant(row.grant_id, now());
-  log.warn({ event: 'oauth.refresh.replayed', wikiId: wiki.id, clientId: client.client_id, grantId: row.grant_id }, 'refresh token reused; grant revoked');
+  log.warn({ event: 'oauth.refresh.replayed', wikiId: wiki.id, clientId: client.clientId, grantId: row.grant_id }, 'refresh token reused; grant revoked');
   return invalid();
 }
 

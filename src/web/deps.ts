@@ -9,6 +9,7 @@ import type { DatabaseHandle } from '../store/database.ts';
 import type { PendingSignupStore } from '../store/pending-signups.ts';
 import type { UserStore } from '../store/users.ts';
 import type { OAuthClientStore } from '../store/oauth-clients.ts';
+import type { ClientResolver } from '../authserver/clients.ts';
 import type { WikiStore } from '../store/wikis.ts';
 import type { CodeStore, GrantStore } from '../store/grants.ts';
 import type { RefreshTokenStore } from '../store/refresh-tokens.ts';
@@ -28,6 +29,7 @@ export interface AppDeps {
   cliLogins: CliLogins;
   wikis: WikiStore;
   oauthClients: OAuthClientStore;
+  clients: ClientResolver;
   grants: GrantStore;
   codes: CodeStore;
   refreshTokens: RefreshTokenStore;

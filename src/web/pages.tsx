@@ -213,13 +213,14 @@ export const CliDecidedPage: FC<{ approved: boolean }> = ({ approved }) => (
   </Layout>
 );
 
-export const ConsentPage: FC<{ clientName: string; redirectHost: string; wikiName: string; wikiUrl: string; scopes: string[]; requestId: string; csrf: string; action: string }> = (props) => (
+export const ConsentPage: FC<{ clientName: string; verifiedHost: string | undefined; redirectHost: string; wikiName: string; wikiUrl: string; scopes: string[]; requestId: string; csrf: string; action: string }> = (props) => (
   <Layout title="Allow access?">
     <article>
       <hgroup>
         <h1>Allow access to {props.wikiName}?</h1>
         <p>
-          <strong>{props.clientName}</strong> <small>(name chosen by the application itself, not verified)</small> wants to use your wiki.
+          <strong>{props.clientName}</strong>{' '}
+          <small>{props.verifiedHost ? `(published by ${props.verifiedHost})` : '(name chosen by the application itself, not verified)'}</small> wants to use your wiki.
         </p>
       </hgroup>
       <dl>

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer, type Server as NetServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { atprotoFetch } from '../../src/atproto/client.ts';
+import { hardenedFetch } from '../../src/net/hardened-fetch.ts';
 
 function listen<T extends NetServer | Server>(server: T, port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -15,7 +15,7 @@ function listen<T extends NetServer | Server>(server: T, port = 0): Promise<numb
 }
 
 describe('outbound fetch hardening', () => {
-  const secure = atprotoFetch(false);
+  const secure = hardenedFetch(false);
   let tls: NetServer;
   let connections = 0;
 
@@ -43,7 +43,7 @@ describe('outbound fetch hardening', () => {
   });
 
   describe('limits that hold even on a local test network (insecure mode)', () => {
-    const insecure = atprotoFetch(true);
+    const insecure = hardenedFetch(true);
     let http: Server;
     let base = '';
     before(async () => {

@@ -1,0 +1,125 @@
+// Who a client_id names: a registration made here (RFC 7591), or an https URL whose Client ID
+// Metadata Document describes the client (draft-ietf-oauth-client-id-metadata-document, used by MCP
+// clients when metadata has client_id_metadata_document_supported). Documents are fetched with the
+// hardened fetch (no redirects, size and time limits, public addresses only) and cached.
+import type { Logger } from '../log.ts';
+import type { OAuthClientStore } from '../store/oauth-clients.ts';
+import type { Wiki } from '../store/wikis.ts';
+import { redirectUriProblem } from './redirect-uri.ts';
+
+export interface Client {
+  clientId: string;
+  /** SHA-256 of the secret for client_secret_* clients; null for public clients. */
+  secretHash: string | null;
+  redirectUris: string[];
+  clientName: string;
+  grantTypes: string[];
+  /** For metadata-document clients: the host that vouches for the client's identity. */
+  verifiedHost?: string;
+}
+
+export class ClientMetadataError extends Error {
+  override name = 'ClientMetadataError';
+}
+
+export interface ClientResolver {
+  /** The client, or undefined when the id names none; throws ClientMetadataError for a bad document. */
+  resolve(wiki: Wiki, clientId: string): Promise<Client | undefined>;
+}
+
+const DOCUMENT_MAX_BYTES = 64 * 1024;
+const CACHE_MIN_SECONDS = 60;
+const CACHE_MAX_SECONDS = 24 * 60 * 60;
+const CACHE_DEFAULT_SECONDS = 5 * 60;
+const CACHE_ENTRIES = 1_000;
+
+function isDocumentUrl(clientId: string, allowInsecure: boolean): boolean {
+  return clientId.startsWith('https://') || (allowInsecure && clientId.startsWith('http://'));
+}
+
+/** The draft's rules for the URL itself: a path, and no fragment, credentials or dot segments. */
+function documentUrlProblem(clientId: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(clientId);
+  } catch {
+    return 'the client_id is not a URL';
+  }
+  if (url.href !== clientId) return 'the client_id is not in normalised form';
+  if (url.pathname === '/' || url.hash || url.username || url.password || /\/\.\.?(\/|$)/.test(clientId)) return 'the client_id URL must have a path and no fragment, credentials or dot segments';
+  return undefined;
+}
+
+function cacheSeconds(cacheControl: string | null): number {
+  if (cacheControl && /no-store|no-cache/.test(cacheControl)) return CACHE_MIN_SECONDS;
+  const maxAge = /max-age=(\d+)/.exec(cacheControl ?? '')?.[1];
+  const seconds = maxAge === undefined ? CACHE_DEFAULT_SECONDS : Number(maxAge);
+  return Math.min(CACHE_MAX_SECONDS, Math.max(CACHE_MIN_SECONDS, seconds));
+}
+
+function parseDocument(clientId: string, body: unknown): Client {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ClientMetadataError('the metadata document is not a JSON object');
+  const document = body as Record<string, unknown>;
+  if (document.client_id !== clientId) throw new ClientMetadataError('the metadata document names a different client_id');
+  if ('client_secret' in document || 'client_secret_expires_at' in document) throw new ClientMetadataError('a metadata document must not carry a client secret');
+  const method = document.token_endpoint_auth_method ?? 'none';
+  if (method !== 'none') throw new ClientMetadataError('metadata-document clients must use token_endpoint_auth_method none');
+  const redirectUris = document.redirect_uris;
+  if (!Array.isArray(redirectUris) || redirectUris.length === 0 || redirectUris.length > 10 || !redirectUris.every((uri) => typeof uri === 'string' && !redirectUriProblem(uri))) {
+    throw new ClientMetadataError('the metadata document has missing or invalid redirect_uris');
+  }
+  const grantTypes = Array.isArray(document.grant_types) ? document.grant_types.filter((g): g is string => g === 'authorization_code' || g === 'refresh_token') : ['authorization_code'];
+  const host = new URL(clientId).host;
+  const name = typeof document.client_name === 'string' ? document.client_name.slice(0, 100) : host;
+  return { clientId, secretHash: null, redirectUris, clientName: name, grantTypes, verifiedHost: host };
+}
+
+export function clientResolver(options: { clients: OAuthClientStore; fetch: typeof globalThis.fetch; allowInsecure: boolean; log: Logger; now: () => number }): ClientResolver {
+  const cache = new Map<string, { client: Client; until: number }>();
+
+  async function fetchDocument(clientId: string): Promise<Client> {
+    const problem = documentUrlProblem(clientId);
+    if (problem) throw new ClientMetadataError(problem);
+    let response: Response;
+    try {
+      // A metadata document is served directly: any redirect fails (catalogue SS-03).
+      response = await options.fetch(clientId, { redirect: 'error', headers: { accept: 'application/json' } });
+    } catch (error) {
+      options.log.info({ event: 'oauth.client.metadata_failed', clientId, err: { message: (error as Error).message } }, 'client metadata document fetch failed');
+      throw new ClientMetadataError('the client metadata document could not be fetched');
+    }
+    if (response.status !== 200) throw new ClientMetadataError(`the client metadata document answered ${response.status}`);
+    const text = await response.text();
+    if (Buffer.byteLength(text) > DOCUMENT_MAX_BYTES) throw new ClientMetadataError('the client metadata document is too large');
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new ClientMetadataError('the client metadata document is not JSON');
+    }
+    const client = parseDocument(clientId, body);
+    if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+    cache.set(clientId, { client, until: options.now() + cacheSeconds(response.headers.get('cache-control')) });
+    options.log.info({ event: 'oauth.client.metadata_fetched', clientId }, 'client metadata document fetched');
+    return client;
+  }
+
+  return {
+    async resolve(wiki, clientId) {
+      if (isDocumentUrl(clientId, options.allowInsecure)) {
+        const cached = cache.get(clientId);
+        return cached && cached.until > options.now() ? cached.client : fetchDocument(clientId);
+      }
+      const row = await options.clients.find(wiki.id, clientId);
+      if (!row) return undefined;
+      const metadata = JSON.parse(row.metadata) as { client_name?: string; redirect_uris: string[]; grant_types?: string[] };
+      return {
+        clientId: row.client_id,
+        secretHash: row.secret_hash,
+        redirectUris: metadata.redirect_uris,
+        clientName: (metadata.client_name ?? row.client_id).slice(0, 100),
+        grantTypes: metadata.grant_types ?? ['authorization_code'],
+      };
+    },
+  };
+}

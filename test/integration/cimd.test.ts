@@ -1,0 +1,120 @@
+// Client ID Metadata Documents: an https client_id whose document describes the client, served
+// here on loopback (the platform runs with the insecure switch, as on a local test network).
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { clientResolver } from '../../src/authserver/clients.ts';
+import { hardenedFetch } from '../../src/net/hardened-fetch.ts';
+import { CAROL_DID, FakeAtproto } from '../helpers/fake-atproto.ts';
+import { TestClient } from '../helpers/http-client.ts';
+import { signUp } from '../helpers/login-flow.ts';
+import { freePort, startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
+
+const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
+const REDIRECT = 'http://127.0.0.1:33418/callback';
+
+describe('Client ID Metadata Documents', () => {
+  let fake: FakeAtproto;
+  let platform: TestPlatform;
+  let carol: TestClient;
+  let documents: Server;
+  let base = '';
+  const served: Record<string, { status?: number; body?: unknown; headers?: Record<string, string> }> = {};
+  const fetches: string[] = [];
+
+  before(async () => {
+    fake = await FakeAtproto.start();
+    platform = await startTestPlatform({ ATPROTO_PLC_URL: fake.url, ATPROTO_HANDLE_RESOLVER: fake.url, DANGEROUSLY_ALLOW_INSECURE_ATPROTO: '1' });
+    carol = new TestClient(platform.platform.app, platform.config.publicUrl);
+    await signUp(carol, fake, 'carol');
+    await platform.platform.deps.wikis.create({ slug: 'notes', ownerDid: CAROL_DID, displayName: 'Notes' }, 1);
+    const port = await freePort();
+    base = `http://localhost:${port}`;
+    documents = createServer((req, res) => {
+      fetches.push(req.url!);
+      const entry = served[req.url!] ?? { status: 404 };
+      res.writeHead(entry.status ?? 200, { 'content-type': 'application/json', ...entry.headers });
+      res.end(entry.body === undefined ? '' : JSON.stringify(entry.body));
+    });
+    await new Promise<void>((resolve) => documents.listen(port, '127.0.0.1', resolve));
+  });
+  after(async () => {
+    await new Promise((resolve) => documents.close(resolve));
+    await platform?.close();
+    await fake?.close();
+  });
+
+  function document(path: string, body: Record<string, unknown>, extra: { status?: number; headers?: Record<string, string> } = {}): string {
+    const clientId = `${base}${path}`;
+    served[path] = { body: { client_id: clientId, client_name: 'Claude Code', redirect_uris: [REDIRECT], grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'none', ...body }, ...extra };
+    return clientId;
+  }
+
+  const authorize = (clientId: string) =>
+    carol.request(`/w/notes/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, code_challenge: CHALLENGE, code_challenge_method: 'S256', state: 's' })}`);
+
+  test('a metadata-document client is shown as published by its host, and completes the code flow as a public client', async () => {
+    const clientId = document('/claude-code.json', {});
+    const page = await authorize(clientId);
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    assert.match(html, new RegExp(`published by localhost:${new URL(base).port}`));
+    const approved = await carol.form('/w/notes/oauth/consent', { request_id: /name="request_id" value="([^"]+)"/.exec(html)![1]!, csrf: /name="csrf" value="([^"]+)"/.exec(html)![1]!, decision: 'approve' });
+    const code = new URL(approved.headers.get('location')!).searchParams.get('code')!;
+    const response = await carol.request('/w/notes/oauth/token', {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: VERIFIER, client_id: clientId }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    assert.equal(response.status, 200);
+    assert.ok((await response.json()).refresh_token, 'grant_types from the document are honoured');
+  });
+
+  test('documents are cached: a second authorization does not fetch again', async () => {
+    const clientId = document('/cached.json', {}, { headers: { 'cache-control': 'max-age=600' } });
+    await authorize(clientId);
+    await authorize(clientId);
+    assert.equal(fetches.filter((url) => url === '/cached.json').length, 1);
+  });
+
+  const bad: Record<string, [string, Record<string, unknown>, { status?: number; headers?: Record<string, string> }?]> = {
+    'names another client_id': ['/other-id.json', { client_id: 'https://evil.example/client.json' }],
+    'carries a client secret': ['/secret.json', { client_secret: 'x' }],
+    'asks for a confidential auth method': ['/basic.json', { token_endpoint_auth_method: 'client_secret_basic' }],
+    'has a javascript: redirect URI': ['/js.json', { redirect_uris: ['javascript:alert(1)'] }],
+    'answers with a redirect (SS-03)': ['/moved.json', {}, { status: 302, headers: { location: '/claude-code.json' } }],
+    'is missing (404)': ['/nothing-here.json', {}, { status: 404 }],
+  };
+  for (const [name, [path, body, extra]] of Object.entries(bad)) {
+    test(`a document that ${name} is refused on our own page, never redirected`, async () => {
+      const clientId = document(path, body, extra);
+      const response = await authorize(clientId);
+      assert.equal(response.status, 400);
+      assert.equal(response.headers.get('location'), null);
+      assert.match(await response.text(), /describes itself in a way we cannot use/);
+    });
+  }
+
+  test('SS-01: with protection on, a client_id on a loopback address is never fetched', async () => {
+    let connections = 0;
+    const tls: TcpServer = createTcpServer((socket) => {
+      connections += 1;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => tls.listen(443, '127.0.0.1', resolve));
+    try {
+      // This platform runs with the insecure switch; a production resolver (protection on) is built
+      // from the same parts to show that the address check blocks loopback before any connection.
+      const resolver = clientResolver({ clients: platform.platform.deps.oauthClients, fetch: hardenedFetch(false), allowInsecure: false, log: platform.platform.deps.log, now: () => Math.floor(Date.now() / 1000) });
+      const wiki = (await platform.platform.deps.wikis.findBySlug('notes'))!;
+      for (const clientId of ['https://127.0.0.1/client.json', 'https://localhost/client.json', 'https://[::1]/client.json']) {
+        await assert.rejects(resolver.resolve(wiki, clientId), /could not be fetched/, clientId);
+      }
+      assert.equal(connections, 0);
+    } finally {
+      await new Promise((resolve) => tls.close(resolve));
+    }
+  });
+});
