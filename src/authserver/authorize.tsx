@@ -119,9 +119,13 @@ export async function consent(deps: AppDeps, c: Context, wiki: Wiki): Promise<Re
   const urls = wikiUrls(config, wiki.slug);
   // Catalogue CS-02: sibling wiki origins are same-site, so SameSite is no defence; the form must
   // come from this issuer's own origin.
+  // Browsers send `Origin: null` from our pages (they are served with Referrer-Policy: no-referrer),
+  // so Sec-Fetch-Site decides where the browser sends it, and Origin where it does not.
+  const issuerOrigin = new URL(urls.issuer).origin;
   const origin = c.req.header('origin');
   const fetchSite = c.req.header('sec-fetch-site');
-  if (origin !== new URL(urls.issuer).origin || (fetchSite && fetchSite !== 'same-origin')) {
+  const sameOrigin = fetchSite ? fetchSite === 'same-origin' : origin === issuerOrigin;
+  if (!sameOrigin || (origin !== undefined && origin !== 'null' && origin !== issuerOrigin)) {
     throw new AppError('forbidden', 403, 'This approval did not come from this page, so it was refused.', 'Request refused');
   }
   const form = await readForm(c);

@@ -4,6 +4,8 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
+import { bearerVerifier } from '../mcp/bearer.ts';
+import { serveMcp } from '../mcp/endpoint.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { Wiki } from '../store/wikis.ts';
 import type { AppDeps } from '../web/deps.ts';
@@ -61,6 +63,25 @@ function issuerRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {
   return app;
 }
 
+/** The wiki's MCP endpoint: CORS for browser clients, `WWW-Authenticate` readable, preflights not gated. */
+function mcpRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {
+  const app = new Hono();
+  const verify = bearerVerifier({
+    publicKeys: new Map(deps.platformKeys.published.map((key) => [key.kid, key.publicKey])),
+    isGrantActive: (grantId) => deps.codes.isGrantActive(grantId),
+    now: deps.now,
+  });
+  app.use('/mcp', cors({ origin: '*', allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'], allowHeaders: ['Authorization', 'Content-Type', 'Mcp-Session-Id', 'MCP-Protocol-Version', 'Last-Event-ID'], exposeHeaders: ['WWW-Authenticate', 'Mcp-Session-Id'] }));
+  app.on(['GET', 'POST', 'DELETE'], '/mcp', async (c) => {
+    const wiki = await wikiOf(c);
+    if (!wiki) return notFound(c);
+    const urls = wikiUrls(deps.config, wiki.slug);
+    const mcpWiki = { id: wiki.id, slug: wiki.slug, displayName: wiki.display_name, issuer: urls.issuer, mcpUrl: urls.mcp, resourceMetadataUrl: urls.resourceMetadata };
+    return serveMcp(c, mcpWiki, (token) => verify(token, { issuer: urls.issuer, audience: urls.mcp, wikiId: wiki.id }));
+  });
+  return app;
+}
+
 /** Browser-facing issuer routes: no CORS, our security headers, and HTML errors. */
 function browserRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {
   const app = new Hono();
@@ -86,6 +107,7 @@ export function authServerRoutes(deps: AppDeps): Hono {
   app.get('/.well-known/oauth-protected-resource/w/:slug/mcp', documents.protectedResource);
   app.route('/w/:slug', issuerRoutes(deps, bySlugParam));
   app.route('/w/:slug', browserRoutes(deps, bySlugParam));
+  app.route('/w/:slug', mcpRoutes(deps, bySlugParam));
   return app;
 }
 
@@ -109,6 +131,7 @@ export function wikiHostRoutes(deps: AppDeps): Hono | undefined {
   app.get('/.well-known/oauth-protected-resource', protectedResource);
   app.route('/', issuerRoutes(deps, wikiOf));
   app.route('/', browserRoutes(deps, wikiOf));
+  app.route('/', mcpRoutes(deps, wikiOf));
   return app;
 }
 

@@ -173,6 +173,10 @@ describe('authorization endpoint and consent', () => {
     const clientId = await registerClient();
     const response = await approve(carol, await carol.request(authorizeUrl(clientId)), 'approve', { origin: 'https://evil.robot.example' });
     assert.equal(response.status, 403);
+    const crossSite = await approve(carol, await carol.request(authorizeUrl(clientId)), 'approve', { origin: 'null', 'sec-fetch-site': 'same-site' });
+    assert.equal(crossSite.status, 403, 'a same-site (sibling wiki) form is refused even with an opaque Origin');
+    const ownPage = await approve(carol, await carol.request(authorizeUrl(clientId)), 'approve', { origin: 'null', 'sec-fetch-site': 'same-origin' });
+    assert.equal(ownPage.status, 303, 'our own page, as browsers send it under Referrer-Policy: no-referrer');
   });
 
   test('CS-03: consent and its error pages refuse to be framed', async () => {
