@@ -59,6 +59,7 @@ export async function authorize(deps: AppDeps, c: Context, wiki: Wiki): Promise<
     throw pageError('The address this application asked to return to is not one it registered, so we stopped here.');
   }
   const state = param('state');
+  deps.log.info({ event: 'oauth.authorize.begun', wikiId: wiki.id, clientId: client.clientId }, 'authorization begun');
   const fail = (error: string, description: string) => redirectTo(c, redirectUri, urls.issuer, { error, error_description: description, state });
 
   // 2. Who is asking: log in first and come back here. Until the person is authenticated nothing is

@@ -18,6 +18,13 @@ export interface Client {
   verifiedHost?: string;
 }
 
+/** How a connected app is named on the dashboard: its registered name, or its document's host. */
+export function connectedAppName(clientId: string, registeredMetadata: string | null): string {
+  const name = registeredMetadata ? (JSON.parse(registeredMetadata) as { client_name?: string }).client_name : undefined;
+  if (name) return name.slice(0, 100);
+  return URL.canParse(clientId) ? new URL(clientId).host : clientId;
+}
+
 export class ClientMetadataError extends Error {
   override name = 'ClientMetadataError';
 }

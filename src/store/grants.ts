@@ -7,7 +7,22 @@ export type Grant = GrantsTable;
 export type AuthorizationRequest = AuthorizationRequestsTable;
 export type AuthorizationCode = AuthorizationCodesTable;
 
+export interface ConnectedApp {
+  grantId: string;
+  wikiName: string;
+  wikiSlug: string;
+  clientId: string;
+  /** The registered metadata (JSON) for dynamically registered clients; null for metadata-document clients. */
+  clientMetadata: string | null;
+  scope: string;
+  createdAt: number;
+}
+
 export interface GrantStore {
+  /** The user's live grants, newest first: the dashboard's "connected apps". */
+  listForUser(userDid: string): Promise<ConnectedApp[]>;
+  /** Revokes one of the user's grants; false when it is not theirs or already revoked. */
+  revokeForUser(grantId: string, userDid: string, now: number): Promise<boolean>;
   /** The live grant of this user for this client at this wiki, if any. */
   findActive(wikiId: string, clientId: string, userDid: string): Promise<Grant | undefined>;
   /** Records consent for `scope`, widening an existing grant rather than adding a second one. */
@@ -30,6 +45,22 @@ export function grantStore(db: Kysely<Database>): GrantStore {
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
   return {
+    async listForUser(userDid) {
+      const rows = await db
+        .selectFrom('grants')
+        .innerJoin('wikis', 'wikis.id', 'grants.wiki_id')
+        .leftJoin('oauth_clients', 'oauth_clients.client_id', 'grants.client_id')
+        .select(['grants.id as grantId', 'wikis.display_name as wikiName', 'wikis.slug as wikiSlug', 'grants.client_id as clientId', 'oauth_clients.metadata as clientMetadata', 'grants.scope as scope', 'grants.created_at as createdAt'])
+        .where('grants.user_did', '=', userDid)
+        .where('grants.revoked_at', 'is', null)
+        .orderBy('grants.created_at', 'desc')
+        .execute();
+      return rows;
+    },
+    async revokeForUser(grantId, userDid, now) {
+      const result = await db.updateTable('grants').set({ revoked_at: now }).where('id', '=', grantId).where('user_did', '=', userDid).where('revoked_at', 'is', null).executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
     findActive,
     async approve({ wikiId, clientId, userDid, scope }, now) {
       const existing = await findActive(wikiId, clientId, userDid);

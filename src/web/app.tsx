@@ -61,7 +61,8 @@ export function createApp(deps: AppDeps): Hono {
   if (wikiHost) app.use(async (c, next) => (isWikiHost(deps, c) ? wikiHost.fetch(c.req.raw, c.env) : next()));
   // Cookie-authenticated POSTs must come from our own pages (Origin check, catalogue decision 4).
   app.use('/auth/*', csrf({ origin: config.publicUrl }));
-  app.on('POST', '/auth/*', bodyLimit({ maxSize: FORM_BODY_LIMIT, onError: () => { throw new AppError('payload_too_large', 413, 'That request is too large.', 'Too large'); } }));
+  app.use('/app/*', csrf({ origin: config.publicUrl }));
+  app.on('POST', ['/auth/*', '/app/*'], bodyLimit({ maxSize: FORM_BODY_LIMIT, onError: () => { throw new AppError('payload_too_large', 413, 'That request is too large.', 'Too large'); } }));
 
   app.get('/static/:file', (c) => {
     const body = STATIC_FILES[c.req.param('file')];

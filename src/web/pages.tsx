@@ -113,7 +113,15 @@ export const ErrorPage: FC<{ title: string; message: string; requestId?: string 
   </Layout>
 );
 
-export const AccountPage: FC<{ did: string; handle: string | null; username: string }> = ({ did, handle, username }) => (
+export interface ConnectedAppView {
+  grantId: string;
+  name: string;
+  wiki: string;
+  scopes: string;
+  connectedAt: string;
+}
+
+export const AccountPage: FC<{ did: string; handle: string | null; username: string; apps: ConnectedAppView[]; csrf: string }> = ({ did, handle, username, apps, csrf }) => (
   <Layout title="Your account">
     <article>
       <hgroup>
@@ -135,6 +143,42 @@ export const AccountPage: FC<{ did: string; handle: string | null; username: str
           Log out
         </button>
       </form>
+    </article>
+    <article>
+      <h2>Connected apps</h2>
+      {apps.length === 0 ? (
+        <p>No app is connected to your wikis yet.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">App</th>
+              <th scope="col">Wiki</th>
+              <th scope="col">Access</th>
+              <th scope="col">Since</th>
+              <th scope="col"></th>
+            </tr>
+          </thead>
+          <tbody>
+            {apps.map((app) => (
+              <tr>
+                <td>{app.name}</td>
+                <td>{app.wiki}</td>
+                <td>{app.scopes}</td>
+                <td>{app.connectedAt}</td>
+                <td>
+                  <form method="post" action={`/app/apps/${encodeURIComponent(app.grantId)}/revoke`}>
+                    <input type="hidden" name="csrf" value={csrf} />
+                    <button type="submit" class="secondary outline">
+                      Disconnect
+                    </button>
+                  </form>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </article>
   </Layout>
 );

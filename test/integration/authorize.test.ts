@@ -216,6 +216,21 @@ describe('authorization endpoint and consent', () => {
     assert.equal(await count('authorization_codes'), codes);
   });
 
+  test('connected apps: the dashboard lists each grant and disconnecting one revokes it', async () => {
+    const clientId = await registerClient({ client_name: 'Listed App' });
+    await approve(carol, await carol.request(authorizeUrl(clientId)));
+    const dashboard = await (await carol.request('/app/')).text();
+    assert.match(dashboard, /Listed App/);
+    assert.match(dashboard, /read &amp; write/);
+    const grant = await db().selectFrom('grants').select('id').where('client_id', '=', clientId).executeTakeFirstOrThrow();
+    const csrf = /action="\/app\/apps\/[^"]+\/revoke"><input type="hidden" name="csrf" value="([^"]+)"/.exec(dashboard)![1]!;
+    assert.equal((await carol.form(`/app/apps/${grant.id}/revoke`, { csrf: 'forged' })).status, 403);
+    assert.equal((await carol.form(`/app/apps/${grant.id}/revoke`, { csrf })).status, 303);
+    assert.ok((await db().selectFrom('grants').select('revoked_at').where('id', '=', grant.id).executeTakeFirstOrThrow()).revoked_at);
+    assert.doesNotMatch(await (await carol.request('/app/')).text(), /Listed App/);
+    assert.equal((await carol.request(authorizeUrl(clientId))).status, 200, 'the app has to ask again');
+  });
+
   test('denying consent sends access_denied with state and iss, by 303', async () => {
     const clientId = await registerClient();
     const response = await approve(carol, await carol.request(authorizeUrl(clientId)), 'deny');
