@@ -69,7 +69,9 @@ describe('MCP SDK client through MCP authorization, against a real PDS, in Chrom
     const port = await freePort();
     redirect = `http://127.0.0.1:${port}/callback`;
     callbackServer = createServer((req, res) => {
-      lastCode = new URL(req.url!, redirect).searchParams.get('code') ?? undefined;
+      // Only the callback itself: the browser also asks this server for /favicon.ico.
+      const url = new URL(req.url!, redirect);
+      if (url.pathname === '/callback' && url.searchParams.get('code')) lastCode = url.searchParams.get('code')!;
       res.writeHead(200, { 'content-type': 'text/plain' }).end('You can close this window.');
     });
     await new Promise<void>((resolve) => callbackServer.listen(port, '127.0.0.1', resolve));
