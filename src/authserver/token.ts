@@ -108,7 +108,7 @@ async function startRefreshFamily(deps: AppDeps, wiki: Wiki, client: Client, aut
 
 async function tokenResponse(deps: AppDeps, c: Context, wiki: Wiki, client: Client, authorization: Authorization, scope: string, refreshToken: string | undefined): Promise<Response> {
   const urls = wikiUrls(deps.config, wiki.slug);
-  const access = await mintAccessToken(deps.platformKeys, { issuer: urls.issuer, audience: authorization.resource, subject: authorization.user_did, clientId: client.clientId, scope, wikiId: wiki.id, grantId: authorization.grant_id }, deps.now());
+  const access = await mintAccessToken(deps.platformKeys, { issuer: urls.issuer, audience: authorization.resource, subject: authorization.user_did, clientId: client.clientId, scope, wikiId: wiki.id, grantId: authorization.grant_id }, deps.config.accessTokenTtlSeconds, deps.now());
   return c.json(
     { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, scope, ...(refreshToken ? { refresh_token: refreshToken } : {}) },
     200,

@@ -4,8 +4,6 @@ import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
 import type { PlatformKeys } from '../keys/keystore.ts';
 import { randomToken } from '../secrets.ts';
 
-/** Several MCP clients fail to refresh (FACTS.md), so access tokens live for hours, not minutes. */
-export const ACCESS_TOKEN_TTL_SECONDS = 4 * 60 * 60;
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 
 export interface AccessTokenClaims {
@@ -18,7 +16,7 @@ export interface AccessTokenClaims {
   grantId: string;
 }
 
-export async function mintAccessToken(keys: PlatformKeys, claims: AccessTokenClaims, now: number): Promise<{ token: string; expiresIn: number }> {
+export async function mintAccessToken(keys: PlatformKeys, claims: AccessTokenClaims, ttlSeconds: number, now: number): Promise<{ token: string; expiresIn: number }> {
   const token = await new SignJWT({ client_id: claims.clientId, scope: claims.scope, wiki_id: claims.wikiId, gid: claims.grantId })
     .setProtectedHeader({ alg: 'ES256', kid: keys.active.kid, typ: ACCESS_TOKEN_TYPE })
     .setIssuer(claims.issuer)
@@ -26,9 +24,9 @@ export async function mintAccessToken(keys: PlatformKeys, claims: AccessTokenCla
     .setSubject(claims.subject)
     .setJti(randomToken(16))
     .setIssuedAt(now)
-    .setExpirationTime(now + ACCESS_TOKEN_TTL_SECONDS)
+    .setExpirationTime(now + ttlSeconds)
     .sign(keys.active.privateKey);
-  return { token, expiresIn: ACCESS_TOKEN_TTL_SECONDS };
+  return { token, expiresIn: ttlSeconds };
 }
 
 /** The claims of one of our access tokens for `issuer`, or undefined for anything else (never throws). */

@@ -25,6 +25,8 @@ export interface Config {
   refreshKeyFile: string;
   grpcPort: number | undefined;
   logLevel: string;
+  /** MCP access-token lifetime, seconds. Hours by default: several MCP clients fail to refresh (FACTS.md). */
+  accessTokenTtlSeconds: number;
   /** Platform session lifetime (cookie Max-Age and JWT exp), seconds. */
   sessionTtlSeconds: number;
 }
@@ -79,6 +81,7 @@ export function buildConfig(env: Env, cwd: string): Config {
     refreshKeyFile: path.join(dataDir, 'refresh-token-key.json'),
     grpcPort: env.GRPC_PORT,
     logLevel: env.LOG_LEVEL ?? 'info',
+    accessTokenTtlSeconds: env.ACCESS_TOKEN_LIFETIME ?? 4 * 60 * 60,
     sessionTtlSeconds: 24 * 60 * 60,
   };
 }

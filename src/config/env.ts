@@ -28,6 +28,12 @@ export const envSchema = z.object({
   PLATFORM_KEYS_FILE: optionalString,
   DANGEROUSLY_ALLOW_INSECURE_ATPROTO: z.enum(['', '0', '1', 'true', 'false']).optional(),
   GRPC_PORT: port.optional(),
+  ACCESS_TOKEN_LIFETIME: z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .int('must be a whole number of seconds')
+    .min(60, 'must be between 60 and 86400 seconds')
+    .max(86400, 'must be between 60 and 86400 seconds')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
 });
 

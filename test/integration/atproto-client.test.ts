@@ -138,6 +138,28 @@ describe('atproto client, confidential mode, against a scriptable authorization 
     assert.ok(token.form.code_verifier && token.form.code_verifier.length >= 43, 'PKCE verifier sent');
   });
 
+  test('MX-01: a callback whose iss is another issuer, missing, or differently spelled is refused without any token request', async () => {
+    for (const issuer of ['https://evil-as.example', undefined, `${fake.url}/`, fake.url.toUpperCase()]) {
+      const state = await beginLogin(browser);
+      const tokenRequests = fake.requestsTo('/oauth/token').length;
+      const params = new URLSearchParams({ code: 'mx-code', state });
+      if (issuer) params.set('iss', issuer);
+      const response = await browser.request(`/auth/callback?${params}`);
+      assert.ok(response.status >= 400, `iss ${issuer}: ${response.status}`);
+      assert.equal(fake.requestsTo('/oauth/token').length, tokenRequests, 'no token request sent anywhere');
+      assert.equal(browser.cookies.has('platform_token'), false);
+      assert.equal((await callback(browser, state)).status, 400, 'the state was consumed');
+    }
+  });
+
+  test('MX-02: authorization-server metadata naming another issuer stops the login before PAR', async () => {
+    fake.behaviour = { metadata: { issuer: 'https://bsky.social' } };
+    const before = fake.requestsTo('/oauth/par').length;
+    const response = await loginOnFreshPlatform();
+    assert.ok(response.status >= 400);
+    assert.equal(fake.requestsTo('/oauth/par').length, before);
+  });
+
   test('ST-01: callback without state, with an unknown state, or with an expired one: 400, no token request, no cookie', async () => {
     const tokenRequests = fake.requestsTo('/oauth/token').length;
     const missing = await browser.request(`/auth/callback?code=x&iss=${encodeURIComponent(fake.url)}`);

@@ -18,6 +18,8 @@ describe('configuration', () => {
     assert.equal(config.atproto.plcDirectoryUrl, 'https://plc.directory');
     assert.equal(config.atproto.allowInsecure, false);
     assert.equal(config.wikiDomain, undefined);
+    assert.equal(config.accessTokenTtlSeconds, 14400);
+    assert.equal(load({ ACCESS_TOKEN_LIFETIME: '600' }).accessTokenTtlSeconds, 600);
   });
 
   test('PORT feeds the default PUBLIC_URL; an https PUBLIC_URL makes a confidential client', () => {
@@ -40,6 +42,7 @@ describe('configuration', () => {
     'http PLC without the insecure switch': [{ ATPROTO_PLC_URL: 'http://localhost:2582' }, /DANGEROUSLY_ALLOW_INSECURE_ATPROTO/],
     'cookie domain not covering the host': [{ PUBLIC_URL: 'https://robot.wtf', COOKIE_DOMAIN: 'example.com' }, /does not cover/],
     'bad log level': [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL:/],
+    'an access-token lifetime of a week': [{ ACCESS_TOKEN_LIFETIME: '604800' }, /^ACCESS_TOKEN_LIFETIME: must be between 60 and 86400 seconds/],
   };
   for (const [name, [env, message]] of Object.entries(bad)) {
     test(`refuses ${name} with one clear line`, () => {
