@@ -29,12 +29,19 @@ async function identify(deps: AppDeps, wiki: Wiki, token: string): Promise<Token
   return undefined;
 }
 
-export async function revoke(deps: AppDeps, c: Context, wiki: Wiki): Promise<Response> {
+/** The authenticated client and what the `token` parameter names, or the error response to send. */
+async function readTokenRequest(deps: AppDeps, c: Context, wiki: Wiki) {
   const request = await readClientRequest(deps, c, wiki);
   if (request instanceof Response) return request;
   const token = request.form.get('token');
   if (!token) return tokenError(c, 400, 'invalid_request', 'token is required');
-  const facts = await identify(deps, wiki, token);
+  return { client: request.client, facts: await identify(deps, wiki, token) };
+}
+
+export async function revoke(deps: AppDeps, c: Context, wiki: Wiki): Promise<Response> {
+  const request = await readTokenRequest(deps, c, wiki);
+  if (request instanceof Response) return request;
+  const { facts } = request;
   if (facts && facts.clientId !== request.client.clientId) {
     // RV-03: never another client's token. A public client learns nothing; an authenticated one is told.
     if (request.client.secretHash !== null) return tokenError(c, 400, 'invalid_request', 'this token was not issued to you');
@@ -47,11 +54,9 @@ export async function revoke(deps: AppDeps, c: Context, wiki: Wiki): Promise<Res
 }
 
 export async function introspect(deps: AppDeps, c: Context, wiki: Wiki): Promise<Response> {
-  const request = await readClientRequest(deps, c, wiki);
+  const request = await readTokenRequest(deps, c, wiki);
   if (request instanceof Response) return request;
-  const token = request.form.get('token');
-  if (!token) return tokenError(c, 400, 'invalid_request', 'token is required');
-  const facts = await identify(deps, wiki, token);
+  const { facts } = request;
   // RFC 7662 §2.2: anything the caller may not see is simply inactive.
   const visible = facts && facts.active && facts.clientId === request.client.clientId;
   return c.json(visible ? { active: true, ...facts.claims } : { active: false }, 200, { 'Cache-Control': 'no-store' });

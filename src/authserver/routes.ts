@@ -4,6 +4,7 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
+import { publicKeysByKid } from '../keys/keystore.ts';
 import { bearerVerifier } from '../mcp/bearer.ts';
 import { serveMcp } from '../mcp/endpoint.ts';
 import { AppError } from '../errors/app-error.ts';
@@ -67,7 +68,7 @@ function issuerRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {
 function mcpRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {
   const app = new Hono();
   const verify = bearerVerifier({
-    publicKeys: new Map(deps.platformKeys.published.map((key) => [key.kid, key.publicKey])),
+    publicKeys: publicKeysByKid(deps.platformKeys),
     isGrantActive: (grantId) => deps.codes.isGrantActive(grantId),
     now: deps.now,
   });

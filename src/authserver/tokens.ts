@@ -1,7 +1,7 @@
 // Access tokens: RFC 9068 JWTs (`typ: at+jwt`) bound to one wiki's MCP URL and carrying the wiki's
 // immutable id, so a wiki re-created under the same slug never accepts them.
 import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
-import type { PlatformKeys } from '../keys/keystore.ts';
+import { keyByKid, publicKeysByKid, type PlatformKeys } from '../keys/keystore.ts';
 import { randomToken } from '../secrets.ts';
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
@@ -31,15 +31,10 @@ export async function mintAccessToken(keys: PlatformKeys, claims: AccessTokenCla
 
 /** The claims of one of our access tokens for `issuer`, or undefined for anything else (never throws). */
 export async function verifyAccessToken(keys: PlatformKeys, token: string, issuer: string): Promise<(JWTPayload & { client_id?: string; scope?: string; wiki_id?: string; gid?: string }) | undefined> {
-  const byKid = new Map(keys.published.map((key) => [key.kid, key.publicKey]));
   try {
     const { payload } = await jwtVerify(
       token,
-      async (header) => {
-        const key = header.kid ? byKid.get(header.kid) : undefined;
-        if (!key) throw new Error('unknown kid');
-        return key;
-      },
+      keyByKid(publicKeysByKid(keys)),
       { algorithms: ['ES256'], issuer, typ: ACCESS_TOKEN_TYPE },
     );
     return payload;

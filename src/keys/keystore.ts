@@ -157,6 +157,20 @@ export function loadOrCreateSecret(file: string): Buffer {
   return Buffer.from(existing.secret, 'base64url');
 }
 
+/** jose key lookup by `kid` among published public keys; an unknown kid fails verification. */
+export function keyByKid(publicKeys: Map<string, CryptoKey>): (header: { kid?: string }) => Promise<CryptoKey> {
+  return async (header) => {
+    const key = header.kid ? publicKeys.get(header.kid) : undefined;
+    if (!key) throw new Error('unknown kid');
+    return key;
+  };
+}
+
+/** kid → public key of every published platform key. */
+export function publicKeysByKid(keys: PlatformKeys): Map<string, CryptoKey> {
+  return new Map(keys.published.map((key) => [key.kid, key.publicKey]));
+}
+
 export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }

@@ -1,6 +1,7 @@
 // Bearer-token verification for a wiki's MCP endpoint (RFC 6750, RFC 9068). Depends only on the
 // public keys and a grant lookup, so a wiki server could run as its own process with the JWKS.
 import { jwtVerify, type CryptoKey, type JWTPayload } from 'jose';
+import { keyByKid } from '../keys/keystore.ts';
 
 export interface VerifiedToken {
   subject: string;
@@ -25,6 +26,7 @@ export function bearerVerifier(options: BearerVerifierOptions) {
   // Signature checks cost ~150 µs; a token seen before is trusted until its own `exp` (DESIGN.md §6).
   const verified = new Map<string, VerifiedToken & { issuer: string; audience: string; wikiId: string }>();
   const grantCheckedAt = new Map<string, number>();
+  const lookup = keyByKid(options.publicKeys);
 
   async function grantActive(grantId: string): Promise<boolean> {
     const checked = grantCheckedAt.get(grantId);
@@ -43,11 +45,7 @@ export function bearerVerifier(options: BearerVerifierOptions) {
       try {
         ({ payload } = await jwtVerify(
           token,
-          async (header) => {
-            const key = header.kid ? options.publicKeys.get(header.kid) : undefined;
-            if (!key) throw new Error('unknown kid');
-            return key;
-          },
+          lookup,
           // RFC 8725 §3.1: the algorithm is ours to choose, never the token's; `typ` keeps platform
           // session JWTs (signed with the same keys) out.
           { algorithms: ['ES256'], typ: 'at+jwt', issuer: expected.issuer, audience: expected.audience, requiredClaims: ['sub', 'exp', 'jti'] },

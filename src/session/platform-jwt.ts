@@ -2,7 +2,7 @@
 // Its `typ` differs from access tokens (`at+jwt`, RFC 9068 §2.1), so neither is accepted as the other.
 import { randomBytes } from 'node:crypto';
 import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
-import type { PlatformKeys } from '../keys/keystore.ts';
+import { keyByKid, publicKeysByKid, type PlatformKeys } from '../keys/keystore.ts';
 
 export const PLATFORM_JWT_TYPE = 'platform+jwt';
 const CLOCK_SKEW_SECONDS = 60;
@@ -29,7 +29,7 @@ export function newSessionId(): string {
 }
 
 export function platformJwt(keys: PlatformKeys, issuer: string, ttlSeconds: number): PlatformJwt {
-  const byKid = new Map(keys.published.map((key) => [key.kid, key.publicKey]));
+  const lookup = keyByKid(publicKeysByKid(keys));
   return {
     async mint(user, now) {
       const claims: PlatformClaims = {
@@ -55,11 +55,7 @@ export function platformJwt(keys: PlatformKeys, issuer: string, ttlSeconds: numb
       try {
         const { payload } = await jwtVerify(
           token,
-          async (header) => {
-            const key = header.kid ? byKid.get(header.kid) : undefined;
-            if (!key) throw new Error('unknown kid');
-            return key;
-          },
+          lookup,
           { algorithms: ['ES256'], issuer, audience: issuer, typ: PLATFORM_JWT_TYPE, clockTolerance: CLOCK_SKEW_SECONDS, requiredClaims: ['sub', 'exp', 'iat'] },
         );
         return asClaims(payload);
