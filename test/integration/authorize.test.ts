@@ -1,32 +1,25 @@
 // The authorization endpoint and consent at a wiki's issuer (catalogue RU, PK-01/02, CS, MX-03, AS-03).
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { CAROL_DID, FakeAtproto, MALLORY_DID } from '../helpers/fake-atproto.ts';
+import { MALLORY_DID } from '../helpers/fake-atproto.ts';
 import { TestClient } from '../helpers/http-client.ts';
-import { signUp } from '../helpers/login-flow.ts';
-import { startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
+import type { TestPlatform } from '../helpers/platform.ts';
+import { startWikiFixture, type WikiFixture } from '../helpers/wiki-fixture.ts';
 
 const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM'; // RFC 7636 Appendix B
 const REDIRECT = 'https://app.example/callback';
 
 describe('authorization endpoint and consent', () => {
-  let fake: FakeAtproto;
+  let fixture: WikiFixture;
   let platform: TestPlatform;
   let carol: TestClient;
   let issuer: string;
 
   before(async () => {
-    fake = await FakeAtproto.start();
-    platform = await startTestPlatform({ ATPROTO_PLC_URL: fake.url, ATPROTO_HANDLE_RESOLVER: fake.url, DANGEROUSLY_ALLOW_INSECURE_ATPROTO: '1' });
-    carol = new TestClient(platform.platform.app, platform.config.publicUrl);
-    await signUp(carol, fake, 'carol');
-    await platform.platform.deps.wikis.create({ slug: 'notes', ownerDid: CAROL_DID, displayName: 'Carol’s notes' }, 1);
-    issuer = `${platform.config.publicUrl}/w/notes`;
+    fixture = await startWikiFixture();
+    ({ platform, carol, issuer } = fixture);
   });
-  after(async () => {
-    await platform?.close();
-    await fake?.close();
-  });
+  after(() => fixture?.close());
   beforeEach(async () => {
     await platform.platform.deps.database.db.deleteFrom('grants').execute();
   });

@@ -6,17 +6,16 @@ import { createServer as createTcpServer, type Server as TcpServer } from 'node:
 import { after, before, describe, test } from 'node:test';
 import { clientResolver } from '../../src/authserver/clients.ts';
 import { hardenedFetch } from '../../src/net/hardened-fetch.ts';
-import { CAROL_DID, FakeAtproto } from '../helpers/fake-atproto.ts';
-import { TestClient } from '../helpers/http-client.ts';
-import { signUp } from '../helpers/login-flow.ts';
-import { freePort, startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
+import type { TestClient } from '../helpers/http-client.ts';
+import { freePort, type TestPlatform } from '../helpers/platform.ts';
+import { startWikiFixture, type WikiFixture } from '../helpers/wiki-fixture.ts';
 
 const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
 const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 const REDIRECT = 'http://127.0.0.1:33418/callback';
 
 describe('Client ID Metadata Documents', () => {
-  let fake: FakeAtproto;
+  let fixture: WikiFixture;
   let platform: TestPlatform;
   let carol: TestClient;
   let documents: Server;
@@ -25,11 +24,8 @@ describe('Client ID Metadata Documents', () => {
   const fetches: string[] = [];
 
   before(async () => {
-    fake = await FakeAtproto.start();
-    platform = await startTestPlatform({ ATPROTO_PLC_URL: fake.url, ATPROTO_HANDLE_RESOLVER: fake.url, DANGEROUSLY_ALLOW_INSECURE_ATPROTO: '1' });
-    carol = new TestClient(platform.platform.app, platform.config.publicUrl);
-    await signUp(carol, fake, 'carol');
-    await platform.platform.deps.wikis.create({ slug: 'notes', ownerDid: CAROL_DID, displayName: 'Notes' }, 1);
+    fixture = await startWikiFixture();
+    ({ platform, carol } = fixture);
     const port = await freePort();
     base = `http://localhost:${port}`;
     documents = createServer((req, res) => {
@@ -42,8 +38,7 @@ describe('Client ID Metadata Documents', () => {
   });
   after(async () => {
     await new Promise((resolve) => documents.close(resolve));
-    await platform?.close();
-    await fake?.close();
+    await fixture?.close();
   });
 
   function document(path: string, body: Record<string, unknown>, extra: { status?: number; headers?: Record<string, string> } = {}): string {

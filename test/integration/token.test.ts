@@ -2,11 +2,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { CAROL_DID, FakeAtproto } from '../helpers/fake-atproto.ts';
+import { CAROL_DID } from '../helpers/fake-atproto.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { TestClient } from '../helpers/http-client.ts';
-import { signUp } from '../helpers/login-flow.ts';
-import { startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
+import type { TestPlatform } from '../helpers/platform.ts';
+import { startWikiFixture, type WikiFixture } from '../helpers/wiki-fixture.ts';
 
 // RFC 7636 Appendix B.
 const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
@@ -15,7 +15,7 @@ const REDIRECT = 'https://app.example/callback';
 
 for (const kind of ['sqlite', 'postgres'] as const) {
   describe(`token endpoint, authorization code grant (${kind})`, () => {
-    let fake: FakeAtproto;
+    let fixture: WikiFixture;
     let database: TestDatabase;
     let platform: TestPlatform;
     let carol: TestClient;
@@ -24,18 +24,13 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     const now = () => Math.floor(Date.now() / 1000) + clockOffset;
 
     before(async () => {
-      fake = await FakeAtproto.start();
       database = await createTestDatabase(kind);
-      platform = await startTestPlatform({ DATABASE_URL: database.url, ATPROTO_PLC_URL: fake.url, ATPROTO_HANDLE_RESOLVER: fake.url, DANGEROUSLY_ALLOW_INSECURE_ATPROTO: '1' }, { now });
-      carol = new TestClient(platform.platform.app, platform.config.publicUrl);
-      await signUp(carol, fake, 'carol');
-      await platform.platform.deps.wikis.create({ slug: 'notes', ownerDid: CAROL_DID, displayName: 'Notes' }, 1);
-      issuer = `${platform.config.publicUrl}/w/notes`;
+      fixture = await startWikiFixture({ DATABASE_URL: database.url }, { now });
+      ({ platform, carol, issuer } = fixture);
     });
     after(async () => {
-      await platform?.close();
+      await fixture?.close();
       await database?.drop();
-      await fake?.close();
     });
 
     const db = () => platform.platform.deps.database.db;
