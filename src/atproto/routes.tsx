@@ -63,9 +63,9 @@ export function atprotoRoutes(deps: AppDeps): Hono {
     }
     if (completed.cliLoginId) {
       // A CLI login: the browser is bound to its confirmation page; first-time users sign up first.
-      const { confirmToken } = await deps.cliLogins.browserSignedIn({ ...completed, cliLoginId: completed.cliLoginId });
+      const { confirmToken, isUser } = await deps.cliLogins.browserSignedIn({ ...completed, cliLoginId: completed.cliLoginId });
       cookies.set(c, CLI_CONFIRM_COOKIE, confirmToken, CLI_LOGIN_TTL_SECONDS);
-      if (await deps.users.findByDid(completed.did)) return c.redirect('/auth/cli/confirm', 303);
+      if (isUser) return c.redirect('/auth/cli/confirm', 303);
       completed = { ...completed, returnTo: '/auth/cli/confirm' };
     }
     const next = await completeSignIn(deps, c, completed);

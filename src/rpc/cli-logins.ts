@@ -171,7 +171,7 @@ export class CliLogins {
   }
 
   /** The browser finished the atproto login: bind the confirmation page to this browser. */
-  async browserSignedIn(completed: CompletedLogin & { cliLoginId: string }): Promise<{ confirmToken: string }> {
+  async browserSignedIn(completed: CompletedLogin & { cliLoginId: string }): Promise<{ confirmToken: string; isUser: boolean }> {
     const { store, users, events, now } = this.deps;
     const user = await users.findByDid(completed.did);
     const confirmToken = randomToken();
@@ -185,7 +185,7 @@ export class CliLogins {
     // CL-06: the login was swept or already used: mint nothing.
     if (!moved) throw new AppError('cli_login_expired', 400, 'This command-line login has expired or was already used. Run robot login again.', 'Login expired');
     await events.publish(completed.cliLoginId);
-    return { confirmToken };
+    return { confirmToken, isUser: user !== undefined };
   }
 
   /** The login this browser may confirm, advanced past signup once the user exists. */
