@@ -4,11 +4,12 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createH2cServer, type Http2Server, type ServerHttp2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { Hono } from 'hono';
+import type { KyselyPlugin } from 'kysely';
 import { createAtprotoClient, clientMetadata } from './atproto/client.ts';
 import { AtprotoLogin, type AtprotoClientPort } from './atproto/login.ts';
 import { atprotoStateStore } from './atproto/stores.ts';
 import type { Config } from './config/config.ts';
-import { loadOrCreateAtprotoClientKey, loadOrCreatePlatformKeys, loadOrCreateSecret, nowSeconds, publicPart } from './keys/keystore.ts';
+import { loadOrCreateAtprotoClientKey, loadOrCreatePlatformKeys, loadOrCreateSecret, nowSeconds, publicKeysByKid, publicPart } from './keys/keystore.ts';
 import { createLogger, type Logger } from './log.ts';
 import { AUTH_SERVICE_PATH, authServiceHandler } from './rpc/auth-service.ts';
 import { CliLogins } from './rpc/cli-logins.ts';
@@ -24,6 +25,11 @@ import { codeStore, grantStore } from './store/grants.ts';
 import { refreshTokenStore } from './store/refresh-tokens.ts';
 import { oauthClientStore } from './store/oauth-clients.ts';
 import { wikiStore } from './store/wikis.ts';
+import { pageStore } from './store/pages.ts';
+import { wikiTokenStore } from './store/wiki-tokens.ts';
+import { bearerVerifier } from './mcp/bearer.ts';
+import { memberRoles } from './mcp/routes.ts';
+import { wikiPages } from './wiki/pages.ts';
 import { migrateToLatest, openDatabase } from './store/database.ts';
 import { pendingSignupStore } from './store/pending-signups.ts';
 import { platformSessionStore } from './store/platform-sessions.ts';
@@ -47,6 +53,8 @@ export interface PlatformOptions {
   now?: () => number;
   /** Tests replace the atproto client to provoke faults a real PDS will not produce. */
   atprotoClient?: AtprotoClientPort;
+  /** Test seam: Kysely plugins on the platform's database, to fail chosen statements (catalogue DB-01..04). */
+  databasePlugins?: KyselyPlugin[];
 }
 
 export async function createPlatform(config: Config, options: PlatformOptions = {}): Promise<Platform> {
@@ -56,7 +64,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     log.warn('DANGEROUSLY_ALLOW_INSECURE_ATPROTO is on: http and private addresses are allowed for atproto servers. Use only with a local test network.');
   }
 
-  const database = await openDatabase(config.databaseUrl);
+  const database = await openDatabase(config.databaseUrl, options.databasePlugins);
   let events: LoginEvents | undefined;
   try {
     await migrateToLatest(database.db);
@@ -71,6 +79,9 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       allowInsecure: config.atproto.allowInsecure,
       authMethod: config.atprotoClientMode === 'confidential' ? 'private_key_jwt' : 'none',
     });
+    const wikis = wikiStore(database.db, database.dialect);
+    const codes = codeStore(database.db);
+    const wikiTokens = wikiTokenStore(database.db);
     events = database.dialect === 'postgres' ? await postgresLoginEvents(config.databaseUrl, log) : localLoginEvents();
     const deps: AppDeps = {
       config,
@@ -82,18 +93,28 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       sessions,
       login,
       cliLogins: new CliLogins({ store: cliLoginStore(database.db), events, login, users, sessions, database, log, now }),
-      wikis: wikiStore(database.db),
+      wikis,
+      pages: wikiPages(pageStore(database.db, database.dialect), config.pageLimits, now),
+      wikiTokens,
+      verifyBearer: bearerVerifier({
+        publicKeys: publicKeysByKid(platformKeys),
+        isGrantActive: (grantId) => codes.isGrantActive(grantId),
+        findWikiToken: (hash) => wikiTokens.findByHash(hash),
+        touchWikiToken: (id, at) => wikiTokens.touch(id, at),
+        maxLifetimeSeconds: config.accessTokenTtlSeconds,
+        now,
+      }),
+      memberRole: memberRoles({ wikis, now }),
       oauthClients,
       clients: clientResolver({ clients: oauthClients, fetch: hardenedFetch(config.atproto.allowInsecure), allowInsecure: config.atproto.allowInsecure, log, now }),
       grants: grantStore(database.db),
-      codes: codeStore(database.db),
+      codes,
       refreshTokens: refreshTokenStore(database.db),
       refreshKey: loadOrCreateSecret(config.refreshKeyFile),
       platformKeys,
       allowRegistration: registrationLimiter(now),
       atprotoClientMetadata: clientMetadata(config, clientKey),
       atprotoClientJwks: { keys: clientKey ? [publicPart(clientKey, clientKey.kid)] : [] },
-      platformJwks: { keys: platformKeys.published.map((key) => key.publicJwk) },
       now,
     };
     const sweep = () =>

@@ -2,9 +2,10 @@
 // and RFC 9728 protected-resource metadata for its MCP endpoint. Built from configuration and the
 // wiki registry only, never from request headers (catalogue PR-02).
 import type { Wiki } from '../store/wikis.ts';
+import { WIKI_SCOPES } from '../wiki/access.ts';
 import type { WikiUrls } from '../wiki/urls.ts';
 
-export const WIKI_SCOPES = ['wiki:read', 'wiki:write'] as const;
+export { WIKI_SCOPES };
 export const CLIENT_AUTH_METHODS = ['none', 'client_secret_post', 'client_secret_basic'] as const;
 
 export function authorizationServerMetadata(urls: WikiUrls) {

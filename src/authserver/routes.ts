@@ -4,9 +4,8 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import { publicKeysByKid } from '../keys/keystore.ts';
-import { bearerVerifier } from '../mcp/bearer.ts';
-import { serveMcp } from '../mcp/endpoint.ts';
+import { publishedJwks } from '../keys/keystore.ts';
+import { mcpRoutes } from '../mcp/routes.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { Wiki } from '../store/wikis.ts';
 import type { AppDeps } from '../web/deps.ts';
@@ -52,7 +51,7 @@ function issuerRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {
   // that as legacy); answering there too saves them a 404 loop.
   app.get('/.well-known/oauth-authorization-server', asMetadata);
   app.get('/.well-known/openid-configuration', asMetadata);
-  app.get('/oauth/jwks.json', (c) => c.json(deps.platformJwks, 200, { 'Cache-Control': 'public, max-age=300' }));
+  app.get('/oauth/jwks.json', (c) => c.json(publishedJwks(deps.platformKeys), 200, { 'Cache-Control': 'public, max-age=300' }));
   app.post('/oauth/register', withWiki((c, wiki) => registerClient(deps, c, wiki)));
   app.post('/oauth/token', withWiki((c, wiki) => token(deps, c, wiki)));
   app.post('/oauth/revoke', withWiki((c, wiki) => revoke(deps, c, wiki)));
@@ -61,25 +60,6 @@ function issuerRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {
   app.on(['GET', 'PUT', 'DELETE', 'PATCH'], ['/oauth/token', '/oauth/revoke', '/oauth/introspect'], (c) =>
     c.json({ error: 'invalid_request', error_description: 'use POST' }, 405, { Allow: 'POST', 'Cache-Control': 'no-store' }),
   );
-  return app;
-}
-
-/** The wiki's MCP endpoint: CORS for browser clients, `WWW-Authenticate` readable, preflights not gated. */
-function mcpRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {
-  const app = new Hono();
-  const verify = bearerVerifier({
-    publicKeys: publicKeysByKid(deps.platformKeys),
-    isGrantActive: (grantId) => deps.codes.isGrantActive(grantId),
-    now: deps.now,
-  });
-  app.use('/mcp', cors({ origin: '*', allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'], allowHeaders: ['Authorization', 'Content-Type', 'Mcp-Session-Id', 'MCP-Protocol-Version', 'Last-Event-ID'], exposeHeaders: ['WWW-Authenticate', 'Mcp-Session-Id'] }));
-  app.on(['GET', 'POST', 'DELETE'], '/mcp', async (c) => {
-    const wiki = await wikiOf(c);
-    if (!wiki) return notFound(c);
-    const urls = wikiUrls(deps.config, wiki.slug);
-    const mcpWiki = { id: wiki.id, slug: wiki.slug, displayName: wiki.display_name, issuer: urls.issuer, mcpUrl: urls.mcp, resourceMetadataUrl: urls.resourceMetadata };
-    return serveMcp(c, mcpWiki, (token) => verify(token, { issuer: urls.issuer, audience: urls.mcp, wikiId: wiki.id }));
-  });
   return app;
 }
 

@@ -1,4 +1,5 @@
 // Defaults and cross-field rules on top of the parsed environment (DESIGN.md §2).
+import type { PageLimits } from '../wiki/pages.ts';
 import path from 'node:path';
 import { ConfigError, readEnv, type Env } from './env.ts';
 
@@ -29,6 +30,8 @@ export interface Config {
   accessTokenTtlSeconds: number;
   /** Platform session lifetime (cookie Max-Age and JWT exp), seconds. */
   sessionTtlSeconds: number;
+  /** Page and wiki size limits, UTF-8 bytes of current text. */
+  pageLimits: PageLimits;
 }
 
 const LOOPBACK_IPS = new Set(['127.0.0.1', '[::1]']);
@@ -83,6 +86,7 @@ export function buildConfig(env: Env, cwd: string): Config {
     logLevel: env.LOG_LEVEL ?? 'info',
     accessTokenTtlSeconds: env.ACCESS_TOKEN_LIFETIME ?? 4 * 60 * 60,
     sessionTtlSeconds: 24 * 60 * 60,
+    pageLimits: { pageBytes: env.PAGE_MAX_BYTES ?? 256 * 1024, wikiBytes: env.WIKI_MAX_BYTES ?? 50 * 1024 * 1024 },
   };
 }
 

@@ -34,6 +34,8 @@ export const envSchema = z.object({
     .min(60, 'must be between 60 and 86400 seconds')
     .max(86400, 'must be between 60 and 86400 seconds')
     .optional(),
+  PAGE_MAX_BYTES: z.coerce.number({ error: 'must be a number of bytes' }).int('must be a whole number of bytes').min(1024, 'must be at least 1024 bytes').optional(),
+  WIKI_MAX_BYTES: z.coerce.number({ error: 'must be a number of bytes' }).int('must be a whole number of bytes').min(1024, 'must be at least 1024 bytes').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
 });
 

@@ -166,6 +166,11 @@ export function keyByKid(publicKeys: Map<string, CryptoKey>): (header: { kid?: s
   };
 }
 
+/** The JWKS documents publish: every platform key whose tokens may still be live. */
+export function publishedJwks(keys: PlatformKeys): { keys: JWK[] } {
+  return { keys: keys.published.map((key) => key.publicJwk) };
+}
+
 /** kid → public key of every published platform key. */
 export function publicKeysByKid(keys: PlatformKeys): Map<string, CryptoKey> {
   return new Map(keys.published.map((key) => [key.kid, key.publicKey]));

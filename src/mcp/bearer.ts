@@ -1,43 +1,72 @@
-// Bearer-token verification for a wiki's MCP endpoint (RFC 6750, RFC 9068). Depends only on the
-// public keys and a grant lookup, so a wiki server could run as its own process with the JWKS.
-import { jwtVerify, type CryptoKey, type JWTPayload } from 'jose';
+// Bearer-token verification for a wiki's MCP endpoint (RFC 6750, RFC 9068): our OAuth access tokens
+// and the dashboard's per-wiki tokens. Depends only on public keys and lookups, so a wiki server could
+// run as its own process with the JWKS and the database.
+import { errors, jwtVerify, type CryptoKey, type JWTPayload } from 'jose';
 import { keyByKid } from '../keys/keystore.ts';
+import { sha256 } from '../secrets.ts';
+import type { WikiToken } from '../store/wiki-tokens.ts';
+import { isWikiToken } from '../wiki/tokens.ts';
 
+/** Who presented the token and what it allows, before the holder's current role is applied. */
 export interface VerifiedToken {
   subject: string;
-  clientId: string;
   scopes: string[];
-  grantId: string;
+  /** The OAuth client, or the dashboard token's id. */
+  clientId: string;
   expiresAt: number;
 }
+
+export type Verification = VerifiedToken | { rejected: string };
 
 export interface BearerVerifierOptions {
   /** kid → public key of every key whose tokens may still be live. */
   publicKeys: Map<string, CryptoKey>;
   isGrantActive: (grantId: string) => Promise<boolean>;
+  findWikiToken: (tokenHash: string) => Promise<WikiToken | undefined>;
+  touchWikiToken: (id: string, now: number) => Promise<void>;
+  /** The longest access-token lifetime we issue; a token claiming more was not minted by us (RS-05). */
+  maxLifetimeSeconds: number;
   now: () => number;
 }
 
-/** How long a grant found active is trusted before asking again: revocation takes effect within this. */
-const GRANT_RECHECK_SECONDS = 5;
+export interface ExpectedAudience {
+  issuer: string;
+  audience: string;
+  wikiId: string;
+}
+
+/** How long a positive lookup (grant active, member role) is trusted: revocation takes effect within this. */
+export const RECHECK_SECONDS = 5;
 const CACHE_ENTRIES = 10_000;
+/** Far above any token we issue (~700 bytes); bigger ones are refused before parsing (RS-09). */
+const MAX_TOKEN_LENGTH = 4096;
+
+/** Remembers a found value for RECHECK_SECONDS; absences are never cached. */
+export function recheckCache<K, T>(now: () => number, keyOf: (key: K) => string, load: (key: K) => Promise<T | undefined>): (key: K) => Promise<T | undefined> {
+  const found = new Map<string, { value: T; at: number }>();
+  return async (key) => {
+    const id = keyOf(key);
+    const hit = found.get(id);
+    if (hit && now() - hit.at < RECHECK_SECONDS) return hit.value;
+    const value = await load(key);
+    if (value === undefined) found.delete(id);
+    else {
+      if (found.size >= CACHE_ENTRIES) found.delete(found.keys().next().value!);
+      found.set(id, { value, at: now() });
+    }
+    return value;
+  };
+}
+
+type CachedAccessToken = VerifiedToken & ExpectedAudience & { grantId: string };
 
 export function bearerVerifier(options: BearerVerifierOptions) {
   // Signature checks cost ~150 µs; a token seen before is trusted until its own `exp` (DESIGN.md §6).
-  const verified = new Map<string, VerifiedToken & { issuer: string; audience: string; wikiId: string }>();
-  const grantCheckedAt = new Map<string, number>();
+  const verified = new Map<string, CachedAccessToken>();
   const lookup = keyByKid(options.publicKeys);
+  const grantActive = recheckCache(options.now, (grantId: string) => grantId, async (grantId) => ((await options.isGrantActive(grantId)) ? true : undefined));
 
-  async function grantActive(grantId: string): Promise<boolean> {
-    const checked = grantCheckedAt.get(grantId);
-    if (checked !== undefined && options.now() - checked < GRANT_RECHECK_SECONDS) return true;
-    const active = await options.isGrantActive(grantId);
-    if (active) grantCheckedAt.set(grantId, options.now());
-    else grantCheckedAt.delete(grantId);
-    return active;
-  }
-
-  return async function verify(token: string, expected: { issuer: string; audience: string; wikiId: string }): Promise<VerifiedToken | undefined> {
+  async function verifyAccessToken(token: string, expected: ExpectedAudience): Promise<Verification> {
     let entry = verified.get(token);
     if (!entry || entry.expiresAt <= options.now()) {
       verified.delete(token);
@@ -47,20 +76,33 @@ export function bearerVerifier(options: BearerVerifierOptions) {
           token,
           lookup,
           // RFC 8725 §3.1: the algorithm is ours to choose, never the token's; `typ` keeps platform
-          // session JWTs (signed with the same keys) out.
-          { algorithms: ['ES256'], typ: 'at+jwt', issuer: expected.issuer, audience: expected.audience, requiredClaims: ['sub', 'exp', 'jti'] },
+          // session JWTs (signed with the same keys) out (RFC 8725 §3.11, RFC 9068 §4).
+          { algorithms: ['ES256'], typ: 'at+jwt', issuer: expected.issuer, audience: expected.audience, requiredClaims: ['sub', 'exp', 'iat', 'jti'], clockTolerance: 60, currentDate: new Date(options.now() * 1000) },
         ));
-      } catch {
-        return undefined;
+      } catch (error) {
+        return { rejected: error instanceof errors.JWTExpired ? 'the access token has expired' : 'the access token is not valid here' };
       }
-      if (typeof payload.client_id !== 'string' || typeof payload.scope !== 'string' || typeof payload.wiki_id !== 'string' || typeof payload.gid !== 'string') return undefined;
+      if (typeof payload.client_id !== 'string' || typeof payload.scope !== 'string' || typeof payload.wiki_id !== 'string' || typeof payload.gid !== 'string') return { rejected: 'the access token is not valid here' };
+      if (payload.exp! - payload.iat! > options.maxLifetimeSeconds) return { rejected: 'the access token is not valid here' };
       entry = { subject: payload.sub!, clientId: payload.client_id, scopes: payload.scope.split(' '), grantId: payload.gid, expiresAt: payload.exp!, issuer: expected.issuer, audience: expected.audience, wikiId: payload.wiki_id };
       if (verified.size >= CACHE_ENTRIES) verified.delete(verified.keys().next().value!);
       verified.set(token, entry);
     }
     // The cache key is the token, but the wiki it is presented at must still be the one it names:
-    // a wiki re-created under the same slug has a new id (catalogue decision 6).
-    if (entry.issuer !== expected.issuer || entry.audience !== expected.audience || entry.wikiId !== expected.wikiId) return undefined;
-    return (await grantActive(entry.grantId)) ? entry : undefined;
+    // a wiki re-created under the same slug has a new id (catalogue RS-12).
+    if (entry.issuer !== expected.issuer || entry.audience !== expected.audience || entry.wikiId !== expected.wikiId) return { rejected: 'the access token is not valid here' };
+    return (await grantActive(entry.grantId)) ? entry : { rejected: 'the access token has been revoked' };
+  }
+
+  async function verifyWikiToken(token: string, expected: ExpectedAudience): Promise<Verification> {
+    const found = await options.findWikiToken(sha256(token));
+    if (!found || found.wiki_id !== expected.wikiId) return { rejected: 'the token is not valid here' };
+    await options.touchWikiToken(found.id, options.now());
+    return { subject: found.owner_did, scopes: found.scope.split(' '), clientId: found.id, expiresAt: Number.POSITIVE_INFINITY };
+  }
+
+  return async function verify(token: string, expected: ExpectedAudience): Promise<Verification> {
+    if (token.length > MAX_TOKEN_LENGTH) return { rejected: 'the access token is not valid here' };
+    return isWikiToken(token) ? verifyWikiToken(token, expected) : verifyAccessToken(token, expected);
   };
 }

@@ -1,11 +1,12 @@
 // A wiki's MCP endpoint over stateless Streamable HTTP (the official SDK's web-standard transport),
-// behind OAuth bearer tokens. Unauthenticated requests get the RFC 9728 challenge that starts an MCP
-// client's authorization (MCP authorization spec, "Authorization Server Discovery").
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+// behind bearer tokens. Unauthenticated requests get the RFC 9728 challenge that starts an MCP
+// client's authorization (MCP authorization spec, "Authorization Server Discovery"); a tool call
+// without the scope it needs gets 403 `insufficient_scope` before any tool runs.
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { Context } from 'hono';
-import { z } from 'zod';
-import type { VerifiedToken } from './bearer.ts';
+import { READ_SCOPE, WIKI_SCOPES, WRITE_SCOPE } from '../wiki/access.ts';
+import { TOOL_SCOPES } from './tools.ts';
 
 export interface McpWiki {
   id: string;
@@ -16,33 +17,82 @@ export interface McpWiki {
   resourceMetadataUrl: string;
 }
 
-export const MCP_SCOPES = 'wiki:read wiki:write';
-
-function challenge(wiki: McpWiki, error?: 'invalid_token'): string {
-  // RFC 6750 §3: no `error` when the request carried no credentials.
-  return `Bearer resource_metadata="${wiki.resourceMetadataUrl}", scope="${MCP_SCOPES}"${error ? `, error="${error}"` : ''}`;
+/** An authenticated caller, with the scopes its token grants narrowed to its current role. */
+export interface Caller {
+  subject: string;
+  scopes: string[];
 }
 
-function tools(wiki: McpWiki, caller: VerifiedToken): McpServer {
-  const server = new McpServer({ name: 'robot.wtf', version: '0.1.0' });
-  server.registerTool(
-    'wiki_info',
-    { description: 'Describe this wiki and who is connected to it.', inputSchema: { verbose: z.boolean().optional().describe('Include the granted scopes.') } },
-    async ({ verbose }) => ({
-      content: [{ type: 'text', text: JSON.stringify({ wiki: wiki.displayName, slug: wiki.slug, user: caller.subject, ...(verbose ? { scopes: caller.scopes } : {}) }) }],
-    }),
-  );
-  return server;
+export type Authenticate = (token: string) => Promise<Caller | { rejected: string }>;
+
+/** RFC 7230 §3.2.6 quoted-string: no way out of the quotes, no CR/LF header injection (PR-03). */
+const quoted = (value: string) => `"${value.replace(/[\r\n]+/g, ' ').replace(/(["\\])/g, '\\$1')}"`;
+
+function challenge(wiki: McpWiki, error?: { code: 'invalid_token' | 'insufficient_scope'; description?: string; scopes?: string[] }): string {
+  const parts = [`resource_metadata=${quoted(wiki.resourceMetadataUrl)}`, `scope=${quoted((error?.scopes ?? WIKI_SCOPES).join(' '))}`];
+  // RFC 6750 §3.1: no `error` when the request carried no credentials.
+  if (error) parts.push(`error=${quoted(error.code)}`);
+  if (error?.description) parts.push(`error_description=${quoted(error.description)}`);
+  return `Bearer ${parts.join(', ')}`;
 }
 
-export async function serveMcp(c: Context, wiki: McpWiki, verify: (token: string) => Promise<VerifiedToken | undefined>): Promise<Response> {
-  const authorization = c.req.header('authorization');
-  const token = authorization?.startsWith('Bearer ') ? authorization.slice(7).trim() : undefined;
-  if (!token) return c.json({ error: 'unauthorized', error_description: 'a bearer token is required' }, 401, { 'WWW-Authenticate': challenge(wiki) });
-  const caller = await verify(token);
-  if (!caller) return c.json({ error: 'invalid_token', error_description: 'the access token is not valid here' }, 401, { 'WWW-Authenticate': challenge(wiki, 'invalid_token') });
+/** `wiki:write` includes reading: a client that stepped up to it must not lose read access. */
+export function allows(scopes: string[], needed: string): boolean {
+  return scopes.includes(needed) || (needed === READ_SCOPE && scopes.includes(WRITE_SCOPE));
+}
+
+/** The scopes the request's tool calls need and the caller lacks (JSON-RPC batches are checked whole). */
+function missingScopes(body: unknown, caller: Caller): string[] {
+  const messages = Array.isArray(body) ? body : [body];
+  const missing = new Set<string>();
+  for (const message of messages) {
+    if (typeof message !== 'object' || message === null || (message as { method?: unknown }).method !== 'tools/call') continue;
+    const name = (message as { params?: { name?: unknown } }).params?.name;
+    const needed = typeof name === 'string' ? TOOL_SCOPES[name] : undefined;
+    if (needed && !allows(caller.scopes, needed)) missing.add(needed);
+  }
+  return [...missing];
+}
+
+type Credentials = { token: string } | { none: true } | { conflict: string };
+
+/** RFC 6750 §2: the Authorization header only; MCP forbids tokens in the query string (RS-09). */
+function credentialsOf(c: Context): Credentials {
+  const header = c.req.header('authorization');
+  const inQuery = new URL(c.req.url).searchParams.has('access_token');
+  if (header === undefined) return { none: true };
+  // Two Authorization headers arrive joined by a comma; neither our tokens nor JWTs contain one.
+  if (header.includes(',') || inQuery) return { conflict: 'send one bearer token, in the Authorization header only' };
+  const match = /^bearer +(\S*)$/i.exec(header.trim());
+  if (!match) return { none: true };
+  return { token: match[1]! };
+}
+
+export async function serveMcp(c: Context, wiki: McpWiki, authenticate: Authenticate, toolsFor: (caller: Caller) => McpServer): Promise<Response> {
+  const credentials = credentialsOf(c);
+  if ('conflict' in credentials) return c.json({ error: 'invalid_request', error_description: credentials.conflict }, 400);
+  if ('none' in credentials) return c.json({ error: 'unauthorized', error_description: 'a bearer token is required' }, 401, { 'WWW-Authenticate': challenge(wiki) });
+
+  const caller = credentials.token ? await authenticate(credentials.token) : { rejected: 'the bearer token is empty' };
+  if ('rejected' in caller) {
+    return c.json({ error: 'invalid_token', error_description: caller.rejected }, 401, { 'WWW-Authenticate': challenge(wiki, { code: 'invalid_token', description: caller.rejected }) });
+  }
+
+  let parsedBody: unknown;
+  if (c.req.method === 'POST') {
+    try {
+      parsedBody = await c.req.json();
+    } catch {
+      return c.json({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error: the body is not JSON' } }, 400);
+    }
+    const missing = missingScopes(parsedBody, caller);
+    if (missing.length > 0) {
+      const description = `this call needs ${missing.join(' and ')}`;
+      return c.json({ error: 'insufficient_scope', error_description: description }, 403, { 'WWW-Authenticate': challenge(wiki, { code: 'insufficient_scope', description, scopes: missing }) });
+    }
+  }
 
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-  await tools(wiki, caller).connect(transport);
-  return transport.handleRequest(c.req.raw);
+  await toolsFor(caller).connect(transport);
+  return transport.handleRequest(c.req.raw, { parsedBody });
 }

@@ -59,6 +59,70 @@ export interface WikisTable {
   owner_did: string;
   display_name: string;
   created_at: number;
+  /** 1 when anyone may read the wiki's pages without signing in (off by default). */
+  anonymous_read: number;
+}
+
+export type WikiRole = 'read' | 'write';
+
+/** Collaborators; the owner is not listed here (wikis.owner_did). */
+export interface WikiMembersTable {
+  wiki_id: string;
+  did: string;
+  role: WikiRole;
+  added_at: number;
+}
+
+/** The current revision of each page. */
+export interface PagesTable {
+  /** Stable across renames, so history follows the page. */
+  id: string;
+  wiki_id: string;
+  path: string;
+  content: string;
+  /** Counts this page's revisions from 1; writes name the one they are based on. */
+  revision: number;
+  /** UTF-8 bytes of `content`. */
+  size: number;
+  updated_at: number;
+  updated_by: string;
+}
+
+export type PageAction = 'create' | 'edit' | 'rename' | 'delete';
+
+export interface PageRevisionsTable {
+  page_id: string;
+  revision: number;
+  wiki_id: string;
+  /** The page's path as of this revision. */
+  path: string;
+  /** Null for a deletion. */
+  content: string | null;
+  action: PageAction;
+  author_did: string;
+  message: string | null;
+  created_at: number;
+}
+
+/** Outgoing `[[wiki links]]` of each page's current revision, by target path. */
+export interface PageLinksTable {
+  wiki_id: string;
+  from_page_id: string;
+  to_path: string;
+}
+
+/** Named bearer tokens for Claude Code and scripts, issued from the dashboard. */
+export interface WikiTokensTable {
+  id: string;
+  wiki_id: string;
+  /** The member who made it: the token acts as them, with at most their role. */
+  owner_did: string;
+  name: string;
+  /** SHA-256 of the token; the token itself is shown once. */
+  token_hash: string;
+  scope: string;
+  created_at: number;
+  last_used_at: number | null;
 }
 
 export interface OAuthClientsTable {
@@ -132,6 +196,11 @@ export interface Database {
   authorization_requests: AuthorizationRequestsTable;
   authorization_codes: AuthorizationCodesTable;
   wikis: WikisTable;
+  wiki_members: WikiMembersTable;
+  pages: PagesTable;
+  page_revisions: PageRevisionsTable;
+  page_links: PageLinksTable;
+  wiki_tokens: WikiTokensTable;
   oauth_clients: OAuthClientsTable;
   cli_logins: CliLoginsTable;
   users: UsersTable;

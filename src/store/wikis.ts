@@ -1,10 +1,17 @@
-// Wikis as tenants: the minimal record the authorization server needs (slug, owner, immutable id).
+// Wikis as tenants: slug, owner, immutable id, collaborators and the anonymous-read setting.
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { Dialect } from './database.ts';
 import { uniqueViolationColumn } from './errors.ts';
-import type { Database, WikisTable } from './schema.ts';
+import type { Database, WikiMembersTable, WikiRole, WikisTable } from './schema.ts';
 
 export type Wiki = WikisTable;
+export type WikiMember = WikiMembersTable;
+
+/** A wiki as one person sees it on the dashboard: with their role in it. */
+export interface MyWiki extends Wiki {
+  role: 'owner' | WikiRole;
+}
 
 export class SlugTakenError extends Error {
   override name = 'SlugTakenError';
@@ -13,13 +20,30 @@ export class SlugTakenError extends Error {
 export interface WikiStore {
   create(wiki: { slug: string; ownerDid: string; displayName: string }, now: number): Promise<Wiki>;
   findBySlug(slug: string): Promise<Wiki | undefined>;
-  listByOwner(ownerDid: string): Promise<Wiki[]>;
+  /** Wikis the person owns or collaborates on, owned first, then by name. */
+  listForMember(did: string): Promise<MyWiki[]>;
+  setAnonymousRead(wikiId: string, enabled: boolean): Promise<void>;
+  /**
+   * Deletes the wiki and everything bound to it: pages and history, collaborators, bearer tokens,
+   * client registrations, grants, codes and refresh tokens. Access tokens already issued die with
+   * their grant, and a later wiki under the same slug has a new id they do not carry.
+   */
+  delete(wikiId: string): Promise<void>;
+  members(wikiId: string): Promise<WikiMember[]>;
+  member(wikiId: string, did: string): Promise<WikiMember | undefined>;
+  /** Adds a collaborator or changes their role. */
+  setMember(wikiId: string, did: string, role: WikiRole, now: number): Promise<void>;
+  /** Removes a collaborator and revokes the grants and bearer tokens they held for this wiki. */
+  removeMember(wikiId: string, did: string, now: number): Promise<boolean>;
 }
 
-export function wikiStore(db: Kysely<Database>): WikiStore {
+/** Tables whose rows belong to one wiki, emptied when it is deleted (children before parents). */
+const WIKI_TABLES = ['refresh_tokens', 'authorization_codes', 'authorization_requests', 'grants', 'oauth_clients', 'wiki_tokens', 'page_links', 'page_revisions', 'pages', 'wiki_members'] as const;
+
+export function wikiStore(db: Kysely<Database>, dialect: Dialect): WikiStore {
   return {
     async create({ slug, ownerDid, displayName }, now) {
-      const wiki: Wiki = { id: randomUUID(), slug, owner_did: ownerDid, display_name: displayName, created_at: now };
+      const wiki: Wiki = { id: randomUUID(), slug, owner_did: ownerDid, display_name: displayName, created_at: now, anonymous_read: 0 };
       try {
         await db.insertInto('wikis').values(wiki).execute();
       } catch (error) {
@@ -29,6 +53,38 @@ export function wikiStore(db: Kysely<Database>): WikiStore {
       return wiki;
     },
     findBySlug: (slug) => db.selectFrom('wikis').selectAll().where('slug', '=', slug).executeTakeFirst(),
-    listByOwner: (ownerDid) => db.selectFrom('wikis').selectAll().where('owner_did', '=', ownerDid).orderBy('created_at').execute(),
+    async listForMember(did) {
+      const owned = await db.selectFrom('wikis').selectAll().where('owner_did', '=', did).orderBy('display_name').execute();
+      const shared = await db.selectFrom('wikis').innerJoin('wiki_members', 'wiki_members.wiki_id', 'wikis.id').selectAll('wikis').select('wiki_members.role').where('wiki_members.did', '=', did).orderBy('wikis.display_name').execute();
+      return [...owned.map((wiki) => ({ ...wiki, role: 'owner' as const })), ...shared];
+    },
+    async setAnonymousRead(wikiId, enabled) {
+      await db.updateTable('wikis').set({ anonymous_read: enabled ? 1 : 0 }).where('id', '=', wikiId).execute();
+    },
+    async delete(wikiId) {
+      await db.transaction().execute(async (tx) => {
+        // The search index is a virtual table on SQLite and a column of `pages` on PostgreSQL.
+        if (dialect === 'sqlite') await sql`delete from page_search where wiki_id = ${wikiId}`.execute(tx);
+        for (const table of WIKI_TABLES) await tx.deleteFrom(table).where('wiki_id', '=', wikiId).execute();
+        await tx.deleteFrom('wikis').where('id', '=', wikiId).execute();
+      });
+    },
+    members: (wikiId) => db.selectFrom('wiki_members').selectAll().where('wiki_id', '=', wikiId).orderBy('added_at').execute(),
+    member: (wikiId, did) => db.selectFrom('wiki_members').selectAll().where('wiki_id', '=', wikiId).where('did', '=', did).executeTakeFirst(),
+    async setMember(wikiId, did, role, now) {
+      await db
+        .insertInto('wiki_members')
+        .values({ wiki_id: wikiId, did, role, added_at: now })
+        .onConflict((oc) => oc.columns(['wiki_id', 'did']).doUpdateSet({ role }))
+        .execute();
+    },
+    async removeMember(wikiId, did, now) {
+      return db.transaction().execute(async (tx) => {
+        const removed = await tx.deleteFrom('wiki_members').where('wiki_id', '=', wikiId).where('did', '=', did).executeTakeFirst();
+        await tx.updateTable('grants').set({ revoked_at: now }).where('wiki_id', '=', wikiId).where('user_did', '=', did).where('revoked_at', 'is', null).execute();
+        await tx.deleteFrom('wiki_tokens').where('wiki_id', '=', wikiId).where('owner_did', '=', did).execute();
+        return Number(removed.numDeletedRows) === 1;
+      });
+    },
   };
 }

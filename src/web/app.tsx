@@ -9,6 +9,7 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { sql } from 'kysely';
 import { atprotoRoutes } from '../atproto/routes.tsx';
+import { publishedJwks } from '../keys/keystore.ts';
 import { authServerRoutes, isWikiHost, wikiHostRoutes } from '../authserver/routes.ts';
 import { AppError, internalError } from '../errors/app-error.ts';
 import { redactUrl } from '../log.ts';
@@ -75,7 +76,7 @@ export function createApp(deps: AppDeps): Hono {
     return c.json({ status: 'ok' }, 200, { 'Cache-Control': 'no-store' });
   });
 
-  app.get('/.well-known/jwks.json', (c) => c.json(deps.platformJwks, 200, { 'Cache-Control': 'public, max-age=300' }));
+  app.get('/.well-known/jwks.json', (c) => c.json(publishedJwks(deps.platformKeys), 200, { 'Cache-Control': 'public, max-age=300' }));
   app.get('/', (c) => c.redirect('/app/', 302));
 
   app.route('/', authServerRoutes(deps));

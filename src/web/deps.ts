@@ -16,6 +16,11 @@ import type { RefreshTokenStore } from '../store/refresh-tokens.ts';
 import type { PlatformKeys } from '../keys/keystore.ts';
 import type { OAuthClientMetadataInput } from '@atproto/oauth-client-node';
 import type { JWK } from 'jose';
+import type { ExpectedAudience, Verification } from '../mcp/bearer.ts';
+import type { WikiTokenStore } from '../store/wiki-tokens.ts';
+import type { Wiki } from '../store/wikis.ts';
+import type { Role } from '../wiki/access.ts';
+import type { WikiPages } from '../wiki/pages.ts';
 
 export interface AppDeps {
   config: Config;
@@ -28,6 +33,12 @@ export interface AppDeps {
   login: AtprotoLogin;
   cliLogins: CliLogins;
   wikis: WikiStore;
+  pages: WikiPages;
+  wikiTokens: WikiTokenStore;
+  /** Verifies a bearer token presented at a wiki's MCP endpoint (src/mcp/bearer.ts); one cache per process. */
+  verifyBearer: (token: string, expected: ExpectedAudience) => Promise<Verification>;
+  /** A person's current role in a wiki, re-read every few seconds (src/mcp/routes.ts). */
+  memberRole: (wiki: Wiki, did: string) => Promise<Role | undefined>;
   oauthClients: OAuthClientStore;
   clients: ClientResolver;
   grants: GrantStore;
@@ -43,6 +54,5 @@ export interface AppDeps {
   atprotoClientMetadata: OAuthClientMetadataInput;
   /** Public JWKS of the atproto client key (confidential mode), and of the platform keys. */
   atprotoClientJwks: { keys: JWK[] };
-  platformJwks: { keys: JWK[] };
   now: () => number;
 }

@@ -1,7 +1,7 @@
 // Numbered migrations, run at start and by `robot migrate`. Never edit a shipped migration: add one.
 import type { Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
-import { sql } from 'kysely';
+import { SqliteAdapter, sql } from 'kysely';
 
 const m001_initial: Migration = {
   async up(db: Kysely<any>) {
@@ -180,9 +180,92 @@ const m004_grants_and_codes: Migration = {
   },
 };
 
+const m005_pages_and_sharing: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('wikis').addColumn('anonymous_read', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+
+    await db.schema
+      .createTable('wiki_members')
+      .addColumn('wiki_id', 'text', (c) => c.notNull())
+      .addColumn('did', 'text', (c) => c.notNull())
+      .addColumn('role', 'text', (c) => c.notNull())
+      .addColumn('added_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('wiki_members_pkey', ['wiki_id', 'did'])
+      .execute();
+    await db.schema.createIndex('wiki_members_did').on('wiki_members').column('did').execute();
+
+    await db.schema
+      .createTable('pages')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('wiki_id', 'text', (c) => c.notNull())
+      .addColumn('path', 'text', (c) => c.notNull())
+      .addColumn('content', 'text', (c) => c.notNull())
+      .addColumn('revision', 'integer', (c) => c.notNull())
+      .addColumn('size', 'integer', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_by', 'text', (c) => c.notNull())
+      .addUniqueConstraint('pages_wiki_path_key', ['wiki_id', 'path'])
+      .execute();
+    await db.schema.createIndex('pages_recent').on('pages').columns(['wiki_id', 'updated_at']).execute();
+
+    await db.schema
+      .createTable('page_revisions')
+      .addColumn('page_id', 'text', (c) => c.notNull())
+      .addColumn('revision', 'integer', (c) => c.notNull())
+      .addColumn('wiki_id', 'text', (c) => c.notNull())
+      .addColumn('path', 'text', (c) => c.notNull())
+      .addColumn('content', 'text')
+      .addColumn('action', 'text', (c) => c.notNull())
+      .addColumn('author_did', 'text', (c) => c.notNull())
+      .addColumn('message', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('page_revisions_pkey', ['page_id', 'revision'])
+      .execute();
+    await db.schema.createIndex('page_revisions_recent').on('page_revisions').columns(['wiki_id', 'created_at']).execute();
+    await db.schema.createIndex('page_revisions_path').on('page_revisions').columns(['wiki_id', 'path']).execute();
+
+    await db.schema
+      .createTable('page_links')
+      .addColumn('wiki_id', 'text', (c) => c.notNull())
+      .addColumn('from_page_id', 'text', (c) => c.notNull())
+      .addColumn('to_path', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('page_links_pkey', ['from_page_id', 'to_path'])
+      .execute();
+    await db.schema.createIndex('page_links_target').on('page_links').columns(['wiki_id', 'to_path']).execute();
+
+    // Full-text search: FTS5 on SQLite (porter stemming, bm25 ranking); on PostgreSQL a generated
+    // tsvector with a GIN index, the path weighted above the body (its slashes made spaces, or the
+    // parser would read `a/b` as one file-name token).
+    if (db.getExecutor().adapter instanceof SqliteAdapter) {
+      await sql`create virtual table page_search using fts5(path, content, page_id unindexed, wiki_id unindexed, tokenize = 'porter unicode61 remove_diacritics 2')`.execute(db);
+    } else {
+      await sql`alter table pages add column search tsvector generated always as (setweight(to_tsvector('english', replace(path, '/', ' ')), 'A') || setweight(to_tsvector('english', content), 'B')) stored`.execute(db);
+      await sql`create index pages_search on pages using gin (search)`.execute(db);
+    }
+
+    await db.schema
+      .createTable('wiki_tokens')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('wiki_id', 'text', (c) => c.notNull())
+      .addColumn('owner_did', 'text', (c) => c.notNull())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+      .addColumn('scope', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('last_used_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('wiki_tokens_wiki').on('wiki_tokens').column('wiki_id').execute();
+  },
+  async down(db: Kysely<any>) {
+    for (const table of ['wiki_tokens', 'page_search', 'page_links', 'page_revisions', 'pages', 'wiki_members']) await sql`drop table if exists ${sql.table(table)}`.execute(db);
+    await db.schema.alterTable('wikis').dropColumn('anonymous_read').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '001_initial': m001_initial,
   '002_cli_logins': m002_cli_logins,
   '003_wikis_and_clients': m003_wikis_and_clients,
   '004_grants_and_codes': m004_grants_and_codes,
+  '005_pages_and_sharing': m005_pages_and_sharing,
 };

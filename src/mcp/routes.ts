@@ -1,0 +1,66 @@
+// The wiki's MCP endpoint route: CORS for browser clients with `WWW-Authenticate` readable and
+// preflights not gated; bearer verification, then the caller's current role in the wiki.
+import { Hono, type Context } from 'hono';
+import { cors } from 'hono/cors';
+import type { Wiki } from '../store/wikis.ts';
+import { roleOf, scopesOf, type Role } from '../wiki/access.ts';
+import { wikiUrls } from '../wiki/urls.ts';
+import type { AppDeps } from '../web/deps.ts';
+import { recheckCache } from './bearer.ts';
+import { allows, serveMcp, type Authenticate } from './endpoint.ts';
+import { wikiTools } from './tools.ts';
+
+type WikiResolver = (c: Context) => Promise<Wiki | undefined>;
+
+const mcpCors = cors({
+  origin: '*',
+  allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+  allowHeaders: ['Authorization', 'Content-Type', 'Mcp-Session-Id', 'MCP-Protocol-Version', 'Last-Event-ID'],
+  exposeHeaders: ['WWW-Authenticate', 'Mcp-Session-Id'],
+});
+
+/** Role lookups per wiki and person, trusted for a few seconds: removal takes effect within that (RS-11). */
+export function memberRoles(deps: Pick<AppDeps, 'wikis' | 'now'>): (wiki: Wiki, did: string) => Promise<Role | undefined> {
+  const cached = recheckCache(deps.now, ({ wiki, did }: { wiki: Wiki; did: string }) => `${wiki.id} ${did}`, ({ wiki, did }) => roleOf(deps.wikis, wiki, did));
+  return (wiki, did) => cached({ wiki, did });
+}
+
+export function mcpRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {
+  const app = new Hono();
+  app.use('/mcp', mcpCors);
+  app.on(['GET', 'POST', 'DELETE'], '/mcp', async (c) => {
+    let wiki: Wiki | undefined;
+    try {
+      wiki = await wikiOf(c);
+    } catch (error) {
+      return unavailable(deps, c, error);
+    }
+    if (!wiki) return c.json({ error: 'not_found', error_description: 'no such wiki' }, 404);
+    const found = wiki;
+    const urls = wikiUrls(deps.config, found.slug);
+    const authenticate: Authenticate = async (token) => {
+      const verified = await deps.verifyBearer(token, { issuer: urls.issuer, audience: urls.mcp, wikiId: found.id });
+      if ('rejected' in verified) return verified;
+      const role = await deps.memberRole(found, verified.subject);
+      if (!role) return { rejected: 'the token’s holder is no longer a member of this wiki' };
+      // A token never allows more than its holder's role does today.
+      const roleScopes = scopesOf(role);
+      return { subject: verified.subject, scopes: roleScopes.filter((scope) => allows(verified.scopes, scope)) };
+    };
+    const mcpWiki = { id: found.id, slug: found.slug, displayName: found.display_name, issuer: urls.issuer, mcpUrl: urls.mcp, resourceMetadataUrl: urls.resourceMetadata };
+    try {
+      return await serveMcp(c, mcpWiki, authenticate, (caller) =>
+        wikiTools({ wikiId: found.id, wikiName: found.display_name, pages: deps.pages, caller, log: deps.log, requestId: c.get('requestId') as string | undefined }),
+      );
+    } catch (error) {
+      return unavailable(deps, c, error);
+    }
+  });
+  return app;
+}
+
+/** Catalogue DB-06: when the registry or the revocation state cannot be read, fail closed. */
+function unavailable(deps: AppDeps, c: Context, error: unknown): Response {
+  deps.log.error({ err: error, requestId: c.get('requestId') }, 'MCP request failed');
+  return c.json({ error: 'temporarily_unavailable', error_description: 'the wiki cannot be reached right now; try again shortly' }, 503, { 'Retry-After': '5' });
+}
