@@ -38,6 +38,8 @@ export interface ExpectedAudience {
 /** How long a positive lookup (grant active, member role) is trusted: revocation takes effect within this. */
 export const RECHECK_SECONDS = 5;
 const CACHE_ENTRIES = 10_000;
+/** Catalogue RS-05: clocks may disagree by up to a minute. */
+const CLOCK_SKEW_SECONDS = 60;
 /** Far above any token we issue (~700 bytes); bigger ones are refused before parsing (RS-09). */
 const MAX_TOKEN_LENGTH = 4096;
 
@@ -77,13 +79,14 @@ export function bearerVerifier(options: BearerVerifierOptions) {
           lookup,
           // RFC 8725 §3.1: the algorithm is ours to choose, never the token's; `typ` keeps platform
           // session JWTs (signed with the same keys) out (RFC 8725 §3.11, RFC 9068 §4).
-          { algorithms: ['ES256'], typ: 'at+jwt', issuer: expected.issuer, audience: expected.audience, requiredClaims: ['sub', 'exp', 'iat', 'jti'], clockTolerance: 60, currentDate: new Date(options.now() * 1000) },
+          { algorithms: ['ES256'], typ: 'at+jwt', issuer: expected.issuer, audience: expected.audience, requiredClaims: ['sub', 'exp', 'iat', 'jti'], clockTolerance: CLOCK_SKEW_SECONDS, currentDate: new Date(options.now() * 1000) },
         ));
       } catch (error) {
         return { rejected: error instanceof errors.JWTExpired ? 'the access token has expired' : 'the access token is not valid here' };
       }
       if (typeof payload.client_id !== 'string' || typeof payload.scope !== 'string' || typeof payload.wiki_id !== 'string' || typeof payload.gid !== 'string') return { rejected: 'the access token is not valid here' };
-      if (payload.exp! - payload.iat! > options.maxLifetimeSeconds) return { rejected: 'the access token is not valid here' };
+      // jose checks exp and nbf; a token issued in the future or living longer than any we mint is forged.
+      if (payload.iat! > options.now() + CLOCK_SKEW_SECONDS || payload.exp! - payload.iat! > options.maxLifetimeSeconds) return { rejected: 'the access token is not valid here' };
       entry = { subject: payload.sub!, clientId: payload.client_id, scopes: payload.scope.split(' '), grantId: payload.gid, expiresAt: payload.exp!, issuer: expected.issuer, audience: expected.audience, wikiId: payload.wiki_id };
       if (verified.size >= CACHE_ENTRIES) verified.delete(verified.keys().next().value!);
       verified.set(token, entry);

@@ -28,7 +28,7 @@ export type Authenticate = (token: string) => Promise<Caller | { rejected: strin
 /** RFC 7230 §3.2.6 quoted-string: no way out of the quotes, no CR/LF header injection (PR-03). */
 const quoted = (value: string) => `"${value.replace(/[\r\n]+/g, ' ').replace(/(["\\])/g, '\\$1')}"`;
 
-function challenge(wiki: McpWiki, error?: { code: 'invalid_token' | 'insufficient_scope'; description?: string; scopes?: string[] }): string {
+export function challenge(wiki: McpWiki, error?: { code: 'invalid_token' | 'insufficient_scope'; description?: string; scopes?: string[] }): string {
   const parts = [`resource_metadata=${quoted(wiki.resourceMetadataUrl)}`, `scope=${quoted((error?.scopes ?? WIKI_SCOPES).join(' '))}`];
   // RFC 6750 §3.1: no `error` when the request carried no credentials.
   if (error) parts.push(`error=${quoted(error.code)}`);
@@ -63,9 +63,9 @@ function credentialsOf(c: Context): Credentials {
   if (header === undefined) return { none: true };
   // Two Authorization headers arrive joined by a comma; neither our tokens nor JWTs contain one.
   if (header.includes(',') || inQuery) return { conflict: 'send one bearer token, in the Authorization header only' };
-  const match = /^bearer +(\S*)$/i.exec(header.trim());
+  const match = /^bearer(?: +(\S*))?$/i.exec(header.trim());
   if (!match) return { none: true };
-  return { token: match[1]! };
+  return { token: match[1] ?? '' };
 }
 
 export async function serveMcp(c: Context, wiki: McpWiki, authenticate: Authenticate, toolsFor: (caller: Caller) => McpServer): Promise<Response> {
