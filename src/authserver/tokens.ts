@@ -1,6 +1,7 @@
 // Access tokens: RFC 9068 JWTs (`typ: at+jwt`) bound to one wiki's MCP URL and carrying the wiki's
 // immutable id, so a wiki re-created under the same slug never accepts them.
-import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
+import { jwtVerify, type JWTPayload } from 'jose';
+import { signEs256 } from '../keys/jws.ts';
 import { keyByKid, publicKeysByKid, type PlatformKeys } from '../keys/keystore.ts';
 import { randomToken } from '../secrets.ts';
 
@@ -17,16 +18,9 @@ export interface AccessTokenClaims {
 }
 
 export async function mintAccessToken(keys: PlatformKeys, claims: AccessTokenClaims, ttlSeconds: number, now: number): Promise<{ token: string; expiresIn: number }> {
-  const token = await new SignJWT({ client_id: claims.clientId, scope: claims.scope, wiki_id: claims.wikiId, gid: claims.grantId })
-    .setProtectedHeader({ alg: 'ES256', kid: keys.active.kid, typ: ACCESS_TOKEN_TYPE })
-    .setIssuer(claims.issuer)
-    .setAudience(claims.audience)
-    .setSubject(claims.subject)
-    .setJti(randomToken(16))
-    .setIssuedAt(now)
-    .setExpirationTime(now + ttlSeconds)
-    .sign(keys.active.privateKey);
-  return { token, expiresIn: ttlSeconds };
+  // RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti; plus our scope, wiki id and grant id.
+  const payload = { iss: claims.issuer, aud: claims.audience, sub: claims.subject, client_id: claims.clientId, scope: claims.scope, wiki_id: claims.wikiId, gid: claims.grantId, jti: randomToken(16), iat: now, exp: now + ttlSeconds };
+  return { token: signEs256(keys.active.privateKey, { kid: keys.active.kid, typ: ACCESS_TOKEN_TYPE }, payload), expiresIn: ttlSeconds };
 }
 
 /** The claims of one of our access tokens for `issuer`, or undefined for anything else (never throws). */

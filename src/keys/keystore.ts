@@ -1,6 +1,6 @@
 // Signing keys on disk: generated on first start, or given as JWK files. Rotation keeps a retired
 // key's public half in the JWKS until every token it signed has expired (catalogue AS-01).
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
@@ -29,7 +29,8 @@ type PlatformKeyRecord = z.infer<typeof platformKeyFile>['keys'][number];
 
 export interface SigningKey {
   kid: string;
-  privateKey: CryptoKey;
+  /** A node:crypto key: tokens are signed synchronously (src/keys/jws.ts). */
+  privateKey: KeyObject;
   publicKey: CryptoKey;
   publicJwk: JWK;
 }
@@ -82,7 +83,7 @@ function readJsonFile(file: string): unknown | undefined {
 
 async function toSigningKey(kid: string, privateJwk: JWK): Promise<SigningKey> {
   const publicJwk = publicPart(privateJwk, kid);
-  const privateKey = (await importJWK({ ...privateJwk, alg: 'ES256' }, 'ES256')) as CryptoKey;
+  const privateKey = createPrivateKey({ key: privateJwk as JsonWebKey, format: 'jwk' });
   const publicKey = (await importJWK(publicJwk, 'ES256')) as CryptoKey;
   return { kid, privateKey, publicKey, publicJwk };
 }

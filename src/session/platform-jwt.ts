@@ -1,7 +1,8 @@
 // The platform session token: an ES256 JWT any sibling service can verify with our JWKS alone.
 // Its `typ` differs from access tokens (`at+jwt`, RFC 9068 §2.1), so neither is accepted as the other.
 import { randomBytes } from 'node:crypto';
-import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
+import { jwtVerify, type JWTPayload } from 'jose';
+import { signEs256 } from '../keys/jws.ts';
 import { keyByKid, publicKeysByKid, type PlatformKeys } from '../keys/keystore.ts';
 
 export const PLATFORM_JWT_TYPE = 'platform+jwt';
@@ -28,8 +29,15 @@ export function newSessionId(): string {
   return randomBytes(16).toString('base64url');
 }
 
-export function platformJwt(keys: PlatformKeys, issuer: string, ttlSeconds: number): PlatformJwt {
+/** Verified tokens remembered (each until its `exp`); beyond this many the oldest is forgotten. */
+const VERIFIED_CACHE_ENTRIES = 10_000;
+
+export function platformJwt(keys: PlatformKeys, issuer: string, ttlSeconds: number, now: () => number): PlatformJwt {
   const lookup = keyByKid(publicKeysByKid(keys));
+  // A signature check costs ~120 µs on every page a signed-in browser loads; the same token string
+  // always verifies the same way, so it is checked once. (Logout is enforced by the session record,
+  // which callers still read every time: src/session/sessions.ts.)
+  const verified = new Map<string, PlatformClaims>();
   return {
     async mint(user, now) {
       const claims: PlatformClaims = {
@@ -40,28 +48,29 @@ export function platformJwt(keys: PlatformKeys, issuer: string, ttlSeconds: numb
         iat: now,
         exp: now + ttlSeconds,
       };
-      const token = await new SignJWT({ handle: claims.handle, username: claims.username, sid: claims.sid })
-        .setProtectedHeader({ alg: 'ES256', kid: keys.active.kid, typ: PLATFORM_JWT_TYPE })
-        .setIssuer(issuer)
-        .setAudience(issuer)
-        .setSubject(claims.sub)
-        .setJti(claims.sid)
-        .setIssuedAt(claims.iat)
-        .setExpirationTime(claims.exp)
-        .sign(keys.active.privateKey);
-      return { token, claims };
+      const payload = { handle: claims.handle, username: claims.username, sid: claims.sid, iss: issuer, aud: issuer, sub: claims.sub, jti: claims.sid, iat: claims.iat, exp: claims.exp };
+      return { token: signEs256(keys.active.privateKey, { kid: keys.active.kid, typ: PLATFORM_JWT_TYPE }, payload), claims };
     },
     async verify(token) {
+      const known = verified.get(token);
+      if (known && known.exp + CLOCK_SKEW_SECONDS > now()) return known;
+      verified.delete(token);
+      let claims: PlatformClaims | undefined;
       try {
         const { payload } = await jwtVerify(
           token,
           lookup,
-          { algorithms: ['ES256'], issuer, audience: issuer, typ: PLATFORM_JWT_TYPE, clockTolerance: CLOCK_SKEW_SECONDS, requiredClaims: ['sub', 'exp', 'iat'] },
+          { algorithms: ['ES256'], issuer, audience: issuer, typ: PLATFORM_JWT_TYPE, clockTolerance: CLOCK_SKEW_SECONDS, requiredClaims: ['sub', 'exp', 'iat'], currentDate: new Date(now() * 1000) },
         );
-        return asClaims(payload);
+        claims = asClaims(payload);
       } catch {
         return undefined;
       }
+      if (claims) {
+        if (verified.size >= VERIFIED_CACHE_ENTRIES) verified.delete(verified.keys().next().value!);
+        verified.set(token, claims);
+      }
+      return claims;
     },
   };
 }

@@ -11,8 +11,9 @@ const ISSUER = 'https://robot.example';
 
 describe('platform JWT', async () => {
   const keys = await loadOrCreatePlatformKeys(path.join(mkdtempSync(path.join(os.tmpdir(), 'robot-jwt-')), 'keys.json'), 86460);
-  const jwt = platformJwt(keys, ISSUER, 86400);
   const now = Math.floor(Date.now() / 1000);
+  let clock = now;
+  const jwt = platformJwt(keys, ISSUER, 86400, () => clock);
   const user = { did: 'did:plc:aaaaaaaaaaaaaaaaaaaaaaaa', handle: 'alice.test', username: 'alice' };
 
   test('carries iss, sub, handle, username, sid, iat, exp (24 h) and a distinct typ, verifiable with the JWKS alone', async () => {
@@ -27,6 +28,17 @@ describe('platform JWT', async () => {
     assert.equal(payload.exp! - payload.iat!, 86400);
     assert.equal(payload.jti, claims.sid);
     assert.deepEqual(await jwt.verify(token), claims);
+  });
+
+  test('a verified token stops verifying once expired, though verifications are remembered', async () => {
+    const { token } = await jwt.mint(user, now);
+    assert.ok(await jwt.verify(token));
+    clock = now + 86400 + 61;
+    try {
+      assert.equal(await jwt.verify(token), undefined);
+    } finally {
+      clock = now;
+    }
   });
 
   test('every mint gets a new session id (CK-02)', async () => {
@@ -45,7 +57,7 @@ describe('platform JWT', async () => {
   });
 
   test('wrong issuer, wrong audience and a token from another instance are refused', async () => {
-    const other = platformJwt(keys, 'https://other.example', 86400);
+    const other = platformJwt(keys, 'https://other.example', 86400, () => now);
     const { token } = await other.mint(user, now);
     assert.equal(await jwt.verify(token), undefined);
   });
