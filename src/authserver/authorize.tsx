@@ -5,12 +5,14 @@
 import type { Context } from 'hono';
 import { AppError } from '../errors/app-error.ts';
 import { constantTimeEqual, randomToken, sha256 } from '../secrets.ts';
+import { isStoreUnavailable } from '../store/errors.ts';
 import type { AuthorizationRequest } from '../store/grants.ts';
 import type { Wiki } from '../store/wikis.ts';
 import type { AppDeps } from '../web/deps.ts';
 import { readForm } from '../web/form.ts';
 import { ConsentPage } from '../web/pages.tsx';
 import { wikiUrls, type WikiUrls } from '../wiki/urls.ts';
+import { audit } from './audit.ts';
 import { ClientMetadataError, type Client } from './clients.ts';
 import { WIKI_SCOPES } from './metadata.ts';
 import { redirectUriMatches } from './redirect-uri.ts';
@@ -47,7 +49,7 @@ export async function authorize(deps: AppDeps, c: Context, wiki: Wiki): Promise<
   const clientId = param('client_id');
   let client: Client | undefined;
   try {
-    client = clientId ? await deps.clients.resolve(wiki, clientId) : undefined;
+    client = clientId ? await deps.clients.resolve(wiki, clientId, c) : undefined;
   } catch (error) {
     if (error instanceof ClientMetadataError) throw pageError(`The application that sent you here describes itself in a way we cannot use: ${error.message}.`);
     throw error;
@@ -59,7 +61,7 @@ export async function authorize(deps: AppDeps, c: Context, wiki: Wiki): Promise<
     throw pageError('The address this application asked to return to is not one it registered, so we stopped here.');
   }
   const state = param('state');
-  deps.log.info({ event: 'oauth.authorize.begun', wikiId: wiki.id, clientId: client.clientId }, 'authorization begun');
+  audit(deps.log, c, 'oauth.authorize.begun', { wikiId: wiki.id, clientId: client.clientId });
   const fail = (error: string, description: string) => redirectTo(c, redirectUri, urls.issuer, { error, error_description: description, state });
 
   // 2. Who is asking: log in first and come back here. Until the person is authenticated nothing is
@@ -97,7 +99,7 @@ export async function authorize(deps: AppDeps, c: Context, wiki: Wiki): Promise<
 
   // 4. Remembered consent covering every scope asked for: no page (catalogue CS-04 keys it by client).
   const grant = await grants.findActive(wiki.id, client.clientId, user.did);
-  if (grant && scopes.every((s) => grant.scope.split(' ').includes(s))) return issueCode(deps, c, urls, request);
+  if (grant && scopes.every((s) => grant.scope.split(' ').includes(s))) return issueCode(deps, c, urls, request, false);
 
   await grants.saveRequest(request);
   return c.html(
@@ -138,32 +140,49 @@ export async function consent(deps: AppDeps, c: Context, wiki: Wiki): Promise<Re
   const request = await grants.takeRequest(pending.id, now());
   if (!request) throw new AppError('csrf_failed', 403, 'This approval form was already used.', 'Form expired');
   if (form.get('decision') !== 'approve') {
-    log.info({ event: 'oauth.consent.denied', wikiId: wiki.id, clientId: request.client_id }, 'consent denied');
+    audit(log, c, 'oauth.consent.denied', { wikiId: wiki.id, clientId: request.client_id });
     return redirectTo(c, request.redirect_uri, urls.issuer, { error: 'access_denied', error_description: 'the user denied the request', state: request.state });
   }
-  log.info({ event: 'oauth.consent.approved', wikiId: wiki.id, clientId: request.client_id }, 'consent approved');
-  return issueCode(deps, c, urls, request);
+  return issueCode(deps, c, urls, request, true);
 }
 
-/** Records (or widens) the grant and sends the client its code. */
-async function issueCode(deps: AppDeps, c: Context, urls: WikiUrls, request: AuthorizationRequest): Promise<Response> {
+/** Records (or widens) the grant and sends the client its code; `approved`: the person just consented. */
+async function issueCode(deps: AppDeps, c: Context, urls: WikiUrls, request: AuthorizationRequest, approved: boolean): Promise<Response> {
   const { grants, log, now } = deps;
-  const grant = await grants.approve({ wikiId: request.wiki_id, clientId: request.client_id, userDid: request.user_did, scope: request.scope }, now());
+  const ids = { wikiId: request.wiki_id, clientId: request.client_id };
   const code = randomToken();
-  await grants.saveCode({
-    code_hash: sha256(code),
-    grant_id: grant.id,
-    wiki_id: request.wiki_id,
-    client_id: request.client_id,
-    user_did: request.user_did,
-    redirect_uri: request.redirect_uri,
-    code_challenge: request.code_challenge,
-    scope: request.scope,
-    resource: request.resource,
-    expires_at: now() + CODE_TTL_SECONDS,
-    consumed_at: null,
-    validly_consumed_at: null,
-  });
-  log.info({ event: 'oauth.code.issued', wikiId: request.wiki_id, clientId: request.client_id, grantId: grant.id }, 'authorization code issued');
+  let grantId: string;
+  try {
+    // Catalogue DB-02: the consent and the code are stored together or not at all, and a code is
+    // sent only once it is stored.
+    grantId = await deps.database.db.transaction().execute(async (tx) => {
+      const grant = await grants.approve({ wikiId: request.wiki_id, clientId: request.client_id, userDid: request.user_did, scope: request.scope }, now(), tx);
+      await grants.saveCode(
+        {
+          code_hash: sha256(code),
+          grant_id: grant.id,
+          wiki_id: request.wiki_id,
+          client_id: request.client_id,
+          user_did: request.user_did,
+          redirect_uri: request.redirect_uri,
+          code_challenge: request.code_challenge,
+          scope: request.scope,
+          resource: request.resource,
+          expires_at: now() + CODE_TTL_SECONDS,
+          consumed_at: null,
+          validly_consumed_at: null,
+        },
+        tx,
+      );
+      return grant.id;
+    });
+  } catch (error) {
+    if (!isStoreUnavailable(error)) throw error;
+    log.error({ err: error, requestId: c.get('requestId') as string | undefined, ...ids }, 'authorization code could not be stored');
+    // RFC 6749 §4.1.2.1: the redirect URI is trusted by now, so the client is told to try again later.
+    return redirectTo(c, request.redirect_uri, urls.issuer, { error: 'temporarily_unavailable', error_description: 'try again in a moment', state: request.state });
+  }
+  if (approved) audit(log, c, 'oauth.consent.approved', { ...ids, grantId });
+  audit(log, c, 'oauth.code.issued', { ...ids, grantId });
   return redirectTo(c, request.redirect_uri, urls.issuer, { code, state: request.state });
 }

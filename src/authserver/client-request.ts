@@ -9,9 +9,9 @@ import { ClientMetadataError, type Client } from './clients.ts';
 /** Catalogue "Body caps": /token 8 KiB. */
 export const TOKEN_BODY_LIMIT = 8 * 1024;
 
-export type TokenError = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unsupported_grant_type' | 'invalid_target' | 'invalid_scope';
+export type TokenError = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unsupported_grant_type' | 'invalid_target' | 'invalid_scope' | 'server_error';
 
-export function tokenError(c: Context, status: 400 | 401 | 413, error: TokenError, description: string, headers: Record<string, string> = {}): Response {
+export function tokenError(c: Context, status: 400 | 401 | 413 | 500 | 503, error: TokenError, description: string, headers: Record<string, string> = {}): Response {
   return c.json({ error, error_description: description }, status, { 'Cache-Control': 'no-store', Pragma: 'no-cache', ...headers });
 }
 
@@ -47,11 +47,11 @@ function presentedCredentials(c: Context, form: Map<string, string>): { clientId
 }
 
 /** The client, if the presented credentials match its registration; public clients present none. */
-async function authenticateClient(deps: AppDeps, wiki: Wiki, credentials: { clientId?: string; secret?: string }): Promise<Client | undefined> {
+async function authenticateClient(deps: AppDeps, c: Context, wiki: Wiki, credentials: { clientId?: string; secret?: string }): Promise<Client | undefined> {
   if (!credentials.clientId) return undefined;
   let client: Client | undefined;
   try {
-    client = await deps.clients.resolve(wiki, credentials.clientId);
+    client = await deps.clients.resolve(wiki, credentials.clientId, c);
   } catch (error) {
     if (error instanceof ClientMetadataError) return undefined;
     throw error;
@@ -69,7 +69,7 @@ export async function readClientRequest(deps: AppDeps, c: Context, wiki: Wiki): 
   const form = await readTokenForm(c);
   if (typeof form === 'string') return tokenError(c, form === 'too large' ? 413 : 400, 'invalid_request', form);
   const credentials = presentedCredentials(c, form);
-  const client = await authenticateClient(deps, wiki, credentials);
+  const client = await authenticateClient(deps, c, wiki, credentials);
   if (!client) {
     return tokenError(c, 401, 'invalid_client', 'client authentication failed', credentials.basic ? { 'WWW-Authenticate': 'Basic realm="token"' } : {});
   }

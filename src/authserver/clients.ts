@@ -2,9 +2,11 @@
 // Metadata Document describes the client (draft-ietf-oauth-client-id-metadata-document, used by MCP
 // clients when metadata has client_id_metadata_document_supported). Documents are fetched with the
 // hardened fetch (no redirects, size and time limits, public addresses only) and cached.
+import type { Context } from 'hono';
 import type { Logger } from '../log.ts';
 import type { OAuthClientStore } from '../store/oauth-clients.ts';
 import type { Wiki } from '../store/wikis.ts';
+import { audit } from './audit.ts';
 import { redirectUriProblem } from './redirect-uri.ts';
 
 export interface Client {
@@ -30,8 +32,11 @@ export class ClientMetadataError extends Error {
 }
 
 export interface ClientResolver {
-  /** The client, or undefined when the id names none; throws ClientMetadataError for a bad document. */
-  resolve(wiki: Wiki, clientId: string): Promise<Client | undefined>;
+  /**
+   * The client, or undefined when the id names none; throws ClientMetadataError for a bad document.
+   * `c` is the request on whose behalf a document may be fetched, for the audit trail.
+   */
+  resolve(wiki: Wiki, clientId: string, c: Context): Promise<Client | undefined>;
 }
 
 const DOCUMENT_MAX_BYTES = 64 * 1024;
@@ -84,7 +89,7 @@ function parseDocument(clientId: string, body: unknown): Client {
 export function clientResolver(options: { clients: OAuthClientStore; fetch: typeof globalThis.fetch; allowInsecure: boolean; log: Logger; now: () => number }): ClientResolver {
   const cache = new Map<string, { client: Client; until: number }>();
 
-  async function fetchDocument(clientId: string): Promise<Client> {
+  async function fetchDocument(wiki: Wiki, clientId: string, c: Context): Promise<Client> {
     const problem = documentUrlProblem(clientId);
     if (problem) throw new ClientMetadataError(problem);
     let response: Response;
@@ -92,7 +97,7 @@ export function clientResolver(options: { clients: OAuthClientStore; fetch: type
       // A metadata document is served directly: any redirect fails (catalogue SS-03).
       response = await options.fetch(clientId, { redirect: 'error', headers: { accept: 'application/json' } });
     } catch (error) {
-      options.log.info({ event: 'oauth.client.metadata_failed', clientId, err: { message: (error as Error).message } }, 'client metadata document fetch failed');
+      audit(options.log, c, 'oauth.client.metadata_failed', { wikiId: wiki.id, clientId, err: { message: (error as Error).message } });
       throw new ClientMetadataError('the client metadata document could not be fetched');
     }
     if (response.status !== 200) throw new ClientMetadataError(`the client metadata document answered ${response.status}`);
@@ -107,15 +112,15 @@ export function clientResolver(options: { clients: OAuthClientStore; fetch: type
     const client = parseDocument(clientId, body);
     if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
     cache.set(clientId, { client, until: options.now() + cacheSeconds(response.headers.get('cache-control')) });
-    options.log.info({ event: 'oauth.client.metadata_fetched', clientId }, 'client metadata document fetched');
+    audit(options.log, c, 'oauth.client.metadata_fetched', { wikiId: wiki.id, clientId });
     return client;
   }
 
   return {
-    async resolve(wiki, clientId) {
+    async resolve(wiki, clientId, c) {
       if (isDocumentUrl(clientId, options.allowInsecure)) {
         const cached = cache.get(clientId);
-        return cached && cached.until > options.now() ? cached.client : fetchDocument(clientId);
+        return cached && cached.until > options.now() ? cached.client : fetchDocument(wiki, clientId, c);
       }
       const row = await options.clients.find(wiki.id, clientId);
       if (!row) return undefined;

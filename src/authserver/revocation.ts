@@ -5,6 +5,7 @@ import { sha256 } from '../secrets.ts';
 import type { Wiki } from '../store/wikis.ts';
 import type { AppDeps } from '../web/deps.ts';
 import { wikiUrls } from '../wiki/urls.ts';
+import { audit } from './audit.ts';
 import { readClientRequest, tokenError } from './client-request.ts';
 import { verifyAccessToken } from './tokens.ts';
 
@@ -47,7 +48,7 @@ export async function revoke(deps: AppDeps, c: Context, wiki: Wiki): Promise<Res
     if (request.client.secretHash !== null) return tokenError(c, 400, 'invalid_request', 'this token was not issued to you');
   } else if (facts) {
     await deps.codes.revokeGrant(facts.grantId, deps.now());
-    deps.log.info({ event: 'oauth.revoked', wikiId: wiki.id, clientId: facts.clientId, grantId: facts.grantId }, 'token revoked');
+    audit(deps.log, c, 'oauth.revoked', { wikiId: wiki.id, clientId: facts.clientId, grantId: facts.grantId });
   }
   // RFC 7009 §2.2: 200 whether or not the token was valid, so revocation is no validity oracle (RV-02).
   return c.body(null, 200, { 'Cache-Control': 'no-store' });

@@ -3,9 +3,11 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
 import { randomToken, sha256 } from '../secrets.ts';
+import type { RefreshTokenRow } from '../store/refresh-tokens.ts';
 import type { Wiki } from '../store/wikis.ts';
 import type { AppDeps } from '../web/deps.ts';
 import { wikiUrls } from '../wiki/urls.ts';
+import { audit } from './audit.ts';
 import { readClientRequest, tokenError, type TokenError } from './client-request.ts';
 import type { Client } from './clients.ts';
 import { mintAccessToken } from './tokens.ts';
@@ -49,24 +51,31 @@ async function codeGrant(deps: AppDeps, c: Context, wiki: Wiki, client: Client, 
     : redirectUri !== undefined && redirectUri !== row.redirect_uri ? ['invalid_grant', 'redirect_uri differs from the authorization request']
     : row.expires_at <= now() ? ['invalid_grant', 'the code has expired']
     : resource !== undefined && resource.replace(/\/$/, '') !== row.resource ? ['invalid_target', `resource must be ${row.resource}`]
+    : !(await stillAuthorized(deps, wiki, row)) ? ['invalid_grant', 'the authorization is no longer valid']
     : undefined;
 
-  if (!(await codes.consume(codeHash, problem === undefined, now()))) {
+  // Consuming the code and writing what it issues commit together (catalogue DB-01): a store failure
+  // leaves the code unconsumed for the client's retry, and never a refresh family for a code not spent.
+  const refreshToken = problem === undefined && wantsRefreshTokens(client) ? randomToken() : undefined;
+  const consumed = await deps.database.db.transaction().execute(async (tx) => {
+    if (!(await codes.consume(codeHash, problem === undefined, now(), tx))) return false;
+    if (problem === undefined) await deps.oauthClients.markUsed(client.clientId, now(), tx);
+    if (refreshToken) await deps.refreshTokens.insert(refreshFamily(wiki, client, row, refreshToken, now()), tx);
+    return true;
+  });
+  if (!consumed) {
     // A replay. If the code's rightful client made a valid request and the code was first redeemed
     // validly, the code leaked: revoke what it issued (AC-01, AC-06). Otherwise revoke nothing (AC-02).
-    const consumed = await codes.find(codeHash);
-    if (problem === undefined && consumed?.validly_consumed_at) {
+    const first = await codes.find(codeHash);
+    if (problem === undefined && first?.validly_consumed_at) {
       await codes.revokeGrant(row.grant_id, now());
-      log.warn({ event: 'oauth.code.replayed', wikiId: wiki.id, clientId: client.clientId, grantId: row.grant_id }, 'authorization code replayed; grant revoked');
+      audit(log, c, 'oauth.code.replayed', { wikiId: wiki.id, clientId: client.clientId, grantId: row.grant_id });
     }
     return tokenError(c, 400, 'invalid_grant', 'the code was already used');
   }
   if (problem) return tokenError(c, 400, ...problem);
-  if (!(await stillAuthorized(deps, wiki, row))) return tokenError(c, 400, 'invalid_grant', 'the authorization is no longer valid');
 
-  log.info({ event: 'oauth.code.redeemed', wikiId: wiki.id, clientId: client.clientId, grantId: row.grant_id }, 'authorization code redeemed');
-  await deps.oauthClients.markUsed(client.clientId, now());
-  const refreshToken = await startRefreshFamily(deps, wiki, client, row, now());
+  audit(log, c, 'oauth.code.redeemed', { wikiId: wiki.id, clientId: client.clientId, grantId: row.grant_id });
   return tokenResponse(deps, c, wiki, client, row, row.scope, refreshToken);
 }
 
@@ -87,10 +96,9 @@ interface Authorization {
   resource: string;
 }
 
-async function startRefreshFamily(deps: AppDeps, wiki: Wiki, client: Client, authorization: Authorization, now: number): Promise<string | undefined> {
-  if (!wantsRefreshTokens(client)) return undefined;
-  const token = randomToken();
-  await deps.refreshTokens.insert({
+/** The first refresh token of the family a redeemed code starts. */
+function refreshFamily(wiki: Wiki, client: Client, authorization: Authorization, token: string, now: number): RefreshTokenRow {
+  return {
     token_hash: sha256(token),
     family_id: randomUUID(),
     grant_id: authorization.grant_id,
@@ -102,8 +110,7 @@ async function startRefreshFamily(deps: AppDeps, wiki: Wiki, client: Client, aut
     family_started_at: now,
     expires_at: now + REFRESH_IDLE_SECONDS,
     rotated_at: null,
-  });
-  return token;
+  };
 }
 
 async function tokenResponse(deps: AppDeps, c: Context, wiki: Wiki, client: Client, authorization: Authorization, scope: string, refreshToken: string | undefined): Promise<Response> {
@@ -152,7 +159,7 @@ async function refreshGrant(deps: AppDeps, c: Context, wiki: Wiki, client: Clien
     now(),
   );
   if (rotated) {
-    log.info({ event: 'oauth.refresh.rotated', wikiId: wiki.id, clientId: client.clientId, grantId: row.grant_id }, 'refresh token rotated');
+    audit(log, c, 'oauth.refresh.rotated', { wikiId: wiki.id, clientId: client.clientId, grantId: row.grant_id });
     return tokenResponse(deps, c, wiki, client, row, scope, successor);
   }
 
@@ -162,11 +169,11 @@ async function refreshGrant(deps: AppDeps, c: Context, wiki: Wiki, client: Clien
   const current = await refreshTokens.find(row.token_hash);
   const next = await refreshTokens.find(sha256(successor));
   if (current?.rotated_at && now() - current.rotated_at <= REFRESH_GRACE_SECONDS && next && next.rotated_at === null) {
-    log.info({ event: 'oauth.refresh.grace', wikiId: wiki.id, clientId: client.clientId, grantId: row.grant_id }, 'refresh retried within the grace window');
+    audit(log, c, 'oauth.refresh.grace', { wikiId: wiki.id, clientId: client.clientId, grantId: row.grant_id });
     return tokenResponse(deps, c, wiki, client, row, scope, successor);
   }
   await codes.revokeGrant(row.grant_id, now());
-  log.warn({ event: 'oauth.refresh.replayed', wikiId: wiki.id, clientId: client.clientId, grantId: row.grant_id }, 'refresh token reused; grant revoked');
+  audit(log, c, 'oauth.refresh.replayed', { wikiId: wiki.id, clientId: client.clientId, grantId: row.grant_id });
   return invalid();
 }
 

@@ -15,3 +15,5 @@ export class AppError extends Error {
 }
 
 export const internalError = () => new AppError('server_error', 500, 'An internal error occurred. Please try again in a moment.');
+/** The store is briefly out of reach (catalogue DB-01, DB-02): 503, so clients and people retry. */
+export const storeUnavailable = () => new AppError('server_error', 503, 'The service is briefly unavailable. Please try again in a moment.', 'Try again shortly');

@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type KyselyPlugin, type SqliteDatabase } from 'kysely';
 import { Migrator, type MigrationResultSet } from 'kysely/migration';
 import pg from 'pg';
 import { migrations } from './migrations/index.ts';
@@ -28,12 +28,13 @@ const pgTypes = {
     oid === PG_INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text'),
 };
 
-export async function openDatabase(databaseUrl: string): Promise<DatabaseHandle> {
-  if (databaseUrl.startsWith('sqlite:')) return openSqlite(databaseUrl.slice('sqlite:'.length));
-  return openPostgres(databaseUrl);
+/** `plugins` is a test seam: tests fail chosen statements through it (catalogue DB-01..04). */
+export async function openDatabase(databaseUrl: string, plugins: KyselyPlugin[] = []): Promise<DatabaseHandle> {
+  if (databaseUrl.startsWith('sqlite:')) return openSqlite(databaseUrl.slice('sqlite:'.length), plugins);
+  return openPostgres(databaseUrl, plugins);
 }
 
-function openSqlite(file: string): DatabaseHandle {
+function openSqlite(file: string, plugins: KyselyPlugin[]): DatabaseHandle {
   let sqlite: BetterSqlite3.Database;
   try {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
@@ -46,15 +47,41 @@ function openSqlite(file: string): DatabaseHandle {
   } catch (error) {
     throw new DatabaseOpenError(`cannot open SQLite database ${file}: ${(error as Error).message}`);
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), plugins });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 
-async function openPostgres(url: string): Promise<DatabaseHandle> {
+/** Enough for every distinct statement the platform issues; a flood of ad-hoc SQL just starts over. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely asks the driver to prepare every statement anew, and compiling SQL was ~15 % of a code
+ * flow's CPU (docs/benchmarks.md). A better-sqlite3 statement is reusable, and SQLite re-prepares it by
+ * itself after a schema change, so each distinct SQL text is compiled once.
+ */
+function withStatementCache(sqlite: BetterSqlite3.Database): SqliteDatabase {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(text) {
+      let statement = statements.get(text);
+      if (!statement) {
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.clear();
+        statement = sqlite.prepare(text);
+        statements.set(text, statement);
+      }
+      return statement;
+    },
+  };
+}
+
+async function openPostgres(url: string, plugins: KyselyPlugin[]): Promise<DatabaseHandle> {
   const pool = new pg.Pool({ connectionString: url, max: 10, types: pgTypes, connectionTimeoutMillis: 5000 });
-  // An idle client that loses its server must not crash the process; the next query reports it.
+  // A client that loses its server must not crash the process, idle in the pool or checked out (pg
+  // emits 'error' on it either way); the query in flight, or the next one, reports it (catalogue DB-01).
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  pool.on('connect', (client) => client.on('error', () => {}));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins });
   try {
     await sql`select 1`.execute(db);
   } catch (error) {

@@ -15,3 +15,21 @@ export function uniqueViolationColumn(error: unknown): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Whether a failure means the store is briefly out of reach (locked past the busy timeout, connection
+ * lost or refused, server shutting down) rather than a bug, so the request may be answered "try again"
+ * (503, `temporarily_unavailable`; catalogue DB-01, DB-02).
+ */
+export function isStoreUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string') {
+    if (/^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN)/.test(code)) return true;
+    // SQLSTATE classes 08 (connection exception), 53 (insufficient resources), 57P (shutdown,
+    // pg_terminate_backend), and the socket errors of an unreachable server.
+    if (/^(08|53|57P)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code)) return true;
+  }
+  // node-postgres reports a connection lost mid-query, or a pool that could not connect, without a code.
+  return typeof message === 'string' && /^Connection terminated|is not queryable|timeout exceeded when trying to connect/.test(message);
+}

@@ -26,17 +26,17 @@ export interface GrantStore {
   /** The live grant of this user for this client at this wiki, if any. */
   findActive(wikiId: string, clientId: string, userDid: string): Promise<Grant | undefined>;
   /** Records consent for `scope`, widening an existing grant rather than adding a second one. */
-  approve(grant: { wikiId: string; clientId: string; userDid: string; scope: string }, now: number): Promise<Grant>;
+  approve(grant: { wikiId: string; clientId: string; userDid: string; scope: string }, now: number, tx?: Kysely<Database>): Promise<Grant>;
   saveRequest(request: AuthorizationRequest): Promise<void>;
   /** Deletes and returns a live pending request: a consent form is answered once (catalogue CS-01). */
   takeRequest(id: string, now: number): Promise<AuthorizationRequest | undefined>;
   findRequest(id: string, now: number): Promise<AuthorizationRequest | undefined>;
-  saveCode(code: AuthorizationCode): Promise<void>;
+  saveCode(code: AuthorizationCode, tx?: Kysely<Database>): Promise<void>;
 }
 
 export function grantStore(db: Kysely<Database>): GrantStore {
-  const findActive = (wikiId: string, clientId: string, userDid: string) =>
-    db
+  const findActive = (wikiId: string, clientId: string, userDid: string, tx: Kysely<Database> = db) =>
+    tx
       .selectFrom('grants')
       .selectAll()
       .where('wiki_id', '=', wikiId)
@@ -62,15 +62,15 @@ export function grantStore(db: Kysely<Database>): GrantStore {
       return Number(result.numUpdatedRows) === 1;
     },
     findActive,
-    async approve({ wikiId, clientId, userDid, scope }, now) {
-      const existing = await findActive(wikiId, clientId, userDid);
+    async approve({ wikiId, clientId, userDid, scope }, now, tx = db) {
+      const existing = await findActive(wikiId, clientId, userDid, tx);
       if (existing) {
         const merged = [...new Set([...existing.scope.split(' '), ...scope.split(' ')])].sort().join(' ');
-        if (merged !== existing.scope) await db.updateTable('grants').set({ scope: merged }).where('id', '=', existing.id).execute();
+        if (merged !== existing.scope) await tx.updateTable('grants').set({ scope: merged }).where('id', '=', existing.id).execute();
         return { ...existing, scope: merged };
       }
       const grant: Grant = { id: randomUUID(), wiki_id: wikiId, client_id: clientId, user_did: userDid, scope, created_at: now, revoked_at: null };
-      await db.insertInto('grants').values(grant).execute();
+      await tx.insertInto('grants').values(grant).execute();
       return grant;
     },
     async saveRequest(request) {
@@ -83,8 +83,8 @@ export function grantStore(db: Kysely<Database>): GrantStore {
       return Number(deleted.numDeletedRows) === 1 ? request : undefined;
     },
     findRequest: (id, now) => db.selectFrom('authorization_requests').selectAll().where('id', '=', id).where('expires_at', '>', now).executeTakeFirst(),
-    async saveCode(code) {
-      await db.insertInto('authorization_codes').values(code).execute();
+    async saveCode(code, tx = db) {
+      await tx.insertInto('authorization_codes').values(code).execute();
     },
   };
 }
@@ -92,9 +92,9 @@ export function grantStore(db: Kysely<Database>): GrantStore {
 export interface CodeStore {
   /**
    * Marks the code used, noting whether this attempt was a valid redemption; true for exactly one
-   * caller, however many race (catalogue AC-06).
+   * caller, however many race (catalogue AC-06). Inside `tx`, it stays unconsumed if that rolls back.
    */
-  consume(codeHash: string, valid: boolean, now: number): Promise<boolean>;
+  consume(codeHash: string, valid: boolean, now: number, tx?: Kysely<Database>): Promise<boolean>;
   find(codeHash: string): Promise<AuthorizationCode | undefined>;
   /** Revokes a grant and so everything it issued (catalogue AC-01). */
   revokeGrant(grantId: string, now: number): Promise<void>;
@@ -103,10 +103,10 @@ export interface CodeStore {
 
 export function codeStore(db: Kysely<Database>): CodeStore {
   return {
-    async consume(codeHash, valid, now) {
+    async consume(codeHash, valid, now, tx = db) {
       // A conditional UPDATE, not read-then-write: the database decides the race (FACTS.md: a plain
       // UPDATE let one code be redeemed twice in 49 of 50 concurrent PostgreSQL trials).
-      const result = await db.updateTable('authorization_codes').set({ consumed_at: now, validly_consumed_at: valid ? now : null }).where('code_hash', '=', codeHash).where('consumed_at', 'is', null).executeTakeFirst();
+      const result = await tx.updateTable('authorization_codes').set({ consumed_at: now, validly_consumed_at: valid ? now : null }).where('code_hash', '=', codeHash).where('consumed_at', 'is', null).executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
     find: (codeHash) => db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst(),

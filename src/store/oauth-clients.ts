@@ -8,7 +8,7 @@ export interface OAuthClientStore {
   create(client: OAuthClientRow): Promise<void>;
   find(wikiId: string, clientId: string): Promise<OAuthClientRow | undefined>;
   /** Notes the first use, so registrations never used can be collected (catalogue DC-05). */
-  markUsed(clientId: string, now: number): Promise<void>;
+  markUsed(clientId: string, now: number, tx?: Kysely<Database>): Promise<void>;
 }
 
 export function oauthClientStore(db: Kysely<Database>): OAuthClientStore {
@@ -18,8 +18,8 @@ export function oauthClientStore(db: Kysely<Database>): OAuthClientStore {
     },
     find: (wikiId, clientId) =>
       db.selectFrom('oauth_clients').selectAll().where('wiki_id', '=', wikiId).where('client_id', '=', clientId).executeTakeFirst(),
-    async markUsed(clientId, now) {
-      await db.updateTable('oauth_clients').set({ last_used_at: now }).where('client_id', '=', clientId).where('last_used_at', 'is', null).execute();
+    async markUsed(clientId, now, tx = db) {
+      await tx.updateTable('oauth_clients').set({ last_used_at: now }).where('client_id', '=', clientId).where('last_used_at', 'is', null).execute();
     },
   };
 }

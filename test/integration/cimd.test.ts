@@ -4,10 +4,12 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { Context } from 'hono';
 import { clientResolver } from '../../src/authserver/clients.ts';
 import { hardenedFetch } from '../../src/net/hardened-fetch.ts';
 import type { TestClient } from '../helpers/http-client.ts';
 import { freePort, type TestPlatform } from '../helpers/platform.ts';
+import { loopbackCertificate, startLoopbackHttps, trustInThisProcess } from '../helpers/tls.ts';
 import { startWikiFixture, type WikiFixture } from '../helpers/wiki-fixture.ts';
 
 const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
@@ -105,11 +107,37 @@ describe('Client ID Metadata Documents', () => {
       const resolver = clientResolver({ clients: platform.platform.deps.oauthClients, fetch: hardenedFetch(false), allowInsecure: false, log: platform.platform.deps.log, now: () => Math.floor(Date.now() / 1000) });
       const wiki = (await platform.platform.deps.wikis.findBySlug('notes'))!;
       for (const clientId of ['https://127.0.0.1/client.json', 'https://localhost/client.json', 'https://[::1]/client.json']) {
-        await assert.rejects(resolver.resolve(wiki, clientId), /could not be fetched/, clientId);
+        await assert.rejects(resolver.resolve(wiki, clientId, new Context(new Request('https://robot.example/'))), /could not be fetched/, clientId);
       }
       assert.equal(connections, 0);
     } finally {
       await new Promise((resolve) => tls.close(resolve));
+    }
+  });
+
+  test('SS-01: an https document on loopback is accepted only by the insecure switch, and only with a trusted certificate', async () => {
+    const certificate = loopbackCertificate();
+    let connections = 0;
+    const https = await startLoopbackHttps(certificate, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ client_id: clientId, client_name: 'TLS client', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' }));
+    });
+    https.server.on('connection', () => (connections += 1));
+    const clientId = `${https.url}/tls-client.json`;
+    let untrust: (() => void) | undefined;
+    try {
+      const wiki = (await platform.platform.deps.wikis.findBySlug('notes'))!;
+      const c = new Context(new Request('https://robot.example/'));
+      const production = clientResolver({ clients: platform.platform.deps.oauthClients, fetch: hardenedFetch(false), allowInsecure: false, log: platform.platform.deps.log, now: () => Math.floor(Date.now() / 1000) });
+      await assert.rejects(production.resolve(wiki, clientId, c), /could not be fetched/);
+      assert.equal(connections, 0, 'protection on: refused before connecting');
+      // The insecure switch lifts the address rules, not certificate verification.
+      await assert.rejects(platform.platform.deps.clients.resolve(wiki, clientId, c), /could not be fetched/);
+      assert.ok(connections > 0, 'insecure: it connected, then refused the untrusted certificate');
+      untrust = trustInThisProcess(certificate.cert);
+      assert.equal((await platform.platform.deps.clients.resolve(wiki, clientId, c))?.verifiedHost, new URL(clientId).host);
+    } finally {
+      untrust?.();
+      await https.close();
     }
   });
 });
