@@ -1,6 +1,7 @@
-// Runs before the test suite: Node 22, Debian's Chromium for the browser tests, and a PostgreSQL
-// server for the store contract suite. As root on a Debian machine (CI, a fresh dev box) it installs
-// or starts what is missing; anywhere else it says exactly what to do.
+// Runs before the test suite: Node 22, Debian's Chromium for the browser tests, openssl for the
+// https test certificates, and a PostgreSQL server for the store contract suite. As root on a Debian
+// machine (CI, a fresh dev box) it installs or starts what is missing; anywhere else it says exactly
+// what to do.
 import { execSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import net from 'node:net';
@@ -20,6 +21,21 @@ if (!existsSync(chromium)) {
   if (!(isRoot && hasApt)) fail(`Chromium not found at ${chromium}: install Debian's chromium package (apt-get install chromium) or set CHROMIUM_PATH`);
   console.log('test prerequisites: installing Debian chromium');
   run('apt-get update -qq && apt-get install -y -qq chromium');
+}
+
+// openssl makes the throwaway certificate behind the https (client metadata document) tests.
+const hasOpenssl = () => {
+  try {
+    execSync('openssl version', { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+if (!hasOpenssl()) {
+  if (!(isRoot && hasApt)) fail('openssl not found: install it (apt-get install openssl)');
+  console.log('test prerequisites: installing openssl');
+  run('apt-get update -qq && apt-get install -y -qq openssl');
 }
 
 const postgresUrl = new URL(process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');

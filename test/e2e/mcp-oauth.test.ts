@@ -1,125 +1,74 @@
-// The official MCP SDK client connects to a wiki's MCP endpoint from a bare 401: discovery,
-// dynamic registration, the authorization URL opened in Chromium (atproto login against the dev-env
-// PDS, signup, our consent), code exchange, an authenticated tool call, refreshes, and a rejected
-// replay of an old refresh token.
+// The official MCP SDK client connects to a wiki's MCP endpoint from a bare 401: discovery, a
+// client_id (dynamic registration, or a Client ID Metadata Document served over https on loopback),
+// the authorization URL opened in Chromium (atproto login against the dev-env PDS, signup, our
+// consent), code exchange, an authenticated tool call, refreshes, and a rejected replay of an old
+// refresh token.
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.ts';
+import { clientMetadata, connectWithOAuth, MemoryProvider, startCallbackListener, toolJson, type CallbackListener } from '../helpers/mcp-oauth-client.ts';
 import { startTestNetwork, type TestNetwork } from '../helpers/network.ts';
-import { answerAtPds } from '../helpers/pds-ui.ts';
-import { atprotoEnv, freePort, startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
+import { atprotoEnv, startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
+import { loopbackCertificate, startLoopbackHttps, trustInThisProcess, type LoopbackHttps } from '../helpers/tls.ts';
 
 const SCREENSHOTS = 'test-results/screenshots';
-
-/** An MCP client's OAuth state, kept in memory the way a desktop client keeps it on disk. */
-class MemoryProvider implements OAuthClientProvider {
-  information?: OAuthClientInformationMixed;
-  saved?: OAuthTokens;
-  verifier = '';
-  authorizationUrl?: URL;
-  constructor(readonly redirect: string) {}
-  get redirectUrl() {
-    return this.redirect;
-  }
-  get clientMetadata(): OAuthClientMetadata {
-    return { client_name: 'SDK e2e client', redirect_uris: [this.redirect], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none' };
-  }
-  clientInformation() {
-    return this.information;
-  }
-  saveClientInformation(information: OAuthClientInformationMixed) {
-    this.information = information;
-  }
-  tokens() {
-    return this.saved;
-  }
-  saveTokens(tokens: OAuthTokens) {
-    this.saved = tokens;
-  }
-  redirectToAuthorization(url: URL) {
-    this.authorizationUrl = url;
-  }
-  saveCodeVerifier(verifier: string) {
-    this.verifier = verifier;
-  }
-  codeVerifier() {
-    return this.verifier;
-  }
-}
 
 describe('MCP SDK client through MCP authorization, against a real PDS, in Chromium', () => {
   let network: TestNetwork;
   let platform: TestPlatform;
   let browser: Browser;
-  let callbackServer: Server;
-  let redirect = '';
-  let lastCode: string | undefined;
+  let callback: CallbackListener;
+  let documents: LoopbackHttps;
+  let untrust: (() => void) | undefined;
+  const documentRequests: string[] = [];
+  const DOCUMENT_PATH = '/sdk-e2e-client.json';
 
   before(async () => {
     network = await startTestNetwork();
     platform = await startTestPlatform(atprotoEnv(network));
     await platform.platform.deps.wikis.create({ slug: 'notes', ownerDid: network.accounts.alice.did, displayName: 'Alice’s notes' }, 1);
     browser = await launchBrowser();
-    const port = await freePort();
-    redirect = `http://127.0.0.1:${port}/callback`;
-    callbackServer = createServer((req, res) => {
-      // Only the callback itself: the browser also asks this server for /favicon.ico.
-      const url = new URL(req.url!, redirect);
-      if (url.pathname === '/callback' && url.searchParams.get('code')) lastCode = url.searchParams.get('code')!;
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('You can close this window.');
+    callback = await startCallbackListener();
+    // The client's metadata document, over https as the SDK requires, with a certificate made now
+    // and trusted by this process only (the platform runs in it).
+    const certificate = loopbackCertificate();
+    untrust = trustInThisProcess(certificate.cert);
+    documents = await startLoopbackHttps(certificate, (req, res) => {
+      documentRequests.push(req.url!);
+      if (req.url !== DOCUMENT_PATH) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ client_id: `${documents.url}${DOCUMENT_PATH}`, ...clientMetadata(callback.redirect) }));
     });
-    await new Promise<void>((resolve) => callbackServer.listen(port, '127.0.0.1', resolve));
   });
   after(async () => {
-    await new Promise((resolve) => callbackServer?.close(resolve));
+    await documents?.close();
+    untrust?.();
+    // Guarded: a `before` that failed early must not leave this waiting forever.
+    await callback?.close();
     await browser?.close();
     await platform?.close();
     await network?.close();
   });
 
-  test('from a bare 401 to an authenticated tool call, then refresh rotation and replay rejection', async () => {
+  /**
+   * What every client goes through: a bare 401, the SDK's discovery and client_id, login at the PDS
+   * in Chromium (signup the first time), our consent (checked by `atConsent`), the code exchange,
+   * tool calls, two refreshes and a replay of the first refresh token, which revokes the family.
+   */
+  async function connectThroughBrowser(provider: MemoryProvider, atConsent: (page: Page) => Promise<void>): Promise<void> {
     const mcpUrl = new URL(`${platform.config.publicUrl}/w/notes/mcp`);
     const bare = await fetch(mcpUrl, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}' });
     assert.equal(bare.status, 401);
     assert.match(bare.headers.get('www-authenticate')!, /resource_metadata="http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource\/w\/notes\/mcp"/);
 
-    const provider = new MemoryProvider(redirect);
-    const client = new Client({ name: 'e2e', version: '1.0.0' });
-    await assert.rejects(client.connect(new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider })), /Unauthorized/);
-    assert.ok(provider.information?.client_id.startsWith('mcp_'), 'registered dynamically');
-    assert.ok(provider.authorizationUrl, 'the SDK produced an authorization URL');
-    assert.equal(provider.authorizationUrl.searchParams.get('resource'), mcpUrl.href);
-
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(provider.authorizationUrl.href);
-    await page.waitForURL(/\/auth\/login/);
-    await page.fill('input[name=handle]', 'alice.test');
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await answerAtPds(page, network.accounts.alice, 'Authorize');
-    await page.waitForURL(`${platform.config.publicUrl}/auth/signup`, { timeout: 30_000 });
-    await page.getByRole('button', { name: 'Create my account' }).click();
-    await page.getByRole('heading', { name: /Allow access to/ }).waitFor();
-    await page.screenshot({ path: `${SCREENSHOTS}/consent.png`, fullPage: true });
-    await page.getByRole('button', { name: 'Allow' }).click();
-    await page.waitForURL((url) => url.href.startsWith(redirect));
-    await context.close();
-    assert.ok(lastCode, 'the browser came back to the client with a code');
-
-    const transport = new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider });
-    await transport.finishAuth(lastCode);
-    const connected = new Client({ name: 'e2e', version: '1.0.0' });
-    await connected.connect(new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider }));
-    const result = await connected.callTool({ name: 'wiki_info', arguments: { verbose: true } });
-    const info = JSON.parse((result.content as Array<{ text: string }>)[0]!.text);
-    assert.equal(info.user, network.accounts.alice.did);
-    assert.deepEqual(info.scopes, ['wiki:read', 'wiki:write']);
+    const connected = await connectWithOAuth(mcpUrl, provider, { browser, account: network.accounts.alice, callback, atConsent });
+    // A write and a read: both scopes were granted, and the page's author is the person who consented.
+    const path = `E2E/${randomUUID()}`;
+    assert.equal(toolJson(await connected.callTool({ name: 'write_note', arguments: { path, content: 'Written through MCP.' } })).revision, 1);
+    const note = toolJson(await connected.callTool({ name: 'read_note', arguments: { path } }));
+    assert.equal(note.content, 'Written through MCP.');
+    assert.equal(note.updated_by, network.accounts.alice.did);
     await connected.close();
 
     // Refresh twice, then replay the first refresh token: the family is revoked.
@@ -134,16 +83,44 @@ describe('MCP SDK client through MCP authorization, against a real PDS, in Chrom
     const replay = await refresh(first);
     assert.equal(replay.status, 400);
     assert.equal((await replay.json()).error, 'invalid_grant');
-    // The MCP endpoint trusts a grant it found active for a few seconds (it caches verified tokens),
-    // so revocation takes effect within that window, not instantly.
-    const list = () => fetch(mcpUrl, { method: 'POST', headers: { authorization: `Bearer ${third.access_token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}' });
-    const revokedAt = Date.now();
-    let status = (await list()).status;
-    while (status !== 401 && Date.now() - revokedAt < 8_000) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      status = (await list()).status;
-    }
-    assert.equal(status, 401, 'the revoked family’s access tokens stop working at the MCP endpoint');
-    assert.ok(Date.now() - revokedAt < 7_000, 'within seconds');
+    // The MCP endpoint reads the grant on every request, so the revoked family's access tokens stop
+    // working at once.
+    const list = await fetch(mcpUrl, { method: 'POST', headers: { authorization: `Bearer ${third.access_token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}' });
+    assert.equal(list.status, 401);
+  }
+
+  /** The platform's log events since line `from`, and among them any sign of a registration. */
+  function logsSince(from: number) {
+    const events = platform.logs.lines.slice(from).map((line) => JSON.parse(line) as { event?: string; method?: string; url?: string; clientId?: string });
+    const registrations = events.filter((line) => line.event === 'oauth.client.registered' || (line.event === 'http' && line.method === 'POST' && line.url?.includes('/oauth/register')));
+    return { events, registrations };
+  }
+
+  test('dynamic registration: from a bare 401 to an authenticated tool call, then refresh rotation and replay rejection', async () => {
+    const logsBefore = platform.logs.lines.length;
+    const provider = new MemoryProvider(callback.redirect);
+    await connectThroughBrowser(provider, async (page) => {
+      assert.match(await page.locator('hgroup').innerText(), /SDK e2e client \(name chosen by the application itself, not verified\)/);
+      await page.screenshot({ path: `${SCREENSHOTS}/consent.png`, fullPage: true });
+    });
+    assert.ok(provider.information?.client_id.startsWith('mcp_'), 'registered dynamically');
+    // Also shows that the log check in the metadata-document test below would see a registration.
+    assert.equal(logsSince(logsBefore).registrations.length, 2, 'the registration event and the POST /oauth/register request line');
+  });
+
+  test('client ID metadata document: the https document URL is the client_id, verified by its host, and nothing is registered', async () => {
+    const documentUrl = `${documents.url}${DOCUMENT_PATH}`;
+    const host = new URL(documentUrl).host;
+    const logsBefore = platform.logs.lines.length;
+    const provider = new MemoryProvider(callback.redirect, documentUrl);
+    await connectThroughBrowser(provider, async (page) => {
+      assert.match(await page.locator('hgroup').innerText(), new RegExp(`SDK e2e client \\(published by ${host.replaceAll('.', '\\.')}\\)`));
+      await page.screenshot({ path: `${SCREENSHOTS}/consent-cimd.png`, fullPage: true });
+    });
+    assert.equal(provider.information?.client_id, documentUrl);
+    assert.ok(documentRequests.includes(DOCUMENT_PATH), 'the platform fetched the document over https');
+    const { events, registrations } = logsSince(logsBefore);
+    assert.ok(events.some((line) => line.event === 'oauth.client.metadata_fetched' && line.clientId === documentUrl));
+    assert.deepEqual(registrations, [], 'no registration request reached the server');
   });
 });
