@@ -28,7 +28,6 @@ import { wikiStore } from './store/wikis.ts';
 import { pageStore } from './store/pages.ts';
 import { wikiTokenStore } from './store/wiki-tokens.ts';
 import { bearerVerifier } from './mcp/bearer.ts';
-import { memberRoles } from './mcp/routes.ts';
 import { wikiPages } from './wiki/pages.ts';
 import { migrateToLatest, openDatabase } from './store/database.ts';
 import { pendingSignupStore } from './store/pending-signups.ts';
@@ -74,7 +73,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     const cookies = cookieJar(config);
     const users = userStore(database.db);
     const oauthClients = oauthClientStore(database.db);
-    const sessions = sessionService(platformJwt(platformKeys, config.publicUrl, config.sessionTtlSeconds), platformSessionStore(database.db), cookies, config.sessionTtlSeconds, log);
+    const sessions = sessionService(platformJwt(platformKeys, config.publicUrl, config.sessionTtlSeconds, now), platformSessionStore(database.db), cookies, config.sessionTtlSeconds, log);
     const login = new AtprotoLogin(client, atprotoStateStore(database.db, now), log, {
       allowInsecure: config.atproto.allowInsecure,
       authMethod: config.atprotoClientMode === 'confidential' ? 'private_key_jwt' : 'none',
@@ -104,7 +103,6 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
         maxLifetimeSeconds: config.accessTokenTtlSeconds,
         now,
       }),
-      memberRole: memberRoles({ wikis, now }),
       oauthClients,
       clients: clientResolver({ clients: oauthClients, fetch: hardenedFetch(config.atproto.allowInsecure), allowInsecure: config.atproto.allowInsecure, log, now }),
       grants: grantStore(database.db),

@@ -162,6 +162,27 @@ export class AtprotoLogin {
     return { did: session.did, handle, returnTo: appState.returnTo, cliLoginId: appState.cli };
   }
 
+  /**
+   * A handle or DID someone typed (to add a collaborator) → the account's DID, with its handle when
+   * the handle verifies both ways. Same syntax rules and error messages as the login box.
+   */
+  async resolveAccount(rawInput: string): Promise<{ did: string; handle: string | null }> {
+    let input;
+    try {
+      input = parseLoginInput(rawInput, { allowTestTld: this.options.allowInsecure });
+    } catch (error) {
+      if (error instanceof LoginInputError) throw new AppError('invalid_handle', 400, error.message, 'Check the handle');
+      throw error;
+    }
+    if (input.kind === 'service') throw new AppError('invalid_handle', 400, 'Enter a handle (alice.bsky.social) or a DID, not a server address.', 'Check the handle');
+    try {
+      const { did, handle } = await this.client.identityResolver.resolve(input.value);
+      return { did, handle: handle && handle !== HANDLE_INVALID ? handle : null };
+    } catch (error) {
+      throw this.identityError(error, input.value);
+    }
+  }
+
   /** Best effort: a failure to revoke is logged, never shown (the user is logging out anyway). */
   async revoke(did: string): Promise<void> {
     try {

@@ -15,6 +15,7 @@ import { wikiUrls, type WikiUrls } from '../wiki/urls.ts';
 import { audit } from './audit.ts';
 import { ClientMetadataError, type Client } from './clients.ts';
 import { WIKI_SCOPES } from './metadata.ts';
+import { roleOf, scopesOf } from '../wiki/access.ts';
 import { redirectUriMatches } from './redirect-uri.ts';
 
 /** Catalogue policy: codes live 60 s; a consent form 10 minutes. */
@@ -77,10 +78,15 @@ export async function authorize(deps: AppDeps, c: Context, wiki: Wiki): Promise<
   if (!CODE_CHALLENGE.test(challenge)) return fail('invalid_request', 'code_challenge must be 43 base64url characters');
   const resource = param('resource');
   if (resource !== undefined && canonicalResource(resource) !== urls.mcp) return fail('invalid_target', `resource must be ${urls.mcp}`);
-  const scopes = (param('scope') ?? WIKI_SCOPES.join(' ')).split(' ').filter(Boolean);
-  if (scopes.length === 0 || scopes.some((scope) => !(WIKI_SCOPES as readonly string[]).includes(scope))) return fail('invalid_scope', 'scopes are wiki:read and wiki:write');
+  const requestedScopes = param('scope')?.split(' ').filter(Boolean);
+  if (requestedScopes && (requestedScopes.length === 0 || requestedScopes.some((scope) => !(WIKI_SCOPES as readonly string[]).includes(scope)))) return fail('invalid_scope', 'scopes are wiki:read and wiki:write');
 
-  if (wiki.owner_did !== user.did) return fail('access_denied', 'you do not have access to this wiki');
+  // Owners and collaborators may grant what their role allows (CS-06). Without `scope` that is
+  // everything they hold; a request for more is narrowed (RFC 6749 §3.3), or refused if nothing is left.
+  const allowed = scopesOf(await roleOf(deps.wikis, wiki, user.did));
+  if (allowed.length === 0) return fail('access_denied', 'you do not have access to this wiki');
+  const scopes = (requestedScopes ?? allowed).filter((scope) => allowed.includes(scope));
+  if (scopes.length === 0) return fail('access_denied', `you may only ${allowed.includes('wiki:write') ? 'read and write' : 'read'} this wiki`);
 
   const scope = [...new Set(scopes)].sort().join(' ');
   const request: AuthorizationRequest = {

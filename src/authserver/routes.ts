@@ -4,20 +4,27 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
+import { requestId } from 'hono/request-id';
 import { publishedJwks } from '../keys/keystore.ts';
 import { mcpRoutes } from '../mcp/routes.ts';
 import { AppError } from '../errors/app-error.ts';
+import { isStoreUnavailable } from '../store/errors.ts';
 import type { Wiki } from '../store/wikis.ts';
 import type { AppDeps } from '../web/deps.ts';
 import { wikiUrls } from '../wiki/urls.ts';
+import { wikiViewRoutes } from '../wiki/web-view.tsx';
 import { authorizationServerMetadata, protectedResourceMetadata } from './metadata.ts';
 import { authorize, consent } from './authorize.tsx';
+import { tokenError } from './client-request.ts';
 import { registerClient } from './registration.ts';
 import { introspect, revoke } from './revocation.ts';
 import { token } from './token.ts';
 
 /** MCP Inspector and other browser clients call discovery, registration and token endpoints cross-origin. */
 const publicCors = cors({ origin: '*', allowMethods: ['GET', 'POST', 'OPTIONS'], allowHeaders: ['Authorization', 'Content-Type', 'MCP-Protocol-Version'], maxAge: 86400 });
+
+/** Short: well inside an authorization code's 60 s lifetime, so a client honouring it can still redeem. */
+const RETRY_AFTER_SECONDS = 5;
 
 const notFound = (c: Context) => c.json({ error: 'not_found', error_description: 'no such wiki' }, 404, { 'Cache-Control': 'no-store' });
 
@@ -42,9 +49,21 @@ function discoveryDocuments(deps: AppDeps, wikiOf: WikiResolver) {
 function issuerRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {
   const app = new Hono();
   app.use('*', publicCors);
+  // These are JSON endpoints, so failures are OAuth JSON too, never the HTML error page (IN-05). A store
+  // that is briefly out of reach is 503 + Retry-After: the code exchange and the refresh rotation are
+  // single transactions, so the client's retry of the same request finds nothing half-done (DB-01, DB-04).
+  // Caught here rather than by onError: a sub-app's onError also wraps its `*` CORS middleware, so it
+  // would take over errors (and the 404) of every later route under the same path.
   const withWiki = (handler: (c: Context, wiki: Wiki) => Promise<Response>) => async (c: Context) => {
-    const wiki = await wikiOf(c);
-    return wiki ? handler(c, wiki) : notFound(c);
+    try {
+      const wiki = await wikiOf(c);
+      return wiki ? await handler(c, wiki) : notFound(c);
+    } catch (error) {
+      deps.log.error({ err: error, requestId: c.get('requestId') as string | undefined }, 'unhandled error');
+      return isStoreUnavailable(error)
+        ? tokenError(c, 503, 'server_error', 'temporarily unavailable; retry shortly', { 'Retry-After': String(RETRY_AFTER_SECONDS) })
+        : tokenError(c, 500, 'server_error', 'internal error');
+    }
   };
   const asMetadata = discoveryDocuments(deps, wikiOf).authorizationServer;
   // Clients append the well-known suffix to the issuer instead of inserting it (RFC 8414 §5 allows
@@ -89,6 +108,8 @@ export function authServerRoutes(deps: AppDeps): Hono {
   app.route('/w/:slug', issuerRoutes(deps, bySlugParam));
   app.route('/w/:slug', browserRoutes(deps, bySlugParam));
   app.route('/w/:slug', mcpRoutes(deps, bySlugParam));
+  app.route('/w/:slug', wikiViewRoutes(deps, bySlugParam));
+  app.get('/w/:slug/', (c) => c.redirect(`/w/${encodeURIComponent(c.req.param('slug'))}`, 301));
   return app;
 }
 
@@ -106,6 +127,8 @@ export function wikiHostRoutes(deps: AppDeps): Hono | undefined {
     return slug && !slug.includes('.') ? wikis.findBySlug(slug) : undefined;
   };
   const app = new Hono();
+  // Takes the id the platform app forwards in X-Request-Id (src/web/app.tsx).
+  app.use(requestId());
   const { protectedResource } = discoveryDocuments(deps, wikiOf);
   app.use('/.well-known/*', publicCors);
   app.get('/.well-known/oauth-protected-resource/mcp', protectedResource);
@@ -113,6 +136,7 @@ export function wikiHostRoutes(deps: AppDeps): Hono | undefined {
   app.route('/', issuerRoutes(deps, wikiOf));
   app.route('/', browserRoutes(deps, wikiOf));
   app.route('/', mcpRoutes(deps, wikiOf));
+  app.route('/', wikiViewRoutes(deps, wikiOf));
   return app;
 }
 

@@ -6,6 +6,7 @@ import { randomToken, sha256 } from '../secrets.ts';
 import type { RefreshTokenRow } from '../store/refresh-tokens.ts';
 import type { Wiki } from '../store/wikis.ts';
 import type { AppDeps } from '../web/deps.ts';
+import { roleOf } from '../wiki/access.ts';
 import { wikiUrls } from '../wiki/urls.ts';
 import { audit } from './audit.ts';
 import { readClientRequest, tokenError, type TokenError } from './client-request.ts';
@@ -79,9 +80,9 @@ async function codeGrant(deps: AppDeps, c: Context, wiki: Wiki, client: Client, 
   return tokenResponse(deps, c, wiki, client, row, row.scope, refreshToken);
 }
 
-/** The grant may have been revoked, or the person may have lost the wiki, since consent (AC-05, RT-06). */
+/** The grant may have been revoked, or the person may have left the wiki, since consent (AC-05, RT-06). */
 async function stillAuthorized(deps: AppDeps, wiki: Wiki, authorization: Authorization): Promise<boolean> {
-  return (await deps.codes.isGrantActive(authorization.grant_id)) && (await deps.wikis.findBySlug(wiki.slug))?.owner_did === authorization.user_did;
+  return (await deps.codes.isGrantActive(authorization.grant_id)) && (await roleOf(deps.wikis, wiki, authorization.user_did)) !== undefined;
 }
 
 /** Whether the client registered for refresh tokens (no `offline_access` needed: FACTS.md, Claude.ai). */

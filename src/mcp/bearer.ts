@@ -35,30 +35,11 @@ export interface ExpectedAudience {
   wikiId: string;
 }
 
-/** How long a positive lookup (grant active, member role) is trusted: revocation takes effect within this. */
-export const RECHECK_SECONDS = 5;
 const CACHE_ENTRIES = 10_000;
 /** Catalogue RS-05: clocks may disagree by up to a minute. */
 const CLOCK_SKEW_SECONDS = 60;
 /** Far above any token we issue (~700 bytes); bigger ones are refused before parsing (RS-09). */
 const MAX_TOKEN_LENGTH = 4096;
-
-/** Remembers a found value for RECHECK_SECONDS; absences are never cached. */
-export function recheckCache<K, T>(now: () => number, keyOf: (key: K) => string, load: (key: K) => Promise<T | undefined>): (key: K) => Promise<T | undefined> {
-  const found = new Map<string, { value: T; at: number }>();
-  return async (key) => {
-    const id = keyOf(key);
-    const hit = found.get(id);
-    if (hit && now() - hit.at < RECHECK_SECONDS) return hit.value;
-    const value = await load(key);
-    if (value === undefined) found.delete(id);
-    else {
-      if (found.size >= CACHE_ENTRIES) found.delete(found.keys().next().value!);
-      found.set(id, { value, at: now() });
-    }
-    return value;
-  };
-}
 
 type CachedAccessToken = VerifiedToken & ExpectedAudience & { grantId: string };
 
@@ -66,7 +47,6 @@ export function bearerVerifier(options: BearerVerifierOptions) {
   // Signature checks cost ~150 µs; a token seen before is trusted until its own `exp` (DESIGN.md §6).
   const verified = new Map<string, CachedAccessToken>();
   const lookup = keyByKid(options.publicKeys);
-  const grantActive = recheckCache(options.now, (grantId: string) => grantId, async (grantId) => ((await options.isGrantActive(grantId)) ? true : undefined));
 
   async function verifyAccessToken(token: string, expected: ExpectedAudience): Promise<Verification> {
     let entry = verified.get(token);
@@ -94,7 +74,8 @@ export function bearerVerifier(options: BearerVerifierOptions) {
     // The cache key is the token, but the wiki it is presented at must still be the one it names:
     // a wiki re-created under the same slug has a new id (catalogue RS-12).
     if (entry.issuer !== expected.issuer || entry.audience !== expected.audience || entry.wikiId !== expected.wikiId) return { rejected: 'the access token is not valid here' };
-    return (await grantActive(entry.grantId)) ? entry : { rejected: 'the access token has been revoked' };
+    // Revocation is read on every request (a primary-key lookup), so it takes effect at once (RS-11).
+    return (await options.isGrantActive(entry.grantId)) ? entry : { rejected: 'the access token has been revoked' };
   }
 
   async function verifyWikiToken(token: string, expected: ExpectedAudience): Promise<Verification> {

@@ -25,8 +25,11 @@ export interface Caller {
 
 export type Authenticate = (token: string) => Promise<Caller | { rejected: string }>;
 
-/** RFC 7230 §3.2.6 quoted-string: no way out of the quotes, no CR/LF header injection (PR-03). */
-const quoted = (value: string) => `"${value.replace(/[\r\n]+/g, ' ').replace(/(["\\])/g, '\\$1')}"`;
+/**
+ * RFC 7230 §3.2.6 quoted-string: no way out of the quotes, no CR/LF header injection (PR-03), and
+ * printable ASCII only (RFC 6750 §3 limits error_description to it; fetch refuses other bytes).
+ */
+const quoted = (value: string) => `"${value.replace(/[^\x20-\x7e]+/g, ' ').replace(/(["\\])/g, '\\$1')}"`;
 
 export function challenge(wiki: McpWiki, error?: { code: 'invalid_token' | 'insufficient_scope'; description?: string; scopes?: string[] }): string {
   const parts = [`resource_metadata=${quoted(wiki.resourceMetadataUrl)}`, `scope=${quoted((error?.scopes ?? WIKI_SCOPES).join(' '))}`];

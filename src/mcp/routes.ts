@@ -3,10 +3,9 @@
 import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
 import type { Wiki } from '../store/wikis.ts';
-import { roleOf, scopesOf, type Role } from '../wiki/access.ts';
+import { roleOf, scopesOf } from '../wiki/access.ts';
 import { wikiUrls } from '../wiki/urls.ts';
 import type { AppDeps } from '../web/deps.ts';
-import { recheckCache } from './bearer.ts';
 import { allows, serveMcp, type Authenticate } from './endpoint.ts';
 import { wikiTools } from './tools.ts';
 
@@ -18,12 +17,6 @@ const mcpCors = cors({
   allowHeaders: ['Authorization', 'Content-Type', 'Mcp-Session-Id', 'MCP-Protocol-Version', 'Last-Event-ID'],
   exposeHeaders: ['WWW-Authenticate', 'Mcp-Session-Id'],
 });
-
-/** Role lookups per wiki and person, trusted for a few seconds: removal takes effect within that (RS-11). */
-export function memberRoles(deps: Pick<AppDeps, 'wikis' | 'now'>): (wiki: Wiki, did: string) => Promise<Role | undefined> {
-  const cached = recheckCache(deps.now, ({ wiki, did }: { wiki: Wiki; did: string }) => `${wiki.id} ${did}`, ({ wiki, did }) => roleOf(deps.wikis, wiki, did));
-  return (wiki, did) => cached({ wiki, did });
-}
 
 export function mcpRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {
   const app = new Hono();
@@ -41,8 +34,9 @@ export function mcpRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {
     const authenticate: Authenticate = async (token) => {
       const verified = await deps.verifyBearer(token, { issuer: urls.issuer, audience: urls.mcp, wikiId: found.id });
       if ('rejected' in verified) return verified;
-      const role = await deps.memberRole(found, verified.subject);
-      if (!role) return { rejected: 'the token’s holder is no longer a member of this wiki' };
+      // Read on every request: removing a collaborator or lowering their role takes effect at once.
+      const role = await roleOf(deps.wikis, found, verified.subject);
+      if (!role) return { rejected: 'whoever holds this token is not a member of this wiki' };
       // A token never allows more than its holder's role does today.
       const roleScopes = scopesOf(role);
       return { subject: verified.subject, scopes: roleScopes.filter((scope) => allows(verified.scopes, scope)) };

@@ -1,12 +1,11 @@
-// Signup, logout, /auth/me and the account page.
+// Signup, logout and /auth/me.
 import { Hono, type Context } from 'hono';
 import { AppError } from '../errors/app-error.ts';
 import { constantTimeEqual, sha256 } from '../secrets.ts';
-import { connectedAppName } from '../authserver/clients.ts';
 import { AlreadySignedUpError, UsernameTakenError } from '../store/users.ts';
 import type { AppDeps } from '../web/deps.ts';
 import { readForm } from '../web/form.ts';
-import { AccountPage, LoggedOutPage, LogoutPage, SignupPage } from '../web/pages.tsx';
+import { LoggedOutPage, LogoutPage, SignupPage } from '../web/pages.tsx';
 import { SIGNUP_COOKIE } from './cookies.ts';
 import { checkUsername, suggestUsername } from './username.ts';
 
@@ -95,36 +94,6 @@ export function sessionRoutes(deps: AppDeps): Hono {
     const user = await users.findByDid(claims.sub);
     if (!user) return c.json({ error: 'unauthenticated', error_description: 'no valid platform session' }, 401);
     return c.json({ did: user.did, handle: user.handle, username: user.username });
-  });
-
-  // A per-session CSRF token for the dashboard's forms: derived from the session id, which only the
-  // HttpOnly cookie carries, so no page on another origin can know it.
-  const dashboardCsrf = (sid: string) => sha256(`dashboard-csrf:${sid}`);
-
-  app.get('/app/', async (c) => {
-    const claims = await sessions.current(c, now());
-    const user = claims ? await users.findByDid(claims.sub) : undefined;
-    if (!claims || !user) return c.redirect('/auth/login?return_to=%2Fapp%2F', 303);
-    const apps = (await deps.grants.listForUser(user.did)).map((app) => ({
-      grantId: app.grantId,
-      name: connectedAppName(app.clientId, app.clientMetadata),
-      wiki: app.wikiName,
-      scopes: app.scope.split(' ').includes('wiki:write') ? 'read & write' : 'read only',
-      connectedAt: new Date(app.createdAt * 1000).toISOString().slice(0, 10),
-    }));
-    return c.html(<AccountPage did={user.did} handle={user.handle} username={user.username} apps={apps} csrf={dashboardCsrf(claims.sid)} />);
-  });
-
-  app.post('/app/apps/:grantId/revoke', async (c) => {
-    const form = await readForm(c);
-    const claims = await sessions.current(c, now());
-    if (!claims || !constantTimeEqual(form.get('csrf') ?? '', dashboardCsrf(claims.sid))) {
-      throw new AppError('csrf_failed', 403, 'This form expired or did not come from this site. Reload the page and try again.', 'Form expired');
-    }
-    if (await deps.grants.revokeForUser(c.req.param('grantId'), claims.sub, now())) {
-      log.info({ event: 'oauth.grant.revoked_by_user', did: claims.sub }, 'connected app disconnected');
-    }
-    return c.redirect('/app/', 303);
   });
 
   return app;

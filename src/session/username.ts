@@ -1,4 +1,4 @@
-// Username rules (catalogue SU-01..03). Usernames may become subdomains, so they follow DNS label
+// Username rules (catalogue SU-01..03), also the rules for wiki addresses (slugs). Usernames may become subdomains, so they follow DNS label
 // rules (RFC 1035 §2.3.1) narrowed to lower-case ASCII, and never the RFC 5891 §4.2.3.1 "--" at 3–4
 // (the IDNA/punycode marker).
 
@@ -27,14 +27,15 @@ export interface UsernameCheck {
  * Trims and lower-cases ASCII only: anything outside [a-z0-9-] (full-width, Cyrillic, Turkish İ,
  * zero-width) stays in the string and fails the pattern, instead of being folded into a look-alike.
  */
-export function checkUsername(input: string): UsernameCheck {
+export function checkUsername(input: string, noun: 'username' | 'wiki address' = 'username'): UsernameCheck {
   const normalized = input.trim().replace(/[A-Z]/g, (c) => c.toLowerCase());
   const fail = (problem: UsernameProblem, message: string): UsernameCheck => ({ ok: false, normalized, problem, message });
-  if (normalized.length < 3 || normalized.length > 30) return fail('username_invalid', 'Usernames are 3 to 30 characters long.');
+  const plural = noun === 'username' ? 'Usernames' : 'Wiki addresses';
+  if (normalized.length < 3 || normalized.length > 30) return fail('username_invalid', `${plural} are 3 to 30 characters long.`);
   if (!USERNAME.test(normalized)) {
     return fail('username_invalid', 'Use lower-case letters a–z, digits and hyphens; no hyphen at the start or end.');
   }
-  if (normalized.slice(2, 4) === '--') return fail('username_invalid', 'A username cannot have "--" as its third and fourth characters.');
+  if (normalized.slice(2, 4) === '--') return fail('username_invalid', `A ${noun} cannot have "--" as its third and fourth characters.`);
   if (RESERVED_NAMES.has(normalized)) return fail('username_reserved', `"${normalized}" is reserved. Please choose another name.`);
   return { ok: true, normalized };
 }

@@ -69,6 +69,8 @@ export type WikiRole = 'read' | 'write';
 export interface WikiMembersTable {
   wiki_id: string;
   did: string;
+  /** The handle as resolved when they were added, for display; null when it did not verify. */
+  handle: string | null;
   role: WikiRole;
   added_at: number;
 }

@@ -4,6 +4,8 @@ import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 
 export const UNUSED_CLIENT_SECONDS = 24 * 60 * 60;
+/** Used codes are kept this long past expiry, so a late replay still finds and revokes its grant (AC-01). */
+const CODE_REPLAY_WINDOW_SECONDS = 24 * 60 * 60;
 
 export async function sweepExpired(db: Kysely<Database>, now: number): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
@@ -17,6 +19,10 @@ export async function sweepExpired(db: Kysely<Database>, now: number): Promise<R
   count('oauth_clients', await db.deleteFrom('oauth_clients').where('last_used_at', 'is', null).where('created_at', '<=', now - UNUSED_CLIENT_SECONDS).executeTakeFirst());
   // Abandoned CLI logins, and confirmed ones never collected within their grace period.
   count('cli_logins', await db.deleteFrom('cli_logins').where('expires_at', '<=', now).executeTakeFirst());
+  // Unanswered consent forms once expired; codes a day after they expire, so that until then a replay
+  // of a redeemed code is still recognised and revokes its grant (AC-01).
+  count('authorization_requests', await db.deleteFrom('authorization_requests').where('expires_at', '<=', now).executeTakeFirst());
+  count('authorization_codes', await db.deleteFrom('authorization_codes').where('expires_at', '<=', now - CODE_REPLAY_WINDOW_SECONDS).executeTakeFirst());
   count(
     'atproto_sessions',
     await db

@@ -31,8 +31,8 @@ export interface WikiStore {
   delete(wikiId: string): Promise<void>;
   members(wikiId: string): Promise<WikiMember[]>;
   member(wikiId: string, did: string): Promise<WikiMember | undefined>;
-  /** Adds a collaborator or changes their role. */
-  setMember(wikiId: string, did: string, role: WikiRole, now: number): Promise<void>;
+  /** Adds a collaborator or changes their role (and the handle shown for them). */
+  setMember(member: { wikiId: string; did: string; handle: string | null; role: WikiRole }, now: number): Promise<void>;
   /** Removes a collaborator and revokes the grants and bearer tokens they held for this wiki. */
   removeMember(wikiId: string, did: string, now: number): Promise<boolean>;
 }
@@ -71,11 +71,11 @@ export function wikiStore(db: Kysely<Database>, dialect: Dialect): WikiStore {
     },
     members: (wikiId) => db.selectFrom('wiki_members').selectAll().where('wiki_id', '=', wikiId).orderBy('added_at').execute(),
     member: (wikiId, did) => db.selectFrom('wiki_members').selectAll().where('wiki_id', '=', wikiId).where('did', '=', did).executeTakeFirst(),
-    async setMember(wikiId, did, role, now) {
+    async setMember({ wikiId, did, handle, role }, now) {
       await db
         .insertInto('wiki_members')
-        .values({ wiki_id: wikiId, did, role, added_at: now })
-        .onConflict((oc) => oc.columns(['wiki_id', 'did']).doUpdateSet({ role }))
+        .values({ wiki_id: wikiId, did, handle, role, added_at: now })
+        .onConflict((oc) => oc.columns(['wiki_id', 'did']).doUpdateSet({ role, handle }))
         .execute();
     },
     async removeMember(wikiId, did, now) {

@@ -1,7 +1,7 @@
 // Assembles the web application: middleware, routes, and the ONE error → response mapper.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type ErrorHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
@@ -11,10 +11,12 @@ import { sql } from 'kysely';
 import { atprotoRoutes } from '../atproto/routes.tsx';
 import { publishedJwks } from '../keys/keystore.ts';
 import { authServerRoutes, isWikiHost, wikiHostRoutes } from '../authserver/routes.ts';
-import { AppError, internalError } from '../errors/app-error.ts';
+import { AppError, internalError, storeUnavailable } from '../errors/app-error.ts';
 import { redactUrl } from '../log.ts';
 import { cliConfirmRoutes } from '../rpc/confirm-routes.tsx';
+import { isStoreUnavailable } from '../store/errors.ts';
 import { sessionRoutes } from '../session/routes.tsx';
+import { dashboardRoutes } from '../wiki/dashboard.tsx';
 import type { AppDeps } from './deps.ts';
 import { ErrorPage } from './pages.tsx';
 
@@ -27,9 +29,22 @@ const STATIC_FILES: Record<string, string> = {
 /** Catalogue "Body caps": form posts are small; anything bigger is refused before parsing (IN-01). */
 const FORM_BODY_LIMIT = 4 * 1024;
 
+const notFound = () => {
+  throw new AppError('not_found', 404, 'There is nothing at this address.', 'Not found');
+};
+
 export function createApp(deps: AppDeps): Hono {
   const { config, log } = deps;
   const app = new Hono();
+  const onError: ErrorHandler = (error, c) => {
+    const appError = error instanceof AppError ? error : error instanceof HTTPException ? fromHttpException(error) : isStoreUnavailable(error) ? storeUnavailable() : internalError();
+    const requestId = c.get('requestId') as string | undefined;
+    if (appError.code === 'server_error') {
+      // Details go to the log only; the response carries just a correlation id (catalogue IN-05).
+      log.error({ err: error, requestId }, 'unhandled error');
+    }
+    return respondWithError(c, appError, requestId);
+  };
 
   app.use(requestId());
   const wikiHost = wikiHostRoutes(deps);
@@ -58,18 +73,24 @@ export function createApp(deps: AppDeps): Hono {
       crossOriginResourcePolicy: 'same-origin',
     }),
   );
-  // Host mode: a wiki's own origin serves only that wiki's issuer (and, later, its MCP endpoint).
-  if (wikiHost) app.use(async (c, next) => (isWikiHost(deps, c) ? wikiHost.fetch(c.req.raw, c.env) : next()));
-  // Cookie-authenticated POSTs must come from our own pages (Origin check, catalogue decision 4).
-  app.use('/auth/*', csrf({ origin: config.publicUrl }));
-  app.use('/app/*', csrf({ origin: config.publicUrl }));
-  app.on('POST', ['/auth/*', '/app/*'], bodyLimit({ maxSize: FORM_BODY_LIMIT, onError: () => { throw new AppError('payload_too_large', 413, 'That request is too large.', 'Too large'); } }));
-
+  // Styles first: wiki hosts (host mode) render pages with them too.
   app.get('/static/:file', (c) => {
     const body = STATIC_FILES[c.req.param('file')];
     if (body === undefined) throw new AppError('not_found', 404, 'There is nothing at this address.', 'Not found');
     return c.body(body, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=86400' });
   });
+  // Host mode: a wiki's own origin serves only that wiki's issuer (and, later, its MCP endpoint). It
+  // is its own Hono app, so it is handed this request's id (its audit events carry it, DESIGN.md §5)
+  // and maps errors like everything else.
+  if (wikiHost) {
+    wikiHost.notFound(notFound);
+    wikiHost.onError(onError);
+    app.use(async (c, next) => (isWikiHost(deps, c) ? wikiHost.fetch(withRequestId(c), c.env) : next()));
+  }
+  // Cookie-authenticated POSTs must come from our own pages (Origin check, catalogue decision 4).
+  app.use('/auth/*', csrf({ origin: config.publicUrl }));
+  app.use('/app/*', csrf({ origin: config.publicUrl }));
+  app.on('POST', ['/auth/*', '/app/*'], bodyLimit({ maxSize: FORM_BODY_LIMIT, onError: () => { throw new AppError('payload_too_large', 413, 'That request is too large.', 'Too large'); } }));
 
   app.get('/healthz', async (c) => {
     await sql`select 1`.execute(deps.database.db);
@@ -82,23 +103,20 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', authServerRoutes(deps));
   app.route('/', atprotoRoutes(deps));
   app.route('/', sessionRoutes(deps));
+  app.route('/', dashboardRoutes(deps));
   app.route('/', cliConfirmRoutes(deps));
 
-  app.notFound(() => {
-    throw new AppError('not_found', 404, 'There is nothing at this address.', 'Not found');
-  });
+  app.notFound(notFound);
 
-  app.onError((error, c) => {
-    const appError = error instanceof AppError ? error : error instanceof HTTPException ? fromHttpException(error) : internalError();
-    const requestId = c.get('requestId') as string | undefined;
-    if (appError.code === 'server_error') {
-      // Details go to the log only; the response carries just a correlation id (catalogue IN-05).
-      log.error({ err: error, requestId }, 'unhandled error');
-    }
-    return respondWithError(c, appError, requestId);
-  });
-
+  app.onError(onError);
   return app;
+}
+
+/** The request as the wiki-host app receives it: with the id already given to it here. */
+function withRequestId(c: Context): Request {
+  const headers = new Headers(c.req.raw.headers);
+  headers.set('X-Request-Id', c.get('requestId') as string);
+  return new Request(c.req.raw, { headers });
 }
 
 /** Middleware refusals (hono's csrf guard answers 403) keep their status, with our wording. */

@@ -18,8 +18,6 @@ import type { OAuthClientMetadataInput } from '@atproto/oauth-client-node';
 import type { JWK } from 'jose';
 import type { ExpectedAudience, Verification } from '../mcp/bearer.ts';
 import type { WikiTokenStore } from '../store/wiki-tokens.ts';
-import type { Wiki } from '../store/wikis.ts';
-import type { Role } from '../wiki/access.ts';
 import type { WikiPages } from '../wiki/pages.ts';
 
 export interface AppDeps {
@@ -37,8 +35,6 @@ export interface AppDeps {
   wikiTokens: WikiTokenStore;
   /** Verifies a bearer token presented at a wiki's MCP endpoint (src/mcp/bearer.ts); one cache per process. */
   verifyBearer: (token: string, expected: ExpectedAudience) => Promise<Verification>;
-  /** A person's current role in a wiki, re-read every few seconds (src/mcp/routes.ts). */
-  memberRole: (wiki: Wiki, did: string) => Promise<Role | undefined>;
   oauthClients: OAuthClientStore;
   clients: ClientResolver;
   grants: GrantStore;

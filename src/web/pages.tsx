@@ -3,7 +3,7 @@
 import { raw } from 'hono/html';
 import type { Child, FC } from 'hono/jsx';
 
-const Layout: FC<{ title: string; children: Child }> = ({ title, children }) => (
+export const Layout: FC<{ title: string; children: Child; wide?: boolean; home?: string }> = ({ title, children, wide, home = '/app/' }) => (
   <>
   {raw('<!DOCTYPE html>')}
   <html lang="en">
@@ -16,19 +16,19 @@ const Layout: FC<{ title: string; children: Child }> = ({ title, children }) => 
       <link rel="stylesheet" href="/static/app.css" />
     </head>
     <body>
-      <header class="container narrow">
+      <header class={wide ? 'container' : 'container narrow'}>
         <nav>
           <ul>
             <li>
-              <a href="/app/" class="brand">
+              <a href={home} class="brand">
                 <strong>robot.wtf</strong>
               </a>
             </li>
           </ul>
         </nav>
       </header>
-      <main class="container narrow">{children}</main>
-      <footer class="container narrow">
+      <main class={wide ? 'container' : 'container narrow'}>{children}</main>
+      <footer class={wide ? 'container' : 'container narrow'}>
         <small>Wikis your AI assistants can read and write. Sign in with your Bluesky / atproto account.</small>
       </footer>
     </body>
@@ -36,7 +36,7 @@ const Layout: FC<{ title: string; children: Child }> = ({ title, children }) => 
   </>
 );
 
-const Alert: FC<{ message: string | undefined }> = ({ message }) =>
+export const Alert: FC<{ message: string | undefined }> = ({ message }) =>
   message ? (
     <p role="alert" class="alert">
       {message}
@@ -44,7 +44,7 @@ const Alert: FC<{ message: string | undefined }> = ({ message }) =>
   ) : null;
 
 /** A labelled single-line field for identifiers: no auto-capitalising or spell-checking. */
-const TextField: FC<{ name: string; label: string; value: string; help: string; error: string | undefined } & Record<string, unknown>> = ({ name, label, value, help, error, ...attributes }) => (
+export const TextField: FC<{ name: string; label: string; value: string; help: string; error: string | undefined } & Record<string, unknown>> = ({ name, label, value, help, error, ...attributes }) => (
   <label for={name}>
     {label}
     <input id={name} name={name} type="text" value={value} autocapitalize="none" spellcheck={false} required aria-invalid={error ? 'true' : undefined} autofocus {...attributes} />
@@ -109,76 +109,6 @@ export const ErrorPage: FC<{ title: string; message: string; requestId?: string 
           <small>Reference: {requestId}</small>
         </p>
       ) : null}
-    </article>
-  </Layout>
-);
-
-export interface ConnectedAppView {
-  grantId: string;
-  name: string;
-  wiki: string;
-  scopes: string;
-  connectedAt: string;
-}
-
-export const AccountPage: FC<{ did: string; handle: string | null; username: string; apps: ConnectedAppView[]; csrf: string }> = ({ did, handle, username, apps, csrf }) => (
-  <Layout title="Your account">
-    <article>
-      <hgroup>
-        <h1>Hello, {username}</h1>
-        <p>You are signed in{handle ? ` as @${handle}` : ''}.</p>
-      </hgroup>
-      <dl>
-        <dt>Username</dt>
-        <dd>{username}</dd>
-        <dt>Handle</dt>
-        <dd>{handle ? `@${handle}` : 'not verified'}</dd>
-        <dt>DID</dt>
-        <dd>
-          <code>{did}</code>
-        </dd>
-      </dl>
-      <form method="post" action="/auth/logout">
-        <button type="submit" class="secondary">
-          Log out
-        </button>
-      </form>
-    </article>
-    <article>
-      <h2>Connected apps</h2>
-      {apps.length === 0 ? (
-        <p>No app is connected to your wikis yet.</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">App</th>
-              <th scope="col">Wiki</th>
-              <th scope="col">Access</th>
-              <th scope="col">Since</th>
-              <th scope="col"></th>
-            </tr>
-          </thead>
-          <tbody>
-            {apps.map((app) => (
-              <tr>
-                <td>{app.name}</td>
-                <td>{app.wiki}</td>
-                <td>{app.scopes}</td>
-                <td>{app.connectedAt}</td>
-                <td>
-                  <form method="post" action={`/app/apps/${encodeURIComponent(app.grantId)}/revoke`}>
-                    <input type="hidden" name="csrf" value={csrf} />
-                    <button type="submit" class="secondary outline">
-                      Disconnect
-                    </button>
-                  </form>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
     </article>
   </Layout>
 );

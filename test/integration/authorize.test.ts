@@ -1,5 +1,6 @@
 // The authorization endpoint and consent at a wiki's issuer (catalogue RU, PK-01/02, CS, MX-03, AS-03).
 import assert from 'node:assert/strict';
+import { sha256 } from '../../src/secrets.ts';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { MALLORY_DID } from '../helpers/fake-atproto.ts';
 import { TestClient } from '../helpers/http-client.ts';
@@ -197,7 +198,29 @@ describe('authorization endpoint and consent', () => {
     assert.match(html, /<code>app\.example<\/code>/);
   });
 
-  test('CS-06: someone who is not the owner is sent back with access_denied and no code', async () => {
+  test('CS-06: a read collaborator may approve, and only for wiki:read; asking for write alone is access_denied', async () => {
+    const clientId = await registerClient();
+    const mallory = new TestClient(platform.platform.app, platform.config.publicUrl);
+    await platform.platform.deps.users.create(db(), { did: MALLORY_DID, username: 'mallory', handle: 'mallory.test' }, 1).catch(() => {});
+    mallory.cookies.set('platform_token', (await platform.platform.deps.sessions.mint(db(), { did: MALLORY_DID, handle: 'mallory.test', username: 'mallory' }, Math.floor(Date.now() / 1000))).token);
+    const wiki = (await platform.platform.deps.wikis.findBySlug('notes'))!;
+    await platform.platform.deps.wikis.setMember({ wikiId: wiki.id, did: MALLORY_DID, handle: null, role: 'read' }, 1);
+    try {
+      assert.equal(location(await mallory.request(authorizeUrl(clientId, { scope: 'wiki:write' }))).searchParams.get('error'), 'access_denied');
+      const page = await mallory.request(authorizeUrl(clientId));
+      assert.equal(page.status, 200);
+      const html = await page.clone().text();
+      assert.match(html, /read and search pages/);
+      assert.doesNotMatch(html, /create, change, rename and delete/);
+      const code = location(await approve(mallory, page)).searchParams.get('code')!;
+      const stored = await db().selectFrom('authorization_codes').select('scope').where('code_hash', '=', sha256(code)).executeTakeFirstOrThrow();
+      assert.equal(stored.scope, 'wiki:read');
+    } finally {
+      await platform.platform.deps.wikis.removeMember(wiki.id, MALLORY_DID, 1);
+    }
+  });
+
+  test('CS-06: someone who is neither owner nor collaborator is sent back with access_denied and no code', async () => {
     const clientId = await registerClient();
     const mallory = new TestClient(platform.platform.app, platform.config.publicUrl);
     await platform.platform.deps.users.create(db(), { did: MALLORY_DID, username: 'mallory', handle: 'mallory.test' }, 1).catch(() => {});

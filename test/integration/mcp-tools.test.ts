@@ -109,7 +109,7 @@ describe('wiki tools over MCP', () => {
 
   test('permissions: a read collaborator reads but cannot write; a bearer token works without OAuth; changes apply at once', async () => {
     const { deps } = fixture.platform.platform;
-    await deps.wikis.setMember(wiki.id, VICTIM_DID, 'read', deps.now());
+    await deps.wikis.setMember({ wikiId: wiki.id, did: VICTIM_DID, handle: null, role: 'read' }, deps.now());
     const reader = await connectMcp(fixture.platform.platform.app, `${fixture.issuer}/mcp`, (await accessTokenFor(fixture.platform.platform, wiki, VICTIM_DID, 'wiki:read')).token);
     try {
       assert.equal((await reader.json('read_note', { path: 'Parts' })).path, 'Parts');

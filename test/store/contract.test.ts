@@ -114,7 +114,14 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       await clients.create({ client_id: 'mcp_fresh', wiki_id: 'w', secret_hash: null, metadata: '{}', created_at: NOW - 60, last_used_at: null });
       await clients.create({ client_id: 'mcp_used', wiki_id: 'w', secret_hash: null, metadata: '{}', created_at: NOW - 90_000, last_used_at: NOW - 80_000 });
 
+      const code = (hash: string, expiresAt: number) => ({ code_hash: hash, grant_id: 'g', wiki_id: 'w', client_id: 'c', user_did: did('kept'), redirect_uri: 'https://a.example/cb', code_challenge: 'x', scope: 'wiki:read', resource: 'r', expires_at: expiresAt, consumed_at: null, validly_consumed_at: null });
+      await handle.db.insertInto('authorization_codes').values([code('code-recent', NOW - 60), code('code-old', NOW - 90_000)]).execute();
+      const request = (id: string, expiresAt: number) => ({ id, wiki_id: 'w', client_id: 'c', user_did: did('kept'), redirect_uri: 'https://a.example/cb', state: null, code_challenge: 'x', scope: 'wiki:read', resource: 'r', csrf: 'c', expires_at: expiresAt });
+      await handle.db.insertInto('authorization_requests').values([request('req-live', NOW + 60), request('req-stale', NOW - 1)]).execute();
+
       const counts = await sweepExpired(handle.db, NOW);
+      assert.deepEqual((await handle.db.selectFrom('authorization_codes').select('code_hash').execute()).map((r) => r.code_hash), ['code-recent'], 'expired codes are kept a day for replay detection');
+      assert.deepEqual((await handle.db.selectFrom('authorization_requests').select('id').execute()).map((r) => r.id), ['req-live']);
       assert.equal(await clients.find('w', 'mcp_stale'), undefined, 'a registration never used for a day is collected');
       assert.ok(await clients.find('w', 'mcp_fresh'));
       assert.ok(await clients.find('w', 'mcp_used'));

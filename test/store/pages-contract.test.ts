@@ -155,8 +155,8 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     test('collaborators: add, change role, list wikis by membership, remove revokes their grants and tokens', async () => {
       const wikis = wikiStore(handle.db, handle.dialect);
       const tokens = wikiTokenStore(handle.db);
-      await wikis.setMember(wiki.id, BOB, 'read', now());
-      await wikis.setMember(wiki.id, BOB, 'write', now());
+      await wikis.setMember({ wikiId: wiki.id, did: BOB, handle: null, role: 'read' }, now());
+      await wikis.setMember({ wikiId: wiki.id, did: BOB, handle: null, role: 'write' }, now());
       assert.equal((await wikis.member(wiki.id, BOB))?.role, 'write');
       assert.deepEqual((await wikis.listForMember(BOB)).map((w) => [w.slug, w.role]), [['lab', 'write']]);
       assert.deepEqual((await wikis.listForMember(ALICE)).map((w) => [w.slug, w.role]), [['lab', 'owner']]);

@@ -188,6 +188,8 @@ const m005_pages_and_sharing: Migration = {
       .createTable('wiki_members')
       .addColumn('wiki_id', 'text', (c) => c.notNull())
       .addColumn('did', 'text', (c) => c.notNull())
+      // As resolved (and verified both ways) when the owner added them; shown on the dashboard.
+      .addColumn('handle', 'text')
       .addColumn('role', 'text', (c) => c.notNull())
       .addColumn('added_at', 'bigint', (c) => c.notNull())
       .addPrimaryKeyConstraint('wiki_members_pkey', ['wiki_id', 'did'])

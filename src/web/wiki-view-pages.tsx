@@ -1,0 +1,131 @@
+// The read-only web view of a wiki: its pages, one page rendered, one page's history.
+import { raw } from 'hono/html';
+import type { FC } from 'hono/jsx';
+import { Layout } from './pages.tsx';
+
+export interface ChangeView {
+  path: string;
+  url: string;
+  revision: number;
+  action: string;
+  author: string;
+  message: string | null;
+  at: string;
+}
+
+interface WikiFrame {
+  wikiName: string;
+  wikiUrl: string;
+  /** The dashboard, on the platform's origin. */
+  home: string;
+  /** The wiki's settings on the dashboard, for its members. */
+  settingsUrl: string | undefined;
+}
+
+const WikiHeader: FC<WikiFrame & { subtitle?: string }> = (props) => (
+  <hgroup>
+    <h1>
+      <a href={props.wikiUrl}>{props.wikiName}</a>
+    </h1>
+    {props.subtitle ? <p>{props.subtitle}</p> : null}
+  </hgroup>
+);
+
+export const WikiIndexPage: FC<WikiFrame & { pages: { path: string; url: string; updated: string }[]; changes: ChangeView[] }> = (props) => (
+  <Layout title={props.wikiName} wide home={props.home}>
+    <article>
+      <WikiHeader {...props} subtitle={props.settingsUrl ? undefined : 'Read-only view'} />
+      {props.settingsUrl ? (
+        <p>
+          <a href={props.settingsUrl}>Settings and connection instructions</a>
+        </p>
+      ) : null}
+      <h2>Pages</h2>
+      {props.pages.length === 0 ? (
+        <p>No pages yet. Ask your assistant to write one.</p>
+      ) : (
+        <ul>
+          {props.pages.map((page) => (
+            <li>
+              <a href={page.url}>{page.path}</a> <small>{page.updated}</small>
+            </li>
+          ))}
+        </ul>
+      )}
+      <h2>Recent changes</h2>
+      <ChangeTable changes={props.changes} />
+    </article>
+  </Layout>
+);
+
+const ChangeTable: FC<{ changes: ChangeView[] }> = ({ changes }) =>
+  changes.length === 0 ? (
+    <p>Nothing has changed yet.</p>
+  ) : (
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Page</th>
+          <th scope="col">Revision</th>
+          <th scope="col">Change</th>
+          <th scope="col">By</th>
+          <th scope="col">When</th>
+        </tr>
+      </thead>
+      <tbody>
+        {changes.map((change) => (
+          <tr>
+            <td>
+              <a href={change.url}>{change.path}</a>
+            </td>
+            <td>{change.revision}</td>
+            <td>
+              {change.action}
+              {change.message ? ` — ${change.message}` : ''}
+            </td>
+            <td>
+              <code>{change.author}</code>
+            </td>
+            <td>{change.at}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+
+export const WikiPageView: FC<WikiFrame & { path: string; revision: number; current: boolean; updated: string; author: string; html: string; historyUrl: string; currentUrl: string }> = (props) => (
+  <Layout title={`${props.path} · ${props.wikiName}`} wide home={props.home}>
+    <article>
+      <WikiHeader {...props} />
+      <nav aria-label="breadcrumb">
+        <ul>
+          {props.path.split('/').map((segment) => (
+            <li>{segment}</li>
+          ))}
+        </ul>
+      </nav>
+      <p>
+        <small>
+          Revision {props.revision}, {props.updated} by <code>{props.author}</code> · <a href={props.historyUrl}>history</a>
+          {props.current ? '' : ' · '}
+          {props.current ? null : <a href={props.currentUrl}>current version</a>}
+        </small>
+      </p>
+      {props.current ? null : (
+        <p role="note" class="alert">
+          This is an old revision of the page.
+        </p>
+      )}
+      <div class="wiki-page">{raw(props.html)}</div>
+    </article>
+  </Layout>
+);
+
+export const WikiHistoryPage: FC<WikiFrame & { path: string; changes: ChangeView[] }> = (props) => (
+  <Layout title={`History of ${props.path} · ${props.wikiName}`} wide home={props.home}>
+    <article>
+      <WikiHeader {...props} subtitle={`History of ${props.path}`} />
+      <ChangeTable changes={props.changes} />
+    </article>
+  </Layout>
+);

@@ -1,0 +1,209 @@
+// The dashboard (/app/): your account, your wikis and connected apps; per wiki, connection
+// instructions, bearer tokens, collaborators, anonymous read and deletion. Every POST needs the
+// session's CSRF token (and passes the Origin check in web/app.tsx).
+import { Hono, type Context } from 'hono';
+import { connectedAppName } from '../authserver/clients.ts';
+import { AppError } from '../errors/app-error.ts';
+import { constantTimeEqual, sha256 } from '../secrets.ts';
+import type { PlatformClaims } from '../session/platform-jwt.ts';
+import { checkUsername } from '../session/username.ts';
+import { SlugTakenError, type Wiki } from '../store/wikis.ts';
+import type { User } from '../store/users.ts';
+import { DashboardPage, WikiSettingsPage, type WikiSettingsProps } from '../web/dashboard-pages.tsx';
+import type { AppDeps } from '../web/deps.ts';
+import { readForm, type Form } from '../web/form.ts';
+import { READ_SCOPE, roleOf, WRITE_SCOPE, type Role } from './access.ts';
+import { newWikiToken } from './tokens.ts';
+import { wikiUrls } from './urls.ts';
+
+const MAX_DISPLAY_NAME = 80;
+const MAX_TOKEN_NAME = 60;
+const MAX_TOKENS_PER_WIKI = 50;
+
+const day = (seconds: number | null) => (seconds ? new Date(seconds * 1000).toISOString().slice(0, 10) : 'never');
+
+/** A per-session CSRF token: derived from the session id, which only the HttpOnly cookie carries. */
+const dashboardCsrf = (sid: string) => sha256(`dashboard-csrf:${sid}`);
+
+const formExpired = () => new AppError('csrf_failed', 403, 'This form expired or did not come from this site. Reload the page and try again.', 'Form expired');
+const noSuchWiki = () => new AppError('not_found', 404, 'There is no wiki here, or you are not one of its members.', 'Not found');
+const ownersOnly = () => new AppError('forbidden', 403, 'Only the wiki’s owner can change this.', 'Not allowed');
+
+/** Display names: trimmed, no control or invisible formatting characters, 1–80 characters. */
+function displayNameOf(input: string | undefined): string | undefined {
+  const name = (input ?? '').replace(/[\p{Cc}\p{Cf}]/gu, '').trim().replace(/\s+/g, ' ');
+  return name.length >= 1 && name.length <= MAX_DISPLAY_NAME ? name : undefined;
+}
+
+export function dashboardRoutes(deps: AppDeps): Hono {
+  const { sessions, users, wikis, log, now } = deps;
+  const app = new Hono();
+
+  async function signedIn(c: Context): Promise<{ claims: PlatformClaims; user: User } | undefined> {
+    const claims = await sessions.current(c, now());
+    const user = claims ? await users.findByDid(claims.sub) : undefined;
+    return claims && user ? { claims, user } : undefined;
+  }
+
+  /** A signed-in POST with a valid CSRF token, or an error. */
+  async function signedInForm(c: Context): Promise<{ claims: PlatformClaims; user: User; form: Form }> {
+    const form = await readForm(c);
+    const session = await signedIn(c);
+    if (!session || !constantTimeEqual(form.get('csrf') ?? '', dashboardCsrf(session.claims.sid))) throw formExpired();
+    return { ...session, form };
+  }
+
+  /** The wiki named in the path, if this person is a member; otherwise it does not exist for them. */
+  async function memberWiki(c: Context, did: string): Promise<{ wiki: Wiki; role: Role }> {
+    const wiki = await wikis.findBySlug(c.req.param('slug') ?? '');
+    const role = wiki ? await roleOf(wikis, wiki, did) : undefined;
+    if (!wiki || !role) throw noSuchWiki();
+    return { wiki, role };
+  }
+
+  async function renderHome(c: Context, session: { claims: PlatformClaims; user: User }, create?: { error: string; slug: string; name: string }, status: 200 | 409 | 422 = 200) {
+    const { user, claims } = session;
+    const apps = (await deps.grants.listForUser(user.did)).map((grant) => ({
+      grantId: grant.grantId,
+      name: connectedAppName(grant.clientId, grant.clientMetadata),
+      wiki: grant.wikiName,
+      scopes: grant.scope.split(' ').includes(WRITE_SCOPE) ? 'read & write' : 'read only',
+      connectedAt: day(grant.createdAt),
+    }));
+    const mine = (await wikis.listForMember(user.did)).map((wiki) => ({ slug: wiki.slug, name: wiki.display_name, role: wiki.role, viewUrl: wikiUrls(deps.config, wiki.slug).base }));
+    return c.html(
+      <DashboardPage did={user.did} handle={user.handle} username={user.username} wikis={mine} apps={apps} csrf={dashboardCsrf(claims.sid)} createError={create?.error} createSlug={create?.slug} createName={create?.name} />,
+      status,
+    );
+  }
+
+  async function renderWiki(c: Context, session: { claims: PlatformClaims; user: User }, wiki: Wiki, role: Role, extra: Pick<WikiSettingsProps, 'error' | 'newToken'> = {}, status: 200 | 400 | 422 | 503 = 200) {
+    const isOwner = role === 'owner';
+    const members = isOwner ? (await wikis.members(wiki.id)).map((member) => ({ did: member.did, role: member.role, handle: member.handle })) : [];
+    const tokens = (await deps.wikiTokens.listForWiki(wiki.id))
+      .filter((token) => isOwner || token.owner_did === session.user.did)
+      .map((token) => ({ id: token.id, name: token.name, access: token.scope.includes(WRITE_SCOPE) ? 'read and write' : 'read', createdAt: day(token.created_at), lastUsed: day(token.last_used_at), mine: token.owner_did === session.user.did }));
+    const urls = wikiUrls(deps.config, wiki.slug);
+    return c.html(
+      <WikiSettingsPage slug={wiki.slug} name={wiki.display_name} role={role} isOwner={isOwner} viewUrl={urls.base} mcpUrl={urls.mcp} anonymousRead={wiki.anonymous_read === 1} members={members} tokens={tokens} csrf={dashboardCsrf(session.claims.sid)} {...extra} />,
+      status,
+    );
+  }
+
+  app.get('/app/', async (c) => {
+    const session = await signedIn(c);
+    if (!session) return c.redirect('/auth/login?return_to=%2Fapp%2F', 303);
+    return renderHome(c, session);
+  });
+
+  app.post('/app/apps/:grantId/revoke', async (c) => {
+    const { claims } = await signedInForm(c);
+    if (await deps.grants.revokeForUser(c.req.param('grantId'), claims.sub, now())) {
+      log.info({ event: 'oauth.grant.revoked_by_user', did: claims.sub }, 'connected app disconnected');
+    }
+    return c.redirect('/app/', 303);
+  });
+
+  app.post('/app/wikis', async (c) => {
+    const session = await signedInForm(c);
+    const rawSlug = session.form.get('slug') ?? '';
+    const rawName = session.form.get('display_name') ?? '';
+    const again = (error: string, status: 409 | 422) => renderHome(c, session, { error, slug: rawSlug.slice(0, 64), name: rawName.slice(0, MAX_DISPLAY_NAME) }, status);
+    const slug = checkUsername(rawSlug, 'wiki address');
+    if (!slug.ok) return again(slug.message!, 422);
+    const name = displayNameOf(rawName);
+    if (!name) return again(`Give the wiki a name of 1 to ${MAX_DISPLAY_NAME} characters.`, 422);
+    try {
+      await wikis.create({ slug: slug.normalized, ownerDid: session.user.did, displayName: name }, now());
+    } catch (error) {
+      if (error instanceof SlugTakenError) return again(`The address "${slug.normalized}" is taken. Please choose another.`, 409);
+      throw error;
+    }
+    log.info({ event: 'wiki.created', did: session.user.did, slug: slug.normalized }, 'wiki created');
+    return c.redirect(`/app/wikis/${slug.normalized}`, 303);
+  });
+
+  app.get('/app/wikis/:slug', async (c) => {
+    const session = await signedIn(c);
+    if (!session) return c.redirect(`/auth/login?${new URLSearchParams({ return_to: c.req.path })}`, 303);
+    const { wiki, role } = await memberWiki(c, session.user.did);
+    return renderWiki(c, session, wiki, role);
+  });
+
+  app.post('/app/wikis/:slug/tokens', async (c) => {
+    const session = await signedInForm(c);
+    const { wiki, role } = await memberWiki(c, session.user.did);
+    const name = displayNameOf(session.form.get('name'))?.slice(0, MAX_TOKEN_NAME);
+    const access = session.form.get('access');
+    if (!name) return renderWiki(c, session, wiki, role, { error: 'Give the token a name, so you can tell it apart later.' }, 422);
+    if (access !== 'read' && access !== 'write') return renderWiki(c, session, wiki, role, { error: 'Choose read, or read and write.' }, 422);
+    if (access === 'write' && role === 'read') return renderWiki(c, session, wiki, role, { error: 'You can read this wiki but not edit it, so your tokens can only read.' }, 422);
+    if ((await deps.wikiTokens.listForWiki(wiki.id)).length >= MAX_TOKENS_PER_WIKI) return renderWiki(c, session, wiki, role, { error: `A wiki has at most ${MAX_TOKENS_PER_WIKI} tokens. Revoke one first.` }, 422);
+    const { token, hash } = newWikiToken();
+    const made = await deps.wikiTokens.create({ wikiId: wiki.id, ownerDid: session.user.did, name, tokenHash: hash, scope: access === 'write' ? `${READ_SCOPE} ${WRITE_SCOPE}` : READ_SCOPE }, now());
+    log.info({ event: 'wiki.token.created', wikiId: wiki.id, tokenId: made.id, did: session.user.did }, 'bearer token made');
+    return renderWiki(c, session, wiki, role, { newToken: { name, token } });
+  });
+
+  app.post('/app/wikis/:slug/tokens/:id/revoke', async (c) => {
+    const session = await signedInForm(c);
+    const { wiki, role } = await memberWiki(c, session.user.did);
+    const token = (await deps.wikiTokens.listForWiki(wiki.id)).find((candidate) => candidate.id === c.req.param('id'));
+    if (token && (role === 'owner' || token.owner_did === session.user.did)) {
+      await deps.wikiTokens.revoke(wiki.id, token.id);
+      log.info({ event: 'wiki.token.revoked', wikiId: wiki.id, tokenId: token.id, did: session.user.did }, 'bearer token revoked');
+    }
+    return c.redirect(`/app/wikis/${wiki.slug}`, 303);
+  });
+
+  app.post('/app/wikis/:slug/members', async (c) => {
+    const session = await signedInForm(c);
+    const { wiki, role } = await memberWiki(c, session.user.did);
+    if (role !== 'owner') throw ownersOnly();
+    const memberRole = session.form.get('role');
+    if (memberRole !== 'read' && memberRole !== 'write') return renderWiki(c, session, wiki, role, { error: 'Choose whether they can read or edit.' }, 422);
+    let account: { did: string; handle: string | null };
+    try {
+      account = await deps.login.resolveAccount(session.form.get('account') ?? '');
+    } catch (error) {
+      if (error instanceof AppError && error.status < 500) return renderWiki(c, session, wiki, role, { error: error.message }, 422);
+      if (error instanceof AppError) return renderWiki(c, session, wiki, role, { error: error.message }, 503);
+      throw error;
+    }
+    if (account.did === wiki.owner_did) return renderWiki(c, session, wiki, role, { error: 'That is the owner of this wiki.' }, 422);
+    await wikis.setMember({ wikiId: wiki.id, did: account.did, handle: account.handle, role: memberRole }, now());
+    log.info({ event: 'wiki.member.set', wikiId: wiki.id, member: account.did, role: memberRole, did: session.user.did }, 'collaborator added or changed');
+    return c.redirect(`/app/wikis/${wiki.slug}`, 303);
+  });
+
+  app.post('/app/wikis/:slug/members/remove', async (c) => {
+    const session = await signedInForm(c);
+    const { wiki, role } = await memberWiki(c, session.user.did);
+    if (role !== 'owner') throw ownersOnly();
+    const did = session.form.get('did') ?? '';
+    if (await wikis.removeMember(wiki.id, did, now())) log.info({ event: 'wiki.member.removed', wikiId: wiki.id, member: did, did: session.user.did }, 'collaborator removed');
+    return c.redirect(`/app/wikis/${wiki.slug}`, 303);
+  });
+
+  app.post('/app/wikis/:slug/access', async (c) => {
+    const session = await signedInForm(c);
+    const { wiki, role } = await memberWiki(c, session.user.did);
+    if (role !== 'owner') throw ownersOnly();
+    const enabled = session.form.get('anonymous_read') === 'on';
+    await wikis.setAnonymousRead(wiki.id, enabled);
+    log.info({ event: 'wiki.access.set', wikiId: wiki.id, anonymousRead: enabled, did: session.user.did }, 'wiki access changed');
+    return c.redirect(`/app/wikis/${wiki.slug}`, 303);
+  });
+
+  app.post('/app/wikis/:slug/delete', async (c) => {
+    const session = await signedInForm(c);
+    const { wiki, role } = await memberWiki(c, session.user.did);
+    if (role !== 'owner') throw ownersOnly();
+    if (session.form.get('confirm') !== wiki.slug) return renderWiki(c, session, wiki, role, { error: `To delete the wiki, type its address "${wiki.slug}" exactly.` }, 422);
+    await wikis.delete(wiki.id);
+    log.info({ event: 'wiki.deleted', wikiId: wiki.id, slug: wiki.slug, did: session.user.did }, 'wiki deleted');
+    return c.redirect('/app/', 303);
+  });
+
+  return app;
+}

@@ -1,0 +1,56 @@
+// Host mode: a wiki's own origin (`https://{slug}.$WIKI_DOMAIN`) serves its MCP endpoint and its web
+// view at the root, with the same errors and styles as the platform.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Wiki } from '../../src/store/wikis.ts';
+import { TestClient } from '../helpers/http-client.ts';
+import { connectMcp, wikiTokenFor } from '../helpers/mcp.ts';
+import { startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
+
+const OWNER = 'did:plc:owneraaaaaaaaaaaaaaaaaaa';
+
+describe('a wiki on its own host', () => {
+  let platform: TestPlatform;
+  let wiki: Wiki;
+  let visitor: TestClient;
+
+  before(async () => {
+    platform = await startTestPlatform({ PUBLIC_URL: 'https://robot.example', WIKI_DOMAIN: 'robot.example', COOKIE_DOMAIN: 'robot.example' });
+    wiki = await platform.platform.deps.wikis.create({ slug: 'notes', ownerDid: OWNER, displayName: 'Notes' }, 1);
+    visitor = new TestClient(platform.platform.app, 'https://notes.robot.example');
+  });
+  after(() => platform?.close());
+
+  test('the MCP endpoint is at /mcp on the wiki host, and the web view at its root', async () => {
+    const session = await connectMcp(platform.platform.app, 'https://notes.robot.example/mcp', await wikiTokenFor(platform.platform, wiki, OWNER));
+    try {
+      await session.json('write_note', { path: 'Home', content: 'Welcome. See [[Projects/Robot Arm]].' });
+      assert.equal((await session.json('read_note', { path: 'Home' })).revision, 1);
+    } finally {
+      await session.close();
+    }
+    const anonymous = await visitor.request('/');
+    assert.equal(anonymous.status, 303);
+    assert.equal(new URL(anonymous.headers.get('location')!).origin, 'https://robot.example');
+    await platform.platform.deps.wikis.setAnonymousRead(wiki.id, true);
+    const index = await visitor.request('/');
+    assert.equal(index.status, 200);
+    const html = await index.text();
+    assert.match(html, /href="https:\/\/notes\.robot\.example\/pages\/Home"/);
+    assert.match(html, /href="https:\/\/robot\.example\/app\/"/);
+    const home = await (await visitor.request('/pages/Home')).text();
+    assert.match(home, /<a href="https:\/\/notes\.robot\.example\/pages\/Projects\/Robot%20Arm">Projects\/Robot Arm<\/a>/);
+  });
+
+  test('the pages find their styles, and errors are our pages, not bare 500s', async () => {
+    for (const file of ['/static/pico.min.css', '/static/app.css']) assert.equal((await visitor.request(file)).status, 200, file);
+    const missing = await visitor.request('/pages/Nope');
+    assert.equal(missing.status, 404);
+    assert.match(await missing.text(), /There is no such page or revision in this wiki/);
+    const nowhere = await visitor.request('/no/such/thing');
+    assert.equal(nowhere.status, 404);
+    assert.match(await nowhere.text(), /There is nothing at this address/);
+    const unknownHost = new TestClient(platform.platform.app, 'https://zzz.robot.example');
+    assert.equal((await unknownHost.request('/')).status, 404);
+  });
+});
