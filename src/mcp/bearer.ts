@@ -11,8 +11,6 @@ import { isWikiToken } from '../wiki/tokens.ts';
 export interface VerifiedToken {
   subject: string;
   scopes: string[];
-  /** The OAuth client, or the dashboard token's id. */
-  clientId: string;
   expiresAt: number;
 }
 
@@ -67,7 +65,7 @@ export function bearerVerifier(options: BearerVerifierOptions) {
       if (typeof payload.client_id !== 'string' || typeof payload.scope !== 'string' || typeof payload.wiki_id !== 'string' || typeof payload.gid !== 'string') return { rejected: 'the access token is not valid here' };
       // jose checks exp and nbf; a token issued in the future or living longer than any we mint is forged.
       if (payload.iat! > options.now() + CLOCK_SKEW_SECONDS || payload.exp! - payload.iat! > options.maxLifetimeSeconds) return { rejected: 'the access token is not valid here' };
-      entry = { subject: payload.sub!, clientId: payload.client_id, scopes: payload.scope.split(' '), grantId: payload.gid, expiresAt: payload.exp!, issuer: expected.issuer, audience: expected.audience, wikiId: payload.wiki_id };
+      entry = { subject: payload.sub!, scopes: payload.scope.split(' '), grantId: payload.gid, expiresAt: payload.exp!, issuer: expected.issuer, audience: expected.audience, wikiId: payload.wiki_id };
       if (verified.size >= CACHE_ENTRIES) verified.delete(verified.keys().next().value!);
       verified.set(token, entry);
     }
@@ -82,7 +80,7 @@ export function bearerVerifier(options: BearerVerifierOptions) {
     const found = await options.findWikiToken(sha256(token));
     if (!found || found.wiki_id !== expected.wikiId) return { rejected: 'the token is not valid here' };
     await options.touchWikiToken(found.id, options.now());
-    return { subject: found.owner_did, scopes: found.scope.split(' '), clientId: found.id, expiresAt: Number.POSITIVE_INFINITY };
+    return { subject: found.owner_did, scopes: found.scope.split(' '), expiresAt: Number.POSITIVE_INFINITY };
   }
 
   return async function verify(token: string, expected: ExpectedAudience): Promise<Verification> {

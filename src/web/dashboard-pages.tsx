@@ -1,7 +1,7 @@
 // The dashboard's pages: your account, your wikis, and one wiki's settings (connections, bearer
 // tokens, collaborators, access, deletion). Typed props only; hono/jsx escapes every value.
-import type { FC } from 'hono/jsx';
-import { Alert, Layout, TextField } from './pages.tsx';
+import type { Child, FC } from 'hono/jsx';
+import { Alert, Layout, Table, TextField } from './pages.tsx';
 
 export interface ConnectedAppView {
   grantId: string;
@@ -19,6 +19,19 @@ export interface WikiListItem {
 }
 
 const Csrf: FC<{ csrf: string }> = ({ csrf }) => <input type="hidden" name="csrf" value={csrf} />;
+
+/** One button that POSTs to `action` with the session's CSRF token and any hidden fields. */
+const PostButton: FC<{ action: string; csrf: string; label: string; fields?: Record<string, string> }> = ({ action, csrf, label, fields = {} }) => (
+  <form method="post" action={action}>
+    {Object.entries(fields).map(([name, value]) => (
+      <input type="hidden" name={name} value={value} />
+    ))}
+    <Csrf csrf={csrf} />
+    <button type="submit" class="secondary outline">
+      {label}
+    </button>
+  </form>
+);
 
 const ROLE_NAMES: Record<string, string> = { owner: 'owner', write: 'can edit', read: 'can read' };
 
@@ -85,35 +98,10 @@ export const DashboardPage: FC<{
       {props.apps.length === 0 ? (
         <p>No app is connected to your wikis yet.</p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">App</th>
-              <th scope="col">Wiki</th>
-              <th scope="col">Access</th>
-              <th scope="col">Since</th>
-              <th scope="col"></th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.apps.map((app) => (
-              <tr>
-                <td>{app.name}</td>
-                <td>{app.wiki}</td>
-                <td>{app.scopes}</td>
-                <td>{app.connectedAt}</td>
-                <td>
-                  <form method="post" action={`/app/apps/${encodeURIComponent(app.grantId)}/revoke`}>
-                    <Csrf csrf={props.csrf} />
-                    <button type="submit" class="secondary outline">
-                      Disconnect
-                    </button>
-                  </form>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <Table
+          headings={['App', 'Wiki', 'Access', 'Since', '']}
+          rows={props.apps.map((app): Child[] => [app.name, app.wiki, app.scopes, app.connectedAt, <PostButton action={`/app/apps/${encodeURIComponent(app.grantId)}/revoke`} csrf={props.csrf} label="Disconnect" />])}
+        />
       )}
     </article>
   </Layout>
@@ -216,37 +204,16 @@ export const WikiSettingsPage: FC<WikiSettingsProps> = (props) => {
         {props.tokens.length === 0 ? (
           <p>No tokens.</p>
         ) : (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Access</th>
-                <th scope="col">Made</th>
-                <th scope="col">Last used</th>
-                <th scope="col"></th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.tokens.map((token) => (
-                <tr>
-                  <td>{token.name}</td>
-                  <td>{token.access}</td>
-                  <td>{token.createdAt}</td>
-                  <td>{token.lastUsed}</td>
-                  <td>
-                    {token.mine || props.isOwner ? (
-                      <form method="post" action={`${base}/tokens/${encodeURIComponent(token.id)}/revoke`}>
-                        <Csrf csrf={props.csrf} />
-                        <button type="submit" class="secondary outline">
-                          Revoke
-                        </button>
-                      </form>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <Table
+            headings={['Name', 'Access', 'Made', 'Last used', '']}
+            rows={props.tokens.map((token): Child[] => [
+              token.name,
+              token.access,
+              token.createdAt,
+              token.lastUsed,
+              token.mine || props.isOwner ? <PostButton action={`${base}/tokens/${encodeURIComponent(token.id)}/revoke`} csrf={props.csrf} label="Revoke" /> : null,
+            ])}
+          />
         )}
         <form method="post" action={`${base}/tokens`}>
           <div class="grid">
@@ -278,25 +245,14 @@ export const WikiSettingsPage: FC<WikiSettingsProps> = (props) => {
             {props.members.length === 0 ? (
               <p>Only you, so far.</p>
             ) : (
-              <table>
-                <tbody>
-                  {props.members.map((member) => (
-                    <tr>
-                      <td>{member.handle ? `@${member.handle}` : <code>{member.did}</code>}</td>
-                      <td>{ROLE_NAMES[member.role]}</td>
-                      <td>
-                        <form method="post" action={`${base}/members/remove`}>
-                          <input type="hidden" name="did" value={member.did} />
-                          <Csrf csrf={props.csrf} />
-                          <button type="submit" class="secondary outline">
-                            Remove
-                          </button>
-                        </form>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <Table
+                headings={['Collaborator', 'Role', '']}
+                rows={props.members.map((member): Child[] => [
+                  member.handle ? `@${member.handle}` : <code>{member.did}</code>,
+                  ROLE_NAMES[member.role],
+                  <PostButton action={`${base}/members/remove`} csrf={props.csrf} label="Remove" fields={{ did: member.did }} />,
+                ])}
+              />
             )}
             <form method="post" action={`${base}/members`}>
               <div class="grid">

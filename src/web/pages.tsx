@@ -43,6 +43,28 @@ export const Alert: FC<{ message: string | undefined }> = ({ message }) =>
     </p>
   ) : null;
 
+/** A table with one column per heading (an empty heading for a column of buttons). */
+export const Table: FC<{ headings: string[]; rows: Child[][] }> = ({ headings, rows }) => (
+  <table>
+    <thead>
+      <tr>
+        {headings.map((heading) => (
+          <th scope="col">{heading}</th>
+        ))}
+      </tr>
+    </thead>
+    <tbody>
+      {rows.map((cells) => (
+        <tr>
+          {cells.map((cell) => (
+            <td>{cell}</td>
+          ))}
+        </tr>
+      ))}
+    </tbody>
+  </table>
+);
+
 /** A labelled single-line field for identifiers: no auto-capitalising or spell-checking. */
 export const TextField: FC<{ name: string; label: string; value: string; help: string; error: string | undefined } & Record<string, unknown>> = ({ name, label, value, help, error, ...attributes }) => (
   <label for={name}>

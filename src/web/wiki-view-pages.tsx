@@ -1,7 +1,7 @@
 // The read-only web view of a wiki: its pages, one page rendered, one page's history.
 import { raw } from 'hono/html';
-import type { FC } from 'hono/jsx';
-import { Layout } from './pages.tsx';
+import type { Child, FC } from 'hono/jsx';
+import { Layout, Table } from './pages.tsx';
 
 export interface ChangeView {
   path: string;
@@ -62,35 +62,10 @@ const ChangeTable: FC<{ changes: ChangeView[] }> = ({ changes }) =>
   changes.length === 0 ? (
     <p>Nothing has changed yet.</p>
   ) : (
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">Page</th>
-          <th scope="col">Revision</th>
-          <th scope="col">Change</th>
-          <th scope="col">By</th>
-          <th scope="col">When</th>
-        </tr>
-      </thead>
-      <tbody>
-        {changes.map((change) => (
-          <tr>
-            <td>
-              <a href={change.url}>{change.path}</a>
-            </td>
-            <td>{change.revision}</td>
-            <td>
-              {change.action}
-              {change.message ? ` — ${change.message}` : ''}
-            </td>
-            <td>
-              <code>{change.author}</code>
-            </td>
-            <td>{change.at}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <Table
+      headings={['Page', 'Revision', 'Change', 'By', 'When']}
+      rows={changes.map((change): Child[] => [<a href={change.url}>{change.path}</a>, String(change.revision), `${change.action}${change.message ? ` — ${change.message}` : ''}`, <code>{change.author}</code>, change.at])}
+    />
   );
 
 export const WikiPageView: FC<WikiFrame & { path: string; revision: number; current: boolean; updated: string; author: string; html: string; historyUrl: string; currentUrl: string }> = (props) => (
