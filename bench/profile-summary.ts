@@ -1,5 +1,6 @@
-// Summarises a V8 .cpuprofile (from `BENCH_PROFILE=dir npm run bench`): the functions with the most
-// self time and the most inclusive time, and self time per package / source file, with file:line.
+// Summarises a V8 .cpuprofile (from `BENCH_PROFILE=dir npm run bench` or `npm run bench:mcp`): the
+// functions with the most self time and the most inclusive time, and self time per package / source
+// file, with file:line.
 // Usage: node --import tsx bench/profile-summary.ts <file.cpuprofile> [top=25] [filter=src/]
 // tsx runs our TypeScript as one transpiled line per file, so V8 reports `file.ts:1:column`; the
 // original lines come from the source maps in tsx's transform cache (os.tmpdir()/tsx-<uid>).

@@ -4,17 +4,29 @@ import { countQueries, queryCounts } from './count-queries.ts';
 // Before the server opens its database: statements prepared earlier would not be counted.
 if (process.env.BENCH_QUERIES) countQueries();
 
-/** Sent once by the child when it listens and its fixtures are in place. */
-export interface Ready {
+/** Sent once by the child when it listens and its fixtures are in place; each benchmark adds its fields. */
+export interface ReadyBase {
   type: 'ready';
   /** Where to connect: always http://127.0.0.1:port. */
   origin: string;
+}
+
+/** bench/authserver.ts's servers. */
+export interface Ready extends ReadyBase {
   /** The issuer; the driver reads its endpoints from `{issuer}/.well-known/openid-configuration`. */
   issuer: string;
   /** The resource indicator (the MCP URL) access tokens are bound to. */
   resource: string;
   /** Ours only: the seeded user's platform session cookie (the browser is already logged in). */
   cookie?: string;
+}
+
+/** bench/mcp.ts's servers. */
+export interface McpReady extends ReadyBase {
+  /** Path of the wiki's MCP endpoint on `origin`. */
+  mcpPath: string;
+  /** The bearer server only: a valid access token for that endpoint (never printed). */
+  token?: string;
 }
 
 export interface CpuTime {
@@ -29,11 +41,11 @@ export interface QueryCounts {
   counts: Record<string, number>;
 }
 
-export type ChildMessage = Ready | CpuTime | QueryCounts;
+export type ChildMessage = ReadyBase | CpuTime | QueryCounts;
 export type DriverMessage = { type: 'cpu' } | { type: 'queries' } | { type: 'stop' };
 
 /** Child side: answer CPU-time probes and stop cleanly (so --cpu-prof can write its profile). */
-export function serveDriver(ready: Ready, stop: () => Promise<void>): void {
+export function serveDriver<R extends ReadyBase>(ready: R, stop: () => Promise<void>): void {
   const send = (message: ChildMessage) => process.send!(message);
   let stopping = false;
   const exit = () => {

@@ -1,0 +1,151 @@
+// `npm run bench:mcp`: what authentication costs an MCP call. `tools/call read_note` against our real
+// endpoint with a valid OAuth access token ("bearer"), and the same call against the same tools and
+// SDK transport without any authentication ("no auth", bench/servers/mcp-no-auth.ts), in one run, with
+// the method of bench/authserver.ts (bench/harness.ts): each server its own child process pinned to
+// one core, measured in turn, best round each. DESIGN.md §6: an authenticated MCP call within 15 % of
+// the same call without auth. docs/benchmarks.md says how to read the output.
+//
+// Knobs (environment): those of bench/harness.ts (BENCH_ROUNDS defaults to 4 here). Diagnostics, which
+// slow the servers down: BENCH_PROFILE=dir runs both servers with --cpu-prof, writing
+// dir/bearer.cpuprofile and dir/no-auth.cpuprofile (summarise with bench/profile-summary.ts);
+// BENCH_QUERIES=1 lists the SQLite statements one call runs on each server.
+import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+import {
+  BenchError,
+  cpuMicrosPerOperation,
+  expectStatus,
+  machine,
+  markdownTable,
+  pinned,
+  printQueries,
+  range,
+  runRounds,
+  settingsFromEnv,
+  startServer,
+  summaryLine,
+  type Contender,
+  type Operation,
+  type Results,
+  type RunningServer,
+  type Workers,
+} from './harness.ts';
+import { Connection } from './http.ts';
+import { PAGE_CONTENT, PAGE_PATH } from './servers/mcp-page.ts';
+import type { McpReady } from './servers/protocol.ts';
+
+// Two close numbers make the ratio, and rounds vary by up to ~15 % on a shared machine: more rounds
+// than bench/authserver.ts by default (~70 s in all), each server's best counting.
+const SETTINGS = settingsFromEnv({ rounds: 4 });
+/** DESIGN.md §6: bearer throughput at least 85 % of the unauthenticated call's. */
+const TARGET_RATIO = 0.85;
+const METRIC = 'read_note';
+
+const SERVERS = {
+  bearer: 'bench/servers/mcp-bearer.ts',
+  'no auth': 'bench/servers/mcp-no-auth.ts',
+} as const;
+type ServerName = keyof typeof SERVERS;
+
+interface Target {
+  origin: string;
+  mcpPath: string;
+}
+
+/**
+ * The request both servers get, byte for byte (but the JSON-RPC id): the headers an MCP client sends
+ * after initialising over stateless Streamable HTTP, and the bearer token, which "no auth" ignores.
+ */
+function readNote(token: string, id: number): { method: 'POST'; headers: Record<string, string>; body: string } {
+  return {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': LATEST_PROTOCOL_VERSION,
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'read_note', arguments: { path: PAGE_PATH } } }),
+  };
+}
+
+/** One call, checked: HTTP 200, the JSON-RPC answer to this id, no tool error, and the page's exact text. */
+async function call(connection: Connection, target: Target, token: string, id: number): Promise<void> {
+  const response = await connection.request(target.mcpPath, readNote(token, id));
+  expectStatus(response, [200], 'tools/call read_note');
+  const answer = JSON.parse(response.body) as { id?: number; error?: { code?: number }; result?: { isError?: boolean; content?: { type: string; text: string }[] } };
+  if (answer.error) throw new BenchError(`tools/call read_note: JSON-RPC error ${answer.error.code}`);
+  if (answer.id !== id || answer.result?.isError || answer.result?.content?.[0]?.type !== 'text') throw new BenchError('tools/call read_note: not a successful tool result');
+  const note = JSON.parse(answer.result.content[0].text) as { path?: string; content?: string };
+  if (note.path !== PAGE_PATH || note.content !== PAGE_CONTENT) throw new BenchError('tools/call read_note: not the page text');
+}
+
+/** Each worker: its own keep-alive connection, its own increasing JSON-RPC ids. */
+function workersFor(token: string) {
+  return async (_metric: typeof METRIC, target: Target): Promise<Workers> => {
+    const connections = range(SETTINGS.concurrency).map(() => new Connection(target.origin));
+    return {
+      workers: connections.map((connection) => {
+        let id = 0;
+        return () => call(connection, target, token, (id += 1));
+      }),
+      close: () => connections.forEach((connection) => connection.close()),
+    };
+  };
+}
+
+/** Before measuring: both answer the call, and the bearer endpoint really does authenticate (401 without the token). */
+async function check(name: ServerName, target: Target, token: string): Promise<void> {
+  const connection = new Connection(target.origin);
+  try {
+    await call(connection, target, token, 1);
+    if (name === 'bearer') {
+      const { headers, ...request } = readNote(token, 2);
+      const { authorization: _omitted, ...anonymous } = headers;
+      expectStatus(await connection.request(target.mcpPath, { ...request, headers: anonymous }), [401], 'tools/call without a token');
+    }
+    console.log(`  ${name}: ready; read_note returns the ${Buffer.byteLength(PAGE_CONTENT)}-byte page`);
+  } finally {
+    connection.close();
+  }
+}
+
+async function benchBoth(): Promise<Results<typeof METRIC>> {
+  const servers: RunningServer<McpReady>[] = [];
+  const contenders: Contender<Target>[] = [];
+  try {
+    for (const name of Object.keys(SERVERS) as ServerName[]) {
+      const profile = SETTINGS.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${SETTINGS.profileDir}`, `--cpu-prof-name=${name.replace(' ', '-')}.cpuprofile`] : [];
+      const server = await startServer<McpReady>(name, SERVERS[name], profile);
+      servers.push(server);
+      contenders.push({ name, server, target: { origin: server.ready.origin, mcpPath: server.ready.mcpPath } });
+    }
+    // Only the bearer server mints a token; "no auth" is sent the very same one.
+    const token = servers[0]!.ready.token;
+    if (!token) throw new BenchError('bearer: no access token');
+    for (const { name, target } of contenders) await check(name as ServerName, target, token);
+    const countQueries = process.env.BENCH_QUERIES ? ({ name, server }: Contender<Target>, _metric: string, workers: Operation[]) => printQueries(name, server, workers[0]!) : undefined;
+    return await runRounds(SETTINGS, contenders, [METRIC], workersFor(token), countQueries);
+  } finally {
+    await Promise.all(servers.map((server) => server.stop()));
+  }
+}
+
+console.log(machine(SETTINGS, ['@modelcontextprotocol/sdk', 'hono', '@hono/node-server', 'better-sqlite3', 'jose']));
+if (!pinned) console.warn('warning: could not pin processes to cores');
+const results = await benchBoth();
+const bearer = results.get('bearer')!.get(METRIC)!;
+const noAuth = results.get('no auth')!.get(METRIC)!;
+const ratio = bearer.perSecond / noAuth.perSecond;
+console.log(summaryLine(SETTINGS));
+console.log(
+  markdownTable([
+    ['server', 'read_note /s', 'server CPU per call', 'bearer ÷ no auth'],
+    ['bearer', bearer.perSecond.toFixed(0), `${cpuMicrosPerOperation(bearer).toFixed(0)} µs`, `${ratio.toFixed(2)}×`],
+    ['no auth', noAuth.perSecond.toFixed(0), `${cpuMicrosPerOperation(noAuth).toFixed(0)} µs`, '1.00×'],
+  ]),
+);
+// The CPU difference is what the bearer path adds per call: the platform's middleware and routing,
+// credential parsing, token verification, the grant and role lookups, the scope check.
+const overhead = cpuMicrosPerOperation(bearer) - cpuMicrosPerOperation(noAuth);
+console.log(`\nbearer − no auth: ${overhead.toFixed(0)} µs of server CPU per call`);
+console.log(`target (§6): bearer ≥ ${TARGET_RATIO.toFixed(2)}× no auth (within 15 %): ${ratio >= TARGET_RATIO ? 'met' : `MISSED (${ratio.toFixed(2)}×)`}`);
