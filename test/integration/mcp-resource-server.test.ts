@@ -172,6 +172,8 @@ describe('wiki MCP endpoint as a resource server', () => {
     const twice = await fixture.platform.platform.app.request(mcpUrl, { method: 'POST', headers, body: JSON.stringify(LIST_TOOLS) });
     assert.equal(twice.status, 400);
     assert.equal((await twice.json()).error, 'invalid_request');
+    // LG-01: the token sent in the query string (and in headers) never reaches the log.
+    assert.ok(!fixture.platform.logs.text().includes(valid.split('.')[2]!));
   });
 
   test('RS-10: a read-only token calling a write tool gets 403 insufficient_scope naming wiki:write', async () => {
