@@ -1,4 +1,5 @@
-// The per-wiki authorization server's HTTP surface. Path mode serves every wiki from PUBLIC_URL
+// Every wiki's HTTP surface: its authorization server (discovery, registration, authorize and consent,
+// token, revocation), its MCP endpoint and its web view. Path mode serves every wiki from PUBLIC_URL
 // (`/w/{slug}/…` and the path-inserted well-known URLs); host mode serves `{slug}.$WIKI_DOMAIN` at
 // its root. Both resolve the wiki from the registry and build every URL from configuration.
 import { Hono, type Context } from 'hono';
@@ -95,7 +96,17 @@ function browserRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {
   return app;
 }
 
-export function authServerRoutes(deps: AppDeps): Hono {
+/** One wiki's site, mounted at its base path (`/w/{slug}` or a wiki host's root). */
+function wikiSite(deps: AppDeps, wikiOf: WikiResolver): Hono {
+  const app = new Hono();
+  app.route('/', issuerRoutes(deps, wikiOf));
+  app.route('/', browserRoutes(deps, wikiOf));
+  app.route('/', mcpRoutes(deps, wikiOf));
+  app.route('/', wikiViewRoutes(deps, wikiOf));
+  return app;
+}
+
+export function wikiRoutes(deps: AppDeps): Hono {
   const app = new Hono();
   const bySlugParam = (c: Context) => deps.wikis.findBySlug(c.req.param('slug') ?? '');
   const documents = discoveryDocuments(deps, bySlugParam);
@@ -105,15 +116,12 @@ export function authServerRoutes(deps: AppDeps): Hono {
   app.get('/.well-known/openid-configuration/w/:slug', documents.authorizationServer);
   // RFC 9728 §3.1 path insertion for the resource `$PUBLIC_URL/w/{slug}/mcp`.
   app.get('/.well-known/oauth-protected-resource/w/:slug/mcp', documents.protectedResource);
-  app.route('/w/:slug', issuerRoutes(deps, bySlugParam));
-  app.route('/w/:slug', browserRoutes(deps, bySlugParam));
-  app.route('/w/:slug', mcpRoutes(deps, bySlugParam));
-  app.route('/w/:slug', wikiViewRoutes(deps, bySlugParam));
+  app.route('/w/:slug', wikiSite(deps, bySlugParam));
   app.get('/w/:slug/', (c) => c.redirect(`/w/${encodeURIComponent(c.req.param('slug'))}`, 301));
   return app;
 }
 
-/** Host mode: requests whose Host is `{slug}.$WIKI_DOMAIN` are served by that wiki's issuer. */
+/** Host mode: requests whose Host is `{slug}.$WIKI_DOMAIN` are served by that wiki's site. */
 export function wikiHostRoutes(deps: AppDeps): Hono | undefined {
   const { config, wikis } = deps;
   if (!config.wikiDomain) return undefined;
@@ -133,10 +141,7 @@ export function wikiHostRoutes(deps: AppDeps): Hono | undefined {
   app.use('/.well-known/*', publicCors);
   app.get('/.well-known/oauth-protected-resource/mcp', protectedResource);
   app.get('/.well-known/oauth-protected-resource', protectedResource);
-  app.route('/', issuerRoutes(deps, wikiOf));
-  app.route('/', browserRoutes(deps, wikiOf));
-  app.route('/', mcpRoutes(deps, wikiOf));
-  app.route('/', wikiViewRoutes(deps, wikiOf));
+  app.route('/', wikiSite(deps, wikiOf));
   return app;
 }
 

@@ -10,7 +10,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import { sql } from 'kysely';
 import { atprotoRoutes } from '../atproto/routes.tsx';
 import { publishedJwks } from '../keys/keystore.ts';
-import { authServerRoutes, isWikiHost, wikiHostRoutes } from '../authserver/routes.ts';
+import { isWikiHost, wikiHostRoutes, wikiRoutes } from '../authserver/routes.ts';
 import { AppError, internalError, storeUnavailable } from '../errors/app-error.ts';
 import { redactUrl } from '../log.ts';
 import { cliConfirmRoutes } from '../rpc/confirm-routes.tsx';
@@ -79,7 +79,7 @@ export function createApp(deps: AppDeps): Hono {
     if (body === undefined) throw new AppError('not_found', 404, 'There is nothing at this address.', 'Not found');
     return c.body(body, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=86400' });
   });
-  // Host mode: a wiki's own origin serves only that wiki's issuer (and, later, its MCP endpoint). It
+  // Host mode: a wiki's own origin serves only that wiki (issuer, MCP endpoint, web view). It
   // is its own Hono app, so it is handed this request's id (its audit events carry it, DESIGN.md §5)
   // and maps errors like everything else.
   if (wikiHost) {
@@ -100,7 +100,7 @@ export function createApp(deps: AppDeps): Hono {
   app.get('/.well-known/jwks.json', (c) => c.json(publishedJwks(deps.platformKeys), 200, { 'Cache-Control': 'public, max-age=300' }));
   app.get('/', (c) => c.redirect('/app/', 302));
 
-  app.route('/', authServerRoutes(deps));
+  app.route('/', wikiRoutes(deps));
   app.route('/', atprotoRoutes(deps));
   app.route('/', sessionRoutes(deps));
   app.route('/', dashboardRoutes(deps));
