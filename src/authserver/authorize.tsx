@@ -11,11 +11,11 @@ import type { Wiki } from '../store/wikis.ts';
 import type { AppDeps } from '../web/deps.ts';
 import { readForm } from '../web/form.ts';
 import { ConsentPage } from '../web/pages.tsx';
+import { roleOf, scopesOf } from '../wiki/access.ts';
 import { wikiUrls, type WikiUrls } from '../wiki/urls.ts';
 import { audit } from './audit.ts';
 import { ClientMetadataError, type Client } from './clients.ts';
 import { WIKI_SCOPES } from './metadata.ts';
-import { roleOf, scopesOf } from '../wiki/access.ts';
 import { redirectUriMatches } from './redirect-uri.ts';
 
 /** Catalogue policy: codes live 60 s; a consent form 10 minutes. */
