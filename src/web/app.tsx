@@ -43,7 +43,7 @@ export function createApp(deps: AppDeps): Hono {
       // Details go to the log only; the response carries just a correlation id (catalogue IN-05).
       log.error({ err: error, requestId }, 'unhandled error');
     }
-    return respondWithError(c, appError, requestId);
+    return respondWithError(c, appError, requestId, config.publicUrl);
   };
 
   app.use(requestId());
@@ -132,9 +132,9 @@ function wantsJson(c: Context): boolean {
   return path.endsWith('.json') || path === '/auth/me' || path === '/healthz' || (c.req.header('accept') ?? '').startsWith('application/json');
 }
 
-function respondWithError(c: Context, error: AppError, requestId: string | undefined): Response | Promise<Response> {
+function respondWithError(c: Context, error: AppError, requestId: string | undefined, platform: string): Response | Promise<Response> {
   c.header('Cache-Control', 'no-store');
   if (wantsJson(c)) return c.json({ error: error.code, error_description: error.message }, error.status);
   const retryAfter = error.status === 503 ? { 'Retry-After': '30' } : error.status === 429 ? { 'Retry-After': '60' } : undefined;
-  return c.html(<ErrorPage title={error.title} message={error.message} requestId={error.status >= 500 ? requestId : undefined} />, error.status, retryAfter);
+  return c.html(<ErrorPage title={error.title} message={error.message} requestId={error.status >= 500 ? requestId : undefined} platform={platform} />, error.status, retryAfter);
 }

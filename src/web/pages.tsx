@@ -113,16 +113,17 @@ export const SignupPage: FC<{ handle: string | null; did: string; username: stri
   </Layout>
 );
 
-export const ErrorPage: FC<{ title: string; message: string; requestId?: string }> = ({ title, message, requestId }) => (
-  <Layout title={title}>
+/** `platform`: the platform's origin, so the links work from wiki hosts too (host mode). */
+export const ErrorPage: FC<{ title: string; message: string; requestId?: string; platform: string }> = ({ title, message, requestId, platform }) => (
+  <Layout title={title} home={`${platform}/app/`}>
     <article>
       <h1>{title}</h1>
       <p>{message}</p>
       <p>
-        <a href="/auth/login" role="button">
+        <a href={`${platform}/auth/login`} role="button">
           Back to log in
         </a>{' '}
-        <a href="/app/" role="button" class="secondary outline">
+        <a href={`${platform}/app/`} role="button" class="secondary outline">
           Home
         </a>
       </p>

@@ -46,7 +46,9 @@ describe('a wiki on its own host', () => {
     for (const file of ['/static/pico.min.css', '/static/app.css']) assert.equal((await visitor.request(file)).status, 200, file);
     const missing = await visitor.request('/pages/Nope');
     assert.equal(missing.status, 404);
-    assert.match(await missing.text(), /There is no such page or revision in this wiki/);
+    const missingPage = await missing.text();
+    assert.match(missingPage, /There is no such page or revision in this wiki/);
+    assert.match(missingPage, /href="https:\/\/robot\.example\/auth\/login"/, 'links lead back to the platform, not the wiki host');
     const nowhere = await visitor.request('/no/such/thing');
     assert.equal(nowhere.status, 404);
     assert.match(await nowhere.text(), /There is nothing at this address/);
