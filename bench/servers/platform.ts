@@ -2,13 +2,13 @@
 // startServer from src/main.ts, SQLite in a temporary DATA_DIR, LOG_LEVEL=warn), with the fixture
 // every benchmark needs: one user who owns one wiki. Used by ours.ts and the MCP servers.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { startServer, type RunningServer } from '../../src/main.ts';
 import type { Wiki } from '../../src/store/wikis.ts';
 import type { AppDeps } from '../../src/web/deps.ts';
+import { freePort } from '../../test/helpers/platform.ts';
 
 export const SLUG = 'bench';
 export const USER = { did: 'did:plc:benchbenchbenchbenchbenc', username: 'bench', handle: 'bench.example.com' };
@@ -24,21 +24,10 @@ export interface BenchPlatform {
   close(): Promise<void>;
 }
 
-// PUBLIC_URL (and so every issuer URL) is derived from PORT, so the port is chosen before startup.
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 export async function startPlatform(): Promise<BenchPlatform> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'robot-bench-'));
   // SQLite in the data dir: the default, WAL + synchronous=NORMAL (src/store/database.ts).
+  // PUBLIC_URL (and so every issuer URL) is derived from PORT, so the port is chosen before startup.
   const config = loadConfig({ PORT: String(await freePort()), DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
   const running = await startServer(config);
   const { deps } = running.platform;
