@@ -68,7 +68,8 @@ export interface PageStore {
   list(wikiId: string, filter: { prefix?: string; updatedSince?: number; limit: number }): Promise<PageSummary[]>;
   recentChanges(wikiId: string, limit: number): Promise<RevisionSummary[]>;
   search(wikiId: string, query: string, limit: number): Promise<SearchHit[]>;
-  outgoingLinks(pageId: string): Promise<string[]>;
+  /** The page's link targets, and whether a page exists at each. */
+  outgoingLinks(pageId: string): Promise<{ path: string; exists: boolean }[]>;
   backlinks(wikiId: string, path: string): Promise<string[]>;
   /** Pages no other page links to. */
   orphans(wikiId: string): Promise<string[]>;
@@ -219,8 +220,14 @@ export function pageStore(db: Kysely<Database>, dialect: Dialect): PageStore {
       return rows;
     },
     async outgoingLinks(pageId) {
-      const rows = await db.selectFrom('page_links').select('to_path').where('from_page_id', '=', pageId).orderBy('to_path').execute();
-      return rows.map((row) => row.to_path);
+      const rows = await db
+        .selectFrom('page_links as l')
+        .leftJoin('pages as target', (join) => join.onRef('target.wiki_id', '=', 'l.wiki_id').onRef('target.path', '=', 'l.to_path'))
+        .select(['l.to_path as path', 'target.id as targetId'])
+        .where('l.from_page_id', '=', pageId)
+        .orderBy('l.to_path')
+        .execute();
+      return rows.map((row) => ({ path: row.path, exists: row.targetId !== null }));
     },
     async backlinks(wikiId, path) {
       const rows = await db

@@ -20,7 +20,14 @@ export interface WikiTokenStore {
 
 const PUBLIC_COLUMNS = ['id', 'wiki_id', 'owner_did', 'name', 'scope', 'created_at', 'last_used_at'] as const;
 
+/** Tokens whose last touch this process remembers; beyond this many the oldest is forgotten. */
+const REMEMBERED_TOUCHES = 10_000;
+
 export function wikiTokenStore(db: Kysely<Database>): WikiTokenStore {
+  // Every MCP call with a dashboard token touches it. Within the resolution the statement is skipped
+  // altogether: even an UPDATE that matches no row takes SQLite's write lock. The WHERE clause below
+  // still keeps several instances from writing more often than that.
+  const touchedAt = new Map<string, number>();
   return {
     async create({ wikiId, ownerDid, name, tokenHash, scope }, now) {
       const token: WikiToken = { id: randomUUID(), wiki_id: wikiId, owner_did: ownerDid, name, scope, created_at: now, last_used_at: null };
@@ -34,6 +41,11 @@ export function wikiTokenStore(db: Kysely<Database>): WikiTokenStore {
       return Number(result.numDeletedRows) === 1;
     },
     async touch(id, now) {
+      const last = touchedAt.get(id);
+      if (last !== undefined && now - last < LAST_USED_RESOLUTION_SECONDS) return;
+      touchedAt.delete(id);
+      if (touchedAt.size >= REMEMBERED_TOUCHES) touchedAt.delete(touchedAt.keys().next().value!);
+      touchedAt.set(id, now);
       await db
         .updateTable('wiki_tokens')
         .set({ last_used_at: now })

@@ -2,10 +2,7 @@
 // is shown as text and `javascript:`-style link targets are dropped, so a page can never run script.
 import { micromark } from 'micromark';
 import { gfm, gfmHtml } from 'micromark-extension-gfm';
-import { normalizePagePath, PagePathError } from './paths.ts';
-
-// `[[Target]]`, `[[Target|label]]`, `[[Target#Section]]` (the same forms paths.ts indexes).
-const WIKI_LINK = /\[\[([^[\]|#\n]+)(#[^[\]|\n]*)?(?:\|([^[\]\n]*))?\]\]/g;
+import { normalizePagePath, PagePathError, WIKI_LINK } from './paths.ts';
 
 /** Rewrites wiki links as ordinary Markdown links to `pageUrl(target)`, then renders. */
 export function renderMarkdown(markdown: string, pageUrl: (path: string) => string): string {

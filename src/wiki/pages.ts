@@ -163,9 +163,7 @@ export function wikiPages(store: PageStore, limits: PageLimits, now: () => numbe
     async links(wikiId, rawPath) {
       const path = pathOf(rawPath);
       const page = await existing(wikiId, path);
-      const targets = await store.outgoingLinks(page.id);
-      const outgoing = await Promise.all(targets.map(async (target) => ({ path: target, exists: (await store.find(wikiId, target)) !== undefined })));
-      return { outgoing, backlinks: await store.backlinks(wikiId, path) };
+      return { outgoing: await store.outgoingLinks(page.id), backlinks: await store.backlinks(wikiId, path) };
     },
 
     async history(wikiId, rawPath, limit) {

@@ -24,8 +24,8 @@ export function normalizePagePath(input: string): string {
   return path;
 }
 
-// `[[Target]]`, `[[Target|label]]`, `[[Target#Section]]`; not across lines.
-const WIKI_LINK = /\[\[([^[\]|#\n]+)(?:#[^[\]|\n]*)?(?:\|[^[\]\n]*)?\]\]/g;
+/** `[[Target]]`, `[[Target|label]]`, `[[Target#Section]]`, not across lines; groups: target, `#section`, label. */
+export const WIKI_LINK = /\[\[([^[\]|#\n]+)(#[^[\]|\n]*)?(?:\|([^[\]\n]*))?\]\]/g;
 
 /** The distinct, valid targets of a page's wiki links, in order of first appearance. */
 export function wikiLinks(markdown: string): string[] {

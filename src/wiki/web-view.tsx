@@ -99,7 +99,8 @@ export function wikiViewRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {
     const revision = revisionParam === undefined ? undefined : Number(revisionParam);
     if (revision !== undefined && !(Number.isInteger(revision) && revision > 0)) throw noSuchPage('That revision number is not valid.');
     const page = await orNotFound(() => pages.read(wiki.id, path, revision));
-    const current = await pages.read(wiki.id, path).then((live) => live.revision === page.revision, () => false);
+    // Only an explicitly requested revision can be an old one.
+    const current = revision === undefined || (await pages.read(wiki.id, path).then((live) => live.revision === page.revision, () => false));
     return c.html(
       <WikiPageView {...view} path={page.path} revision={page.revision} current={current} updated={when(page.updatedAt)} author={page.updatedBy} html={renderMarkdown(page.content, view.pageUrl)} historyUrl={view.historyUrl(page.path)} currentUrl={view.pageUrl(page.path)} />,
     );
