@@ -1,5 +1,6 @@
-// Runs before the test suite: Node 22, Debian's Chromium for the browser tests, openssl for the
-// https test certificates, and a PostgreSQL server for the store contract suite. As root on a Debian
+// Runs before the test suite: Node 22, Debian's Chromium for the browser tests, Debian's Caddy as the
+// reverse proxy of the proxy tests, openssl for the https test certificates, and a PostgreSQL server
+// for the store contract suite. As root on a Debian
 // machine (CI, a fresh dev box) it installs or starts what is missing; anywhere else it says exactly
 // what to do.
 import { execSync } from 'node:child_process';
@@ -21,6 +22,16 @@ if (!existsSync(chromium)) {
   if (!(isRoot && hasApt)) fail(`Chromium not found at ${chromium}: install Debian's chromium package (apt-get install chromium) or set CHROMIUM_PATH`);
   console.log('test prerequisites: installing Debian chromium');
   run('apt-get update -qq && apt-get install -y -qq chromium');
+}
+
+// The tests run Caddy as their own process (`caddy run`, no admin endpoint); the package's service is not used.
+const caddy = process.env.CADDY_PATH ?? '/usr/bin/caddy';
+if (!existsSync(caddy)) {
+  if (!(isRoot && hasApt)) {
+    fail(`Caddy not found at ${caddy}: install Debian's caddy package (apt-get install caddy) or set CADDY_PATH`);
+  }
+  console.log('test prerequisites: installing Debian caddy');
+  run('apt-get update -qq && apt-get install -y -qq caddy');
 }
 
 // openssl makes the throwaway certificate behind the https (client metadata document) tests.

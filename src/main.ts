@@ -18,7 +18,6 @@ import { cookieJar } from './session/cookies.ts';
 import { platformJwt } from './session/platform-jwt.ts';
 import { sessionService } from './session/sessions.ts';
 import { clientResolver } from './authserver/clients.ts';
-import { registrationLimiter } from './authserver/registration.ts';
 import { hardenedFetch } from './net/hardened-fetch.ts';
 import { cliLoginStore } from './store/cli-logins.ts';
 import { codeStore, grantStore } from './store/grants.ts';
@@ -31,11 +30,13 @@ import { bearerVerifier } from './mcp/bearer.ts';
 import { wikiPages } from './wiki/pages.ts';
 import { migrateToLatest, openDatabase } from './store/database.ts';
 import { pendingSignupStore } from './store/pending-signups.ts';
+import { rateLimitStore } from './store/rate-limits.ts';
 import { platformSessionStore } from './store/platform-sessions.ts';
 import { sweepExpired } from './store/sweeper.ts';
 import { userStore } from './store/users.ts';
 import { createApp } from './web/app.tsx';
 import type { AppDeps } from './web/deps.ts';
+import { memoryRateLimiters, storeRateLimiters } from './web/rate-limit.ts';
 
 /** Clock skew tolerated when deciding a retired key's tokens have all expired. */
 const CLOCK_SKEW_SECONDS = 60;
@@ -82,6 +83,11 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     const codes = codeStore(database.db);
     const wikiTokens = wikiTokenStore(database.db);
     events = database.dialect === 'postgres' ? await postgresLoginEvents(config.databaseUrl, log) : localLoginEvents();
+    // One process on SQLite counts in memory; instances sharing PostgreSQL count together there.
+    const rateLimits =
+      database.dialect === 'postgres'
+        ? storeRateLimiters(rateLimitStore(database.db), log, now)
+        : memoryRateLimiters(now);
     const deps: AppDeps = {
       config,
       log,
@@ -91,7 +97,9 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       cookies,
       sessions,
       login,
-      cliLogins: new CliLogins({ store: cliLoginStore(database.db), events, login, users, sessions, database, log, now }),
+      cliLogins: new CliLogins({
+        store: cliLoginStore(database.db), events, login, users, sessions, database, log, rateLimits, now,
+      }),
       wikis,
       pages: wikiPages(pageStore(database.db, database.dialect), config.pageLimits, now),
       wikiTokens,
@@ -110,7 +118,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       refreshTokens: refreshTokenStore(database.db),
       refreshKey: loadOrCreateSecret(config.refreshKeyFile),
       platformKeys,
-      allowRegistration: registrationLimiter(now),
+      rateLimits,
       atprotoClientMetadata: clientMetadata(config, clientKey),
       atprotoClientJwks: { keys: clientKey ? [publicPart(clientKey, clientKey.kid)] : [] },
       now,
@@ -180,12 +188,15 @@ function stop(server: Server | Http2Server, sessions?: Set<ServerHttp2Session>):
 export async function startServer(config: Config, options: PlatformOptions = {}): Promise<RunningServer> {
   const platform = await createPlatform(config, options);
   const web = getRequestListener(platform.app.fetch);
-  const connect = authServiceHandler(platform.deps.cliLogins, 'connect');
+  const connect = authServiceHandler(platform.deps.cliLogins, 'connect', config.trustedProxies);
   // Headers over 16 KiB are refused with 431 before any route runs (catalogue IN-01).
   const server = createServer({ maxHeaderSize: 16 * 1024 }, (request, response) =>
     request.url?.startsWith(AUTH_SERVICE_PATH) ? connect(request, response) : web(request, response),
   );
-  const grpc = config.grpcPort === undefined ? undefined : createH2cServer(authServiceHandler(platform.deps.cliLogins, 'grpc'));
+  const grpc =
+    config.grpcPort === undefined
+      ? undefined
+      : createH2cServer(authServiceHandler(platform.deps.cliLogins, 'grpc', config.trustedProxies));
   const grpcSessions = new Set<ServerHttp2Session>();
   grpc?.on('session', (session) => {
     grpcSessions.add(session);

@@ -7,7 +7,7 @@ import { completeSignIn } from '../session/sign-in.ts';
 import type { AppDeps } from '../web/deps.ts';
 import { readForm } from '../web/form.ts';
 import { LoginPage } from '../web/pages.tsx';
-import { rateLimit } from '../web/rate-limit.ts';
+import { rateLimit, type RateLimit } from '../web/rate-limit.ts';
 import { safeReturnTo } from '../web/return-to.ts';
 import { LOGIN_STATE_TTL_SECONDS } from './stores.ts';
 import { newLoginNonce, type LoginFailure } from './login.ts';
@@ -15,6 +15,7 @@ import { newLoginNonce, type LoginFailure } from './login.ts';
 const NONCE_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 /** Login starts per client address per minute: ample for people, a wall for scripts (SS-07). */
 export const LOGIN_RATE_LIMIT = 30;
+const LOGIN_LIMIT: RateLimit = { bucket: 'login', limit: LOGIN_RATE_LIMIT, windowSeconds: 60 };
 
 export function atprotoRoutes(deps: AppDeps): Hono {
   const { config, cookies, login, sessions, now } = deps;
@@ -34,7 +35,7 @@ export function atprotoRoutes(deps: AppDeps): Hono {
     return c.html(<LoginPage returnTo={returnTo} />);
   });
 
-  app.post('/auth/login', rateLimit({ limit: LOGIN_RATE_LIMIT, windowSeconds: 60, now }), async (c) => {
+  app.post('/auth/login', rateLimit(deps.rateLimits(LOGIN_LIMIT), config.trustedProxies), async (c) => {
     const form = await readForm(c);
     const handle = form.get('handle') ?? '';
     const returnTo = safeReturnTo(form.get('return_to'), config);

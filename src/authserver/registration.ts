@@ -6,15 +6,18 @@ import { z } from 'zod';
 import { randomToken, sha256 } from '../secrets.ts';
 import type { Wiki } from '../store/wikis.ts';
 import type { AppDeps } from '../web/deps.ts';
-import { clientAddress, createLimiter } from '../web/rate-limit.ts';
+import { requestAddress, type RateLimit } from '../web/rate-limit.ts';
 import { audit } from './audit.ts';
 import { CLIENT_AUTH_METHODS, WIKI_SCOPES } from './metadata.ts';
 import { redirectUriProblem } from './redirect-uri.ts';
 
 /** Catalogue "Body caps": /register 16 KiB. */
 export const REGISTRATION_BODY_LIMIT = 16 * 1024;
-/** Registrations per client address per minute (catalogue DC-05). */
+/** Registrations per client address (IPv6: per /64) per minute (catalogue DC-05). */
 export const REGISTRATION_RATE_LIMIT = 20;
+// Per client, never global: a global cap would let one attacker with many addresses shut registration
+// for everyone; never-used registrations are swept after a day instead (src/store/sweeper.ts).
+export const REGISTRATION_LIMIT: RateLimit = { bucket: 'register', limit: REGISTRATION_RATE_LIMIT, windowSeconds: 60 };
 
 const text = (max: number) => z.string().max(max);
 const httpsUrl = z.url({ protocol: /^https$/ }).max(2000);
@@ -41,13 +44,10 @@ function oauthError(c: Context, status: 400 | 413 | 429, error: string, descript
   return c.json({ error, error_description: description }, status, { 'Cache-Control': 'no-store', ...headers });
 }
 
-export function registrationLimiter(now: () => number) {
-  return createLimiter({ limit: REGISTRATION_RATE_LIMIT, windowSeconds: 60, now });
-}
-
 export async function registerClient(deps: AppDeps, c: Context, wiki: Wiki): Promise<Response> {
   const { oauthClients, log, now } = deps;
-  if (!deps.allowRegistration(clientAddress(c))) {
+  const allow = deps.rateLimits(REGISTRATION_LIMIT);
+  if (!(await allow(requestAddress(c, deps.config.trustedProxies)))) {
     return oauthError(c, 429, 'rate_limited', 'too many registrations from this address; retry later', { 'Retry-After': '60' });
   }
   if (!(c.req.header('content-type') ?? '').startsWith('application/json')) {

@@ -1,5 +1,6 @@
 // Defaults and cross-field rules on top of the parsed environment (DESIGN.md §2).
 import type { PageLimits } from '../wiki/pages.ts';
+import { BlockList, isIP } from 'node:net';
 import path from 'node:path';
 import { ConfigError, readEnv, type Env } from './env.ts';
 
@@ -25,6 +26,8 @@ export interface Config {
   /** The secret refresh-token successors are derived with; shared by every instance. */
   refreshKeyFile: string;
   grpcPort: number | undefined;
+  /** Peers whose X-Forwarded-For is believed (TRUSTED_PROXIES; empty = none): src/net/client-address.ts. */
+  trustedProxies: BlockList;
   logLevel: string;
   /** MCP access-token lifetime, seconds. Hours by default: several MCP clients fail to refresh (FACTS.md). */
   accessTokenTtlSeconds: number;
@@ -83,6 +86,7 @@ export function buildConfig(env: Env, cwd: string): Config {
     platformKeysFile: path.resolve(cwd, env.PLATFORM_KEYS_FILE ?? path.join(dataDir, 'platform-keys.json')),
     refreshKeyFile: path.join(dataDir, 'refresh-token-key.json'),
     grpcPort: env.GRPC_PORT,
+    trustedProxies: parseTrustedProxies(env.TRUSTED_PROXIES),
     logLevel: env.LOG_LEVEL ?? 'info',
     accessTokenTtlSeconds: env.ACCESS_TOKEN_LIFETIME ?? 4 * 60 * 60,
     sessionTtlSeconds: 24 * 60 * 60,
@@ -135,6 +139,35 @@ function parseCookieDomain(value: string, publicHost: string): string {
     throw new ConfigError(`COOKIE_DOMAIN: ${domain} does not cover the PUBLIC_URL host ${publicHost}`);
   }
   return domain;
+}
+
+/**
+ * TRUSTED_PROXIES: IP addresses and CIDRs, separated by commas or spaces. node's BlockList does the
+ * matching, IPv4-mapped IPv6 included (a `::ffff:10.0.0.0/104` rule covers 10.0.0.0/8 and back).
+ */
+function parseTrustedProxies(value: string | undefined): BlockList {
+  const list = new BlockList();
+  for (const entry of (value ?? '').split(/[\s,]+/).filter(Boolean)) {
+    const name = `TRUSTED_PROXIES: ${JSON.stringify(entry)}`;
+    const notAnAddress = () =>
+      new ConfigError(`${name} is not an IP address or CIDR (e.g. 127.0.0.1, 10.0.0.0/8, fd00::/8)`);
+    const [address = '', prefix, ...rest] = entry.split('/');
+    const family = isIP(address);
+    if (!family || rest.length > 0 || (prefix !== undefined && !/^\d{1,3}$/.test(prefix))) throw notAnAddress();
+    const type = family === 4 ? 'ipv4' : 'ipv6';
+    const max = family === 4 ? 32 : 128;
+    if (prefix !== undefined && Number(prefix) > max) {
+      throw new ConfigError(`${name}: an IPv${family} prefix is 0 to ${max}`);
+    }
+    try {
+      if (prefix === undefined) list.addAddress(address, type);
+      else list.addSubnet(address, Number(prefix), type);
+    } catch {
+      // What isIP accepts and BlockList does not, such as a zone index (fe80::1%eth0).
+      throw notAnAddress();
+    }
+  }
+  return list;
 }
 
 function parseDatabaseUrl(value: string, cwd: string): string {

@@ -28,6 +28,7 @@ export const envSchema = z.object({
   PLATFORM_KEYS_FILE: optionalString,
   DANGEROUSLY_ALLOW_INSECURE_ATPROTO: z.enum(['', '0', '1', 'true', 'false']).optional(),
   GRPC_PORT: port.optional(),
+  TRUSTED_PROXIES: optionalString,
   ACCESS_TOKEN_LIFETIME: z.coerce
     .number({ error: 'must be a number of seconds' })
     .int('must be a whole number of seconds')

@@ -4,6 +4,8 @@ import { Code, ConnectError, createContextKey, createContextValues, type Connect
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { BlockList } from 'node:net';
+import { clientAddress } from '../net/client-address.ts';
 import { AuthService, AwaitLoginResponseSchema, Stage } from './gen/robot/auth/v1/auth_pb.ts';
 import { CliLoginError, type CliLoginErrorCode, type CliLogins, type CliStage } from './cli-logins.ts';
 
@@ -70,13 +72,23 @@ function authRoutes(cliLogins: CliLogins) {
 
 export type RpcHandler = (request: IncomingMessage | Http2ServerRequest, response: ServerResponse | Http2ServerResponse) => void;
 
-/** One implementation for both transports: Connect (and gRPC-Web) on HTTP/1.1, gRPC on h2c. */
-export function authServiceHandler(cliLogins: CliLogins, transport: 'connect' | 'grpc'): RpcHandler {
+/**
+ * One implementation for both transports: Connect (and gRPC-Web) on HTTP/1.1, gRPC on h2c. Either may sit
+ * behind a reverse proxy: the client address is read the same way as for web requests (catalogue IN-07).
+ */
+export function authServiceHandler(
+  cliLogins: CliLogins,
+  transport: 'connect' | 'grpc',
+  trustedProxies: BlockList,
+): RpcHandler {
   return connectNodeAdapter({
     routes: authRoutes(cliLogins),
     connect: transport === 'connect',
     grpcWeb: transport === 'connect',
     grpc: transport === 'grpc',
-    contextValues: (request) => createContextValues().set(clientAddressKey, request.socket?.remoteAddress ?? 'unknown'),
+    contextValues: (request) => {
+      const address = clientAddress(request.socket?.remoteAddress, request.headers['x-forwarded-for'], trustedProxies);
+      return createContextValues().set(clientAddressKey, address);
+    },
   }) as RpcHandler;
 }

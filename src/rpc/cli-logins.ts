@@ -9,7 +9,7 @@ import type { SessionService } from '../session/sessions.ts';
 import type { CliLogin, CliLoginStore } from '../store/cli-logins.ts';
 import type { DatabaseHandle } from '../store/database.ts';
 import type { UserStore } from '../store/users.ts';
-import { createLimiter } from '../web/rate-limit.ts';
+import type { RateLimit, RateLimiters } from '../web/rate-limit.ts';
 import { constantTimeEqual, randomToken, sha256 } from '../secrets.ts';
 import type { LoginEvents } from './login-events.ts';
 
@@ -21,6 +21,9 @@ const RECHECK_MS = 2_000;
 const MAX_LIVE_LOGINS = 10_000;
 const MAX_OPEN_STREAMS = 1_000;
 const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+/** Per client address per minute: login starts (CL-07) and AwaitLogin calls (CL-01: id guessing). */
+export const CLI_INITIATE_LIMIT: RateLimit = { bucket: 'cli_initiate', limit: 20, windowSeconds: 60 };
+export const CLI_AWAIT_LIMIT: RateLimit = { bucket: 'cli_await', limit: 60, windowSeconds: 60 };
 
 export type CliLoginErrorCode = 'invalid_argument' | 'not_found' | 'denied' | 'expired' | 'already_delivered' | 'rate_limited' | 'unavailable';
 
@@ -57,6 +60,7 @@ export interface CliLoginDeps {
   sessions: SessionService;
   database: DatabaseHandle;
   log: Logger;
+  rateLimits: RateLimiters;
   now: () => number;
 }
 
@@ -66,13 +70,15 @@ export class CliLogins {
   private readonly allowAwait;
 
   constructor(private readonly deps: CliLoginDeps) {
-    this.allowInitiate = createLimiter({ limit: 20, windowSeconds: 60, now: deps.now });
-    this.allowAwait = createLimiter({ limit: 60, windowSeconds: 60, now: deps.now });
+    this.allowInitiate = deps.rateLimits(CLI_INITIATE_LIMIT);
+    this.allowAwait = deps.rateLimits(CLI_AWAIT_LIMIT);
   }
 
   async initiate(request: { identifier: string; secretHash: string; clientName: string; clientAddress: string }) {
     const { store, login, log, now } = this.deps;
-    if (!this.allowInitiate(request.clientAddress)) throw new CliLoginError('rate_limited', 'too many logins started from this address; wait a minute');
+    if (!(await this.allowInitiate(request.clientAddress))) {
+      throw new CliLoginError('rate_limited', 'too many logins started from this address; wait a minute');
+    }
     if (!/^[A-Za-z0-9_-]{43}$/.test(request.secretHash)) throw new CliLoginError('invalid_argument', 'secret_hash must be base64url(SHA-256(secret))');
     if ((await store.countLive(now())) >= MAX_LIVE_LOGINS) throw new CliLoginError('rate_limited', 'too many logins in progress; try again shortly');
 
@@ -109,7 +115,9 @@ export class CliLogins {
    */
   async *watch(id: string, secret: string, clientAddress: string, signal: AbortSignal): AsyncGenerator<AwaitEvent> {
     const { store, events, now } = this.deps;
-    if (!this.allowAwait(clientAddress)) throw new CliLoginError('rate_limited', 'too many attempts from this address; wait a minute');
+    if (!(await this.allowAwait(clientAddress))) {
+      throw new CliLoginError('rate_limited', 'too many attempts from this address; wait a minute');
+    }
     const notFound = () => new CliLoginError('not_found', 'unknown or expired login; run robot login again');
     const first = await store.find(id, now());
     if (!first || !constantTimeEqual(sha256(secret), first.secret_hash) || first.status === 'delivered') throw notFound();

@@ -192,7 +192,20 @@ export interface RefreshTokensTable {
   rotated_at: number | null;
 }
 
+/** One client's hits in one window of one rate limit (src/store/rate-limits.ts). */
+export interface RateLimitsTable {
+  /** The limit's name, e.g. `register`, `login`. */
+  bucket: string;
+  /** The client's address, or its /64 for IPv6 (`2001:db8:1:2::/64`). */
+  address: string;
+  window_start: number;
+  count: number;
+  /** The window's end; the sweeper deletes the row after it. */
+  expires_at: number;
+}
+
 export interface Database {
+  rate_limits: RateLimitsTable;
   refresh_tokens: RefreshTokensTable;
   grants: GrantsTable;
   authorization_requests: AuthorizationRequestsTable;

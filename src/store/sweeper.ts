@@ -22,6 +22,8 @@ export async function sweepExpired(db: Kysely<Database>, now: number): Promise<R
   // Unanswered consent forms once expired; codes a day after they expire, so that until then a replay
   // of a redeemed code is still recognised and revokes its grant (AC-01).
   count('authorization_requests', await db.deleteFrom('authorization_requests').where('expires_at', '<=', now).executeTakeFirst());
+  // Finished rate-limit windows (the shared counts on PostgreSQL): a window is over at expires_at.
+  count('rate_limits', await db.deleteFrom('rate_limits').where('expires_at', '<=', now).executeTakeFirst());
   count('authorization_codes', await db.deleteFrom('authorization_codes').where('expires_at', '<=', now - CODE_REPLAY_WINDOW_SECONDS).executeTakeFirst());
   count(
     'atproto_sessions',

@@ -19,6 +19,7 @@ import type { JWK } from 'jose';
 import type { ExpectedAudience, Verification } from '../mcp/bearer.ts';
 import type { WikiTokenStore } from '../store/wiki-tokens.ts';
 import type { WikiPages } from '../wiki/pages.ts';
+import type { RateLimiters } from './rate-limit.ts';
 
 export interface AppDeps {
   config: Config;
@@ -44,8 +45,8 @@ export interface AppDeps {
   refreshKey: Buffer;
   /** Signs platform sessions and access tokens. */
   platformKeys: PlatformKeys;
-  /** Per-address budget for dynamic client registration (catalogue DC-05). */
-  allowRegistration: (clientAddress: string) => boolean;
+  /** Per-client budgets (registration, login starts, CLI logins): in memory, or shared on PostgreSQL. */
+  rateLimits: RateLimiters;
   /** Published at /auth/client-metadata.json (confidential mode). */
   atprotoClientMetadata: OAuthClientMetadataInput;
   /** Public JWKS of the atproto client key (confidential mode), and of the platform keys. */

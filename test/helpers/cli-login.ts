@@ -1,16 +1,26 @@
 // Drives the CLI login's RPCs and its browser leg (through the scriptable fake AS).
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { createClient, type Client } from '@connectrpc/connect';
-import { createConnectTransport } from '@connectrpc/connect-node';
+import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
 import { AuthService, type AwaitLoginResponse } from '../../src/rpc/gen/robot/auth/v1/auth_pb.ts';
 import type { FakeAtproto } from './fake-atproto.ts';
 import type { TestClient } from './http-client.ts';
 
 export type AuthClient = Client<typeof AuthService>;
 
-export function authClient(serverUrl: string): AuthClient {
-  return createClient(AuthService, createConnectTransport({ baseUrl: serverUrl, httpVersion: '1.1' }));
+/** Connect over HTTP/1.1; `from` picks the local (source) address, as with TestClient. */
+export function authClient(serverUrl: string, from?: string): AuthClient {
+  const nodeOptions = from ? { localAddress: from } : {};
+  return createClient(AuthService, createConnectTransport({ baseUrl: serverUrl, httpVersion: '1.1', nodeOptions }));
+}
+
+/** gRPC over h2c (GRPC_PORT) from the source address `from`. */
+export function grpcAuthClient(grpcUrl: string, from: string): AuthClient {
+  const createConnection = (authority: URL) =>
+    net.connect({ host: authority.hostname, port: Number(authority.port), localAddress: from });
+  return createClient(AuthService, createGrpcTransport({ baseUrl: grpcUrl, nodeOptions: { createConnection } }));
 }
 
 export function newSecret() {

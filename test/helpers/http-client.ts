@@ -1,22 +1,62 @@
 // A tiny browser stand-in: keeps cookies between calls and never follows redirects, so tests see
 // every 30x and Set-Cookie. In process (a Hono app) or over real HTTP (a base URL).
+import http from 'node:http';
 import type { Hono } from 'hono';
+
+/**
+ * fetch over real HTTP from a chosen source address, never following redirects. Linux routes the whole
+ * of 127.0.0.0/8 to loopback, so one machine plays many clients as a server or a proxy sees them.
+ */
+export function fetchFrom(localAddress: string, url: string, init: RequestInit = {}): Promise<Response> {
+  if (init.body !== undefined && init.body !== null && typeof init.body !== 'string') {
+    throw new TypeError('fetchFrom sends string bodies only');
+  }
+  return new Promise((resolve, reject) => {
+    const headers = Object.fromEntries(new Headers(init.headers));
+    // No agent: every request is its own connection from `localAddress`.
+    const options = { method: init.method ?? 'GET', headers, localAddress, agent: false };
+    const request = http.request(url, options, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', reject);
+      response.on('end', () => {
+        const received = new Headers();
+        const raw = response.rawHeaders;
+        for (let i = 0; i < raw.length; i += 2) received.append(raw[i]!, raw[i + 1]!);
+        const status = response.statusCode!;
+        const body = [204, 304].includes(status) ? null : Buffer.concat(chunks);
+        resolve(new Response(body, { status, headers: received }));
+      });
+    });
+    request.on('error', reject);
+    request.end(init.body ?? undefined);
+  });
+}
 
 export class TestClient {
   readonly cookies = new Map<string, string>();
-  /** In process, each client is its own peer address (a documentation-range IP, never contacted). */
-  readonly address = `198.51.100.${Math.floor(Math.random() * 254) + 1}`;
+  /** The client's address: in process a random documentation-range IP (never contacted) unless given. */
+  readonly address: string;
   private readonly send: (url: string, init: RequestInit) => Promise<Response>;
 
-  /** `target`: the app to call in process, or the http:// address a server listens on. */
+  /**
+   * `target`: the app to call in process, or the http:// address a server listens on. `from`: the
+   * client's address, as the peer address in process or the local (source) address over HTTP.
+   */
   constructor(
     target: Hono | string,
     readonly origin: string,
+    from?: string,
   ) {
-    this.send =
-      typeof target === 'string'
-        ? (url, init) => fetch(url.replace(origin, target), { ...init, redirect: 'manual' })
-        : (url, init) => Promise.resolve(target.request(url, init, { incoming: { socket: { remoteAddress: this.address } } }));
+    this.address = from ?? `198.51.100.${Math.floor(Math.random() * 254) + 1}`;
+    if (typeof target !== 'string') {
+      const env = { incoming: { socket: { remoteAddress: this.address } } };
+      this.send = (url, init) => Promise.resolve(target.request(url, init, env));
+    } else if (from) {
+      this.send = (url, init) => fetchFrom(from, url.replace(origin, target), init);
+    } else {
+      this.send = (url, init) => fetch(url.replace(origin, target), { ...init, redirect: 'manual' });
+    }
   }
 
   async request(path: string, init: RequestInit & { form?: Record<string, string> } = {}): Promise<Response> {

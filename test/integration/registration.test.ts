@@ -111,4 +111,18 @@ describe('dynamic client registration', () => {
     assert.equal(limited.status, 429);
     assert.equal(limited.headers.get('retry-after'), '60');
   });
+
+  test('DC-05: IPv6 clients count per /64, so rotating addresses buys no budget; other /64s keep theirs', async () => {
+    const registerFrom = (address: string) =>
+      new TestClient(platform.platform.app, platform.config.publicUrl, address).request('/w/notes/oauth/register', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ redirect_uris: ['https://app.example/cb'], token_endpoint_auth_method: 'none' }),
+      });
+    for (let i = 1; i <= REGISTRATION_RATE_LIMIT; i++) {
+      assert.equal((await registerFrom(`2001:db8:1:2::${i.toString(16)}`)).status, 201);
+    }
+    assert.equal((await registerFrom('2001:db8:1:2:ffff:ffff:ffff:fffe')).status, 429, 'a new address in the same /64');
+    assert.equal((await registerFrom('2001:db8:1:3::1')).status, 201, 'the next /64 is another client');
+  });
 });

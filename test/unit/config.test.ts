@@ -43,12 +43,36 @@ describe('configuration', () => {
     'cookie domain not covering the host': [{ PUBLIC_URL: 'https://robot.wtf', COOKIE_DOMAIN: 'example.com' }, /does not cover/],
     'bad log level': [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL:/],
     'an access-token lifetime of a week': [{ ACCESS_TOKEN_LIFETIME: '604800' }, /^ACCESS_TOKEN_LIFETIME: must be between 60 and 86400 seconds/],
+    'a host name as a trusted proxy': [
+      { TRUSTED_PROXIES: '127.0.0.1, proxy.internal' },
+      /^TRUSTED_PROXIES: "proxy\.internal" is not an IP address or CIDR/,
+    ],
+    'IPv4 prefix over 32': [{ TRUSTED_PROXIES: '10.0.0.0/33' }, /^TRUSTED_PROXIES: "10.0.0.0\/33": an IPv4 prefix is/],
+    'IPv6 prefix over 128': [{ TRUSTED_PROXIES: 'fd00::/129' }, /^TRUSTED_PROXIES: "fd00::\/129": an IPv6 prefix/],
+    'a prefix not a number': [{ TRUSTED_PROXIES: '10.0.0.0/8x' }, /^TRUSTED_PROXIES: "10.0.0.0\/8x" is not an IP/],
+    'a CIDR without a prefix': [{ TRUSTED_PROXIES: '10.0.0.0/' }, /^TRUSTED_PROXIES: "10.0.0.0\/" is not an IP/],
+    'an address with a port': [{ TRUSTED_PROXIES: '127.0.0.1:80' }, /^TRUSTED_PROXIES: "127.0.0.1:80" is not an IP/],
   };
   for (const [name, [env, message]] of Object.entries(bad)) {
     test(`refuses ${name} with one clear line`, () => {
       assert.throws(() => load(env), (error: Error) => error instanceof ConfigError && message.test(error.message) && !error.message.includes('\n'));
     });
   }
+
+  test('IN-07: TRUSTED_PROXIES takes IPv4, IPv6 and IPv4-mapped addresses and CIDRs; unset trusts nobody', () => {
+    const nobody = load({}).trustedProxies;
+    assert.equal(nobody.check('127.0.0.1'), false);
+    assert.equal(nobody.check('::1', 'ipv6'), false);
+    const list = ' 127.0.0.1,10.0.0.0/8  fd00::/8, ::ffff:192.168.0.0/112 ,';
+    const trusted = load({ TRUSTED_PROXIES: list }).trustedProxies;
+    assert.equal(trusted.check('127.0.0.1'), true);
+    assert.equal(trusted.check('127.0.0.2'), false);
+    assert.equal(trusted.check('10.200.3.4'), true);
+    assert.equal(trusted.check('fd12:3456::1', 'ipv6'), true);
+    assert.equal(trusted.check('fe80::1', 'ipv6'), false);
+    assert.equal(trusted.check('192.168.7.7'), true, 'the IPv4-mapped subnet covers the IPv4 addresses');
+    assert.equal(trusted.check('::ffff:10.1.1.1', 'ipv6'), true, 'an IPv4 subnet covers the mapped form');
+  });
 
   test('the insecure switch allows http atproto services (local test networks)', () => {
     const config = load({ ATPROTO_PLC_URL: 'http://localhost:2582/', ATPROTO_HANDLE_RESOLVER: 'http://localhost:2583', DANGEROUSLY_ALLOW_INSECURE_ATPROTO: '1' });

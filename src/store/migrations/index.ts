@@ -264,10 +264,32 @@ const m005_pages_and_sharing: Migration = {
   },
 };
 
+const m007_rate_limits: Migration = {
+  async up(db: Kysely<any>) {
+    // PostgreSQL: unlogged, because counts that last a minute need no WAL (a crash or a failover
+    // forgets them, which only hands clients a fresh window).
+    let table = db.schema.createTable('rate_limits');
+    if (!(db.getExecutor().adapter instanceof SqliteAdapter)) table = table.modifyFront(sql`unlogged`);
+    await table
+      .addColumn('bucket', 'text', (c) => c.notNull())
+      .addColumn('address', 'text', (c) => c.notNull())
+      .addColumn('window_start', 'bigint', (c) => c.notNull())
+      .addColumn('count', 'integer', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('rate_limits_pkey', ['bucket', 'address', 'window_start'])
+      .execute();
+    await db.schema.createIndex('rate_limits_expires').on('rate_limits').column('expires_at').execute();
+  },
+  async down(db: Kysely<any>) {
+    await sql`drop table if exists rate_limits`.execute(db);
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '001_initial': m001_initial,
   '002_cli_logins': m002_cli_logins,
   '003_wikis_and_clients': m003_wikis_and_clients,
   '004_grants_and_codes': m004_grants_and_codes,
   '005_pages_and_sharing': m005_pages_and_sharing,
+  '007_rate_limits': m007_rate_limits,
 };
