@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { sha256 } from '../../src/secrets.ts';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { MALLORY_DID } from '../helpers/fake-atproto.ts';
-import { TestClient } from '../helpers/http-client.ts';
+import { streamedBody, TestClient } from '../helpers/http-client.ts';
 import type { TestPlatform } from '../helpers/platform.ts';
 import { startWikiFixture, type WikiFixture } from '../helpers/wiki-fixture.ts';
 
@@ -141,6 +141,33 @@ describe('authorization endpoint and consent', () => {
     assert.equal((await carol.request(authorizeUrl(clientId, { resource: `${issuer}/mcp/` }))).status, 200);
     assert.equal((await carol.request(authorizeUrl(clientId, { resource: undefined }))).status, 200);
     assert.equal(location(await carol.request(authorizeUrl(clientId, { scope: 'wiki:admin' }))).searchParams.get('error'), 'invalid_scope');
+  });
+
+  test('IN-01: a consent form over 4 KiB is a 413 before it is read; the request survives to be approved', async () => {
+    const clientId = await registerClient();
+    const html = await (await carol.request(authorizeUrl(clientId))).text();
+    const requestId = /name="request_id" value="([^"]+)"/.exec(html)![1]!;
+    const csrf = /name="csrf" value="([^"]+)"/.exec(html)![1]!;
+    const codes = await count('authorization_codes');
+    const fields = { request_id: requestId, csrf, decision: 'approve' };
+    const padded = await carol.form('/w/notes/oauth/consent', { ...fields, padding: 'x'.repeat(5000) });
+    assert.equal(padded.status, 413);
+    assert.equal(padded.headers.get('location'), null);
+    assert.match(padded.headers.get('content-type')!, /^text\/html/);
+    // Without Content-Length the cap holds while reading: 8 MiB offered, little taken.
+    const streamed = streamedBody(`request_id=${requestId}&csrf=${csrf}&decision=approve&padding=`, 8 * 1024 * 1024);
+    const chunked = await carol.request('/w/notes/oauth/consent', {
+      method: 'POST',
+      body: streamed.body,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: platform.config.publicUrl },
+      duplex: 'half',
+    } as RequestInit);
+    assert.equal(chunked.status, 413);
+    assert.equal(chunked.headers.get('location'), null);
+    assert.ok(streamed.pulled() <= 64 * 1024, `read ${streamed.pulled()} bytes of an oversized body`);
+    assert.equal(await count('authorization_codes'), codes, 'no code from a refused form');
+    const approved = await carol.form('/w/notes/oauth/consent', fields);
+    assert.equal(approved.status, 303, 'the refused forms consumed nothing');
   });
 
   test('CS-01: the consent POST needs its CSRF token, this user, and works once', async () => {

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { CAROL_DID } from '../helpers/fake-atproto.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
-import { TestClient } from '../helpers/http-client.ts';
+import { streamedBody, TestClient } from '../helpers/http-client.ts';
 import type { TestPlatform } from '../helpers/platform.ts';
 import { startWikiFixture, type WikiFixture } from '../helpers/wiki-fixture.ts';
 
@@ -427,6 +427,31 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const confidentialB = await registerClient('client_secret_post');
       assert.equal((await post('/w/notes/oauth/revoke', { token: tokens.refresh_token!, client_id: confidentialB.clientId, client_secret: confidentialB.secret! })).status, 400);
       assert.equal((await refresh(a.clientId, tokens.refresh_token!)).status, 200, "A's token is still valid");
+    });
+
+    test('IN-01: /revoke, /token, /introspect refuse bodies over 8 KiB with 413, unread past the cap', async () => {
+      const { clientId } = await registerClient();
+      const tokens = await tokensFor(clientId);
+      const revoking = { token: tokens.refresh_token!, client_id: clientId };
+      const padded = await post('/w/notes/oauth/revoke', { ...revoking, padding: 'x'.repeat(9000) });
+      assert.equal(padded.status, 413);
+      assert.equal(padded.headers.get('cache-control'), 'no-store');
+      assert.equal((await padded.json()).error, 'invalid_request');
+      // Without Content-Length the cap must still hold while reading: 8 MiB offered, little taken.
+      for (const endpoint of ['revoke', 'token', 'introspect']) {
+        const streamed = streamedBody(`token=${tokens.refresh_token}&client_id=${clientId}&padding=`, 8 * 1024 * 1024);
+        const client = new TestClient(platform.platform.app, platform.config.publicUrl);
+        const response = await client.request(`/w/notes/oauth/${endpoint}`, {
+          method: 'POST',
+          body: streamed.body,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          duplex: 'half',
+        } as RequestInit);
+        assert.equal(response.status, 413, endpoint);
+        assert.equal((await response.json()).error, 'invalid_request', endpoint);
+        assert.ok(streamed.pulled() <= 64 * 1024, `${endpoint}: read ${streamed.pulled()} bytes of an oversized body`);
+      }
+      assert.equal((await refresh(clientId, tokens.refresh_token!)).status, 200, 'nothing was revoked');
     });
 
     test('introspection tells a client about its own live tokens only', async () => {
