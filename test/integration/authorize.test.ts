@@ -170,6 +170,38 @@ describe('authorization endpoint and consent', () => {
     assert.equal(approved.status, 303, 'the refused forms consumed nothing');
   });
 
+  test('IN-01: a 4 KiB state is sent back intact; a longer one is refused on our page, nothing stored', async () => {
+    const clientId = await registerClient();
+    // 4096 bytes that need percent-encoding and must survive it.
+    const state = 'Az09-._~+/=&%?#: '.repeat(256).slice(0, 4096);
+    assert.equal(Buffer.byteLength(state), 4096);
+    // Over real HTTP, so the whole URL also passes the server's 16 KiB header cap.
+    const overHttp = new TestClient(platform.url, platform.config.publicUrl);
+    for (const [name, value] of carol.cookies) overHttp.cookies.set(name, value);
+    const page = await overHttp.request(authorizeUrl(clientId, { state }));
+    assert.equal(page.status, 200);
+    assert.equal(location(await approve(overHttp, page)).searchParams.get('state'), state, 'with the code');
+    const remembered = await overHttp.request(authorizeUrl(clientId, { state }));
+    assert.equal(location(remembered).searchParams.get('state'), state, 'with a code for remembered consent');
+    const failed = await overHttp.request(authorizeUrl(clientId, { state, code_challenge_method: 'plain' }));
+    assert.equal(location(failed).searchParams.get('error'), 'invalid_request');
+    assert.equal(location(failed).searchParams.get('state'), state, 'with an error');
+
+    // A client not yet approved, so an accepted request would be stored for the consent page.
+    const fresh = await registerClient();
+    const requests = await count('authorization_requests');
+    for (const long of [`${state}x`, 's'.repeat(64 * 1024)]) {
+      const refused = await carol.request(authorizeUrl(fresh, { state: long }));
+      assert.equal(refused.status, 400, `${long.length} bytes`);
+      assert.equal(refused.headers.get('location'), null);
+      assert.match(await refused.text(), /state/);
+    }
+    assert.equal(await count('authorization_requests'), requests);
+    const huge = authorizeUrl(fresh, { state: 's'.repeat(64 * 1024) });
+    const overCap = await fetch(`${platform.url}${huge}`, { redirect: 'manual' });
+    assert.equal(overCap.status, 431, 'a real server refuses a 64 KiB URL before any route runs');
+  });
+
   test('CS-01: the consent POST needs its CSRF token, this user, and works once', async () => {
     const clientId = await registerClient();
     const page = await (await carol.request(authorizeUrl(clientId))).text();
