@@ -22,6 +22,11 @@ import { redirectUriMatches } from './redirect-uri.ts';
 export const CODE_TTL_SECONDS = 60;
 const CONSENT_TTL_SECONDS = 10 * 60;
 const CODE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/; // base64url(SHA-256), RFC 7636 §4.2
+/**
+ * Catalogue IN-01: `state` is opaque to us (RFC 6749 §4.1.1) but we store it and echo it, so it has a
+ * documented maximum. 4 KiB is ample for a client's CSRF value or encoded return address.
+ */
+const STATE_MAX_BYTES = 4 * 1024;
 
 const pageError = (message: string) => new AppError('invalid_request', 400, message, 'This sign-in link is not valid');
 
@@ -43,6 +48,10 @@ export async function authorize(deps: AppDeps, c: Context, wiki: Wiki): Promise<
   const query = new URL(c.req.url).searchParams;
   for (const name of new Set(query.keys())) {
     if (query.getAll(name).length > 1) throw pageError(`The parameter "${name.slice(0, 40)}" appears more than once.`);
+  }
+  // Before anything is looked up, stored or redirected: a redirect would carry the oversized value on.
+  if (Buffer.byteLength(query.get('state') ?? '') > STATE_MAX_BYTES) {
+    throw pageError('The "state" parameter is longer than 4 KiB.');
   }
   const param = (name: string) => query.get(name) || undefined;
 

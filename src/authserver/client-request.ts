@@ -1,12 +1,13 @@
 // What the token, revocation and introspection endpoints share: a small form body with plain
 // URLSearchParams semantics, and client authentication by the registered method (RFC 6749 §2.3).
 import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { constantTimeEqual, sha256 } from '../secrets.ts';
 import type { Wiki } from '../store/wikis.ts';
 import type { AppDeps } from '../web/deps.ts';
 import { ClientMetadataError, type Client } from './clients.ts';
 
-/** Catalogue "Body caps": /token 8 KiB. */
+/** Catalogue "Body caps": /token and /revoke (and /introspect, which shares their reader) 8 KiB. */
 export const TOKEN_BODY_LIMIT = 8 * 1024;
 
 export type TokenError = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unsupported_grant_type' | 'invalid_target' | 'invalid_scope' | 'server_error';
@@ -15,12 +16,20 @@ export function tokenError(c: Context, status: 400 | 401 | 413 | 500 | 503, erro
   return c.json({ error, error_description: description }, status, { 'Cache-Control': 'no-store', Pragma: 'no-cache', ...headers });
 }
 
+/**
+ * Route middleware for the endpoints that read a client request: a body over the cap is a 413 before
+ * the wiki is looked up or anything is parsed (catalogue IN-01). It goes by Content-Length when there
+ * is one and otherwise counts while reading, so a chunked body is never buffered past the cap.
+ */
+export const tokenBodyLimit = bodyLimit({
+  maxSize: TOKEN_BODY_LIMIT,
+  onError: (c) => tokenError(c, 413, 'invalid_request', 'the request is larger than 8 KiB'),
+});
+
 /** Parses the form body with plain URLSearchParams semantics; a repeated parameter is an error (IN-03). */
 async function readTokenForm(c: Context): Promise<Map<string, string> | string> {
   if (!(c.req.header('content-type') ?? '').startsWith('application/x-www-form-urlencoded')) return 'the request must be application/x-www-form-urlencoded';
-  const body = await c.req.text();
-  if (Buffer.byteLength(body) > TOKEN_BODY_LIMIT) return 'too large';
-  const params = new URLSearchParams(body);
+  const params = new URLSearchParams(await c.req.text());
   const form = new Map<string, string>();
   for (const [name, value] of params) {
     if (form.has(name)) return `the parameter ${name.slice(0, 40)} is repeated`;
@@ -62,12 +71,10 @@ async function authenticateClient(deps: AppDeps, c: Context, wiki: Wiki, credent
 }
 
 
-/** The parsed form and the authenticated client, or the error response to send. */
+/** The parsed form and the authenticated client, or the error response to send (behind `tokenBodyLimit`). */
 export async function readClientRequest(deps: AppDeps, c: Context, wiki: Wiki): Promise<{ form: Map<string, string>; client: Client } | Response> {
-  const length = Number(c.req.header('content-length') ?? 0);
-  if (length > TOKEN_BODY_LIMIT) return tokenError(c, 413, 'invalid_request', 'the request is larger than 8 KiB');
   const form = await readTokenForm(c);
-  if (typeof form === 'string') return tokenError(c, form === 'too large' ? 413 : 400, 'invalid_request', form);
+  if (typeof form === 'string') return tokenError(c, 400, 'invalid_request', form);
   const credentials = presentedCredentials(c, form);
   const client = await authenticateClient(deps, c, wiki, credentials);
   if (!client) {

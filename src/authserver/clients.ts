@@ -62,6 +62,16 @@ function documentUrlProblem(clientId: string): string | undefined {
   return undefined;
 }
 
+/**
+ * draft-ietf-oauth-client-id-metadata-document-01: a successful response has the content type
+ * `application/json` or `application/<type>+json`, and the AS MUST treat any other as an error, so an
+ * HTML page (a login wall, a parked domain) is never taken for client metadata.
+ */
+function isJsonMediaType(contentType: string | null): boolean {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  return type === 'application/json' || /^application\/[a-z0-9!#$&^_.-]+\+json$/.test(type);
+}
+
 function cacheSeconds(cacheControl: string | null): number {
   if (cacheControl && /no-store|no-cache/.test(cacheControl)) return CACHE_MIN_SECONDS;
   const maxAge = /max-age=(\d+)/.exec(cacheControl ?? '')?.[1];
@@ -100,7 +110,14 @@ export function clientResolver(options: { clients: OAuthClientStore; fetch: type
       audit(options.log, c, 'oauth.client.metadata_failed', { wikiId: wiki.id, clientId, err: { message: (error as Error).message } });
       throw new ClientMetadataError('the client metadata document could not be fetched');
     }
-    if (response.status !== 200) throw new ClientMetadataError(`the client metadata document answered ${response.status}`);
+    const refusal =
+      response.status !== 200 ? `answered ${response.status}`
+      : !isJsonMediaType(response.headers.get('content-type')) ? 'is not served as application/json'
+      : undefined;
+    if (refusal) {
+      await response.body?.cancel();
+      throw new ClientMetadataError(`the client metadata document ${refusal}`);
+    }
     const text = await response.text();
     if (Buffer.byteLength(text) > DOCUMENT_MAX_BYTES) throw new ClientMetadataError('the client metadata document is too large');
     let body: unknown;

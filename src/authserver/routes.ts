@@ -16,7 +16,7 @@ import { wikiUrls } from '../wiki/urls.ts';
 import { wikiViewRoutes } from '../wiki/web-view.tsx';
 import { authorizationServerMetadata, protectedResourceMetadata } from './metadata.ts';
 import { authorize, consent } from './authorize.tsx';
-import { tokenError } from './client-request.ts';
+import { tokenBodyLimit, tokenError } from './client-request.ts';
 import { registerClient } from './registration.ts';
 import { introspect, revoke } from './revocation.ts';
 import { token } from './token.ts';
@@ -73,9 +73,9 @@ function issuerRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {
   app.get('/.well-known/openid-configuration', asMetadata);
   app.get('/oauth/jwks.json', (c) => c.json(publishedJwks(deps.platformKeys), 200, { 'Cache-Control': 'public, max-age=300' }));
   app.post('/oauth/register', withWiki((c, wiki) => registerClient(deps, c, wiki)));
-  app.post('/oauth/token', withWiki((c, wiki) => token(deps, c, wiki)));
-  app.post('/oauth/revoke', withWiki((c, wiki) => revoke(deps, c, wiki)));
-  app.post('/oauth/introspect', withWiki((c, wiki) => introspect(deps, c, wiki)));
+  app.post('/oauth/token', tokenBodyLimit, withWiki((c, wiki) => token(deps, c, wiki)));
+  app.post('/oauth/revoke', tokenBodyLimit, withWiki((c, wiki) => revoke(deps, c, wiki)));
+  app.post('/oauth/introspect', tokenBodyLimit, withWiki((c, wiki) => introspect(deps, c, wiki)));
   // Catalogue IN-04, RV-02: these endpoints answer only POST.
   app.on(['GET', 'PUT', 'DELETE', 'PATCH'], ['/oauth/token', '/oauth/revoke', '/oauth/introspect'], (c) =>
     c.json({ error: 'invalid_request', error_description: 'use POST' }, 405, { Allow: 'POST', 'Cache-Control': 'no-store' }),

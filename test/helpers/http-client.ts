@@ -87,3 +87,27 @@ export class TestClient {
     return this.request(path, { form, headers });
   }
 }
+
+export interface StreamedBody {
+  body: ReadableStream<Uint8Array>;
+  pulled: () => number;
+}
+
+/**
+ * A request body sent without Content-Length (as chunked transfer encoding would be): `prefix`, then
+ * filler, up to `totalBytes`. `pulled()` says how much of it the server has read, so a test can tell
+ * a server that stops at its cap from one that buffers everything and only then refuses.
+ */
+export function streamedBody(prefix: string, totalBytes: number, chunkBytes = 16 * 1024): StreamedBody {
+  let sent = 0;
+  const first = Buffer.from(prefix);
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent >= totalBytes) return controller.close();
+      const chunk = sent === 0 ? first : Buffer.alloc(Math.min(chunkBytes, totalBytes - sent), 'x');
+      sent += chunk.length;
+      controller.enqueue(chunk);
+    },
+  });
+  return { body, pulled: () => sent };
+}

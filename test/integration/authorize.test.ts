@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { sha256 } from '../../src/secrets.ts';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { MALLORY_DID } from '../helpers/fake-atproto.ts';
-import { TestClient } from '../helpers/http-client.ts';
+import { streamedBody, TestClient } from '../helpers/http-client.ts';
 import type { TestPlatform } from '../helpers/platform.ts';
 import { startWikiFixture, type WikiFixture } from '../helpers/wiki-fixture.ts';
 
@@ -141,6 +141,65 @@ describe('authorization endpoint and consent', () => {
     assert.equal((await carol.request(authorizeUrl(clientId, { resource: `${issuer}/mcp/` }))).status, 200);
     assert.equal((await carol.request(authorizeUrl(clientId, { resource: undefined }))).status, 200);
     assert.equal(location(await carol.request(authorizeUrl(clientId, { scope: 'wiki:admin' }))).searchParams.get('error'), 'invalid_scope');
+  });
+
+  test('IN-01: a consent form over 4 KiB is a 413 before it is read; the request survives to be approved', async () => {
+    const clientId = await registerClient();
+    const html = await (await carol.request(authorizeUrl(clientId))).text();
+    const requestId = /name="request_id" value="([^"]+)"/.exec(html)![1]!;
+    const csrf = /name="csrf" value="([^"]+)"/.exec(html)![1]!;
+    const codes = await count('authorization_codes');
+    const fields = { request_id: requestId, csrf, decision: 'approve' };
+    const padded = await carol.form('/w/notes/oauth/consent', { ...fields, padding: 'x'.repeat(5000) });
+    assert.equal(padded.status, 413);
+    assert.equal(padded.headers.get('location'), null);
+    assert.match(padded.headers.get('content-type')!, /^text\/html/);
+    // Without Content-Length the cap holds while reading: 8 MiB offered, little taken.
+    const streamed = streamedBody(`request_id=${requestId}&csrf=${csrf}&decision=approve&padding=`, 8 * 1024 * 1024);
+    const chunked = await carol.request('/w/notes/oauth/consent', {
+      method: 'POST',
+      body: streamed.body,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: platform.config.publicUrl },
+      duplex: 'half',
+    } as RequestInit);
+    assert.equal(chunked.status, 413);
+    assert.equal(chunked.headers.get('location'), null);
+    assert.ok(streamed.pulled() <= 64 * 1024, `read ${streamed.pulled()} bytes of an oversized body`);
+    assert.equal(await count('authorization_codes'), codes, 'no code from a refused form');
+    const approved = await carol.form('/w/notes/oauth/consent', fields);
+    assert.equal(approved.status, 303, 'the refused forms consumed nothing');
+  });
+
+  test('IN-01: a 4 KiB state is sent back intact; a longer one is refused on our page, nothing stored', async () => {
+    const clientId = await registerClient();
+    // 4096 bytes that need percent-encoding and must survive it.
+    const state = 'Az09-._~+/=&%?#: '.repeat(256).slice(0, 4096);
+    assert.equal(Buffer.byteLength(state), 4096);
+    // Over real HTTP, so the whole URL also passes the server's 16 KiB header cap.
+    const overHttp = new TestClient(platform.url, platform.config.publicUrl);
+    for (const [name, value] of carol.cookies) overHttp.cookies.set(name, value);
+    const page = await overHttp.request(authorizeUrl(clientId, { state }));
+    assert.equal(page.status, 200);
+    assert.equal(location(await approve(overHttp, page)).searchParams.get('state'), state, 'with the code');
+    const remembered = await overHttp.request(authorizeUrl(clientId, { state }));
+    assert.equal(location(remembered).searchParams.get('state'), state, 'with a code for remembered consent');
+    const failed = await overHttp.request(authorizeUrl(clientId, { state, code_challenge_method: 'plain' }));
+    assert.equal(location(failed).searchParams.get('error'), 'invalid_request');
+    assert.equal(location(failed).searchParams.get('state'), state, 'with an error');
+
+    // A client not yet approved, so an accepted request would be stored for the consent page.
+    const fresh = await registerClient();
+    const requests = await count('authorization_requests');
+    for (const long of [`${state}x`, 's'.repeat(64 * 1024)]) {
+      const refused = await carol.request(authorizeUrl(fresh, { state: long }));
+      assert.equal(refused.status, 400, `${long.length} bytes`);
+      assert.equal(refused.headers.get('location'), null);
+      assert.match(await refused.text(), /state/);
+    }
+    assert.equal(await count('authorization_requests'), requests);
+    const huge = authorizeUrl(fresh, { state: 's'.repeat(64 * 1024) });
+    const overCap = await fetch(`${platform.url}${huge}`, { redirect: 'manual' });
+    assert.equal(overCap.status, 431, 'a real server refuses a 64 KiB URL before any route runs');
   });
 
   test('CS-01: the consent POST needs its CSRF token, this user, and works once', async () => {

@@ -34,7 +34,7 @@ describe('Client ID Metadata Documents', () => {
       fetches.push(req.url!);
       const entry = served[req.url!] ?? { status: 404 };
       res.writeHead(entry.status ?? 200, { 'content-type': 'application/json', ...entry.headers });
-      res.end(entry.body === undefined ? '' : JSON.stringify(entry.body));
+      res.end(entry.body === undefined ? '' : typeof entry.body === 'string' ? entry.body : JSON.stringify(entry.body));
     });
     await new Promise<void>((resolve) => documents.listen(port, '127.0.0.1', resolve));
   });
@@ -93,6 +93,27 @@ describe('Client ID Metadata Documents', () => {
       assert.match(await response.text(), /describes itself in a way we cannot use/);
     });
   }
+
+  test('SS-05: a document that is not served as JSON is refused, even when its body would parse', async () => {
+    const html = { 'content-type': 'text/html; charset=utf-8' };
+    served['/page.json'] = { body: '<!doctype html><title>Sign in</title><h1>Welcome</h1>', headers: html };
+    const refused = [
+      document('/json-as-html.json', {}, { headers: html }),
+      `${base}/page.json`,
+      document('/plain.json', {}, { headers: { 'content-type': 'text/plain' } }),
+    ];
+    for (const clientId of refused) {
+      const response = await authorize(clientId);
+      assert.equal(response.status, 400, clientId);
+      assert.equal(response.headers.get('location'), null);
+      assert.match(await response.text(), /describes itself in a way we cannot use/);
+    }
+    // What the draft allows: application/json with parameters, and application/<type>+json.
+    for (const type of ['application/json; charset=utf-8', 'application/oauth-client+json']) {
+      const clientId = document(`/${type.replace(/\W+/g, '-')}.json`, {}, { headers: { 'content-type': type } });
+      assert.equal((await authorize(clientId)).status, 200, type);
+    }
+  });
 
   test('SS-01: with protection on, a client_id on a loopback address is never fetched', async () => {
     let connections = 0;

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { CAROL_DID } from '../helpers/fake-atproto.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
-import { TestClient } from '../helpers/http-client.ts';
+import { streamedBody, TestClient } from '../helpers/http-client.ts';
 import type { TestPlatform } from '../helpers/platform.ts';
 import { startWikiFixture, type WikiFixture } from '../helpers/wiki-fixture.ts';
 
@@ -257,7 +257,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.equal((await refresh(a.clientId, tokens.refresh_token!)).status, 200);
     });
 
-    test('RT-04: a wider scope or another resource is refused without consuming; a narrower scope narrows only the access token', async () => {
+    test('RT-04: a wider scope or another resource is refused without consuming the token', async () => {
       const { clientId } = await registerClient();
       const query = new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, code_challenge: CHALLENGE, code_challenge_method: 'S256', scope: 'wiki:read' });
       const page = await (await carol.request(`/w/notes/oauth/authorize?${query}`)).text();
@@ -292,6 +292,99 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       bodies.push(await (await refresh(other.clientId, revoked.refresh_token!)).text());
       assert.equal(new Set(bodies).size, 1, bodies.join(' | '));
       assert.equal(JSON.parse(bodies[0]!).error, 'invalid_grant');
+    });
+
+    const mcp = (accessToken: string, call: { name: string; arguments: Record<string, unknown> }) =>
+      new TestClient(platform.platform.app, platform.config.publicUrl).request('/w/notes/mcp', {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${accessToken}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: call }),
+      });
+    const writeCall = (path: string) => ({ name: 'write_note', arguments: { path, content: 'written?' } });
+
+    test('RT-04: a narrower scope narrows only the new access token: a write at /mcp is 403', async () => {
+      const { clientId } = await registerClient();
+      const granted = await tokensFor(clientId);
+      assert.equal(granted.scope, 'wiki:read wiki:write');
+      for (const wider of ['wiki:read wiki:write wiki:admin', 'wiki:admin']) {
+        const refused = await refresh(clientId, granted.refresh_token!, { scope: wider });
+        assert.equal(refused.status, 400, wider);
+        assert.equal((await refused.json()).error, 'invalid_scope', wider);
+      }
+      const response = await refresh(clientId, granted.refresh_token!, { scope: 'wiki:read' });
+      assert.equal(response.status, 200, 'not consumed by the refused requests');
+      const narrowed = await response.json();
+      assert.equal(narrowed.scope, 'wiki:read');
+      const jwks = await (await carol.request('/w/notes/oauth/jwks.json')).json();
+      const verified = { issuer, audience: `${issuer}/mcp`, typ: 'at+jwt' };
+      const { payload } = await jwtVerify(narrowed.access_token, createLocalJWKSet(jwks), verified);
+      assert.equal(payload.scope, 'wiki:read');
+
+      const write = await mcp(narrowed.access_token, writeCall('RT-04 narrowed'));
+      assert.equal(write.status, 403);
+      assert.equal((await write.json()).error, 'insufficient_scope');
+      assert.match(write.headers.get('www-authenticate')!, /error="insufficient_scope"/);
+      const read = await mcp(narrowed.access_token, { name: 'list_notes', arguments: {} });
+      assert.equal(read.status, 200, 'it still reads');
+
+      // The refresh token still stands for the whole grant: the next refresh may ask for all of it again.
+      const everything = { scope: 'wiki:read wiki:write' };
+      const restored = await (await refresh(clientId, narrowed.refresh_token, everything)).json();
+      assert.equal(restored.scope, 'wiki:read wiki:write');
+      assert.equal((await mcp(restored.access_token, writeCall('RT-04 restored'))).status, 200);
+      const wiki = (await platform.platform.deps.wikis.findBySlug('notes'))!;
+      const written = (await platform.platform.deps.pages.list(wiki.id, { limit: 100 })).map((page) => page.path);
+      assert.ok(written.includes('RT-04 restored') && !written.includes('RT-04 narrowed'), written.join(', '));
+    });
+
+    test('RT-06: a refresh token dies 30 days after its last use, 90 days after the code, however used', async () => {
+      const DAY = 24 * 60 * 60;
+      const deadBody = await (await refresh((await registerClient()).clientId, 'never-issued')).text();
+      const assertDead = async (clientId: string, token: string, why: string) => {
+        const response = await refresh(clientId, token);
+        assert.equal(response.status, 400, why);
+        assert.equal(await response.text(), deadBody, `${why}: the same answer as for a token that never existed`);
+      };
+      const at = (days: number) => (clockOffset = Math.floor(days * DAY));
+      try {
+        // Idle: unused for 30 days.
+        const idle = await registerClient();
+        const idleToken = (await tokensFor(idle.clientId)).refresh_token!;
+        at(30);
+        await assertDead(idle.clientId, idleToken, 'unused for 30 days');
+
+        // Idle counts from the last use: used on day 20, alive on day 49, dead 30 days after that use.
+        at(0);
+        const used = await registerClient();
+        let token = (await tokensFor(used.clientId)).refresh_token!;
+        at(20);
+        token = (await (await refresh(used.clientId, token)).json()).refresh_token;
+        at(49);
+        const alive = await refresh(used.clientId, token);
+        assert.equal(alive.status, 200, 'day 49: 29 days after its last use');
+        token = (await alive.json()).refresh_token;
+        at(79);
+        await assertDead(used.clientId, token, 'unused from day 49 to day 79');
+
+        // Absolute: used every 29 days, it still ends 90 days after the code was redeemed.
+        at(0);
+        const regular = await registerClient();
+        token = (await tokensFor(regular.clientId)).refresh_token!;
+        for (const day of [29, 58, 87, 89.9]) {
+          at(day);
+          const response = await refresh(regular.clientId, token);
+          assert.equal(response.status, 200, `day ${day}`);
+          token = (await response.json()).refresh_token;
+        }
+        at(90);
+        await assertDead(regular.clientId, token, 'day 90, although last used hours ago');
+      } finally {
+        clockOffset = 0;
+      }
     });
 
     const post = (path: string, form: Record<string, string>) =>
@@ -334,6 +427,31 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const confidentialB = await registerClient('client_secret_post');
       assert.equal((await post('/w/notes/oauth/revoke', { token: tokens.refresh_token!, client_id: confidentialB.clientId, client_secret: confidentialB.secret! })).status, 400);
       assert.equal((await refresh(a.clientId, tokens.refresh_token!)).status, 200, "A's token is still valid");
+    });
+
+    test('IN-01: /revoke, /token, /introspect refuse bodies over 8 KiB with 413, unread past the cap', async () => {
+      const { clientId } = await registerClient();
+      const tokens = await tokensFor(clientId);
+      const revoking = { token: tokens.refresh_token!, client_id: clientId };
+      const padded = await post('/w/notes/oauth/revoke', { ...revoking, padding: 'x'.repeat(9000) });
+      assert.equal(padded.status, 413);
+      assert.equal(padded.headers.get('cache-control'), 'no-store');
+      assert.equal((await padded.json()).error, 'invalid_request');
+      // Without Content-Length the cap must still hold while reading: 8 MiB offered, little taken.
+      for (const endpoint of ['revoke', 'token', 'introspect']) {
+        const streamed = streamedBody(`token=${tokens.refresh_token}&client_id=${clientId}&padding=`, 8 * 1024 * 1024);
+        const client = new TestClient(platform.platform.app, platform.config.publicUrl);
+        const response = await client.request(`/w/notes/oauth/${endpoint}`, {
+          method: 'POST',
+          body: streamed.body,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          duplex: 'half',
+        } as RequestInit);
+        assert.equal(response.status, 413, endpoint);
+        assert.equal((await response.json()).error, 'invalid_request', endpoint);
+        assert.ok(streamed.pulled() <= 64 * 1024, `${endpoint}: read ${streamed.pulled()} bytes of an oversized body`);
+      }
+      assert.equal((await refresh(clientId, tokens.refresh_token!)).status, 200, 'nothing was revoked');
     });
 
     test('introspection tells a client about its own live tokens only', async () => {
