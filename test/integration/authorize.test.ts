@@ -110,6 +110,15 @@ describe('authorization endpoint and consent', () => {
     assert.equal(repeated.headers.get('location'), null);
   });
 
+  test('RU-03: a loopback client may come back on any port but 0', async () => {
+    const clientId = await registerClient({ redirect_uris: ['http://127.0.0.1/cb'] });
+    assert.equal((await carol.request(authorizeUrl(clientId, { redirect_uri: 'http://127.0.0.1:53124/cb' }))).status, 200);
+    const zero = await carol.request(authorizeUrl(clientId, { redirect_uri: 'http://127.0.0.1:0/cb' }));
+    assert.equal(zero.status, 400);
+    assert.equal(zero.headers.get('location'), null);
+    assert.match(await zero.text(), /not one it registered/);
+  });
+
   test('RU-04: errors in a request from a registered phishing client are not redirected before the person logs in', async () => {
     const evil = await registerClient({ redirect_uris: ['https://phish.example/cb'] });
     const anonymous = new TestClient(platform.platform.app, platform.config.publicUrl);

@@ -58,6 +58,16 @@ describe('dynamic client registration', () => {
     assert.equal(await clientCount(), before);
   });
 
+  test('RU-03: a loopback redirect URI on port 0 is invalid_redirect_uri and nothing is stored', async () => {
+    const before = await clientCount();
+    for (const uri of ['http://127.0.0.1:0/cb', 'http://localhost:0/cb', 'http://[::1]:0/cb']) {
+      const response = await register({ redirect_uris: [uri], token_endpoint_auth_method: 'none' });
+      assert.equal(response.status, 400, uri);
+      assert.equal((await response.json()).error, 'invalid_redirect_uri', uri);
+    }
+    assert.equal(await clientCount(), before);
+  });
+
   test('DC-03: oversized bodies are 413; too many or too long fields are invalid_client_metadata naming the field', async () => {
     assert.equal((await register({ redirect_uris: ['https://app.example/cb'], padding: 'x'.repeat(17 * 1024) })).status, 413);
     const cases: Array<[unknown, RegExp]> = [
