@@ -9,6 +9,7 @@ import type { Wiki } from '../store/wikis.ts';
 import type { AppDeps } from '../web/deps.ts';
 import { clientAddress, createLimiter } from '../web/rate-limit.ts';
 import { audit } from './audit.ts';
+import { clientLabel } from './client-label.ts';
 import { CLIENT_AUTH_METHODS, WIKI_SCOPES } from './metadata.ts';
 import { redirectUriProblem } from './redirect-uri.ts';
 
@@ -92,6 +93,6 @@ export async function registerClient(deps: AppDeps, c: Context, wiki: Wiki): Pro
   const secret = request.token_endpoint_auth_method === 'none' ? undefined : randomToken();
   const metadata = { ...request, client_id: clientId, client_id_issued_at: issuedAt };
   await oauthClients.create({ client_id: clientId, wiki_id: wiki.id, secret_hash: secret ? sha256(secret) : null, metadata: JSON.stringify(metadata), created_at: issuedAt, last_used_at: null });
-  audit(log, c, 'oauth.client.registered', { wikiId: wiki.id, clientId, authMethod: request.token_endpoint_auth_method, clientName: request.client_name });
+  audit(log, c, 'oauth.client.registered', { wikiId: wiki.id, clientId, authMethod: request.token_endpoint_auth_method, clientName: clientLabel(request.client_name, clientId) });
   return c.json({ ...metadata, ...(secret ? { client_secret: secret, client_secret_expires_at: 0 } : {}) }, 201, { 'Cache-Control': 'no-store' });
 }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { sha256 } from '../../src/secrets.ts';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { MALLORY_DID } from '../helpers/fake-atproto.ts';
+import { bodyText, hiddenCharactersIn } from '../helpers/html.ts';
 import { TestClient } from '../helpers/http-client.ts';
 import type { TestPlatform } from '../helpers/platform.ts';
 import { startWikiFixture, type WikiFixture } from '../helpers/wiki-fixture.ts';
@@ -203,8 +204,25 @@ describe('authorization endpoint and consent', () => {
     const clientId = await registerClient({ client_name: '<img src=x onerror=alert(1)>\u202eevil' });
     const html = await (await carol.request(authorizeUrl(clientId))).text();
     assert.ok(!html.includes('<img src=x'), 'escaped');
+    assert.ok(bodyText(html).includes('<img src=x onerror=alert(1)>\\u202Eevil'), 'shown as text, the override as an escape');
     assert.match(html, /not verified/);
     assert.match(html, /<code>app\.example<\/code>/);
+  });
+
+  test('CS-05: hidden characters in a registered name are shown as escapes on consent, dashboard and in the audit log', async () => {
+    // Reads "Claudeevil.png" when the override is obeyed; the zero-width space and isolates hide too.
+    const clientId = await registerClient({ client_name: 'Claude\u202Egnp.live\u200B \u2066x\u2069\u3164' });
+    const shown = 'Claude\\u202Egnp.live\\u200B \\u2066x\\u2069\\u3164';
+    const consentPage = await carol.request(authorizeUrl(clientId));
+    const consentHtml = await consentPage.clone().text();
+    assert.deepEqual(hiddenCharactersIn(consentHtml), [], 'nothing hidden anywhere in the consent page');
+    assert.ok(bodyText(consentHtml).includes(shown), bodyText(consentHtml));
+    await approve(carol, consentPage);
+    const dashboard = await (await carol.request('/app/')).text();
+    assert.deepEqual(hiddenCharactersIn(dashboard), [], 'nothing hidden in the connected apps');
+    assert.ok(bodyText(dashboard).includes(shown));
+    const registered = platform.logs.lines.map((line) => JSON.parse(line)).find((line) => line.event === 'oauth.client.registered' && line.clientId === clientId);
+    assert.equal(registered.clientName, shown, 'the audit log line too');
   });
 
   test('CS-06: a read collaborator may approve, and only for wiki:read; asking for write alone is access_denied', async () => {

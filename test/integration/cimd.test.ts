@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { Context } from 'hono';
 import { clientResolver } from '../../src/authserver/clients.ts';
 import { hardenedFetch } from '../../src/net/hardened-fetch.ts';
+import { bodyText, hiddenCharactersIn } from '../helpers/html.ts';
 import type { TestClient } from '../helpers/http-client.ts';
 import { freePort, type TestPlatform } from '../helpers/platform.ts';
 import { loopbackCertificate, startLoopbackHttps, trustInThisProcess } from '../helpers/tls.ts';
@@ -67,6 +68,15 @@ describe('Client ID Metadata Documents', () => {
     });
     assert.equal(response.status, 200);
     assert.ok((await response.json()).refresh_token, 'grant_types from the document are honoured');
+  });
+
+  test('CS-05: hidden characters in a document’s client_name are shown as escapes on the consent page', async () => {
+    const clientId = document('/spoof.json', { client_name: 'Claude\u202Egnp.live\u200D\u2067' });
+    const html = await (await authorize(clientId)).text();
+    assert.deepEqual(hiddenCharactersIn(html), [], 'nothing hidden anywhere in the page');
+    const text = bodyText(html);
+    assert.ok(text.includes('Claude\\u202Egnp.live\\u200D\\u2067'), text);
+    assert.ok(text.includes(`published by localhost:${new URL(base).port}`), 'next to the host that vouches for it');
   });
 
   test('documents are cached: a second authorization does not fetch again', async () => {
