@@ -66,6 +66,11 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       });
     }
     const grantOf = async (clientId: string) => db().selectFrom('grants').selectAll().where('client_id', '=', clientId).executeTakeFirstOrThrow();
+    /** The status of a real tools/list call at a wiki's MCP endpoint with `token`. */
+    const mcpStatus = (token: string, slug = 'notes') =>
+      new TestClient(platform.platform.app, platform.config.publicUrl)
+        .request(`/w/${slug}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }) })
+        .then((r) => r.status);
 
     test('AS-04: a public client redeems its code for an at+jwt bound to the wiki MCP URL; no-store', async () => {
       const { clientId } = await registerClient();
@@ -125,15 +130,28 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.equal((await (await redeem({ grant_type: 'authorization_code', code: code2, client_id: clientId })).json()).error, 'invalid_grant');
     });
 
-    test('AC-01: replaying a redeemed code is invalid_grant and revokes the grant it came from', async () => {
+    test('AC-01: replaying a redeemed code is invalid_grant, and the tokens it issued stop working', async () => {
       const { clientId } = await registerClient();
       const code = await getCode(clientId);
       const request = { grant_type: 'authorization_code', code, code_verifier: VERIFIER, client_id: clientId };
-      assert.equal((await redeem(request)).status, 200);
+      const issued = await redeem(request);
+      assert.equal(issued.status, 200);
+      const { access_token: accessToken, refresh_token: refreshToken } = await issued.json();
+      assert.equal(await mcpStatus(accessToken), 200, 'the access token works before the replay');
       const replay = await redeem(request);
       assert.equal(replay.status, 400);
       assert.equal((await replay.json()).error, 'invalid_grant');
-      assert.ok((await grantOf(clientId)).revoked_at, 'grant revoked');
+      assert.equal(await mcpStatus(accessToken), 401, 'the access token is refused at the MCP endpoint');
+      const refreshed = await refresh(clientId, refreshToken);
+      assert.equal(refreshed.status, 400);
+      assert.equal((await refreshed.json()).error, 'invalid_grant', 'the refresh token is refused at /token');
+      clockOffset = 30;
+      try {
+        assert.equal((await (await redeem(request)).json()).error, 'invalid_grant', 'a replay 30 s later too');
+        assert.equal(await mcpStatus(accessToken), 401);
+      } finally {
+        clockOffset = 0;
+      }
       assert.ok(platform.logs.lines.some((line) => line.includes('oauth.code.replayed')), 'audit event');
     });
 
@@ -341,10 +359,6 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
     const introspect = (form: Record<string, string>, headers: Record<string, string> = {}) =>
       new TestClient(platform.platform.app, platform.config.publicUrl).request('/w/notes/oauth/introspect', { method: 'POST', body: new URLSearchParams(form).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } });
-    const mcpStatus = (token: string, slug = 'notes') =>
-      new TestClient(platform.platform.app, platform.config.publicUrl)
-        .request(`/w/${slug}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }) })
-        .then((r) => r.status);
     /** An access token signed with our keys for a real grant of `clientId`, with claims overridden. */
     async function mintFor(clientId: string, claims: Partial<AccessTokenClaims>) {
       const notes = (await platform.platform.deps.wikis.findBySlug('notes'))!;
