@@ -24,8 +24,8 @@ export interface Client {
 
 /** How a connected app is named on the dashboard: its registered name, or its document's host. */
 export function connectedAppName(clientId: string, registeredMetadata: string | null): string {
-  const name = registeredMetadata ? (JSON.parse(registeredMetadata) as { client_name?: unknown }).client_name : undefined;
-  return clientLabel(name, URL.canParse(clientId) ? new URL(clientId).host : clientId);
+  const metadata = registeredMetadata ? (JSON.parse(registeredMetadata) as { client_name?: unknown }) : undefined;
+  return clientLabel(metadata?.client_name, URL.canParse(clientId) ? new URL(clientId).host : clientId);
 }
 
 export class ClientMetadataError extends Error {
@@ -83,7 +83,8 @@ function parseDocument(clientId: string, body: unknown): Client {
   }
   const grantTypes = Array.isArray(document.grant_types) ? document.grant_types.filter((g): g is string => g === 'authorization_code' || g === 'refresh_token') : ['authorization_code'];
   const host = new URL(clientId).host;
-  return { clientId, secretHash: null, redirectUris, clientName: clientLabel(document.client_name, host), grantTypes, verifiedHost: host };
+  const clientName = clientLabel(document.client_name, host);
+  return { clientId, secretHash: null, redirectUris, clientName, grantTypes, verifiedHost: host };
 }
 
 export function clientResolver(options: { clients: OAuthClientStore; fetch: typeof globalThis.fetch; allowInsecure: boolean; log: Logger; now: () => number }): ClientResolver {
@@ -124,7 +125,8 @@ export function clientResolver(options: { clients: OAuthClientStore; fetch: type
       }
       const row = await options.clients.find(wiki.id, clientId);
       if (!row) return undefined;
-      const metadata = JSON.parse(row.metadata) as { client_name?: unknown; redirect_uris: string[]; grant_types?: string[] };
+      type Registered = { client_name?: unknown; redirect_uris: string[]; grant_types?: string[] };
+      const metadata = JSON.parse(row.metadata) as Registered;
       return {
         clientId: row.client_id,
         secretHash: row.secret_hash,

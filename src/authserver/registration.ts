@@ -93,6 +93,8 @@ export async function registerClient(deps: AppDeps, c: Context, wiki: Wiki): Pro
   const secret = request.token_endpoint_auth_method === 'none' ? undefined : randomToken();
   const metadata = { ...request, client_id: clientId, client_id_issued_at: issuedAt };
   await oauthClients.create({ client_id: clientId, wiki_id: wiki.id, secret_hash: secret ? sha256(secret) : null, metadata: JSON.stringify(metadata), created_at: issuedAt, last_used_at: null });
-  audit(log, c, 'oauth.client.registered', { wikiId: wiki.id, clientId, authMethod: request.token_endpoint_auth_method, clientName: clientLabel(request.client_name, clientId) });
+  const clientName = clientLabel(request.client_name, clientId);
+  const authMethod = request.token_endpoint_auth_method;
+  audit(log, c, 'oauth.client.registered', { wikiId: wiki.id, clientId, authMethod, clientName });
   return c.json({ ...metadata, ...(secret ? { client_secret: secret, client_secret_expires_at: 0 } : {}) }, 201, { 'Cache-Control': 'no-store' });
 }

@@ -22,34 +22,66 @@ async function refreshTokenOf(deps: AppDeps, wiki: Wiki, token: string): Promise
 }
 
 /** Where a token given for revocation came from (the type hint is only a hint, RFC 7009 §2.1). */
-async function grantOf(deps: AppDeps, wiki: Wiki, token: string): Promise<{ grantId: string; clientId: string } | undefined> {
+async function grantOf(
+  deps: AppDeps,
+  wiki: Wiki,
+  token: string,
+): Promise<{ grantId: string; clientId: string } | undefined> {
   const refresh = await refreshTokenOf(deps, wiki, token);
   if (refresh) return { grantId: refresh.grant_id, clientId: refresh.client_id };
   // Dashboard tokens belong to no OAuth client; they are revoked on the dashboard.
   if (isWikiToken(token)) return undefined;
   const urls = wikiUrls(deps.config, wiki.slug);
   const verified = await deps.verifyBearer(token, { issuer: urls.issuer, audience: urls.mcp, wikiId: wiki.id });
-  return 'rejected' in verified || !verified.oauth ? undefined : { grantId: verified.oauth.grantId, clientId: verified.oauth.clientId };
+  return 'rejected' in verified || !verified.oauth
+    ? undefined
+    : { grantId: verified.oauth.grantId, clientId: verified.oauth.clientId };
 }
 
 /** RFC 7662 §2.2: what may be said about a token the token endpoint or the MCP endpoint would accept now. */
-async function activeClaims(deps: AppDeps, wiki: Wiki, token: string): Promise<({ client_id: string } & Record<string, unknown>) | undefined> {
+async function activeClaims(
+  deps: AppDeps,
+  wiki: Wiki,
+  token: string,
+): Promise<({ client_id: string } & Record<string, unknown>) | undefined> {
   const refresh = await refreshTokenOf(deps, wiki, token);
   if (refresh) {
-    const live = refresh.rotated_at === null && refresh.expires_at > deps.now() && (await stillAuthorized(deps, wiki, refresh));
+    const live =
+      refresh.rotated_at === null && refresh.expires_at > deps.now() && (await stillAuthorized(deps, wiki, refresh));
     if (!live) return undefined;
-    return { token_type: 'refresh_token', client_id: refresh.client_id, sub: refresh.user_did, scope: refresh.scope, aud: refresh.resource, exp: refresh.expires_at };
+    return {
+      token_type: 'refresh_token',
+      client_id: refresh.client_id,
+      sub: refresh.user_did,
+      scope: refresh.scope,
+      aud: refresh.resource,
+      exp: refresh.expires_at,
+    };
   }
   if (isWikiToken(token)) return undefined;
   const caller = await authenticateBearer(deps, wiki, token);
   if ('rejected' in caller || !caller.token.oauth) return undefined;
   const { oauth, subject, scopes, expiresAt } = caller.token;
   const urls = wikiUrls(deps.config, wiki.slug);
-  return { token_type: 'access_token', client_id: oauth.clientId, sub: subject, scope: scopes.join(' '), aud: urls.mcp, iss: urls.issuer, exp: expiresAt, iat: oauth.issuedAt, jti: oauth.jti };
+  return {
+    token_type: 'access_token',
+    client_id: oauth.clientId,
+    sub: subject,
+    scope: scopes.join(' '),
+    aud: urls.mcp,
+    iss: urls.issuer,
+    exp: expiresAt,
+    iat: oauth.issuedAt,
+    jti: oauth.jti,
+  };
 }
 
 /** The authenticated client and the `token` parameter, or the error response to send. */
-async function readTokenRequest(deps: AppDeps, c: Context, wiki: Wiki): Promise<{ client: Client; token: string } | Response> {
+async function readTokenRequest(
+  deps: AppDeps,
+  c: Context,
+  wiki: Wiki,
+): Promise<{ client: Client; token: string } | Response> {
   const request = await readClientRequest(deps, c, wiki);
   if (request instanceof Response) return request;
   const token = request.form.get('token');
@@ -63,7 +95,8 @@ export async function revoke(deps: AppDeps, c: Context, wiki: Wiki): Promise<Res
   const found = await grantOf(deps, wiki, request.token);
   if (found && found.clientId !== request.client.clientId) {
     // RV-03: never another client's token. A public client learns nothing; an authenticated one is told.
-    if (request.client.secretHash !== null) return tokenError(c, 400, 'invalid_request', 'this token was not issued to you');
+    const notYours = 'this token was not issued to you';
+    if (request.client.secretHash !== null) return tokenError(c, 400, 'invalid_request', notYours);
   } else if (found) {
     await deps.codes.revokeGrant(found.grantId, deps.now());
     audit(deps.log, c, 'oauth.revoked', { wikiId: wiki.id, clientId: found.clientId, grantId: found.grantId });

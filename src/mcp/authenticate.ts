@@ -11,7 +11,11 @@ import { allows, type Caller } from './endpoint.ts';
 
 export type Authentication = (Caller & { token: VerifiedToken }) | { rejected: string };
 
-export async function authenticateBearer(deps: Pick<AppDeps, 'config' | 'verifyBearer' | 'wikis'>, wiki: Wiki, token: string): Promise<Authentication> {
+export async function authenticateBearer(
+  deps: Pick<AppDeps, 'config' | 'verifyBearer' | 'wikis'>,
+  wiki: Wiki,
+  token: string,
+): Promise<Authentication> {
   const urls = wikiUrls(deps.config, wiki.slug);
   const verified = await deps.verifyBearer(token, { issuer: urls.issuer, audience: urls.mcp, wikiId: wiki.id });
   if ('rejected' in verified) return verified;

@@ -69,7 +69,8 @@ export function bearerVerifier(options: BearerVerifierOptions) {
       // jose checks exp and nbf; a token issued in the future or living longer than any we mint is forged.
       if (payload.iat! > options.now() + CLOCK_SKEW_SECONDS || payload.exp! - payload.iat! > options.maxLifetimeSeconds) return { rejected: 'the access token is not valid here' };
       const oauth = { clientId: payload.client_id, grantId: payload.gid, issuedAt: payload.iat!, jti: payload.jti! };
-      entry = { subject: payload.sub!, scopes: payload.scope.split(' '), oauth, expiresAt: payload.exp!, issuer: expected.issuer, audience: expected.audience, wikiId: payload.wiki_id };
+      const scopes = payload.scope.split(' ');
+      entry = { subject: payload.sub!, scopes, oauth, expiresAt: payload.exp!, ...expected, wikiId: payload.wiki_id };
       if (verified.size >= CACHE_ENTRIES) verified.delete(verified.keys().next().value!);
       verified.set(token, entry);
     }
@@ -77,7 +78,8 @@ export function bearerVerifier(options: BearerVerifierOptions) {
     // a wiki re-created under the same slug has a new id (catalogue RS-12).
     if (entry.issuer !== expected.issuer || entry.audience !== expected.audience || entry.wikiId !== expected.wikiId) return { rejected: 'the access token is not valid here' };
     // Revocation is read on every request (a primary-key lookup), so it takes effect at once (RS-11).
-    return (await options.isGrantActive(entry.oauth.grantId)) ? entry : { rejected: 'the access token has been revoked' };
+    const active = await options.isGrantActive(entry.oauth.grantId);
+    return active ? entry : { rejected: 'the access token has been revoked' };
   }
 
   async function verifyWikiToken(token: string, expected: ExpectedAudience): Promise<Verification> {

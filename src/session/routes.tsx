@@ -89,7 +89,8 @@ export function sessionRoutes(deps: AppDeps): Hono {
     const form = await readForm(c);
     const session = await sessions.current(c, now());
     if (session && !isSessionCsrf(session.sid, form.get('csrf'))) {
-      throw new AppError('csrf_failed', 403, 'This form expired or did not come from this site. Reload the page and try again.', 'Form expired');
+      const message = 'This form expired or did not come from this site. Reload the page and try again.';
+      throw new AppError('csrf_failed', 403, message, 'Form expired');
     }
     const ended = await sessions.end(c, now());
     if (ended) {

@@ -113,7 +113,10 @@ describe('authorization endpoint and consent', () => {
 
   test('RU-03: a loopback client may come back on any port but 0', async () => {
     const clientId = await registerClient({ redirect_uris: ['http://127.0.0.1/cb'] });
-    assert.equal((await carol.request(authorizeUrl(clientId, { redirect_uri: 'http://127.0.0.1:53124/cb' }))).status, 200);
+    assert.equal(
+      (await carol.request(authorizeUrl(clientId, { redirect_uri: 'http://127.0.0.1:53124/cb' }))).status,
+      200,
+    );
     const zero = await carol.request(authorizeUrl(clientId, { redirect_uri: 'http://127.0.0.1:0/cb' }));
     assert.equal(zero.status, 400);
     assert.equal(zero.headers.get('location'), null);
@@ -204,12 +207,15 @@ describe('authorization endpoint and consent', () => {
     const clientId = await registerClient({ client_name: '<img src=x onerror=alert(1)>\u202eevil' });
     const html = await (await carol.request(authorizeUrl(clientId))).text();
     assert.ok(!html.includes('<img src=x'), 'escaped');
-    assert.ok(bodyText(html).includes('<img src=x onerror=alert(1)>\\u202Eevil'), 'shown as text, the override as an escape');
+    assert.ok(
+      bodyText(html).includes('<img src=x onerror=alert(1)>\\u202Eevil'),
+      'shown as text, the override as an escape',
+    );
     assert.match(html, /not verified/);
     assert.match(html, /<code>app\.example<\/code>/);
   });
 
-  test('CS-05: hidden characters in a registered name are shown as escapes on consent, dashboard and in the audit log', async () => {
+  test('CS-05: a registered name’s hidden characters are escapes on consent, dashboard, audit log', async () => {
     // Reads "Claudeevil.png" when the override is obeyed; the zero-width space and isolates hide too.
     const clientId = await registerClient({ client_name: 'Claude\u202Egnp.live\u200B \u2066x\u2069\u3164' });
     const shown = 'Claude\\u202Egnp.live\\u200B \\u2066x\\u2069\\u3164';
@@ -221,7 +227,9 @@ describe('authorization endpoint and consent', () => {
     const dashboard = await (await carol.request('/app/')).text();
     assert.deepEqual(hiddenCharactersIn(dashboard), [], 'nothing hidden in the connected apps');
     assert.ok(bodyText(dashboard).includes(shown));
-    const registered = platform.logs.lines.map((line) => JSON.parse(line)).find((line) => line.event === 'oauth.client.registered' && line.clientId === clientId);
+    const registered = platform.logs.lines
+      .map((line) => JSON.parse(line))
+      .find((line) => line.event === 'oauth.client.registered' && line.clientId === clientId);
     assert.equal(registered.clientName, shown, 'the audit log line too');
   });
 

@@ -91,7 +91,7 @@ describe('Client ID Metadata Documents', () => {
     'carries a client secret': ['/secret.json', { client_secret: 'x' }],
     'asks for a confidential auth method': ['/basic.json', { token_endpoint_auth_method: 'client_secret_basic' }],
     'has a javascript: redirect URI': ['/js.json', { redirect_uris: ['javascript:alert(1)'] }],
-    'has a loopback redirect URI on port 0 (RU-03)': ['/port-zero.json', { redirect_uris: ['http://127.0.0.1:0/callback'] }],
+    'has a loopback redirect URI on port 0 (RU-03)': ['/port-zero.json', { redirect_uris: ['http://127.0.0.1:0/cb'] }],
     'answers with a redirect (SS-03)': ['/moved.json', {}, { status: 302, headers: { location: '/claude-code.json' } }],
     'is missing (404)': ['/nothing-here.json', {}, { status: 404 }],
   };

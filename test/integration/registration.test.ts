@@ -99,7 +99,7 @@ describe('dynamic client registration', () => {
     }
   });
 
-  test('DC-07: unknown scopes are replaced by what we support (RFC 7591 §2), and the 201 says what was registered', async () => {
+  test('DC-07: unknown scopes are replaced by ours (RFC 7591 §2); the 201 says what was registered', async () => {
     const cases: Array<[string, string]> = [
       ['claudeai', 'wiki:read wiki:write'], // what old Claude builds send
       ['wiki:read admin', 'wiki:read'],
@@ -107,7 +107,12 @@ describe('dynamic client registration', () => {
       ['wiki:read', 'wiki:read'],
     ];
     for (const [requested, registered] of cases) {
-      const response = await register({ client_name: 'Claude', redirect_uris: ['https://claude.ai/api/mcp/auth_callback'], token_endpoint_auth_method: 'none', scope: requested });
+      const response = await register({
+        client_name: 'Claude',
+        redirect_uris: ['https://claude.ai/api/mcp/auth_callback'],
+        token_endpoint_auth_method: 'none',
+        scope: requested,
+      });
       assert.equal(response.status, 201, requested);
       const body = await response.json();
       assert.equal(body.scope, registered, requested);
@@ -115,7 +120,9 @@ describe('dynamic client registration', () => {
       const stored = await platform.platform.deps.oauthClients.find(wiki.id, body.client_id);
       assert.equal(JSON.parse(stored!.metadata).scope, registered, 'stored as returned');
     }
-    const without = await (await register({ redirect_uris: ['https://app.example/cb'], token_endpoint_auth_method: 'none' })).json();
+    const without = await (
+      await register({ redirect_uris: ['https://app.example/cb'], token_endpoint_auth_method: 'none' })
+    ).json();
     assert.equal(without.scope, undefined, 'no scope asked, none registered');
   });
 

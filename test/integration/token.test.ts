@@ -69,7 +69,15 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     /** The status of a real tools/list call at a wiki's MCP endpoint with `token`. */
     const mcpStatus = (token: string, slug = 'notes') =>
       new TestClient(platform.platform.app, platform.config.publicUrl)
-        .request(`/w/${slug}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }) })
+        .request(`/w/${slug}/mcp`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+          },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
+        })
         .then((r) => r.status);
 
     test('AS-04: a public client redeems its code for an at+jwt bound to the wiki MCP URL; no-store', async () => {
@@ -152,7 +160,10 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       } finally {
         clockOffset = 0;
       }
-      assert.ok(platform.logs.lines.some((line) => line.includes('oauth.code.replayed')), 'audit event');
+      assert.ok(
+        platform.logs.lines.some((line) => line.includes('oauth.code.replayed')),
+        'audit event',
+      );
     });
 
     test('AC-02: a replay with a wrong verifier or without client authentication revokes nothing', async () => {
@@ -358,13 +369,27 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     });
 
     const introspect = (form: Record<string, string>, headers: Record<string, string> = {}) =>
-      new TestClient(platform.platform.app, platform.config.publicUrl).request('/w/notes/oauth/introspect', { method: 'POST', body: new URLSearchParams(form).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } });
+      new TestClient(platform.platform.app, platform.config.publicUrl).request('/w/notes/oauth/introspect', {
+        method: 'POST',
+        body: new URLSearchParams(form).toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      });
     /** An access token signed with our keys for a real grant of `clientId`, with claims overridden. */
     async function mintFor(clientId: string, claims: Partial<AccessTokenClaims>) {
       const notes = (await platform.platform.deps.wikis.findBySlug('notes'))!;
       const grant = await grantOf(clientId);
-      const base: AccessTokenClaims = { issuer, audience: `${issuer}/mcp`, subject: CAROL_DID, clientId, scope: 'wiki:read wiki:write', wikiId: notes.id, grantId: grant.id };
-      return (await mintAccessToken(platform.platform.deps.platformKeys, { ...base, ...claims }, platform.config.accessTokenTtlSeconds, now())).token;
+      const base: AccessTokenClaims = {
+        issuer,
+        audience: `${issuer}/mcp`,
+        subject: CAROL_DID,
+        clientId,
+        scope: 'wiki:read wiki:write',
+        wikiId: notes.id,
+        grantId: grant.id,
+      };
+      const { platformKeys } = platform.platform.deps;
+      const ttl = platform.config.accessTokenTtlSeconds;
+      return (await mintAccessToken(platformKeys, { ...base, ...claims }, ttl, now())).token;
     }
 
     test('IT-01: introspection tells a client about its own live tokens only', async () => {
@@ -384,24 +409,44 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.equal(rt.token_type, 'refresh_token');
       const b = await registerClient();
       for (const token of [tokens.access_token, tokens.refresh_token!]) {
-        assert.deepEqual(await (await introspect({ token, client_id: b.clientId })).json(), { active: false }, "another public client learns nothing about a's tokens");
+        assert.deepEqual(
+          await (await introspect({ token, client_id: b.clientId })).json(),
+          { active: false },
+          "another public client learns nothing about a's tokens",
+        );
       }
       assert.deepEqual(await (await introspect({ token: 'garbage', client_id: a.clientId })).json(), { active: false });
       const notes = (await platform.platform.deps.wikis.findBySlug('notes'))!;
       const dashboardToken = await wikiTokenFor(platform.platform, notes, CAROL_DID);
-      assert.deepEqual(await (await introspect({ token: dashboardToken, client_id: a.clientId })).json(), { active: false }, 'dashboard tokens belong to no client');
+      assert.deepEqual(
+        await (await introspect({ token: dashboardToken, client_id: a.clientId })).json(),
+        { active: false },
+        'dashboard tokens belong to no client',
+      );
     });
 
     test('IT-01: a confidential client must authenticate to introspect; then it sees its own tokens', async () => {
       const confidential = await registerClient('client_secret_post');
       const code = await getCode(confidential.clientId);
-      const tokens = await (await redeem({ grant_type: 'authorization_code', code, code_verifier: VERIFIER, client_id: confidential.clientId, client_secret: confidential.secret! })).json();
-      for (const credentials of [{ client_id: confidential.clientId }, { client_id: confidential.clientId, client_secret: 'wrong' }] as Array<Record<string, string>>) {
+      const tokens = await (
+        await redeem({
+          grant_type: 'authorization_code',
+          code,
+          code_verifier: VERIFIER,
+          client_id: confidential.clientId,
+          client_secret: confidential.secret!,
+        })
+      ).json();
+      for (const credentials of [
+        { client_id: confidential.clientId },
+        { client_id: confidential.clientId, client_secret: 'wrong' },
+      ] as Array<Record<string, string>>) {
         const refused = await introspect({ token: tokens.access_token, ...credentials });
         assert.equal(refused.status, 401, JSON.stringify(credentials));
         assert.equal((await refused.json()).error, 'invalid_client');
       }
-      const authorization = `Basic ${Buffer.from(`${confidential.clientId}:${confidential.secret}`).toString('base64')}`;
+      const basic = Buffer.from(`${confidential.clientId}:${confidential.secret}`).toString('base64');
+      const authorization = `Basic ${basic}`;
       assert.equal((await (await introspect({ token: tokens.access_token }, { authorization })).json()).active, true);
     });
 
@@ -416,8 +461,16 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       };
       await bothAgree(tokens.access_token, true, 'a live token');
       await bothAgree(await mintFor(clientId, { audience: issuer }), false, 'audience is the issuer, not the MCP URL');
-      await bothAgree(await mintFor(clientId, { audience: `${platform.config.publicUrl}/w/other/mcp` }), false, "another wiki's audience");
-      await bothAgree(await mintFor(clientId, { wikiId: 'a-deleted-wiki-of-the-same-slug' }), false, 'a wiki deleted and re-created under the slug (RS-12)');
+      await bothAgree(
+        await mintFor(clientId, { audience: `${platform.config.publicUrl}/w/other/mcp` }),
+        false,
+        "another wiki's audience",
+      );
+      await bothAgree(
+        await mintFor(clientId, { wikiId: 'a-deleted-wiki-of-the-same-slug' }),
+        false,
+        'a wiki deleted and re-created under the slug (RS-12)',
+      );
       clockOffset = ttl + 30;
       try {
         await bothAgree(tokens.access_token, true, 'expired 30 s ago, inside the 60 s skew');
@@ -426,7 +479,11 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       } finally {
         clockOffset = 0;
       }
-      await db().updateTable('wikis').set({ owner_did: 'did:plc:someoneelseaaaaaaaaaaaaa' }).where('slug', '=', 'notes').execute();
+      await db()
+        .updateTable('wikis')
+        .set({ owner_did: 'did:plc:someoneelseaaaaaaaaaaaaa' })
+        .where('slug', '=', 'notes')
+        .execute();
       try {
         await bothAgree(tokens.access_token, false, 'the person no longer has the wiki');
         assert.equal(await active(tokens.refresh_token!), false, 'nor is the refresh token, which /token would refuse');
@@ -438,7 +495,10 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     });
 
     test('IT-01: at a deleted wiki, neither the MCP endpoint nor introspection knows the token', async () => {
-      const gone = await platform.platform.deps.wikis.create({ slug: `gone-${kind}`, ownerDid: CAROL_DID, displayName: 'Gone' }, now());
+      const gone = await platform.platform.deps.wikis.create(
+        { slug: `gone-${kind}`, ownerDid: CAROL_DID, displayName: 'Gone' },
+        now(),
+      );
       const { token } = await accessTokenFor(platform.platform, gone, CAROL_DID);
       assert.equal(await mcpStatus(token, gone.slug), 200);
       await platform.platform.deps.wikis.delete(gone.id);
