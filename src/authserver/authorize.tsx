@@ -14,6 +14,7 @@ import { ConsentPage } from '../web/pages.tsx';
 import { roleOf, scopesOf } from '../wiki/access.ts';
 import { wikiUrls, type WikiUrls } from '../wiki/urls.ts';
 import { audit } from './audit.ts';
+import { clientLabel } from './client-label.ts';
 import { ClientMetadataError, type Client } from './clients.ts';
 import { WIKI_SCOPES } from './metadata.ts';
 import { redirectUriMatches } from './redirect-uri.ts';
@@ -121,7 +122,7 @@ export async function authorize(deps: AppDeps, c: Context, wiki: Wiki): Promise<
     <ConsentPage
       clientName={client.clientName}
       verifiedHost={client.verifiedHost}
-      redirectHost={new URL(redirectUri).host || redirectUri}
+      redirectHost={clientLabel(new URL(redirectUri).host || redirectUri, redirectUri)}
       wikiName={wiki.display_name}
       wikiUrl={urls.mcp}
       scopes={scope.split(' ')}

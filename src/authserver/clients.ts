@@ -7,6 +7,7 @@ import type { Logger } from '../log.ts';
 import type { OAuthClientStore } from '../store/oauth-clients.ts';
 import type { Wiki } from '../store/wikis.ts';
 import { audit } from './audit.ts';
+import { clientLabel } from './client-label.ts';
 import { redirectUriProblem } from './redirect-uri.ts';
 
 export interface Client {
@@ -14,6 +15,7 @@ export interface Client {
   /** SHA-256 of the secret for client_secret_* clients; null for public clients. */
   secretHash: string | null;
   redirectUris: string[];
+  /** For display: the client's own name with hidden characters made visible (./client-label.ts). */
   clientName: string;
   grantTypes: string[];
   /** For metadata-document clients: the host that vouches for the client's identity. */
@@ -22,9 +24,8 @@ export interface Client {
 
 /** How a connected app is named on the dashboard: its registered name, or its document's host. */
 export function connectedAppName(clientId: string, registeredMetadata: string | null): string {
-  const name = registeredMetadata ? (JSON.parse(registeredMetadata) as { client_name?: string }).client_name : undefined;
-  if (name) return name.slice(0, 100);
-  return URL.canParse(clientId) ? new URL(clientId).host : clientId;
+  const metadata = registeredMetadata ? (JSON.parse(registeredMetadata) as { client_name?: unknown }) : undefined;
+  return clientLabel(metadata?.client_name, URL.canParse(clientId) ? new URL(clientId).host : clientId);
 }
 
 export class ClientMetadataError extends Error {
@@ -92,8 +93,8 @@ function parseDocument(clientId: string, body: unknown): Client {
   }
   const grantTypes = Array.isArray(document.grant_types) ? document.grant_types.filter((g): g is string => g === 'authorization_code' || g === 'refresh_token') : ['authorization_code'];
   const host = new URL(clientId).host;
-  const name = typeof document.client_name === 'string' ? document.client_name.slice(0, 100) : host;
-  return { clientId, secretHash: null, redirectUris, clientName: name, grantTypes, verifiedHost: host };
+  const clientName = clientLabel(document.client_name, host);
+  return { clientId, secretHash: null, redirectUris, clientName, grantTypes, verifiedHost: host };
 }
 
 export function clientResolver(options: { clients: OAuthClientStore; fetch: typeof globalThis.fetch; allowInsecure: boolean; log: Logger; now: () => number }): ClientResolver {
@@ -141,12 +142,13 @@ export function clientResolver(options: { clients: OAuthClientStore; fetch: type
       }
       const row = await options.clients.find(wiki.id, clientId);
       if (!row) return undefined;
-      const metadata = JSON.parse(row.metadata) as { client_name?: string; redirect_uris: string[]; grant_types?: string[] };
+      type Registered = { client_name?: unknown; redirect_uris: string[]; grant_types?: string[] };
+      const metadata = JSON.parse(row.metadata) as Registered;
       return {
         clientId: row.client_id,
         secretHash: row.secret_hash,
         redirectUris: metadata.redirect_uris,
-        clientName: (metadata.client_name ?? row.client_id).slice(0, 100),
+        clientName: clientLabel(metadata.client_name, row.client_id),
         grantTypes: metadata.grant_types ?? ['authorization_code'],
       };
     },

@@ -17,6 +17,8 @@ export function redirectUriProblem(value: string): string | undefined {
   if (url.hash || value.includes('#')) return 'must not contain a fragment';
   if (url.username || url.password) return 'must not contain credentials';
   if (url.hostname.includes('*')) return 'must not contain wildcards';
+  // Port 0 asks the OS for any free port when listening; as a destination it names no listener.
+  if (url.port === '0') return 'must not use port 0';
   if (url.protocol === 'https:') return undefined;
   if (url.protocol === 'http:') return LOOPBACK_HOSTS.has(url.hostname) ? undefined : 'must use https unless it is a loopback address';
   // RFC 8252 §7.1: private-use schemes are reverse domain names, so they contain a period.
@@ -27,7 +29,6 @@ export function redirectUriProblem(value: string): string | undefined {
 
 /** Whether `requested` may receive the authorization response of a client registered with `registered`. */
 export function redirectUriMatches(registered: string, requested: string): boolean {
-  if (registered === requested) return true;
   let a: URL;
   let b: URL;
   try {
@@ -36,6 +37,9 @@ export function redirectUriMatches(registered: string, requested: string): boole
   } catch {
     return false;
   }
+  // Checked before the exact match too: a registration made before port 0 was refused must not use it.
+  if (b.port === '0') return false;
+  if (registered === requested) return true;
   // RFC 8252 §7.3: for loopback redirects only the port may differ; the host must be the same
   // literal (no localhost ↔ 127.0.0.1 cross-matching) and everything else byte-equal.
   if (a.protocol !== 'http:' || b.protocol !== 'http:' || !LOOPBACK_HOSTS.has(a.hostname)) return false;

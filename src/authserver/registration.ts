@@ -1,6 +1,7 @@
 // RFC 7591 dynamic client registration, open as MCP clients expect: the requested
 // token_endpoint_auth_method is honoured and echoed (ChatGPT refuses anything else), a secret is
-// issued only for client_secret_* methods, and everything else is validated, never broadened.
+// issued only for client_secret_* methods, unknown scopes are replaced by ours, and everything else
+// is validated, never broadened.
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { randomToken, sha256 } from '../secrets.ts';
@@ -8,6 +9,7 @@ import type { Wiki } from '../store/wikis.ts';
 import type { AppDeps } from '../web/deps.ts';
 import { requestAddress, type RateLimit } from '../web/rate-limit.ts';
 import { audit } from './audit.ts';
+import { clientLabel } from './client-label.ts';
 import { CLIENT_AUTH_METHODS, WIKI_SCOPES } from './metadata.ts';
 import { redirectUriProblem } from './redirect-uri.ts';
 
@@ -32,13 +34,21 @@ const registrationRequest = z.object({
   client_name: text(200).optional(),
   client_uri: httpsUrl.optional(),
   logo_uri: httpsUrl.optional(),
-  scope: text(200)
-    .refine((scope) => scope.split(' ').every((s) => (WIKI_SCOPES as readonly string[]).includes(s)), 'scope must be made of wiki:read and wiki:write')
-    .optional(),
+  scope: text(200).transform(supportedScopes).optional(),
   contacts: z.array(text(320)).max(5).optional(),
   software_id: text(200).optional(),
   software_version: text(100).optional(),
 });
+
+/**
+ * RFC 7591 §2: the server may replace requested metadata and must return what it registered. The
+ * scopes we know are kept; a request naming none of them (old Claude builds send `claudeai`) gets
+ * all of them, which is what authorization without `scope` grants anyway. Never more than exists.
+ */
+function supportedScopes(requested: string): string {
+  const known = WIKI_SCOPES.filter((scope) => requested.split(' ').includes(scope));
+  return (known.length > 0 ? known : WIKI_SCOPES).join(' ');
+}
 
 function oauthError(c: Context, status: 400 | 413 | 429, error: string, description: string, headers: Record<string, string> = {}) {
   return c.json({ error, error_description: description }, status, { 'Cache-Control': 'no-store', ...headers });
@@ -83,6 +93,8 @@ export async function registerClient(deps: AppDeps, c: Context, wiki: Wiki): Pro
   const secret = request.token_endpoint_auth_method === 'none' ? undefined : randomToken();
   const metadata = { ...request, client_id: clientId, client_id_issued_at: issuedAt };
   await oauthClients.create({ client_id: clientId, wiki_id: wiki.id, secret_hash: secret ? sha256(secret) : null, metadata: JSON.stringify(metadata), created_at: issuedAt, last_used_at: null });
-  audit(log, c, 'oauth.client.registered', { wikiId: wiki.id, clientId, authMethod: request.token_endpoint_auth_method, clientName: request.client_name });
+  const clientName = clientLabel(request.client_name, clientId);
+  const authMethod = request.token_endpoint_auth_method;
+  audit(log, c, 'oauth.client.registered', { wikiId: wiki.id, clientId, authMethod, clientName });
   return c.json({ ...metadata, ...(secret ? { client_secret: secret, client_secret_expires_at: 0 } : {}) }, 201, { 'Cache-Control': 'no-store' });
 }

@@ -81,7 +81,7 @@ async function codeGrant(deps: AppDeps, c: Context, wiki: Wiki, client: Client, 
 }
 
 /** The grant may have been revoked, or the person may have left the wiki, since consent (AC-05, RT-06). */
-async function stillAuthorized(deps: AppDeps, wiki: Wiki, authorization: Authorization): Promise<boolean> {
+export async function stillAuthorized(deps: AppDeps, wiki: Wiki, authorization: Authorization): Promise<boolean> {
   return (await deps.codes.isGrantActive(authorization.grant_id)) && (await roleOf(deps.wikis, wiki, authorization.user_did)) !== undefined;
 }
 

@@ -1,8 +1,7 @@
 // Access tokens: RFC 9068 JWTs (`typ: at+jwt`) bound to one wiki's MCP URL and carrying the wiki's
 // immutable id, so a wiki re-created under the same slug never accepts them.
-import { jwtVerify, type JWTPayload } from 'jose';
 import { signEs256 } from '../keys/jws.ts';
-import { keyByKid, publicKeysByKid, type PlatformKeys } from '../keys/keystore.ts';
+import type { PlatformKeys } from '../keys/keystore.ts';
 import { randomToken } from '../secrets.ts';
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
@@ -21,18 +20,4 @@ export async function mintAccessToken(keys: PlatformKeys, claims: AccessTokenCla
   // RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti; plus our scope, wiki id and grant id.
   const payload = { iss: claims.issuer, aud: claims.audience, sub: claims.subject, client_id: claims.clientId, scope: claims.scope, wiki_id: claims.wikiId, gid: claims.grantId, jti: randomToken(16), iat: now, exp: now + ttlSeconds };
   return { token: signEs256(keys.active.privateKey, { kid: keys.active.kid, typ: ACCESS_TOKEN_TYPE }, payload), expiresIn: ttlSeconds };
-}
-
-/** The claims of one of our access tokens for `issuer`, or undefined for anything else (never throws). */
-export async function verifyAccessToken(keys: PlatformKeys, token: string, issuer: string): Promise<(JWTPayload & { client_id?: string; scope?: string; wiki_id?: string; gid?: string }) | undefined> {
-  try {
-    const { payload } = await jwtVerify(
-      token,
-      keyByKid(publicKeysByKid(keys)),
-      { algorithms: ['ES256'], issuer, typ: ACCESS_TOKEN_TYPE },
-    );
-    return payload;
-  } catch {
-    return undefined;
-  }
 }

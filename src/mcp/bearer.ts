@@ -1,6 +1,7 @@
 // Bearer-token verification for a wiki's MCP endpoint (RFC 6750, RFC 9068): our OAuth access tokens
 // and the dashboard's per-wiki tokens. Depends only on public keys and lookups, so a wiki server could
-// run as its own process with the JWKS and the database.
+// run as its own process with the JWKS and the database. The issuer's revocation and introspection
+// endpoints use this same verifier, so they never disagree with the MCP endpoint about a token.
 import { errors, jwtVerify, type CryptoKey, type JWTPayload } from 'jose';
 import { keyByKid } from '../keys/keystore.ts';
 import { sha256 } from '../secrets.ts';
@@ -12,6 +13,8 @@ export interface VerifiedToken {
   subject: string;
   scopes: string[];
   expiresAt: number;
+  /** What an OAuth access token says about its issuance (RFC 9068 §2.2); dashboard tokens have none. */
+  oauth?: { clientId: string; grantId: string; issuedAt: number; jti: string };
 }
 
 export type Verification = VerifiedToken | { rejected: string };
@@ -39,7 +42,7 @@ const CLOCK_SKEW_SECONDS = 60;
 /** Far above any token we issue (~700 bytes); bigger ones are refused before parsing (RS-09). */
 const MAX_TOKEN_LENGTH = 4096;
 
-type CachedAccessToken = VerifiedToken & ExpectedAudience & { grantId: string };
+type CachedAccessToken = VerifiedToken & ExpectedAudience & { oauth: NonNullable<VerifiedToken['oauth']> };
 
 export function bearerVerifier(options: BearerVerifierOptions) {
   // Signature checks cost ~150 µs; a token seen before is trusted until its own `exp` (DESIGN.md §6).
@@ -65,7 +68,9 @@ export function bearerVerifier(options: BearerVerifierOptions) {
       if (typeof payload.client_id !== 'string' || typeof payload.scope !== 'string' || typeof payload.wiki_id !== 'string' || typeof payload.gid !== 'string') return { rejected: 'the access token is not valid here' };
       // jose checks exp and nbf; a token issued in the future or living longer than any we mint is forged.
       if (payload.iat! > options.now() + CLOCK_SKEW_SECONDS || payload.exp! - payload.iat! > options.maxLifetimeSeconds) return { rejected: 'the access token is not valid here' };
-      entry = { subject: payload.sub!, scopes: payload.scope.split(' '), grantId: payload.gid, expiresAt: payload.exp!, issuer: expected.issuer, audience: expected.audience, wikiId: payload.wiki_id };
+      const oauth = { clientId: payload.client_id, grantId: payload.gid, issuedAt: payload.iat!, jti: payload.jti! };
+      const scopes = payload.scope.split(' ');
+      entry = { subject: payload.sub!, scopes, oauth, expiresAt: payload.exp!, ...expected, wikiId: payload.wiki_id };
       if (verified.size >= CACHE_ENTRIES) verified.delete(verified.keys().next().value!);
       verified.set(token, entry);
     }
@@ -73,7 +78,8 @@ export function bearerVerifier(options: BearerVerifierOptions) {
     // a wiki re-created under the same slug has a new id (catalogue RS-12).
     if (entry.issuer !== expected.issuer || entry.audience !== expected.audience || entry.wikiId !== expected.wikiId) return { rejected: 'the access token is not valid here' };
     // Revocation is read on every request (a primary-key lookup), so it takes effect at once (RS-11).
-    return (await options.isGrantActive(entry.grantId)) ? entry : { rejected: 'the access token has been revoked' };
+    const active = await options.isGrantActive(entry.oauth.grantId);
+    return active ? entry : { rejected: 'the access token has been revoked' };
   }
 
   async function verifyWikiToken(token: string, expected: ExpectedAudience): Promise<Verification> {

@@ -3,10 +3,10 @@
 import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
 import type { Wiki } from '../store/wikis.ts';
-import { roleOf, scopesOf } from '../wiki/access.ts';
 import { wikiUrls } from '../wiki/urls.ts';
 import type { AppDeps } from '../web/deps.ts';
-import { allows, serveMcp, type Authenticate } from './endpoint.ts';
+import { authenticateBearer } from './authenticate.ts';
+import { serveMcp, type Authenticate } from './endpoint.ts';
 import { wikiTools } from './tools.ts';
 
 type WikiResolver = (c: Context) => Promise<Wiki | undefined>;
@@ -31,16 +31,7 @@ export function mcpRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {
     if (!wiki) return c.json({ error: 'not_found', error_description: 'no such wiki' }, 404);
     const found = wiki;
     const urls = wikiUrls(deps.config, found.slug);
-    const authenticate: Authenticate = async (token) => {
-      const verified = await deps.verifyBearer(token, { issuer: urls.issuer, audience: urls.mcp, wikiId: found.id });
-      if ('rejected' in verified) return verified;
-      // Read on every request: removing a collaborator or lowering their role takes effect at once.
-      const role = await roleOf(deps.wikis, found, verified.subject);
-      if (!role) return { rejected: 'whoever holds this token is not a member of this wiki' };
-      // A token never allows more than its holder's role does today.
-      const roleScopes = scopesOf(role);
-      return { subject: verified.subject, scopes: roleScopes.filter((scope) => allows(verified.scopes, scope)) };
-    };
+    const authenticate: Authenticate = (token) => authenticateBearer(deps, found, token);
     const mcpWiki = { id: found.id, slug: found.slug, displayName: found.display_name, issuer: urls.issuer, mcpUrl: urls.mcp, resourceMetadataUrl: urls.resourceMetadata };
     try {
       return await serveMcp(c, mcpWiki, authenticate, (caller) =>

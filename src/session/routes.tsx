@@ -7,6 +7,7 @@ import type { AppDeps } from '../web/deps.ts';
 import { readForm } from '../web/form.ts';
 import { LoggedOutPage, LogoutPage, SignupPage } from '../web/pages.tsx';
 import { SIGNUP_COOKIE } from './cookies.ts';
+import { isSessionCsrf, sessionCsrf } from './csrf.ts';
 import { checkUsername, suggestUsername } from './username.ts';
 
 const signupExpired = () =>
@@ -77,9 +78,20 @@ export function sessionRoutes(deps: AppDeps): Hono {
     return c.redirect(pending.return_to ?? '/app/', 303);
   });
 
-  app.get('/auth/logout', (c) => c.html(<LogoutPage />));
+  app.get('/auth/logout', async (c) => {
+    const session = await sessions.current(c, now());
+    return c.html(<LogoutPage csrf={session ? sessionCsrf(session.sid) : undefined} />);
+  });
 
   app.post('/auth/logout', async (c) => {
+    // Catalogue CS-02: a forced logout from a sibling origin is refused like any other session form.
+    // Without a session there is nothing to protect, and the cookie is cleared all the same.
+    const form = await readForm(c);
+    const session = await sessions.current(c, now());
+    if (session && !isSessionCsrf(session.sid, form.get('csrf'))) {
+      const message = 'This form expired or did not come from this site. Reload the page and try again.';
+      throw new AppError('csrf_failed', 403, message, 'Form expired');
+    }
     const ended = await sessions.end(c, now());
     if (ended) {
       log.info({ event: 'session.ended', did: ended.sub }, 'user logged out');

@@ -29,9 +29,7 @@ const STATIC_FILES: Record<string, string> = {
 /** Catalogue "Body caps": form posts are small; anything bigger is refused before parsing (IN-01). */
 const FORM_BODY_LIMIT = 4 * 1024;
 
-const notFound = () => {
-  throw new AppError('not_found', 404, 'There is nothing at this address.', 'Not found');
-};
+const nothingHere = () => new AppError('not_found', 404, 'There is nothing at this address.', 'Not found');
 
 export function createApp(deps: AppDeps): Hono {
   const { config, log } = deps;
@@ -45,6 +43,9 @@ export function createApp(deps: AppDeps): Hono {
     }
     return respondWithError(c, appError, requestId, config.publicUrl);
   };
+  // Answered, not thrown: Hono calls the not-found handler below the middleware, so a throw would
+  // unwind through secureHeaders and the page would go out without its framing headers (CS-03).
+  const notFound = (c: Context) => onError(nothingHere(), c);
 
   app.use(requestId());
   const wikiHost = wikiHostRoutes(deps);
@@ -76,7 +77,7 @@ export function createApp(deps: AppDeps): Hono {
   // Styles first: wiki hosts (host mode) render pages with them too.
   app.get('/static/:file', (c) => {
     const body = STATIC_FILES[c.req.param('file')];
-    if (body === undefined) throw new AppError('not_found', 404, 'There is nothing at this address.', 'Not found');
+    if (body === undefined) throw nothingHere();
     return c.body(body, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=86400' });
   });
   // Host mode: a wiki's own origin serves only that wiki (issuer, MCP endpoint, web view). It

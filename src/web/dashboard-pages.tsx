@@ -63,6 +63,7 @@ export const DashboardPage: FC<{
         </dd>
       </dl>
       <form method="post" action="/auth/logout">
+        <Csrf csrf={props.csrf} />
         <button type="submit" class="secondary">
           Log out
         </button>

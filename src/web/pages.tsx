@@ -136,12 +136,14 @@ export const ErrorPage: FC<{ title: string; message: string; requestId?: string;
   </Layout>
 );
 
-export const LogoutPage: FC = () => (
+/** `csrf`: the session's form token; none when there is no session to end. */
+export const LogoutPage: FC<{ csrf: string | undefined }> = ({ csrf }) => (
   <Layout title="Log out">
     <article>
       <h1>Log out?</h1>
       <p>This ends your robot.wtf session in this browser.</p>
       <form method="post" action="/auth/logout">
+        {csrf ? <input type="hidden" name="csrf" value={csrf} /> : null}
         <button type="submit">Log out</button>
       </form>
     </article>

@@ -4,7 +4,7 @@
 import { Hono, type Context } from 'hono';
 import { connectedAppName } from '../authserver/clients.ts';
 import { AppError } from '../errors/app-error.ts';
-import { constantTimeEqual, sha256 } from '../secrets.ts';
+import { isSessionCsrf, sessionCsrf } from '../session/csrf.ts';
 import type { PlatformClaims } from '../session/platform-jwt.ts';
 import { checkUsername } from '../session/username.ts';
 import { SlugTakenError, type Wiki } from '../store/wikis.ts';
@@ -21,9 +21,6 @@ const MAX_TOKEN_NAME = 60;
 const MAX_TOKENS_PER_WIKI = 50;
 
 const day = (seconds: number | null) => (seconds ? new Date(seconds * 1000).toISOString().slice(0, 10) : 'never');
-
-/** A per-session CSRF token: derived from the session id, which only the HttpOnly cookie carries. */
-const dashboardCsrf = (sid: string) => sha256(`dashboard-csrf:${sid}`);
 
 const formExpired = () => new AppError('csrf_failed', 403, 'This form expired or did not come from this site. Reload the page and try again.', 'Form expired');
 const noSuchWiki = () => new AppError('not_found', 404, 'There is no wiki here, or you are not one of its members.', 'Not found');
@@ -49,7 +46,7 @@ export function dashboardRoutes(deps: AppDeps): Hono {
   async function signedInForm(c: Context): Promise<{ claims: PlatformClaims; user: User; form: Form }> {
     const form = await readForm(c);
     const session = await signedIn(c);
-    if (!session || !constantTimeEqual(form.get('csrf') ?? '', dashboardCsrf(session.claims.sid))) throw formExpired();
+    if (!session || !isSessionCsrf(session.claims.sid, form.get('csrf'))) throw formExpired();
     return { ...session, form };
   }
 
@@ -72,7 +69,7 @@ export function dashboardRoutes(deps: AppDeps): Hono {
     }));
     const mine = (await wikis.listForMember(user.did)).map((wiki) => ({ slug: wiki.slug, name: wiki.display_name, role: wiki.role, viewUrl: wikiUrls(deps.config, wiki.slug).base }));
     return c.html(
-      <DashboardPage did={user.did} handle={user.handle} username={user.username} wikis={mine} apps={apps} csrf={dashboardCsrf(claims.sid)} createError={create?.error} createSlug={create?.slug} createName={create?.name} />,
+      <DashboardPage did={user.did} handle={user.handle} username={user.username} wikis={mine} apps={apps} csrf={sessionCsrf(claims.sid)} createError={create?.error} createSlug={create?.slug} createName={create?.name} />,
       status,
     );
   }
@@ -85,7 +82,7 @@ export function dashboardRoutes(deps: AppDeps): Hono {
       .map((token) => ({ id: token.id, name: token.name, access: token.scope.includes(WRITE_SCOPE) ? 'read and write' : 'read', createdAt: day(token.created_at), lastUsed: day(token.last_used_at), mine: token.owner_did === session.user.did }));
     const urls = wikiUrls(deps.config, wiki.slug);
     return c.html(
-      <WikiSettingsPage slug={wiki.slug} name={wiki.display_name} role={role} isOwner={isOwner} viewUrl={urls.base} mcpUrl={urls.mcp} anonymousRead={wiki.anonymous_read === 1} members={members} tokens={tokens} csrf={dashboardCsrf(session.claims.sid)} {...extra} />,
+      <WikiSettingsPage slug={wiki.slug} name={wiki.display_name} role={role} isOwner={isOwner} viewUrl={urls.base} mcpUrl={urls.mcp} anonymousRead={wiki.anonymous_read === 1} members={members} tokens={tokens} csrf={sessionCsrf(session.claims.sid)} {...extra} />,
       status,
     );
   }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { sha256 } from '../../src/secrets.ts';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { MALLORY_DID } from '../helpers/fake-atproto.ts';
+import { bodyText, hiddenCharactersIn } from '../helpers/html.ts';
 import { streamedBody, TestClient } from '../helpers/http-client.ts';
 import type { TestPlatform } from '../helpers/platform.ts';
 import { startWikiFixture, type WikiFixture } from '../helpers/wiki-fixture.ts';
@@ -108,6 +109,18 @@ describe('authorization endpoint and consent', () => {
     const repeated = await carol.request(`${authorizeUrl(oneUri)}&redirect_uri=${encodeURIComponent(REDIRECT)}`);
     assert.equal(repeated.status, 400);
     assert.equal(repeated.headers.get('location'), null);
+  });
+
+  test('RU-03: a loopback client may come back on any port but 0', async () => {
+    const clientId = await registerClient({ redirect_uris: ['http://127.0.0.1/cb'] });
+    assert.equal(
+      (await carol.request(authorizeUrl(clientId, { redirect_uri: 'http://127.0.0.1:53124/cb' }))).status,
+      200,
+    );
+    const zero = await carol.request(authorizeUrl(clientId, { redirect_uri: 'http://127.0.0.1:0/cb' }));
+    assert.equal(zero.status, 400);
+    assert.equal(zero.headers.get('location'), null);
+    assert.match(await zero.text(), /not one it registered/);
   });
 
   test('RU-04: errors in a request from a registered phishing client are not redirected before the person logs in', async () => {
@@ -253,8 +266,30 @@ describe('authorization endpoint and consent', () => {
     const clientId = await registerClient({ client_name: '<img src=x onerror=alert(1)>\u202eevil' });
     const html = await (await carol.request(authorizeUrl(clientId))).text();
     assert.ok(!html.includes('<img src=x'), 'escaped');
+    assert.ok(
+      bodyText(html).includes('<img src=x onerror=alert(1)>\\u202Eevil'),
+      'shown as text, the override as an escape',
+    );
     assert.match(html, /not verified/);
     assert.match(html, /<code>app\.example<\/code>/);
+  });
+
+  test('CS-05: a registered name’s hidden characters are escapes on consent, dashboard, audit log', async () => {
+    // Reads "Claudeevil.png" when the override is obeyed; the zero-width space and isolates hide too.
+    const clientId = await registerClient({ client_name: 'Claude\u202Egnp.live\u200B \u2066x\u2069\u3164' });
+    const shown = 'Claude\\u202Egnp.live\\u200B \\u2066x\\u2069\\u3164';
+    const consentPage = await carol.request(authorizeUrl(clientId));
+    const consentHtml = await consentPage.clone().text();
+    assert.deepEqual(hiddenCharactersIn(consentHtml), [], 'nothing hidden anywhere in the consent page');
+    assert.ok(bodyText(consentHtml).includes(shown), bodyText(consentHtml));
+    await approve(carol, consentPage);
+    const dashboard = await (await carol.request('/app/')).text();
+    assert.deepEqual(hiddenCharactersIn(dashboard), [], 'nothing hidden in the connected apps');
+    assert.ok(bodyText(dashboard).includes(shown));
+    const registered = platform.logs.lines
+      .map((line) => JSON.parse(line))
+      .find((line) => line.event === 'oauth.client.registered' && line.clientId === clientId);
+    assert.equal(registered.clientName, shown, 'the audit log line too');
   });
 
   test('CS-06: a read collaborator may approve, and only for wiki:read; asking for write alone is access_denied', async () => {

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { Context } from 'hono';
 import { clientResolver } from '../../src/authserver/clients.ts';
 import { hardenedFetch } from '../../src/net/hardened-fetch.ts';
+import { bodyText, hiddenCharactersIn } from '../helpers/html.ts';
 import type { TestClient } from '../helpers/http-client.ts';
 import { freePort, type TestPlatform } from '../helpers/platform.ts';
 import { loopbackCertificate, startLoopbackHttps, trustInThisProcess } from '../helpers/tls.ts';
@@ -69,6 +70,15 @@ describe('Client ID Metadata Documents', () => {
     assert.ok((await response.json()).refresh_token, 'grant_types from the document are honoured');
   });
 
+  test('CS-05: hidden characters in a document’s client_name are shown as escapes on the consent page', async () => {
+    const clientId = document('/spoof.json', { client_name: 'Claude\u202Egnp.live\u200D\u2067' });
+    const html = await (await authorize(clientId)).text();
+    assert.deepEqual(hiddenCharactersIn(html), [], 'nothing hidden anywhere in the page');
+    const text = bodyText(html);
+    assert.ok(text.includes('Claude\\u202Egnp.live\\u200D\\u2067'), text);
+    assert.ok(text.includes(`published by localhost:${new URL(base).port}`), 'next to the host that vouches for it');
+  });
+
   test('documents are cached: a second authorization does not fetch again', async () => {
     const clientId = document('/cached.json', {}, { headers: { 'cache-control': 'max-age=600' } });
     await authorize(clientId);
@@ -81,6 +91,7 @@ describe('Client ID Metadata Documents', () => {
     'carries a client secret': ['/secret.json', { client_secret: 'x' }],
     'asks for a confidential auth method': ['/basic.json', { token_endpoint_auth_method: 'client_secret_basic' }],
     'has a javascript: redirect URI': ['/js.json', { redirect_uris: ['javascript:alert(1)'] }],
+    'has a loopback redirect URI on port 0 (RU-03)': ['/port-zero.json', { redirect_uris: ['http://127.0.0.1:0/cb'] }],
     'answers with a redirect (SS-03)': ['/moved.json', {}, { status: 302, headers: { location: '/claude-code.json' } }],
     'is missing (404)': ['/nothing-here.json', {}, { status: 404 }],
   };

@@ -58,6 +58,16 @@ describe('dynamic client registration', () => {
     assert.equal(await clientCount(), before);
   });
 
+  test('RU-03: a loopback redirect URI on port 0 is invalid_redirect_uri and nothing is stored', async () => {
+    const before = await clientCount();
+    for (const uri of ['http://127.0.0.1:0/cb', 'http://localhost:0/cb', 'http://[::1]:0/cb']) {
+      const response = await register({ redirect_uris: [uri], token_endpoint_auth_method: 'none' });
+      assert.equal(response.status, 400, uri);
+      assert.equal((await response.json()).error, 'invalid_redirect_uri', uri);
+    }
+    assert.equal(await clientCount(), before);
+  });
+
   test('DC-03: oversized bodies are 413; too many or too long fields are invalid_client_metadata naming the field', async () => {
     assert.equal((await register({ redirect_uris: ['https://app.example/cb'], padding: 'x'.repeat(17 * 1024) })).status, 413);
     const cases: Array<[unknown, RegExp]> = [
@@ -75,19 +85,45 @@ describe('dynamic client registration', () => {
     }
   });
 
-  test('DC-04: other grants, response types and scopes are refused, never broadened', async () => {
+  test('DC-04: other grants and response types are refused, never broadened', async () => {
     for (const body of [
       { redirect_uris: ['https://app.example/cb'], grant_types: ['implicit'] },
       { redirect_uris: ['https://app.example/cb'], grant_types: ['password'] },
       { redirect_uris: ['https://app.example/cb'], grant_types: ['client_credentials'] },
       { redirect_uris: ['https://app.example/cb'], response_types: ['token'] },
       { redirect_uris: ['https://app.example/cb'], token_endpoint_auth_method: 'private_key_jwt' },
-      { redirect_uris: ['https://app.example/cb'], scope: 'wiki:read admin' },
     ]) {
       const response = await register(body);
       assert.equal(response.status, 400, JSON.stringify(body));
       assert.equal((await response.json()).error, 'invalid_client_metadata');
     }
+  });
+
+  test('DC-07: unknown scopes are replaced by ours (RFC 7591 §2); the 201 says what was registered', async () => {
+    const cases: Array<[string, string]> = [
+      ['claudeai', 'wiki:read wiki:write'], // what old Claude builds send
+      ['wiki:read admin', 'wiki:read'],
+      ['wiki:write  wiki:read wiki:write', 'wiki:read wiki:write'],
+      ['wiki:read', 'wiki:read'],
+    ];
+    for (const [requested, registered] of cases) {
+      const response = await register({
+        client_name: 'Claude',
+        redirect_uris: ['https://claude.ai/api/mcp/auth_callback'],
+        token_endpoint_auth_method: 'none',
+        scope: requested,
+      });
+      assert.equal(response.status, 201, requested);
+      const body = await response.json();
+      assert.equal(body.scope, registered, requested);
+      const wiki = (await platform.platform.deps.wikis.findBySlug('notes'))!;
+      const stored = await platform.platform.deps.oauthClients.find(wiki.id, body.client_id);
+      assert.equal(JSON.parse(stored!.metadata).scope, registered, 'stored as returned');
+    }
+    const without = await (
+      await register({ redirect_uris: ['https://app.example/cb'], token_endpoint_auth_method: 'none' })
+    ).json();
+    assert.equal(without.scope, undefined, 'no scope asked, none registered');
   });
 
   test('IN-02: malformed JSON and wrong content types are 400 with a generic description; no prototype pollution', async () => {

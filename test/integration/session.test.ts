@@ -195,7 +195,8 @@ describe('platform sessions and signup (loopback client)', () => {
   test('logout ends the session, clears the cookie and revokes the atproto tokens at the account server', async () => {
     await signUp(browser, fake, 'carol');
     const revoked = fake.revoked.length;
-    const response = await browser.form('/auth/logout', {});
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await (await browser.request('/auth/logout')).text())![1]!;
+    const response = await browser.form('/auth/logout', { csrf });
     assert.equal(response.status, 200);
     assert.match(await response.text(), /You are logged out/);
     assert.equal(browser.cookies.has('platform_token'), false);

@@ -1,10 +1,13 @@
-// The token endpoint's code grant on SQLite and PostgreSQL (catalogue PK-03/04, AC-01..06, AS-04, IN-04).
+// The token endpoint's code grant on SQLite and PostgreSQL (catalogue PK-03/04, AC-01..06, AS-04, IN-04),
+// refresh rotation (RT), revocation (RV) and introspection (IT-01).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { mintAccessToken, type AccessTokenClaims } from '../../src/authserver/tokens.ts';
 import { CAROL_DID } from '../helpers/fake-atproto.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { streamedBody, TestClient } from '../helpers/http-client.ts';
+import { accessTokenFor, wikiTokenFor } from '../helpers/mcp.ts';
 import type { TestPlatform } from '../helpers/platform.ts';
 import { startWikiFixture, type WikiFixture } from '../helpers/wiki-fixture.ts';
 
@@ -63,6 +66,19 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       });
     }
     const grantOf = async (clientId: string) => db().selectFrom('grants').selectAll().where('client_id', '=', clientId).executeTakeFirstOrThrow();
+    /** The status of a real tools/list call at a wiki's MCP endpoint with `token`. */
+    const mcpStatus = (token: string, slug = 'notes') =>
+      new TestClient(platform.platform.app, platform.config.publicUrl)
+        .request(`/w/${slug}/mcp`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+          },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
+        })
+        .then((r) => r.status);
 
     test('AS-04: a public client redeems its code for an at+jwt bound to the wiki MCP URL; no-store', async () => {
       const { clientId } = await registerClient();
@@ -122,16 +138,32 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.equal((await (await redeem({ grant_type: 'authorization_code', code: code2, client_id: clientId })).json()).error, 'invalid_grant');
     });
 
-    test('AC-01: replaying a redeemed code is invalid_grant and revokes the grant it came from', async () => {
+    test('AC-01: replaying a redeemed code is invalid_grant, and the tokens it issued stop working', async () => {
       const { clientId } = await registerClient();
       const code = await getCode(clientId);
       const request = { grant_type: 'authorization_code', code, code_verifier: VERIFIER, client_id: clientId };
-      assert.equal((await redeem(request)).status, 200);
+      const issued = await redeem(request);
+      assert.equal(issued.status, 200);
+      const { access_token: accessToken, refresh_token: refreshToken } = await issued.json();
+      assert.equal(await mcpStatus(accessToken), 200, 'the access token works before the replay');
       const replay = await redeem(request);
       assert.equal(replay.status, 400);
       assert.equal((await replay.json()).error, 'invalid_grant');
-      assert.ok((await grantOf(clientId)).revoked_at, 'grant revoked');
-      assert.ok(platform.logs.lines.some((line) => line.includes('oauth.code.replayed')), 'audit event');
+      assert.equal(await mcpStatus(accessToken), 401, 'the access token is refused at the MCP endpoint');
+      const refreshed = await refresh(clientId, refreshToken);
+      assert.equal(refreshed.status, 400);
+      assert.equal((await refreshed.json()).error, 'invalid_grant', 'the refresh token is refused at /token');
+      clockOffset = 30;
+      try {
+        assert.equal((await (await redeem(request)).json()).error, 'invalid_grant', 'a replay 30 s later too');
+        assert.equal(await mcpStatus(accessToken), 401);
+      } finally {
+        clockOffset = 0;
+      }
+      assert.ok(
+        platform.logs.lines.some((line) => line.includes('oauth.code.replayed')),
+        'audit event',
+      );
     });
 
     test('AC-02: a replay with a wrong verifier or without client authentication revokes nothing', async () => {
@@ -454,21 +486,144 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.equal((await refresh(clientId, tokens.refresh_token!)).status, 200, 'nothing was revoked');
     });
 
-    test('introspection tells a client about its own live tokens only', async () => {
+    const introspect = (form: Record<string, string>, headers: Record<string, string> = {}) =>
+      new TestClient(platform.platform.app, platform.config.publicUrl).request('/w/notes/oauth/introspect', {
+        method: 'POST',
+        body: new URLSearchParams(form).toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      });
+    /** An access token signed with our keys for a real grant of `clientId`, with claims overridden. */
+    async function mintFor(clientId: string, claims: Partial<AccessTokenClaims>) {
+      const notes = (await platform.platform.deps.wikis.findBySlug('notes'))!;
+      const grant = await grantOf(clientId);
+      const base: AccessTokenClaims = {
+        issuer,
+        audience: `${issuer}/mcp`,
+        subject: CAROL_DID,
+        clientId,
+        scope: 'wiki:read wiki:write',
+        wikiId: notes.id,
+        grantId: grant.id,
+      };
+      const { platformKeys } = platform.platform.deps;
+      const ttl = platform.config.accessTokenTtlSeconds;
+      return (await mintAccessToken(platformKeys, { ...base, ...claims }, ttl, now())).token;
+    }
+
+    test('IT-01: introspection tells a client about its own live tokens only', async () => {
       const a = await registerClient();
       const tokens = await tokensFor(a.clientId);
-      const own = await (await post('/w/notes/oauth/introspect', { token: tokens.access_token, client_id: a.clientId })).json();
+      const own = await (await introspect({ token: tokens.access_token, client_id: a.clientId })).json();
       assert.equal(own.active, true);
+      assert.equal(own.token_type, 'access_token');
       assert.equal(own.client_id, a.clientId);
       assert.equal(own.sub, CAROL_DID);
       assert.equal(own.aud, `${issuer}/mcp`);
+      assert.equal(own.iss, issuer);
       assert.equal(own.scope, 'wiki:read wiki:write');
-      const rt = await (await post('/w/notes/oauth/introspect', { token: tokens.refresh_token!, client_id: a.clientId })).json();
+      assert.ok(own.exp > now() && own.iat <= now());
+      const rt = await (await introspect({ token: tokens.refresh_token!, client_id: a.clientId })).json();
       assert.equal(rt.active, true);
       assert.equal(rt.token_type, 'refresh_token');
       const b = await registerClient();
-      assert.deepEqual(await (await post('/w/notes/oauth/introspect', { token: tokens.access_token, client_id: b.clientId })).json(), { active: false });
-      assert.deepEqual(await (await post('/w/notes/oauth/introspect', { token: 'garbage', client_id: a.clientId })).json(), { active: false });
+      for (const token of [tokens.access_token, tokens.refresh_token!]) {
+        assert.deepEqual(
+          await (await introspect({ token, client_id: b.clientId })).json(),
+          { active: false },
+          "another public client learns nothing about a's tokens",
+        );
+      }
+      assert.deepEqual(await (await introspect({ token: 'garbage', client_id: a.clientId })).json(), { active: false });
+      const notes = (await platform.platform.deps.wikis.findBySlug('notes'))!;
+      const dashboardToken = await wikiTokenFor(platform.platform, notes, CAROL_DID);
+      assert.deepEqual(
+        await (await introspect({ token: dashboardToken, client_id: a.clientId })).json(),
+        { active: false },
+        'dashboard tokens belong to no client',
+      );
+    });
+
+    test('IT-01: a confidential client must authenticate to introspect; then it sees its own tokens', async () => {
+      const confidential = await registerClient('client_secret_post');
+      const code = await getCode(confidential.clientId);
+      const tokens = await (
+        await redeem({
+          grant_type: 'authorization_code',
+          code,
+          code_verifier: VERIFIER,
+          client_id: confidential.clientId,
+          client_secret: confidential.secret!,
+        })
+      ).json();
+      for (const credentials of [
+        { client_id: confidential.clientId },
+        { client_id: confidential.clientId, client_secret: 'wrong' },
+      ] as Array<Record<string, string>>) {
+        const refused = await introspect({ token: tokens.access_token, ...credentials });
+        assert.equal(refused.status, 401, JSON.stringify(credentials));
+        assert.equal((await refused.json()).error, 'invalid_client');
+      }
+      const basic = Buffer.from(`${confidential.clientId}:${confidential.secret}`).toString('base64');
+      const authorization = `Basic ${basic}`;
+      assert.equal((await (await introspect({ token: tokens.access_token }, { authorization })).json()).active, true);
+    });
+
+    test('IT-01: a token the MCP endpoint refuses is inactive at introspection (one verifier)', async () => {
+      const { clientId } = await registerClient();
+      const tokens = await tokensFor(clientId);
+      const ttl = platform.config.accessTokenTtlSeconds;
+      const active = async (token: string) => (await (await introspect({ token, client_id: clientId })).json()).active;
+      const bothAgree = async (token: string, accepted: boolean, label: string) => {
+        assert.equal(await mcpStatus(token), accepted ? 200 : 401, `/mcp: ${label}`);
+        assert.equal(await active(token), accepted, `introspection: ${label}`);
+      };
+      await bothAgree(tokens.access_token, true, 'a live token');
+      await bothAgree(await mintFor(clientId, { audience: issuer }), false, 'audience is the issuer, not the MCP URL');
+      await bothAgree(
+        await mintFor(clientId, { audience: `${platform.config.publicUrl}/w/other/mcp` }),
+        false,
+        "another wiki's audience",
+      );
+      await bothAgree(
+        await mintFor(clientId, { wikiId: 'a-deleted-wiki-of-the-same-slug' }),
+        false,
+        'a wiki deleted and re-created under the slug (RS-12)',
+      );
+      clockOffset = ttl + 30;
+      try {
+        await bothAgree(tokens.access_token, true, 'expired 30 s ago, inside the 60 s skew');
+        clockOffset = ttl + 61;
+        await bothAgree(tokens.access_token, false, 'expired past the skew');
+      } finally {
+        clockOffset = 0;
+      }
+      await db()
+        .updateTable('wikis')
+        .set({ owner_did: 'did:plc:someoneelseaaaaaaaaaaaaa' })
+        .where('slug', '=', 'notes')
+        .execute();
+      try {
+        await bothAgree(tokens.access_token, false, 'the person no longer has the wiki');
+        assert.equal(await active(tokens.refresh_token!), false, 'nor is the refresh token, which /token would refuse');
+      } finally {
+        await db().updateTable('wikis').set({ owner_did: CAROL_DID }).where('slug', '=', 'notes').execute();
+      }
+      await db().updateTable('grants').set({ revoked_at: now() }).where('client_id', '=', clientId).execute();
+      await bothAgree(tokens.access_token, false, 'the grant was revoked');
+    });
+
+    test('IT-01: at a deleted wiki, neither the MCP endpoint nor introspection knows the token', async () => {
+      const gone = await platform.platform.deps.wikis.create(
+        { slug: `gone-${kind}`, ownerDid: CAROL_DID, displayName: 'Gone' },
+        now(),
+      );
+      const { token } = await accessTokenFor(platform.platform, gone, CAROL_DID);
+      assert.equal(await mcpStatus(token, gone.slug), 200);
+      await platform.platform.deps.wikis.delete(gone.id);
+      assert.equal(await mcpStatus(token, gone.slug), 404);
+      const response = await post(`/w/${gone.slug}/oauth/introspect`, { token, client_id: `test-client-${CAROL_DID}` });
+      assert.equal(response.status, 404);
+      assert.notEqual((await response.json()).active, true);
     });
   });
 }

@@ -20,6 +20,24 @@ describe('redirect URIs', () => {
     }
   });
 
+  test('RU-03: port 0 names no listener: it can be neither registered nor requested', () => {
+    for (const uri of [
+      'http://127.0.0.1:0/cb',
+      'http://localhost:0/cb',
+      'http://[::1]:0/cb',
+      'https://app.example:0/cb',
+      'http://127.0.0.1:00/cb',
+    ]) {
+      assert.ok(redirectUriProblem(uri), uri);
+    }
+    assert.equal(redirectUriMatches('http://127.0.0.1/cb', 'http://127.0.0.1:0/cb'), false, 'any port but 0');
+    assert.equal(
+      redirectUriMatches('http://127.0.0.1:0/cb', 'http://127.0.0.1:0/cb'),
+      false,
+      'even when registered before the rule',
+    );
+  });
+
   test('DC-01: dangerous schemes cannot be registered', () => {
     for (const uri of ['javascript:alert(1)', 'JaVaScRiPt:alert(1)', 'data:text/html,<script>x</script>', 'file:///etc/passwd', 'vbscript:msgbox', 'about:blank']) {
       assert.ok(redirectUriProblem(uri), uri);

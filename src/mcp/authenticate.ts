@@ -1,0 +1,28 @@
+// Who a bearer token speaks for at one wiki: a token the verifier accepts for this wiki's issuer,
+// MCP URL and id, held by someone who is a member today, with its scopes narrowed to that member's
+// role. The MCP endpoint authenticates with this, and the issuer's introspection endpoint (RFC 7662)
+// answers with it, so introspection never calls a token active that the MCP endpoint refuses.
+import type { Wiki } from '../store/wikis.ts';
+import type { AppDeps } from '../web/deps.ts';
+import { roleOf, scopesOf } from '../wiki/access.ts';
+import { wikiUrls } from '../wiki/urls.ts';
+import type { VerifiedToken } from './bearer.ts';
+import { allows, type Caller } from './endpoint.ts';
+
+export type Authentication = (Caller & { token: VerifiedToken }) | { rejected: string };
+
+export async function authenticateBearer(
+  deps: Pick<AppDeps, 'config' | 'verifyBearer' | 'wikis'>,
+  wiki: Wiki,
+  token: string,
+): Promise<Authentication> {
+  const urls = wikiUrls(deps.config, wiki.slug);
+  const verified = await deps.verifyBearer(token, { issuer: urls.issuer, audience: urls.mcp, wikiId: wiki.id });
+  if ('rejected' in verified) return verified;
+  // Read on every request: removing a collaborator or lowering their role takes effect at once.
+  const role = await roleOf(deps.wikis, wiki, verified.subject);
+  if (!role) return { rejected: 'whoever holds this token is not a member of this wiki' };
+  // A token never allows more than its holder's role does today.
+  const scopes = scopesOf(role).filter((scope) => allows(verified.scopes, scope));
+  return { subject: verified.subject, scopes, token: verified };
+}
