@@ -72,7 +72,8 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     await migrateToLatest(database.db);
     const platformKeys = await loadOrCreatePlatformKeys(config.platformKeysFile, config.sessionTtlSeconds + CLOCK_SKEW_SECONDS);
     const clientKey = config.atprotoClientMode === 'confidential' ? await loadOrCreateAtprotoClientKey(config.atproto.clientKeyFile) : undefined;
-    const client = options.atprotoClient ?? (await createAtprotoClient(config, database, clientKey, now, options.resolver));
+    const client =
+      options.atprotoClient ?? (await createAtprotoClient(config, database, clientKey, now, options.resolver));
     const cookies = cookieJar(config);
     const users = userStore(database.db);
     const oauthClients = oauthClientStore(database.db);
@@ -107,7 +108,13 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
         now,
       }),
       oauthClients,
-      clients: clientResolver({ clients: oauthClients, fetch: hardenedFetch(config.atproto.allowInsecure, { lookup: options.resolver?.lookup }), allowInsecure: config.atproto.allowInsecure, log, now }),
+      clients: clientResolver({
+        clients: oauthClients,
+        fetch: hardenedFetch(config.atproto.allowInsecure, { lookup: options.resolver?.lookup }),
+        allowInsecure: config.atproto.allowInsecure,
+        log,
+        now,
+      }),
       grants: grantStore(database.db),
       codes,
       refreshTokens: refreshTokenStore(database.db),

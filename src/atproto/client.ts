@@ -1,6 +1,11 @@
 // We are an atproto OAuth CLIENT. This module builds @atproto/oauth-client-node for our two modes:
 // the loopback client for a laptop install, and a confidential private_key_jwt client in production.
-import { AtprotoHandleResolver, JoseKey, NodeOAuthClient, type OAuthClientMetadataInput } from '@atproto/oauth-client-node';
+import {
+  AtprotoHandleResolver,
+  JoseKey,
+  NodeOAuthClient,
+  type OAuthClientMetadataInput,
+} from '@atproto/oauth-client-node';
 import type { JWK } from 'jose';
 import type { Config } from '../config/config.ts';
 import { hardenedFetch } from '../net/hardened-fetch.ts';

@@ -100,9 +100,11 @@ function parseOrigins(name: string, value: string | undefined): string[] {
     .filter(Boolean)
     .map((origin) => {
       const url = URL.canParse(origin) ? new URL(origin) : undefined;
-      const bare = url && url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password && !/^[a-z]+:\/\/[^/]*\/./i.test(origin);
       // A browser's Origin header is exactly this form; a path, `*` or `null` would never match one.
-      if (!url || !bare || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+      const web = url?.protocol === 'https:' || url?.protocol === 'http:';
+      const credentials = url && (url.username || url.password);
+      const bare = url && !url.search && !url.hash && !credentials && !/^[a-z]+:\/\/[^/]*\/./i.test(origin);
+      if (!url || !web || !bare) {
         throw new ConfigError(`${name}: not an origin (scheme://host[:port], no path): ${JSON.stringify(origin)}`);
       }
       return url.origin;

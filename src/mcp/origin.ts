@@ -25,7 +25,9 @@ export interface OriginRules {
   wikiDomain: string | undefined;
 }
 
-export function originRules(config: Pick<Config, 'publicUrl' | 'atprotoClientMode' | 'wikiDomain' | 'mcpAllowedOrigins'>): OriginRules {
+export function originRules(
+  config: Pick<Config, 'publicUrl' | 'atprotoClientMode' | 'wikiDomain' | 'mcpAllowedOrigins'>,
+): OriginRules {
   return {
     allowed: new Set([config.publicUrl, ...config.mcpAllowedOrigins]),
     // An http PUBLIC_URL is only accepted on a loopback address (config.ts), and selects this mode.
@@ -38,7 +40,11 @@ export function originRules(config: Pick<Config, 'publicUrl' | 'atprotoClientMod
 function isLoopbackOrigin(origin: string): boolean {
   if (!URL.canParse(origin)) return false;
   const url = new URL(origin);
-  return url.origin === origin && (url.protocol === 'http:' || url.protocol === 'https:') && LOOPBACK_HOSTNAMES.has(url.hostname);
+  return (
+    url.origin === origin &&
+    (url.protocol === 'http:' || url.protocol === 'https:') &&
+    LOOPBACK_HOSTNAMES.has(url.hostname)
+  );
 }
 
 /** The origin of the wiki a request is for: its host in host mode (a name under our own domain), else the platform. */
@@ -69,7 +75,9 @@ export function originGuard(rules: OriginRules): MiddlewareHandler {
   return async (c, next) => {
     const refusal = originRefusal(rules, c.req.header('origin'), new URL(c.req.url));
     if (!refusal) return next();
-    return c.json({ jsonrpc: '2.0', error: { code: -32000, message: refusal }, id: null }, 403, { 'Cache-Control': 'no-store' });
+    return c.json({ jsonrpc: '2.0', error: { code: -32000, message: refusal }, id: null }, 403, {
+      'Cache-Control': 'no-store',
+    });
   };
 }
 

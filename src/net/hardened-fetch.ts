@@ -31,12 +31,20 @@ export interface HardenedFetchOptions {
 export function hardenedFetch(allowInsecure: boolean, options: HardenedFetchOptions = {}): typeof globalThis.fetch {
   const { lookup = systemResolver.lookup, timeoutMs = 10_000, maxBytes = 512 * 1024 } = options;
   // SS-04: https on its default port only; no file:, data: or about:.
-  const protocols = { 'about:': false, 'data:': false, 'file:': false, 'http:': allowInsecure && { allowCustomPort: true }, 'https:': { allowCustomPort: allowInsecure } } as const;
+  const protocols = {
+    'about:': false,
+    'data:': false,
+    'file:': false,
+    'http:': allowInsecure && { allowCustomPort: true },
+    'https:': { allowCustomPort: allowInsecure },
+  } as const;
   const forbiddenNames = new Set(DEFAULT_FORBIDDEN_DOMAIN_NAMES);
   // The URL policy, applied by the dispatcher to every hop of a redirect chain (SS-03). Literal IP
   // hosts are checked here: Node never resolves them, so the lookup below does not see them.
   const checkUrl = (url: URL) =>
-    checkProtocolPolicy(url, protocols) ?? checkForbiddenDomainNamePolicy(url, forbiddenNames) ?? (allowInsecure ? undefined : checkUnicastPolicy(url));
+    checkProtocolPolicy(url, protocols) ??
+    checkForbiddenDomainNamePolicy(url, forbiddenNames) ??
+    (allowInsecure ? undefined : checkUnicastPolicy(url));
   // SS-01, SS-02: the lookup the connection itself dials with refuses non-public answers, so the
   // address checked is the address dialled; there is no separate pre-check to rebind around.
   const dispatch = safeDispatchFetchWrap({ checkUrl, lookup: allowInsecure ? lookup : publicAddressLookup(lookup) });

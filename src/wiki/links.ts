@@ -19,7 +19,11 @@ export interface WikiLink {
 
 /** [start, end) offsets of the page's verbatim regions, in document order. */
 function verbatimRegions(markdown: string): Array<[number, number]> {
-  const events = postprocess(parse({ extensions: [gfm()] }).document().write(preprocess()(markdown, undefined, true)));
+  const events = postprocess(
+    parse({ extensions: [gfm()] })
+      .document()
+      .write(preprocess()(markdown, undefined, true)),
+  );
   const regions: Array<[number, number]> = [];
   for (const [kind, token] of events) {
     // Verbatim constructs do not nest, so the outermost enter of each is enough.

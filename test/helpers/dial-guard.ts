@@ -20,17 +20,23 @@ export interface TableResolver extends Resolver {
 export function tableResolver(table: ResolverTable, txt: Record<string, string[]> = {}): TableResolver {
   const lookups: TableResolver['lookups'] = [];
   const txtLookups: string[] = [];
-  const lookup = ((hostname: string, options: LookupOptions, callback: (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void) => {
+  const lookup = ((
+    hostname: string,
+    options: LookupOptions,
+    callback: (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+  ) => {
     const asked = lookups.filter((entry) => entry.hostname === hostname).length;
     lookups.push({ hostname, options });
     const entry = table[hostname];
-    const rounds = entry === undefined ? [] : typeof entry[0] === 'string' ? [entry as string[]] : (entry as string[][]);
+    const rounds =
+      entry === undefined ? [] : typeof entry[0] === 'string' ? [entry as string[]] : (entry as string[][]);
     const addresses = rounds[Math.min(asked, rounds.length - 1)] ?? [];
+    const answers = addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
     setImmediate(() => {
-      if (addresses.length === 0) return callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), '', 4);
-      const answers = addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
-      if (options.all) return callback(null, answers);
-      callback(null, answers[0]!.address, answers[0]!.family);
+      const notFound = Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
+      if (answers.length === 0) callback(notFound, '', 4);
+      else if (options.all) callback(null, answers);
+      else callback(null, answers[0]!.address, answers[0]!.family);
     });
   }) as LookupFunction;
   return {
@@ -49,7 +55,7 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/i;
 export interface DialGuard {
   /** `address:port` of every TCP connection the process tried to open while installed. */
   attempts: string[];
-  /** Attempts to this port on any address since attempt number `from` (other loopback traffic of the process is not the test's). */
+  /** Attempts to this port since attempt number `from` (the process's other loopback traffic is not the test's). */
   attemptsTo(port: number, from?: number): string[];
   release(): void;
 }
@@ -58,7 +64,9 @@ export interface DialGuard {
 export function guardDials(): DialGuard {
   // process.binding is deprecated, but it is the only place every TCP connect passes through with
   // the final address, after any lookup: net's internalConnect calls handle.connect(req, address, port).
-  const { TCP } = (process as unknown as { binding(name: string): { TCP: { prototype: Record<string, unknown> } } }).binding('tcp_wrap');
+  const { TCP } = (
+    process as unknown as { binding(name: string): { TCP: { prototype: Record<string, unknown> } } }
+  ).binding('tcp_wrap');
   const attempts: string[] = [];
   const originals = new Map<string, unknown>();
   for (const method of ['connect', 'connect6']) {

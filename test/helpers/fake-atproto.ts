@@ -173,7 +173,8 @@ export class FakeAtproto {
       const nonce = entry.headers.dpop ? decodeJwt(entry.headers.dpop).nonce : undefined;
       if (nonce !== current) {
         entry.answeredNonce = current;
-        return c.json({ error: 'use_dpop_nonce', message: 'nonce required' }, 401, { 'WWW-Authenticate': 'DPoP error="use_dpop_nonce"', 'DPoP-Nonce': current });
+        const challenge = { 'WWW-Authenticate': 'DPoP error="use_dpop_nonce"', 'DPoP-Nonce': current };
+        return c.json({ error: 'use_dpop_nonce', message: 'nonce required' }, 401, challenge);
       }
       this.pdsNonceCount += 1;
       entry.answeredNonce = `pds-${this.pdsNonceCount}`;

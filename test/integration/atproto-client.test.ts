@@ -129,20 +129,26 @@ describe('atproto client, confidential mode, against a scriptable authorization 
     assert.equal(fake.requestsTo('/oauth/par').length - before, 2);
   });
 
-  test('DP-02: DPoP nonces are kept per origin: the AS nonce never reaches the PDS, and the newest nonce of each is used', async () => {
+  test('DP-02: DPoP nonces are per origin: no AS nonce at the PDS; the newest of each is used', async () => {
     // The PDS is the same fake under another origin (127.0.0.1 instead of localhost).
-    fake.behaviour = { pdsUrl: fake.pdsUrl, resource: { resource: fake.pdsUrl }, metadata: { protected_resources: [fake.url, fake.pdsUrl] } };
+    const pds = fake.pdsUrl;
+    fake.behaviour = { pdsUrl: pds, resource: { resource: pds }, metadata: { protected_resources: [fake.url, pds] } };
     const { config } = platform;
     const { deps } = platform.platform;
-    const client = await createAtprotoClient(config, deps.database, await loadOrCreateAtprotoClientKey(config.atproto.clientKeyFile), deps.now);
+    const clientKey = await loadOrCreateAtprotoClientKey(config.atproto.clientKeyFile);
+    const client = await createAtprotoClient(config, deps.database, clientKey, deps.now);
     const seen = fake.requests.length;
     await client.authorize('carol.test');
     const state = fake.requestsTo('/oauth/par').at(-1)!.form.state!;
     const { session } = await client.callback(new URLSearchParams({ code: 'dp02-code', state, iss: fake.url }));
-    for (let i = 0; i < 2; i++) assert.equal((await session.fetchHandler('/xrpc/com.atproto.server.getSession')).status, 200);
+    for (let i = 0; i < 2; i++) {
+      assert.equal((await session.fetchHandler('/xrpc/com.atproto.server.getSession')).status, 200);
+    }
     await session.signOut();
 
-    const nonceOf = (request: { headers: Record<string, string> }) => decodeJwtParts(request.headers.dpop!).payload.nonce;
+    const nonceOf = (request: { headers: Record<string, string> }) => {
+      return decodeJwtParts(request.headers.dpop!).payload.nonce;
+    };
     const requests = fake.requests.slice(seen).filter((request) => request.headers.dpop);
     // Each proof carries the nonce of the newest response from its own origin (none before the first).
     const newest = new Map<string, string>();

@@ -253,10 +253,12 @@ describe('wiki MCP endpoint as a resource server', () => {
   });
 
   /** A request over real HTTP with a Host header of the test's choosing (fetch will not send one). */
-  function rawPost(path: string, headers: Record<string, string>, body: unknown): Promise<{ status: number; body: any }> {
+  function rawPost(path: string, headers: Record<string, string>, body: unknown) {
     const { hostname, port } = new URL(fixture.platform.url);
-    return new Promise((resolve, reject) => {
-      const request = httpRequest({ hostname, port, path, method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } }, (response) => {
+    const accept = 'application/json, text/event-stream';
+    const allHeaders = { 'content-type': 'application/json', accept, ...headers };
+    return new Promise<{ status: number; body: any }>((resolve, reject) => {
+      const request = httpRequest({ hostname, port, path, method: 'POST', headers: allHeaders }, (response) => {
         let text = '';
         response.setEncoding('utf8').on('data', (chunk) => (text += chunk));
         response.on('end', () => resolve({ status: response.statusCode!, body: text ? JSON.parse(text) : null }));
@@ -276,37 +278,54 @@ describe('wiki MCP endpoint as a resource server', () => {
     assert.equal(response.headers?.get('www-authenticate') ?? null, null, 'refused before any authentication');
     assert.equal(response.headers?.get('access-control-allow-origin') ?? null, null);
   };
-  const withBody = async (response: Response) => ({ status: response.status, headers: response.headers, body: await response.json() });
+  const withBody = async (response: Response) => {
+    return { status: response.status, headers: response.headers, body: await response.json() };
+  };
 
-  test('RS-14: a foreign Origin gets 403 with a JSON-RPC error before authentication, whatever the credentials; nothing runs', async () => {
+  test('RS-14: a foreign Origin gets 403 and a JSON-RPC error before authentication; nothing runs', async () => {
     const { token } = await accessTokenFor(fixture.platform.platform, wiki, CAROL_DID);
-    const foreign = ['https://evil.example', 'http://evil.example.com', 'null', '', 'http://localhost.evil.example:6274', 'http://127.0.0.1.evil.example', `${fixture.platform.config.publicUrl}/path`, 'file://'];
+    const foreign = [
+      'https://evil.example',
+      'http://evil.example.com',
+      'null',
+      '',
+      'http://localhost.evil.example:6274',
+      'http://127.0.0.1.evil.example',
+      `${fixture.platform.config.publicUrl}/path`,
+      'file://',
+    ];
+    const credentials: Record<string, string>[] = [{ authorization: `Bearer ${token}` }, { authorization: 'Bearer x' }];
+    credentials.push({});
     for (const origin of foreign) {
-      for (const credentials of [{ authorization: `Bearer ${token}` }, { authorization: 'Bearer forged' }, {}] as Record<string, string>[]) {
-        await assertOriginRefused(await withBody(await post(WRITE_CALL, { origin, ...credentials })));
+      for (const given of credentials) {
+        await assertOriginRefused(await withBody(await post(WRITE_CALL, { origin, ...given })));
       }
     }
     assert.equal(await pagesWritten(), 0);
   });
 
-  test('RS-14: DNS rebinding on a loopback server: a foreign Host (conformance dns-rebinding shape) is refused, with or without Origin', async () => {
+  test('RS-14: DNS rebinding: a loopback server refuses a foreign Host, with or without Origin', async () => {
     const { token } = await accessTokenFor(fixture.platform.platform, wiki, CAROL_DID);
     const authorization = `Bearer ${token}`;
-    // The conformance scenario sends Host and Origin of the attacker's name to a loopback server.
-    await assertOriginRefused(await rawPost('/w/notes/mcp', { host: 'evil.example.com', origin: 'http://evil.example.com', authorization }, WRITE_CALL));
-    // A rebinding page's own-origin request may carry no Origin at all; its Host still names the attacker.
-    await assertOriginRefused(await rawPost('/w/notes/mcp', { host: 'evil.example.com:80', authorization }, WRITE_CALL));
+    const path = '/w/notes/mcp';
+    // The conformance dns-rebinding scenario: Host and Origin of the attacker's name, to a loopback server.
+    const attacker = { host: 'evil.example.com', origin: 'http://evil.example.com', authorization };
+    await assertOriginRefused(await rawPost(path, attacker, WRITE_CALL));
+    // A rebound page's request to its "own" origin may carry no Origin; its Host still names the attacker.
+    await assertOriginRefused(await rawPost(path, { host: 'evil.example.com:80', authorization }, WRITE_CALL));
     assert.equal(await pagesWritten(), 0);
     // The same request naming the loopback server it reached is served.
     const { host } = new URL(fixture.platform.url);
-    const served = await rawPost('/w/notes/mcp', { host, origin: fixture.platform.config.publicUrl, authorization }, LIST_TOOLS);
+    const served = await rawPost(path, { host, origin: fixture.platform.config.publicUrl, authorization }, LIST_TOOLS);
     assert.equal(served.status, 200);
     assert.ok(Array.isArray(served.body.result.tools));
   });
 
-  test('RS-14: no Origin (non-browser clients), our own origin and loopback origins (MCP Inspector) are served', async () => {
+  test('RS-14: no Origin (non-browser clients), our origin and loopback ones (MCP Inspector) are served', async () => {
     const { token } = await accessTokenFor(fixture.platform.platform, wiki, CAROL_DID);
-    for (const headers of [{}, { origin: fixture.platform.config.publicUrl }, { origin: 'http://localhost:6274' }, { origin: 'http://127.0.0.1:6274' }, { origin: 'http://[::1]:6274' }] as Record<string, string>[]) {
+    const loopback = ['http://localhost:6274', 'http://127.0.0.1:6274', 'http://[::1]:6274'];
+    const origins = [fixture.platform.config.publicUrl, ...loopback];
+    for (const headers of [{}, ...origins.map((origin) => ({ origin }))]) {
       const response = await post(LIST_TOOLS, { authorization: `Bearer ${token}`, ...headers });
       assert.equal(response.status, 200, JSON.stringify(headers));
       assert.ok(Array.isArray((await response.json()).result.tools));
@@ -326,8 +345,11 @@ describe('wiki MCP endpoint as a resource server', () => {
   });
 
   test('RS-14: a preflight from a foreign origin gets no CORS grant; one from an allowed origin does', async () => {
-    const preflight = (origin: string) =>
-      anonymous.request(mcpUrl, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' } });
+    const preflight = (origin: string) => {
+      const request = { 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' };
+      const headers = { origin, ...request };
+      return anonymous.request(mcpUrl, { method: 'OPTIONS', headers });
+    };
     for (const origin of ['https://evil.example', 'null']) {
       const response = await preflight(origin);
       assert.equal(response.headers.get('access-control-allow-origin'), null, origin);

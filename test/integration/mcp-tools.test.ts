@@ -81,11 +81,21 @@ describe('wiki tools over MCP', () => {
     assert.ok(!orphans.includes('Projects/Robot Arm'));
   });
 
-  test('WK-01: [[links]] inside code are text: get_links does not list them and the web view shows them as code', async () => {
+  test('WK-01: [[links]] in code are text: not in get_links, shown as code in the web view', async () => {
     await carol.json('write_note', { path: 'Code/Target', content: 'linked from Code/Snippets' });
-    const content = 'Use [[Code/Target]]. Inline `[[Inline]]`.\n\n```\n[[Fenced]]\n```\n\n~~~\n[[Tilde]]\n~~~\n\n    [[Indented]]\n';
+    const content = [
+      'Use [[Code/Target]]. Inline `[[Inline]]`.',
+      '',
+      '```\n[[Fenced]]\n```',
+      '',
+      '~~~\n[[Tilde]]\n~~~',
+      '',
+      '    [[Indented]]',
+      '',
+    ].join('\n');
     await carol.json('write_note', { path: 'Code/Snippets', content });
-    assert.deepEqual(await carol.json('get_links', { path: 'Code/Snippets' }), { outgoing: [{ path: 'Code/Target', exists: true }], backlinks: [] });
+    const links = await carol.json('get_links', { path: 'Code/Snippets' });
+    assert.deepEqual(links, { outgoing: [{ path: 'Code/Target', exists: true }], backlinks: [] });
     assert.deepEqual((await carol.json('get_links', { path: 'Code/Target' })).backlinks, ['Code/Snippets']);
 
     const view = await fixture.carol.request(`${fixture.issuer}/pages/Code/Snippets`);

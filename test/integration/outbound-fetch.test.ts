@@ -108,14 +108,21 @@ describe('outbound fetch hardening', () => {
       'mixed.ssrf-test.net': ['8.8.8.8', '10.0.0.5'],
     };
 
-    test('SS-01: private, link-local, CGNAT, ULA, mapped and unspecified literals are refused before any dial', async () => {
+    test('SS-01: private, link-local, CGNAT, ULA, mapped, unspecified literals: refused, not dialled', async () => {
       const mark = guard.attempts.length;
-      const literals = ['10.0.0.5', '172.16.0.1', '172.31.255.254', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '[fc00::1]', '[fd00::1]', '[fe80::1]', '[::]', '[::ffff:10.0.0.1]', '[::ffff:169.254.169.254]', '[64:ff9b::a00:1]', '0xa000001', '167772161', '012.0.0.1', '10.1'];
-      for (const host of literals) await assert.rejects(secure(`https://${host}/latest/meta-data/`), /fetch failed|non-unicast/, host);
+      const literals = ['10.0.0.5', '172.16.0.1', '172.31.255.254', '192.168.1.1', '169.254.169.254', '100.64.0.1'];
+      literals.push('0.0.0.0', '[fc00::1]', '[fd00::1]', '[fe80::1]', '[::]', '[::ffff:10.0.0.1]');
+      literals.push('[::ffff:169.254.169.254]');
+      // NAT64 of 10.0.0.1, and 10.0.0.1 in hexadecimal, decimal, octal and short forms.
+      literals.push('[64:ff9b::a00:1]', '0xa000001', '167772161', '012.0.0.1', '10.1');
+      for (const host of literals) {
+        await assert.rejects(secure(`https://${host}/latest/meta-data/`), /fetch failed|non-unicast/, host);
+      }
       assert.deepEqual(guard.attemptsTo(443, mark), [], 'no TCP connection was attempted');
     });
 
-    test('SS-01: a name whose DNS answer is private (any one of its answers) is refused by the lookup the connection uses; nothing is dialled', async () => {
+    // The refusal comes from the lookup the connection itself uses; one private answer among several is enough.
+    test('SS-01: a name whose DNS answer is private is refused at connect time, never dialled', async () => {
       const mark = guard.attempts.length;
       const resolver = tableResolver(PRIVATE);
       const fetch = hardenedFetch(false, { lookup: resolver.lookup });
@@ -126,15 +133,18 @@ describe('outbound fetch hardening', () => {
       assert.equal(connections, 0);
     });
 
-    test('SS-02: DNS rebinding: whatever an earlier lookup answered, the address dialled is the one checked', async () => {
+    test('SS-02: DNS rebinding: whatever an earlier lookup said, the address dialled is the one checked', async () => {
       const mark = guard.attempts.length;
       // TTL 0: the name answers a public address first, then loopback to every later lookup.
       const resolver = tableResolver({ 'rebind.ssrf-test.net': [['8.8.4.4'], ['127.0.0.1']] });
       const fetch = hardenedFetch(false, { lookup: resolver.lookup });
       // A separate pre-check (the rebinding attack's target) would have seen the public answer.
-      const early = await new Promise<string>((resolve) => resolver.lookup('rebind.ssrf-test.net', {}, (_error, address) => resolve(String(address))));
+      const early = await new Promise<string>((resolve) => {
+        resolver.lookup('rebind.ssrf-test.net', {}, (_error, address) => resolve(String(address)));
+      });
       assert.equal(early, '8.8.4.4');
-      await assert.rejects(fetch('https://rebind.ssrf-test.net/'), (error: Error) => /non-unicast/.test(String((error.cause as Error)?.message)));
+      const refused = (error: Error) => /non-unicast/.test(String((error.cause as Error)?.message));
+      await assert.rejects(fetch('https://rebind.ssrf-test.net/'), refused);
       // The connection looked the name up once itself, was answered loopback, and was refused.
       assert.equal(resolver.lookups.length, 2);
       assert.deepEqual(guard.attemptsTo(443, mark), [], 'the loopback answer was never dialled');
@@ -150,14 +160,21 @@ describe('outbound fetch hardening', () => {
       });
       before(async () => {
         platform = await startTestPlatform({}, { resolver });
-        await platform.platform.deps.wikis.create({ slug: 'notes', ownerDid: 'did:plc:owneraaaaaaaaaaaaaaaaaaa', displayName: 'Notes' }, 1);
+        const wiki = { slug: 'notes', ownerDid: 'did:plc:owneraaaaaaaaaaaaaaaaaaa', displayName: 'Notes' };
+        await platform.platform.deps.wikis.create(wiki, 1);
       });
       after(() => platform?.close());
 
-      test('SS-01: a Client ID Metadata Document on a name resolving to 10.0.0.5 is never fetched; the authorization stops on our page', async () => {
+      test('SS-01: a metadata document on a name resolving to 10.0.0.5: not fetched, we stop on our page', async () => {
         const mark = guard.attempts.length;
         const browser = new TestClient(platform.platform.app, platform.config.publicUrl);
-        const query = { response_type: 'code', client_id: 'https://cimd.ssrf-test.net/client.json', redirect_uri: 'http://127.0.0.1:4000/cb', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' };
+        const query = {
+          response_type: 'code',
+          client_id: 'https://cimd.ssrf-test.net/client.json',
+          redirect_uri: 'http://127.0.0.1:4000/cb',
+          code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+          code_challenge_method: 'S256',
+        };
         const response = await browser.request(`/w/notes/oauth/authorize?${new URLSearchParams(query)}`);
         assert.equal(response.status, 400);
         assert.equal(response.headers.get('location'), null);
@@ -166,7 +183,8 @@ describe('outbound fetch hardening', () => {
         assert.deepEqual(guard.attemptsTo(443, mark), []);
       });
 
-      test('SS-01: handle resolution (DNS TXT, then the well-known on a name resolving to 169.254.169.254) and a did:web on private addresses fail as identity errors; nothing is dialled', async () => {
+      // Handle resolution: DNS TXT, then the well-known on a name resolving to 169.254.169.254.
+      test('SS-01: a handle and a did:web on private addresses fail as identity errors, never dialled', async () => {
         const mark = guard.attempts.length;
         const browser = new TestClient(platform.platform.app, platform.config.publicUrl);
         const handle = await browser.form('/auth/login', { handle: 'victim.ssrf-test.net' });
@@ -174,8 +192,9 @@ describe('outbound fetch hardening', () => {
         const handlePage = await handle.text();
         assert.match(handlePage, /could not find an atproto account/);
         assert.doesNotMatch(handlePage, /169\.254|non-unicast/);
-        assert.ok(resolver.txtLookups.includes('_atproto.victim.ssrf-test.net'), 'the TXT record was asked of our resolver');
-        assert.ok(resolver.lookups.some((lookup) => lookup.hostname === 'victim.ssrf-test.net'), 'the well-known host was resolved by our resolver');
+        assert.ok(resolver.txtLookups.includes('_atproto.victim.ssrf-test.net'), 'TXT asked of our resolver');
+        const wellKnownHost = resolver.lookups.some((lookup) => lookup.hostname === 'victim.ssrf-test.net');
+        assert.ok(wellKnownHost, 'the well-known host was looked up with our resolver');
 
         const didWeb = await browser.form('/auth/login', { handle: 'did:web:didweb.ssrf-test.net' });
         // Refused the way an unreachable account server is (AT-09), revealing nothing about the address.

@@ -33,7 +33,7 @@ test('markdown: wiki links become links, raw HTML is text, dangerous URLs are dr
   assert.match(html, /<img src="https:\/\/tracker\.example\/p\.png"/);
 });
 
-test('WK-01: [[links]] inside code spans, fenced and indented code are text: neither indexed nor rendered as links', () => {
+test('WK-01: [[links]] in code spans, fenced and indented code are text: not indexed, not rendered as links', () => {
   const pageUrl = (path: string) => `https://w.example/pages/${encodeURIComponent(path)}`;
   const page = [
     'Real [[Parts]], then `[[Inline]]`, ``a [[Double]] ` b`` and [[Half `open]] x`.',
