@@ -47,7 +47,7 @@ function isLoopbackOrigin(origin: string): boolean {
   );
 }
 
-/** The origin of the wiki a request is for: its host in host mode (a name under our own domain), else the platform. */
+/** Host mode: the wiki's own origin, from a Host under our own domain (path mode: the platform's, in `allowed`). */
 function wikiOrigin(rules: OriginRules, requestUrl: URL): string | undefined {
   const { hostname } = requestUrl;
   return rules.wikiDomain && hostname.endsWith(`.${rules.wikiDomain}`) ? `https://${hostname}` : undefined;
