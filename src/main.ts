@@ -19,6 +19,7 @@ import { platformJwt } from './session/platform-jwt.ts';
 import { sessionService } from './session/sessions.ts';
 import { clientResolver } from './authserver/clients.ts';
 import { hardenedFetch } from './net/hardened-fetch.ts';
+import type { Resolver } from './net/resolver.ts';
 import { cliLoginStore } from './store/cli-logins.ts';
 import { codeStore, grantStore } from './store/grants.ts';
 import { refreshTokenStore } from './store/refresh-tokens.ts';
@@ -55,6 +56,8 @@ export interface PlatformOptions {
   atprotoClient?: AtprotoClientPort;
   /** Test seam: Kysely plugins on the platform's database, to fail chosen statements (catalogue DB-01..04). */
   databasePlugins?: KyselyPlugin[];
+  /** Test seam: answers the host-name look-ups of outbound fetches instead of DNS (catalogue SS-01, SS-02). */
+  resolver?: Resolver;
 }
 
 export async function createPlatform(config: Config, options: PlatformOptions = {}): Promise<Platform> {
@@ -70,7 +73,8 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     await migrateToLatest(database.db);
     const platformKeys = await loadOrCreatePlatformKeys(config.platformKeysFile, config.sessionTtlSeconds + CLOCK_SKEW_SECONDS);
     const clientKey = config.atprotoClientMode === 'confidential' ? await loadOrCreateAtprotoClientKey(config.atproto.clientKeyFile) : undefined;
-    const client = options.atprotoClient ?? (await createAtprotoClient(config, database, clientKey, now));
+    const client =
+      options.atprotoClient ?? (await createAtprotoClient(config, database, clientKey, now, options.resolver));
     const cookies = cookieJar(config);
     const users = userStore(database.db);
     const oauthClients = oauthClientStore(database.db);
@@ -112,7 +116,13 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
         now,
       }),
       oauthClients,
-      clients: clientResolver({ clients: oauthClients, fetch: hardenedFetch(config.atproto.allowInsecure), allowInsecure: config.atproto.allowInsecure, log, now }),
+      clients: clientResolver({
+        clients: oauthClients,
+        fetch: hardenedFetch(config.atproto.allowInsecure, { lookup: options.resolver?.lookup }),
+        allowInsecure: config.atproto.allowInsecure,
+        log,
+        now,
+      }),
       grants: grantStore(database.db),
       codes,
       refreshTokens: refreshTokenStore(database.db),

@@ -1,9 +1,15 @@
 // We are an atproto OAuth CLIENT. This module builds @atproto/oauth-client-node for our two modes:
 // the loopback client for a laptop install, and a confidential private_key_jwt client in production.
-import { JoseKey, NodeOAuthClient, type OAuthClientMetadataInput } from '@atproto/oauth-client-node';
+import {
+  AtprotoHandleResolver,
+  JoseKey,
+  NodeOAuthClient,
+  type OAuthClientMetadataInput,
+} from '@atproto/oauth-client-node';
 import type { JWK } from 'jose';
 import type { Config } from '../config/config.ts';
 import { hardenedFetch } from '../net/hardened-fetch.ts';
+import { systemResolver, type Resolver } from '../net/resolver.ts';
 import type { DatabaseHandle } from '../store/database.ts';
 import { atprotoRequestLock, atprotoSessionStore, atprotoStateStore } from './stores.ts';
 
@@ -53,8 +59,9 @@ export async function createAtprotoClient(
   database: DatabaseHandle,
   clientKey: (JWK & { kid: string }) | undefined,
   now: () => number,
+  resolver: Resolver = systemResolver,
 ): Promise<NodeOAuthClient> {
-  const fetch = hardenedFetch(config.atproto.allowInsecure);
+  const fetch = hardenedFetch(config.atproto.allowInsecure, { lookup: resolver.lookup });
   return new NodeOAuthClient({
     clientMetadata: clientMetadata(config, clientKey),
     keyset: clientKey ? [await JoseKey.fromImportable(clientKey as never, clientKey.kid)] : undefined,
@@ -64,6 +71,15 @@ export async function createAtprotoClient(
     fetch,
     allowHttp: config.atproto.allowInsecure,
     plcDirectoryUrl: config.atproto.plcDirectoryUrl,
-    ...(config.atproto.handleResolver ? { handleResolver: config.atproto.handleResolver } : {}),
+    handleResolver: config.atproto.handleResolver ?? handleResolver(resolver),
   });
+}
+
+/**
+ * DNS TXT `_atproto.{handle}`, then `https://{handle}/.well-known/atproto-did`: what the library's
+ * AtprotoHandleResolverNode does (address rules always on, 3 s, small body), with our resolver.
+ */
+function handleResolver(resolver: Resolver): AtprotoHandleResolver {
+  const fetch = hardenedFetch(false, { lookup: resolver.lookup, timeoutMs: 3_000, maxBytes: 10 * 1024 });
+  return new AtprotoHandleResolver({ fetch, resolveTxt: resolver.resolveTxt });
 }

@@ -49,7 +49,8 @@ function discoveryDocuments(deps: AppDeps, wikiOf: WikiResolver) {
 /** Routes of one wiki's issuer, mounted at its base path (`/w/{slug}` or a wiki host's root). */
 function issuerRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {
   const app = new Hono();
-  app.use('*', publicCors);
+  // Not on the MCP endpoint: it grants CORS itself, to allowed origins only (mcp/origin.ts).
+  app.use('*', (c, next) => (c.req.path.endsWith('/mcp') ? next() : publicCors(c, next)));
   // These are JSON endpoints, so failures are OAuth JSON too, never the HTML error page (IN-05). A store
   // that is briefly out of reach is 503 + Retry-After: the code exchange and the refresh rotation are
   // single transactions, so the client's retry of the same request finds nothing half-done (DB-01, DB-04).

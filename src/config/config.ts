@@ -35,6 +35,8 @@ export interface Config {
   sessionTtlSeconds: number;
   /** Page and wiki size limits, UTF-8 bytes of current text. */
   pageLimits: PageLimits;
+  /** Browser origins, besides ours and loopback ones, that may call MCP endpoints (src/mcp/origin.ts). */
+  mcpAllowedOrigins: string[];
 }
 
 const LOOPBACK_IPS = new Set(['127.0.0.1', '[::1]']);
@@ -91,7 +93,26 @@ export function buildConfig(env: Env, cwd: string): Config {
     accessTokenTtlSeconds: env.ACCESS_TOKEN_LIFETIME ?? 4 * 60 * 60,
     sessionTtlSeconds: 24 * 60 * 60,
     pageLimits: { pageBytes: env.PAGE_MAX_BYTES ?? 256 * 1024, wikiBytes: env.WIKI_MAX_BYTES ?? 50 * 1024 * 1024 },
+    mcpAllowedOrigins: parseOrigins('MCP_ALLOWED_ORIGINS', env.MCP_ALLOWED_ORIGINS),
   };
+}
+
+/** A comma- or space-separated list of origins, `scheme://host[:port]`, kept in serialised form (RFC 6454 §6.2). */
+function parseOrigins(name: string, value: string | undefined): string[] {
+  return (value ?? '')
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map((origin) => {
+      const url = URL.canParse(origin) ? new URL(origin) : undefined;
+      // A browser's Origin header is exactly this form; a path, `*` or `null` would never match one.
+      const web = url?.protocol === 'https:' || url?.protocol === 'http:';
+      const credentials = url && (url.username || url.password);
+      const bare = url && !url.search && !url.hash && !credentials && !/^[a-z]+:\/\/[^/]*\/./i.test(origin);
+      if (!url || !web || !bare) {
+        throw new ConfigError(`${name}: not an origin (scheme://host[:port], no path): ${JSON.stringify(origin)}`);
+      }
+      return url.origin;
+    });
 }
 
 function parsePublicUrl(value: string): string {

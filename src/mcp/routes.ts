@@ -1,26 +1,22 @@
-// The wiki's MCP endpoint route: CORS for browser clients with `WWW-Authenticate` readable and
-// preflights not gated; bearer verification, then the caller's current role in the wiki.
+// The wiki's MCP endpoint route: Origin validation and CORS for browser clients on allowed origins
+// (origin.ts); bearer verification, then the caller's current role in the wiki.
 import { Hono, type Context } from 'hono';
-import { cors } from 'hono/cors';
 import type { Wiki } from '../store/wikis.ts';
 import { wikiUrls } from '../wiki/urls.ts';
 import type { AppDeps } from '../web/deps.ts';
 import { authenticateBearer } from './authenticate.ts';
 import { serveMcp, type Authenticate } from './endpoint.ts';
+import { mcpCors, originGuard, originRules } from './origin.ts';
 import { wikiTools } from './tools.ts';
 
 type WikiResolver = (c: Context) => Promise<Wiki | undefined>;
 
-const mcpCors = cors({
-  origin: '*',
-  allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
-  allowHeaders: ['Authorization', 'Content-Type', 'Mcp-Session-Id', 'MCP-Protocol-Version', 'Last-Event-ID'],
-  exposeHeaders: ['WWW-Authenticate', 'Mcp-Session-Id'],
-});
-
 export function mcpRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {
   const app = new Hono();
-  app.use('/mcp', mcpCors);
+  const rules = originRules(deps.config);
+  // CORS first, so preflights are answered (without a grant for a foreign origin); then the
+  // Origin/Host check, before the wiki is looked up or any credential is read.
+  app.use('/mcp', mcpCors(rules), originGuard(rules));
   app.on(['GET', 'POST', 'DELETE'], '/mcp', async (c) => {
     let wiki: Wiki | undefined;
     try {

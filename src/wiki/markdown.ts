@@ -2,20 +2,17 @@
 // is shown as text and `javascript:`-style link targets are dropped, so a page can never run script.
 import { micromark } from 'micromark';
 import { gfm, gfmHtml } from 'micromark-extension-gfm';
-import { normalizePagePath, PagePathError, WIKI_LINK } from './paths.ts';
+import { findWikiLinks } from './links.ts';
 
-/** Rewrites wiki links as ordinary Markdown links to `pageUrl(target)`, then renders. */
+/** Rewrites wiki links (outside code, see links.ts) as ordinary Markdown links to `pageUrl(target)`, then renders. */
 export function renderMarkdown(markdown: string, pageUrl: (path: string) => string): string {
-  const linked = markdown.replace(WIKI_LINK, (whole, target: string, _section: string | undefined, label: string | undefined) => {
-    let path: string;
-    try {
-      path = normalizePagePath(target);
-    } catch (error) {
-      if (error instanceof PagePathError) return whole;
-      throw error;
-    }
-    const text = (label ?? path).replace(/[\\`*_[\]<>]/g, (c) => `\\${c}`);
-    return `[${text}](<${pageUrl(path)}>)`;
-  });
+  let linked = '';
+  let copied = 0;
+  for (const link of findWikiLinks(markdown)) {
+    const text = (link.label ?? link.target).replace(/[\\`*_[\]<>]/g, (c) => `\\${c}`);
+    linked += `${markdown.slice(copied, link.index)}[${text}](<${pageUrl(link.target)}>)`;
+    copied = link.index + link.text.length;
+  }
+  linked += markdown.slice(copied);
   return micromark(linked, { extensions: [gfm()], htmlExtensions: [gfmHtml()] });
 }

@@ -1,7 +1,8 @@
 // What can be done to a wiki's pages, with the rules and the messages a person or an assistant can
 // act on: path rules, size limits, optimistic concurrency, not-found. Callers check access first.
 import { PathTakenError, RevisionConflictError, WikiFullError, type Page, type PageRevision, type PageStore, type PageSummary, type RevisionSummary, type SearchHit } from '../store/pages.ts';
-import { normalizePagePath, PagePathError, wikiLinks } from './paths.ts';
+import { wikiLinks } from './links.ts';
+import { normalizePagePath, PagePathError } from './paths.ts';
 
 export type WikiErrorCode = 'invalid_path' | 'not_found' | 'conflict' | 'exists' | 'too_large' | 'no_match' | 'invalid_input';
 

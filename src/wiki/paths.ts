@@ -24,18 +24,8 @@ export function normalizePagePath(input: string): string {
   return path;
 }
 
-/** `[[Target]]`, `[[Target|label]]`, `[[Target#Section]]`, not across lines; groups: target, `#section`, label. */
+/**
+ * `[[Target]]`, `[[Target|label]]`, `[[Target#Section]]`, not across lines; groups: target, `#section`, label.
+ * Matches inside code are text: use findWikiLinks (links.ts), which knows where code is.
+ */
 export const WIKI_LINK = /\[\[([^[\]|#\n]+)(#[^[\]|\n]*)?(?:\|([^[\]\n]*))?\]\]/g;
-
-/** The distinct, valid targets of a page's wiki links, in order of first appearance. */
-export function wikiLinks(markdown: string): string[] {
-  const targets = new Set<string>();
-  for (const match of markdown.matchAll(WIKI_LINK)) {
-    try {
-      targets.add(normalizePagePath(match[1]!));
-    } catch {
-      // A malformed link is text, not a link.
-    }
-  }
-  return [...targets];
-}

@@ -11,6 +11,8 @@ export interface RecordedRequest {
   path: string;
   form: Record<string, string>;
   headers: Record<string, string>;
+  /** The DPoP-Nonce the fake answered this request with. */
+  answeredNonce?: string;
 }
 
 export interface FakeBehaviour {
@@ -44,13 +46,18 @@ export class FakeAtproto {
   behaviour: FakeBehaviour = {};
   private server!: ServerType;
   private parCount = 0;
+  /** The nonce the PDS endpoint currently requires; each successful request rotates it (pds-1, pds-2, …). */
+  private pdsNonceCount = 1;
   url = '';
+  /** The same server under another origin, for a PDS that is not on the authorization server's origin. */
+  pdsUrl = '';
 
   static async start(): Promise<FakeAtproto> {
     const fake = new FakeAtproto();
     const port = await freePort();
     // `localhost`, not an IP: the shape real atproto services have (and dev-env uses).
     fake.url = `http://localhost:${port}`;
+    fake.pdsUrl = `http://127.0.0.1:${port}`;
     fake.server = serve({ fetch: fake.app().fetch, port, hostname: '127.0.0.1' });
     return fake;
   }
@@ -103,7 +110,7 @@ export class FakeAtproto {
     const handles: Record<string, string> = { 'carol.test': CAROL_DID, 'mallory.test': MALLORY_DID, 'victim.test': VICTIM_DID };
     const record = async (c: { req: { path: string; header(): Record<string, string>; text(): Promise<string> } }) => {
       const form = Object.fromEntries(new URLSearchParams(await c.req.text()));
-      const entry = { path: c.req.path, form, headers: c.req.header() };
+      const entry: RecordedRequest = { path: c.req.path, form, headers: c.req.header() };
       this.requests.push(entry);
       return entry;
     };
@@ -128,17 +135,20 @@ export class FakeAtproto {
     app.get('/.well-known/oauth-authorization-server', (c) => c.json(this.metadata()));
 
     app.post('/oauth/par', async (c) => {
-      await record(c);
+      const entry = await record(c);
       this.parCount += 1;
       const challenge = this.behaviour.nonceChallenge ?? 'first';
+      entry.answeredNonce = `nonce-${this.parCount}`;
       if (challenge === 'always' || (challenge === 'first' && this.parCount === 1)) {
-        return c.json({ error: 'use_dpop_nonce', error_description: 'nonce required' }, 400, { 'DPoP-Nonce': `nonce-${this.parCount}` });
+        return c.json({ error: 'use_dpop_nonce', error_description: 'nonce required' }, 400, { 'DPoP-Nonce': entry.answeredNonce });
       }
-      return c.json({ request_uri: `urn:ietf:params:oauth:request_uri:req-${this.parCount}`, expires_in: 300 }, 201, { 'DPoP-Nonce': `nonce-${this.parCount}` });
+      return c.json({ request_uri: `urn:ietf:params:oauth:request_uri:req-${this.parCount}`, expires_in: 300 }, 201, { 'DPoP-Nonce': entry.answeredNonce });
     });
 
     app.post('/oauth/token', async (c) => {
-      const { form } = await record(c);
+      const entry = await record(c);
+      const { form } = entry;
+      entry.answeredNonce = 'nonce-token';
       const parForm = this.requestsTo('/oauth/par').at(-1)?.form ?? {};
       return c.json(
         {
@@ -155,10 +165,27 @@ export class FakeAtproto {
       );
     });
 
+    // A PDS resource (atproto spec, DPoP): requires its own nonce, sent with 401 use_dpop_nonce, and
+    // rotates it on every success. Requests to either origin are recorded; the Host tells them apart.
+    app.get('/xrpc/com.atproto.server.getSession', async (c) => {
+      const entry = await record(c);
+      const current = `pds-${this.pdsNonceCount}`;
+      const nonce = entry.headers.dpop ? decodeJwt(entry.headers.dpop).nonce : undefined;
+      if (nonce !== current) {
+        entry.answeredNonce = current;
+        const challenge = { 'WWW-Authenticate': 'DPoP error="use_dpop_nonce"', 'DPoP-Nonce': current };
+        return c.json({ error: 'use_dpop_nonce', message: 'nonce required' }, 401, challenge);
+      }
+      this.pdsNonceCount += 1;
+      entry.answeredNonce = `pds-${this.pdsNonceCount}`;
+      return c.json({ did: CAROL_DID, handle: 'carol.test' }, 200, { 'DPoP-Nonce': entry.answeredNonce });
+    });
+
     app.post('/oauth/revoke', async (c) => {
-      const { form } = await record(c);
-      if (form.token) this.revoked.push(form.token);
-      return c.body(null, 200, { 'DPoP-Nonce': 'nonce-revoke' });
+      const entry = await record(c);
+      if (entry.form.token) this.revoked.push(entry.form.token);
+      entry.answeredNonce = 'nonce-revoke';
+      return c.body(null, 200, { 'DPoP-Nonce': entry.answeredNonce });
     });
     return app;
   }

@@ -3,6 +3,8 @@
 // the identity checks a malicious server would test.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import { createAtprotoClient } from '../../src/atproto/client.ts';
+import { loadOrCreateAtprotoClientKey } from '../../src/keys/keystore.ts';
 import { CAROL_DID, FakeAtproto, MALLORY_DID, VICTIM_DID, decodeJwtParts } from '../helpers/fake-atproto.ts';
 import { TestClient } from '../helpers/http-client.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
@@ -125,6 +127,43 @@ describe('atproto client, confidential mode, against a scriptable authorization 
     assert.ok(response.status >= 400);
     assert.match(await response.text(), /role="alert"/);
     assert.equal(fake.requestsTo('/oauth/par').length - before, 2);
+  });
+
+  test('DP-02: DPoP nonces are per origin: no AS nonce at the PDS; the newest of each is used', async () => {
+    // The PDS is the same fake under another origin (127.0.0.1 instead of localhost).
+    const pds = fake.pdsUrl;
+    fake.behaviour = { pdsUrl: pds, resource: { resource: pds }, metadata: { protected_resources: [fake.url, pds] } };
+    const { config } = platform;
+    const { deps } = platform.platform;
+    const clientKey = await loadOrCreateAtprotoClientKey(config.atproto.clientKeyFile);
+    const client = await createAtprotoClient(config, deps.database, clientKey, deps.now);
+    const seen = fake.requests.length;
+    await client.authorize('carol.test');
+    const state = fake.requestsTo('/oauth/par').at(-1)!.form.state!;
+    const { session } = await client.callback(new URLSearchParams({ code: 'dp02-code', state, iss: fake.url }));
+    for (let i = 0; i < 2; i++) {
+      assert.equal((await session.fetchHandler('/xrpc/com.atproto.server.getSession')).status, 200);
+    }
+    await session.signOut();
+
+    const nonceOf = (request: { headers: Record<string, string> }) => {
+      return decodeJwtParts(request.headers.dpop!).payload.nonce;
+    };
+    const requests = fake.requests.slice(seen).filter((request) => request.headers.dpop);
+    // Each proof carries the nonce of the newest response from its own origin (none before the first).
+    const newest = new Map<string, string>();
+    for (const request of requests) {
+      assert.equal(nonceOf(request), newest.get(request.headers.host!), `${request.headers.host}${request.path}`);
+      if (request.answeredNonce) newest.set(request.headers.host!, request.answeredNonce);
+    }
+    const toAs = requests.filter((request) => request.headers.host === new URL(fake.url).host);
+    const toPds = requests.filter((request) => request.headers.host === new URL(fake.pdsUrl).host);
+    assert.deepEqual(toAs.map((request) => request.path).slice(-2), ['/oauth/token', '/oauth/revoke']);
+    // The PDS's first request carries no nonce at all (not the AS's), its retry the PDS's challenge
+    // nonce, and the next request the nonce the last response rotated to.
+    assert.deepEqual(toPds.map(nonceOf), [undefined, 'pds-1', 'pds-2']);
+    for (const request of toAs) assert.doesNotMatch(String(nonceOf(request)), /^pds-/);
+    for (const request of toPds) assert.match(request.headers.authorization!, /^DPoP /);
   });
 
   test('a completed confidential login exchanges the code with private_key_jwt and leads to signup', async () => {

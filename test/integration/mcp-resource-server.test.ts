@@ -1,8 +1,8 @@
 // The wiki MCP endpoint as a resource server: which bearer tokens it accepts and how it refuses the
-// rest (catalogue RS-01..13, PR-03, DB-06).
+// rest (catalogue RS-01..14, PR-03, DB-06).
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, createHmac, type KeyObject } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { publishedJwks } from '../../src/keys/keystore.ts';
@@ -10,7 +10,7 @@ import { challenge } from '../../src/mcp/endpoint.ts';
 import type { Wiki } from '../../src/store/wikis.ts';
 import { CAROL_DID, VICTIM_DID } from '../helpers/fake-atproto.ts';
 import { TestClient } from '../helpers/http-client.ts';
-import { accessTokenFor, wikiTokenFor } from '../helpers/mcp.ts';
+import { accessTokenFor, connectMcp, wikiTokenFor } from '../helpers/mcp.ts';
 import { startWikiFixture, type WikiFixture } from '../helpers/wiki-fixture.ts';
 
 const WRITE_CALL = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'write_note', arguments: { path: 'Pwned', content: 'should never be written' } } };
@@ -250,6 +250,115 @@ describe('wiki MCP endpoint as a resource server', () => {
     assert.equal((await bearer('abc"def')).status, 401);
     const preflight = await anonymous.request(mcpUrl, { method: 'OPTIONS', headers: { origin: 'https://inspector.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' } });
     assert.equal(preflight.status, 204);
+  });
+
+  /** A request over real HTTP with a Host header of the test's choosing (fetch will not send one). */
+  function rawPost(path: string, headers: Record<string, string>, body: unknown) {
+    const { hostname, port } = new URL(fixture.platform.url);
+    const accept = 'application/json, text/event-stream';
+    const allHeaders = { 'content-type': 'application/json', accept, ...headers };
+    return new Promise<{ status: number; body: any }>((resolve, reject) => {
+      const request = httpRequest({ hostname, port, path, method: 'POST', headers: allHeaders }, (response) => {
+        let text = '';
+        response.setEncoding('utf8').on('data', (chunk) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode!, body: text ? JSON.parse(text) : null }));
+      });
+      request.on('error', reject);
+      request.end(JSON.stringify(body));
+    });
+  }
+
+  const assertOriginRefused = async (response: { status: number; body: any; headers?: Headers }) => {
+    assert.equal(response.status, 403);
+    // MCP transports: the body may be a JSON-RPC error without an id.
+    assert.equal(response.body.jsonrpc, '2.0');
+    assert.equal(response.body.id, null);
+    assert.equal(typeof response.body.error.code, 'number');
+    assert.match(response.body.error.message, /Origin|Host/);
+    assert.equal(response.headers?.get('www-authenticate') ?? null, null, 'refused before any authentication');
+    assert.equal(response.headers?.get('access-control-allow-origin') ?? null, null);
+  };
+  const withBody = async (response: Response) => {
+    return { status: response.status, headers: response.headers, body: await response.json() };
+  };
+
+  test('RS-14: a foreign Origin gets 403 and a JSON-RPC error before authentication; nothing runs', async () => {
+    const { token } = await accessTokenFor(fixture.platform.platform, wiki, CAROL_DID);
+    const foreign = [
+      'https://evil.example',
+      'http://evil.example.com',
+      'null',
+      '',
+      'http://localhost.evil.example:6274',
+      'http://127.0.0.1.evil.example',
+      `${fixture.platform.config.publicUrl}/path`,
+      'file://',
+    ];
+    const credentials: Record<string, string>[] = [{ authorization: `Bearer ${token}` }, { authorization: 'Bearer x' }];
+    credentials.push({});
+    for (const origin of foreign) {
+      for (const given of credentials) {
+        await assertOriginRefused(await withBody(await post(WRITE_CALL, { origin, ...given })));
+      }
+    }
+    assert.equal(await pagesWritten(), 0);
+  });
+
+  test('RS-14: DNS rebinding: a loopback server refuses a foreign Host, with or without Origin', async () => {
+    const { token } = await accessTokenFor(fixture.platform.platform, wiki, CAROL_DID);
+    const authorization = `Bearer ${token}`;
+    const path = '/w/notes/mcp';
+    // The conformance dns-rebinding scenario: Host and Origin of the attacker's name, to a loopback server.
+    const attacker = { host: 'evil.example.com', origin: 'http://evil.example.com', authorization };
+    await assertOriginRefused(await rawPost(path, attacker, WRITE_CALL));
+    // A rebound page's request to its "own" origin may carry no Origin; its Host still names the attacker.
+    await assertOriginRefused(await rawPost(path, { host: 'evil.example.com:80', authorization }, WRITE_CALL));
+    assert.equal(await pagesWritten(), 0);
+    // The same request naming the loopback server it reached is served.
+    const { host } = new URL(fixture.platform.url);
+    const served = await rawPost(path, { host, origin: fixture.platform.config.publicUrl, authorization }, LIST_TOOLS);
+    assert.equal(served.status, 200);
+    assert.ok(Array.isArray(served.body.result.tools));
+  });
+
+  test('RS-14: no Origin (non-browser clients), our origin and loopback ones (MCP Inspector) are served', async () => {
+    const { token } = await accessTokenFor(fixture.platform.platform, wiki, CAROL_DID);
+    const loopback = ['http://localhost:6274', 'http://127.0.0.1:6274', 'http://[::1]:6274'];
+    const origins = [fixture.platform.config.publicUrl, ...loopback];
+    for (const headers of [{}, ...origins.map((origin) => ({ origin }))]) {
+      const response = await post(LIST_TOOLS, { authorization: `Bearer ${token}`, ...headers });
+      assert.equal(response.status, 200, JSON.stringify(headers));
+      assert.ok(Array.isArray((await response.json()).result.tools));
+    }
+    // The official SDK client (no Origin) end to end.
+    const session = await connectMcp(fixture.platform.platform.app, mcpUrl, token);
+    try {
+      assert.ok((await session.client.listTools()).tools.length > 0);
+    } finally {
+      await session.close();
+    }
+    // A browser client on a loopback origin can read the challenge that starts its authorization.
+    const bare = await post(LIST_TOOLS, { origin: 'http://localhost:6274' });
+    assert.equal(bare.status, 401);
+    assert.equal(bare.headers.get('access-control-allow-origin'), 'http://localhost:6274');
+    assert.match(bare.headers.get('access-control-expose-headers')!, /WWW-Authenticate/i);
+  });
+
+  test('RS-14: a preflight from a foreign origin gets no CORS grant; one from an allowed origin does', async () => {
+    const preflight = (origin: string) => {
+      const request = { 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' };
+      const headers = { origin, ...request };
+      return anonymous.request(mcpUrl, { method: 'OPTIONS', headers });
+    };
+    for (const origin of ['https://evil.example', 'null']) {
+      const response = await preflight(origin);
+      assert.equal(response.headers.get('access-control-allow-origin'), null, origin);
+    }
+    const inspector = await preflight('http://localhost:6274');
+    assert.equal(inspector.status, 204);
+    assert.equal(inspector.headers.get('access-control-allow-origin'), 'http://localhost:6274');
+    assert.match(inspector.headers.get('access-control-allow-headers')!, /Authorization/i);
+    assert.match(inspector.headers.get('vary') ?? '', /Origin/i);
   });
 
   test('DB-06: when the database cannot be read the endpoint fails closed with 503 and no tool output', async () => {

@@ -81,6 +81,34 @@ describe('wiki tools over MCP', () => {
     assert.ok(!orphans.includes('Projects/Robot Arm'));
   });
 
+  test('WK-01: [[links]] in code are text: not in get_links, shown as code in the web view', async () => {
+    await carol.json('write_note', { path: 'Code/Target', content: 'linked from Code/Snippets' });
+    const content = [
+      'Use [[Code/Target]]. Inline `[[Inline]]`.',
+      '',
+      '```\n[[Fenced]]\n```',
+      '',
+      '~~~\n[[Tilde]]\n~~~',
+      '',
+      '    [[Indented]]',
+      '',
+    ].join('\n');
+    await carol.json('write_note', { path: 'Code/Snippets', content });
+    const links = await carol.json('get_links', { path: 'Code/Snippets' });
+    assert.deepEqual(links, { outgoing: [{ path: 'Code/Target', exists: true }], backlinks: [] });
+    assert.deepEqual((await carol.json('get_links', { path: 'Code/Target' })).backlinks, ['Code/Snippets']);
+
+    const view = await fixture.carol.request(`${fixture.issuer}/pages/Code/Snippets`);
+    assert.equal(view.status, 200);
+    const html = await view.text();
+    assert.match(html, /<a href="[^"]*\/w\/notes\/pages\/Code\/Target">Code\/Target<\/a>/);
+    assert.match(html, /<code>\[\[Inline\]\]<\/code>/);
+    for (const name of ['Fenced', 'Tilde', 'Indented']) {
+      assert.match(html, new RegExp(`<pre><code>\\[\\[${name}\\]\\]\\n</code></pre>`), name);
+      assert.doesNotMatch(html, new RegExp(`/pages/${name}"`), name);
+    }
+  });
+
   test('get_history, get_recent_changes, rename_note and delete_note keep the record', async () => {
     await carol.json('rename_note', { path: 'Todo', new_path: 'Archive/Todo', message: 'done' });
     assert.match(await failure(carol, 'rename_note', { path: 'Archive/Todo', new_path: 'Parts' }), /already exists/);

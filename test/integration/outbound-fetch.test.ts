@@ -1,12 +1,16 @@
-// The fetch our atproto client uses for everything derived from user input (catalogue SS). Only
-// loopback addresses appear here: a guard that failed would connect to this machine, and the
-// listener on :443 counts it.
+// The fetch our atproto client uses for everything derived from user input (catalogue SS). Literal
+// addresses here are loopback ones, or private ones under the dial guard; names are answered by a
+// table resolver (no DNS), and the dial guard refuses, before dialling, any connection that is not
+// to loopback, so a guard that failed can only reach this machine, where the listener on :443 counts it.
 import assert from 'node:assert/strict';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer, type Server as NetServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { hardenedFetch } from '../../src/net/hardened-fetch.ts';
+import { guardDials, tableResolver, type DialGuard } from '../helpers/dial-guard.ts';
+import { TestClient } from '../helpers/http-client.ts';
+import { startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 
 function listen<T extends NetServer | Server>(server: T, port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -175,6 +179,134 @@ describe('outbound fetch hardening', () => {
         assert.ok(grown < 48 * 1024 * 1024, `${key} grew by ${Math.round(grown / 1024 / 1024)} MiB`);
       }
       assert.match(String(outcome), /too large/i);
+    });
+  });
+
+  describe('private and special addresses, as literals and as names that resolve to them', () => {
+    let guard: DialGuard;
+    before(() => {
+      guard = guardDials();
+    });
+    after(() => guard.release());
+
+    // One name per range; `mixed` has one public answer and one private one (every answer is checked).
+    const PRIVATE: Record<string, string[]> = {
+      'ten.ssrf-test.net': ['10.0.0.5'],
+      'b172.ssrf-test.net': ['172.16.0.1'],
+      'c192.ssrf-test.net': ['192.168.1.1'],
+      'metadata.ssrf-test.net': ['169.254.169.254'],
+      'cgnat.ssrf-test.net': ['100.64.0.1'],
+      'zero.ssrf-test.net': ['0.0.0.0'],
+      'loop.ssrf-test.net': ['127.0.0.1'],
+      'ula.ssrf-test.net': ['fd00::1'],
+      'fc.ssrf-test.net': ['fc00::1'],
+      'linklocal.ssrf-test.net': ['fe80::1'],
+      'loop6.ssrf-test.net': ['::1'],
+      'unspecified6.ssrf-test.net': ['::'],
+      'mapped.ssrf-test.net': ['::ffff:10.0.0.1'],
+      'mappedhex.ssrf-test.net': ['::ffff:a9fe:a9fe'],
+      'nat64.ssrf-test.net': ['64:ff9b::a00:1'],
+      'mixed.ssrf-test.net': ['8.8.8.8', '10.0.0.5'],
+    };
+
+    test('SS-01: private, link-local, CGNAT, ULA, mapped, unspecified literals: refused, not dialled', async () => {
+      const mark = guard.attempts.length;
+      const literals = ['10.0.0.5', '172.16.0.1', '172.31.255.254', '192.168.1.1', '169.254.169.254', '100.64.0.1'];
+      literals.push('0.0.0.0', '[fc00::1]', '[fd00::1]', '[fe80::1]', '[::]', '[::ffff:10.0.0.1]');
+      literals.push('[::ffff:169.254.169.254]');
+      // NAT64 of 10.0.0.1, and 10.0.0.1 in hexadecimal, decimal, octal and short forms.
+      literals.push('[64:ff9b::a00:1]', '0xa000001', '167772161', '012.0.0.1', '10.1');
+      for (const host of literals) {
+        await assert.rejects(secure(`https://${host}/latest/meta-data/`), /fetch failed|non-unicast/, host);
+      }
+      assert.deepEqual(guard.attemptsTo(443, mark), [], 'no TCP connection was attempted');
+    });
+
+    // The refusal comes from the lookup the connection itself uses; one private answer among several is enough.
+    test('SS-01: a name whose DNS answer is private is refused at connect time, never dialled', async () => {
+      const mark = guard.attempts.length;
+      const resolver = tableResolver(PRIVATE);
+      const fetch = hardenedFetch(false, { lookup: resolver.lookup });
+      for (const name of Object.keys(PRIVATE)) await assert.rejects(fetch(`https://${name}/`), /fetch failed/, name);
+      // Each refusal came from the resolved answers: every name was looked up, by the socket.
+      assert.deepEqual([...new Set(resolver.lookups.map((lookup) => lookup.hostname))], Object.keys(PRIVATE));
+      assert.deepEqual(guard.attemptsTo(443, mark), [], 'no TCP connection was attempted');
+      assert.equal(connections, 0);
+    });
+
+    test('SS-02: DNS rebinding: whatever an earlier lookup said, the address dialled is the one checked', async () => {
+      const mark = guard.attempts.length;
+      // TTL 0: the name answers a public address first, then loopback to every later lookup.
+      const resolver = tableResolver({ 'rebind.ssrf-test.net': [['8.8.4.4'], ['127.0.0.1']] });
+      const fetch = hardenedFetch(false, { lookup: resolver.lookup });
+      // A separate pre-check (the rebinding attack's target) would have seen the public answer.
+      const early = await new Promise<string>((resolve) => {
+        resolver.lookup('rebind.ssrf-test.net', {}, (_error, address) => resolve(String(address)));
+      });
+      assert.equal(early, '8.8.4.4');
+      const refused = (error: Error) => /non-unicast/.test(String((error.cause as Error)?.message));
+      await assert.rejects(fetch('https://rebind.ssrf-test.net/'), refused);
+      // The connection looked the name up once itself, was answered loopback, and was refused.
+      assert.equal(resolver.lookups.length, 2);
+      assert.deepEqual(guard.attemptsTo(443, mark), [], 'the loopback answer was never dialled');
+      assert.equal(connections, 0);
+    });
+
+    describe('through the real entry points of a platform with protection on', () => {
+      let platform: TestPlatform;
+      const resolver = tableResolver({
+        'cimd.ssrf-test.net': ['10.0.0.5'],
+        'victim.ssrf-test.net': ['169.254.169.254'],
+        'didweb.ssrf-test.net': ['fd00::1', '192.168.1.1'],
+      });
+      before(async () => {
+        platform = await startTestPlatform({}, { resolver });
+        const wiki = { slug: 'notes', ownerDid: 'did:plc:owneraaaaaaaaaaaaaaaaaaa', displayName: 'Notes' };
+        await platform.platform.deps.wikis.create(wiki, 1);
+      });
+      after(() => platform?.close());
+
+      test('SS-01: a metadata document on a name resolving to 10.0.0.5: not fetched, we stop on our page', async () => {
+        const mark = guard.attempts.length;
+        const browser = new TestClient(platform.platform.app, platform.config.publicUrl);
+        const query = {
+          response_type: 'code',
+          client_id: 'https://cimd.ssrf-test.net/client.json',
+          redirect_uri: 'http://127.0.0.1:4000/cb',
+          code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+          code_challenge_method: 'S256',
+        };
+        const response = await browser.request(`/w/notes/oauth/authorize?${new URLSearchParams(query)}`);
+        assert.equal(response.status, 400);
+        assert.equal(response.headers.get('location'), null);
+        assert.match(await response.text(), /could not be fetched/);
+        assert.ok(resolver.lookups.some((lookup) => lookup.hostname === 'cimd.ssrf-test.net'));
+        assert.deepEqual(guard.attemptsTo(443, mark), []);
+      });
+
+      // Handle resolution: DNS TXT, then the well-known on a name resolving to 169.254.169.254.
+      test('SS-01: a handle and a did:web on private addresses fail as identity errors, never dialled', async () => {
+        const mark = guard.attempts.length;
+        const browser = new TestClient(platform.platform.app, platform.config.publicUrl);
+        const handle = await browser.form('/auth/login', { handle: 'victim.ssrf-test.net' });
+        assert.equal(handle.status, 400);
+        const handlePage = await handle.text();
+        assert.match(handlePage, /could not find an atproto account/);
+        assert.doesNotMatch(handlePage, /169\.254|non-unicast/);
+        assert.ok(resolver.txtLookups.includes('_atproto.victim.ssrf-test.net'), 'TXT asked of our resolver');
+        const wellKnownHost = resolver.lookups.some((lookup) => lookup.hostname === 'victim.ssrf-test.net');
+        assert.ok(wellKnownHost, 'the well-known host was looked up with our resolver');
+
+        const didWeb = await browser.form('/auth/login', { handle: 'did:web:didweb.ssrf-test.net' });
+        // Refused the way an unreachable account server is (AT-09), revealing nothing about the address.
+        assert.equal(didWeb.status, 503);
+        const didWebPage = await didWeb.text();
+        assert.match(didWebPage, /could not reach the account server/);
+        assert.doesNotMatch(didWebPage, /192\.168|fd00|non-unicast/);
+        assert.ok(resolver.lookups.some((lookup) => lookup.hostname === 'didweb.ssrf-test.net'));
+        assert.deepEqual(guard.attemptsTo(443, mark), []);
+        assert.equal(connections, 0);
+      });
     });
   });
 });

@@ -15,7 +15,12 @@ describe('a wiki on its own host', () => {
   let visitor: TestClient;
 
   before(async () => {
-    platform = await startTestPlatform({ PUBLIC_URL: 'https://robot.example', WIKI_DOMAIN: 'robot.example', COOKIE_DOMAIN: 'robot.example' });
+    platform = await startTestPlatform({
+      PUBLIC_URL: 'https://robot.example',
+      WIKI_DOMAIN: 'robot.example',
+      COOKIE_DOMAIN: 'robot.example',
+      MCP_ALLOWED_ORIGINS: 'https://console.example',
+    });
     wiki = await platform.platform.deps.wikis.create({ slug: 'notes', ownerDid: OWNER, displayName: 'Notes' }, 1);
     visitor = new TestClient(platform.platform.app, 'https://notes.robot.example');
   });
@@ -54,5 +59,34 @@ describe('a wiki on its own host', () => {
     assert.match(await nowhere.text(), /There is nothing at this address/);
     const unknownHost = new TestClient(platform.platform.app, 'https://zzz.robot.example');
     assert.equal((await unknownHost.request('/')).status, 404);
+  });
+
+  // In a public deployment the Host is not restricted; the Origin still is.
+  test('RS-14: the wiki host, the platform, MCP_ALLOWED_ORIGINS and loopback origins may call /mcp', async () => {
+    const token = await wikiTokenFor(platform.platform, wiki, OWNER);
+    const call = (origin: string | undefined) =>
+      visitor.request('/mcp', {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          authorization: `Bearer ${token}`,
+          ...(origin ? { origin } : {}),
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
+      });
+    const allowed = ['https://notes.robot.example', 'https://robot.example', 'https://console.example'];
+    allowed.push('http://localhost:6274');
+    for (const origin of [undefined, ...allowed]) {
+      assert.equal((await call(origin)).status, 200, origin);
+    }
+    // A sibling wiki's origin is another tenant, not this wiki.
+    const foreign = ['https://evil.example', 'https://other.robot.example', 'http://notes.robot.example'];
+    foreign.push('https://console.example.evil.example');
+    for (const origin of foreign) {
+      const response = await call(origin);
+      assert.equal(response.status, 403, origin);
+      assert.equal((await response.json()).error.code, -32000);
+    }
   });
 });

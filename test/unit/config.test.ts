@@ -31,6 +31,16 @@ describe('configuration', () => {
     assert.equal(production.databaseUrl, 'postgres://u@db/robot');
   });
 
+  test('RS-14: MCP_ALLOWED_ORIGINS is a list of origins, kept in the form browsers send', () => {
+    assert.deepEqual(load({}).mcpAllowedOrigins, []);
+    const list = 'https://App.Example:443/, http://127.0.0.1:6274 https://b.example:8443';
+    assert.deepEqual(load({ MCP_ALLOWED_ORIGINS: list }).mcpAllowedOrigins, [
+      'https://app.example',
+      'http://127.0.0.1:6274',
+      'https://b.example:8443',
+    ]);
+  });
+
   const bad: Record<string, [Record<string, string>, RegExp]> = {
     'ftp PUBLIC_URL': [{ PUBLIC_URL: 'ftp://x' }, /^PUBLIC_URL: must be http or https/],
     'PUBLIC_URL with a path': [{ PUBLIC_URL: 'https://robot.wtf/app' }, /origin only/],
@@ -52,6 +62,10 @@ describe('configuration', () => {
     'a prefix not a number': [{ TRUSTED_PROXIES: '10.0.0.0/8x' }, /^TRUSTED_PROXIES: "10.0.0.0\/8x" is not an IP/],
     'a CIDR without a prefix': [{ TRUSTED_PROXIES: '10.0.0.0/' }, /^TRUSTED_PROXIES: "10.0.0.0\/" is not an IP/],
     'an address with a port': [{ TRUSTED_PROXIES: '127.0.0.1:80' }, /^TRUSTED_PROXIES: "127.0.0.1:80" is not an IP/],
+    'an MCP origin with a path': [{ MCP_ALLOWED_ORIGINS: 'https://app.example/mcp' }, /^MCP_ALLOWED_ORIGINS: not an/],
+    'a wildcard MCP origin': [{ MCP_ALLOWED_ORIGINS: '*' }, /^MCP_ALLOWED_ORIGINS: not an origin/],
+    'the opaque origin null': [{ MCP_ALLOWED_ORIGINS: 'https://a.example, null' }, /^MCP_ALLOWED_ORIGINS: .*"null"/],
+    'a non-web MCP origin': [{ MCP_ALLOWED_ORIGINS: 'ftp://a.example' }, /^MCP_ALLOWED_ORIGINS: not an origin/],
   };
   for (const [name, [env, message]] of Object.entries(bad)) {
     test(`refuses ${name} with one clear line`, () => {

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { renderMarkdown } from '../../src/wiki/markdown.ts';
-import { MAX_PATH_LENGTH, normalizePagePath, PagePathError, wikiLinks } from '../../src/wiki/paths.ts';
+import { wikiLinks } from '../../src/wiki/links.ts';
+import { MAX_PATH_LENGTH, normalizePagePath, PagePathError } from '../../src/wiki/paths.ts';
 
 test('paths: segments trimmed, inner spaces collapsed, case kept', () => {
   assert.equal(normalizePagePath(' Projects /  Robot   Arm '), 'Projects/Robot Arm');
@@ -30,4 +31,43 @@ test('markdown: wiki links become links, raw HTML is text, dangerous URLs are dr
   assert.doesNotMatch(html, /javascript:|data:text/);
   // Images render as <img>; the page's CSP (img-src 'self' data:) keeps the browser from fetching them.
   assert.match(html, /<img src="https:\/\/tracker\.example\/p\.png"/);
+});
+
+test('WK-01: [[links]] in code spans, fenced and indented code are text: not indexed, not rendered as links', () => {
+  const pageUrl = (path: string) => `https://w.example/pages/${encodeURIComponent(path)}`;
+  const page = [
+    'Real [[Parts]], then `[[Inline]]`, ``a [[Double]] ` b`` and [[Half `open]] x`.',
+    '',
+    '```js',
+    'const x = "[[Backticks]]";',
+    '```',
+    '',
+    '~~~',
+    '[[Tildes]]',
+    '~~~',
+    '',
+    '    [[Indented]]',
+    '',
+    '- item',
+    '',
+    '      [[Nested indented]]',
+    '',
+    'After the code: [[Tools/Drill|the drill]].',
+    '',
+    '```',
+    'an unclosed fence runs to the end: [[Unclosed]]',
+  ].join('\n');
+  assert.deepEqual(wikiLinks(page), ['Parts', 'Tools/Drill']);
+
+  const html = renderMarkdown(page, pageUrl);
+  assert.match(html, /<a href="https:\/\/w\.example\/pages\/Parts">Parts<\/a>/);
+  assert.match(html, /<a href="https:\/\/w\.example\/pages\/Tools%2FDrill">the drill<\/a>/);
+  assert.equal((html.match(/<a /g) ?? []).length, 2, html);
+  assert.match(html, /<code>\[\[Inline\]\]<\/code>/);
+  assert.match(html, /<code>a \[\[Double\]\] ` b<\/code>/);
+  assert.match(html, /<code>open\]\] x<\/code>/);
+  assert.match(html, /<pre><code class="language-js">const x = &quot;\[\[Backticks\]\]&quot;;\n<\/code><\/pre>/);
+  for (const text of ['[[Tildes]]', '[[Indented]]', '[[Nested indented]]', '[[Unclosed]]']) {
+    assert.match(html, new RegExp(`<pre><code>[^<]*${text.replace(/[[\]]/g, '\\$&')}`), text);
+  }
 });
