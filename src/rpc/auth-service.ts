@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { AuthService, AwaitLoginResponseSchema, Stage } from './gen/robot/auth/v1/auth_pb.ts';
 import { CliLoginError, type CliLoginErrorCode, type CliLogins, type CliStage } from './cli-logins.ts';
+import { withSpecGrpcMessages } from './grpc-message.ts';
 
 export const AUTH_SERVICE_PATH = `/${AuthService.typeName}/`;
 
@@ -72,11 +73,13 @@ export type RpcHandler = (request: IncomingMessage | Http2ServerRequest, respons
 
 /** One implementation for both transports: Connect (and gRPC-Web) on HTTP/1.1, gRPC on h2c. */
 export function authServiceHandler(cliLogins: CliLogins, transport: 'connect' | 'grpc'): RpcHandler {
-  return connectNodeAdapter({
+  const handler = connectNodeAdapter({
     routes: authRoutes(cliLogins),
     connect: transport === 'connect',
     grpcWeb: transport === 'connect',
     grpc: transport === 'grpc',
     contextValues: (request) => createContextValues().set(clientAddressKey, request.socket?.remoteAddress ?? 'unknown'),
   }) as RpcHandler;
+  // gRPC-Web carries its trailers in the body and its clients decode them with decodeURIComponent.
+  return transport === 'grpc' ? withSpecGrpcMessages(handler) : handler;
 }
