@@ -1,17 +1,25 @@
 // `robot login <handle>` and `robot whoami`: the native side of the CLI login (DESIGN.md §1.5).
 import { spawn } from 'node:child_process';
 import os from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { CLI_DELIVERY_GRACE_SECONDS } from '../rpc/cli-logins.ts';
 import { AuthService, Stage } from '../rpc/gen/robot/auth/v1/auth_pb.ts';
 import { randomToken, sha256 } from '../secrets.ts';
 import { PLATFORM_JWT_TYPE } from '../session/platform-jwt.ts';
 import { credentialsFile, readLogin, saveLogin } from './credentials.ts';
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:8003';
-/** A dropped stream is resumed this many times before giving up (catalogue CL-05). */
-const RECONNECTS = 5;
+/**
+ * How a dropped or refused connection reaches us: a reset mid-stream is `Aborted` (a server restart),
+ * a refused connection `Unavailable`, a broken HTTP exchange `Internal` or `Unknown`. None of them
+ * says anything about the login, which lives on in the server's database (catalogue CL-05).
+ */
+const CONNECTION_LOST = new Set([Code.Unavailable, Code.Aborted, Code.Internal, Code.Unknown]);
+const FIRST_RETRY_MS = 500;
+const MAX_RETRY_MS = 5_000;
 
 export interface Output {
   out(line: string): void;
@@ -68,10 +76,15 @@ export async function login(identifier: string, server: string, io: Output, sign
   io.out(`Confirmation code: ${started.confirmationCode} (the browser will show the same code)`);
   openBrowser(started.oauthUrl);
 
+  // Resume for as long as the server may still hand the token over: the login's deadline, or the
+  // delivery grace period of a login confirmed just before it.
+  const deadline = (Number(started.expiresAt) + CLI_DELIVERY_GRACE_SECONDS) * 1000;
   let lastStage: Stage | undefined;
-  for (let attempt = 0; ; attempt++) {
+  let retries = 0;
+  for (;;) {
     try {
       for await (const message of client.awaitLogin({ sessionId: started.sessionId, secret }, { signal })) {
+        retries = 0;
         if (message.event.case === 'progress' && message.event.value.stage !== lastStage) {
           lastStage = message.event.value.stage;
           io.out(message.event.value.message);
@@ -83,13 +96,15 @@ export async function login(identifier: string, server: string, io: Output, sign
           return;
         }
       }
-      throw new CliFailure('the server closed the login stream early; run robot login again');
+      // The server ends a stream without a token only when it is shutting down.
+      throw new ConnectError('the server closed the login stream', Code.Unavailable);
     } catch (error) {
       if (signal.aborted) throw new CliFailure('login cancelled');
-      const transient = error instanceof ConnectError && (error.code === Code.Unavailable || error.code === Code.Internal || error.code === Code.Unknown);
-      if (!transient || attempt >= RECONNECTS) throw error instanceof CliFailure ? error : new CliFailure(describe(error, server));
-      // CL-05: the stream dropped; the login is durable on the server, so pick it up again.
-      await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
+      const lost = error instanceof ConnectError && CONNECTION_LOST.has(error.code);
+      if (!lost || Date.now() >= deadline) throw new CliFailure(describe(error, server));
+      if (retries === 0) io.err(`Lost the connection to ${server}; reconnecting…`);
+      await sleep(Math.min(FIRST_RETRY_MS * 2 ** retries, MAX_RETRY_MS), undefined, { signal }).catch(() => {});
+      retries += 1;
     }
   }
 }

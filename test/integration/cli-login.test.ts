@@ -1,6 +1,10 @@
 // Every AuthService outcome and the catalogue CL cases, over real Connect on a listening server, with
 // the browser leg played through the scriptable fake AS.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { createLocalJWKSet, jwtVerify } from 'jose';
@@ -11,6 +15,7 @@ import { CAROL_DID, FakeAtproto } from '../helpers/fake-atproto.ts';
 import { TestClient } from '../helpers/http-client.ts';
 import { signUp } from '../helpers/login-flow.ts';
 import { freePort, startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
+import { RobotProcess } from '../helpers/robot-process.ts';
 
 const codeOf = (error: unknown) => (error instanceof ConnectError ? error.code : error);
 
@@ -289,5 +294,63 @@ describe('CLI login: AuthService over Connect', () => {
       codes.push(await client.initiateLogin({ identifier: 'not..valid', secretHash }).then(() => 'ok', codeOf));
     }
     assert.equal(codes.at(-1), Code.ResourceExhausted);
+  });
+});
+
+describe('robot login while the server restarts', () => {
+  let fake: FakeAtproto;
+  let robot: RobotProcess | undefined;
+  let env: Record<string, string>;
+  let publicUrl: string;
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'robot-restart-'));
+  const configHome = mkdtempSync(path.join(os.tmpdir(), 'robot-config-'));
+
+  before(async () => {
+    fake = await FakeAtproto.start();
+    const port = await freePort();
+    publicUrl = `http://127.0.0.1:${port}`;
+    env = { PORT: String(port), PUBLIC_URL: publicUrl, DATA_DIR: dataDir, ATPROTO_PLC_URL: fake.url, ATPROTO_HANDLE_RESOLVER: fake.url, DANGEROUSLY_ALLOW_INSECURE_ATPROTO: '1', LOG_LEVEL: 'warn' };
+    robot = await RobotProcess.start(env);
+    await signUp(new TestClient(publicUrl, publicUrl), fake, 'carol');
+  });
+  after(async () => {
+    await robot?.kill();
+    await fake?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(configHome, { recursive: true, force: true });
+  });
+
+  test('CL-05: killed (-9) and stopped (SIGTERM) mid-wait, the server comes back and robot login carries on', async () => {
+    const cli = spawn(process.execPath, [path.resolve('bin/robot.mjs'), 'login', 'carol.test', '--server', publicUrl], {
+      env: { ...process.env, XDG_CONFIG_HOME: configHome, DISPLAY: '', WAYLAND_DISPLAY: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    cli.stdout.on('data', (chunk) => (output += chunk));
+    cli.stderr.on('data', (chunk) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => cli.once('exit', resolve));
+    const waitFor = async (pattern: RegExp, count = 1) => {
+      for (let i = 0; i < 300 && (output.match(new RegExp(pattern, 'g'))?.length ?? 0) < count && cli.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(output.match(new RegExp(pattern, 'g'))?.length, count, output);
+    };
+
+    await waitFor(/Waiting for you to sign in/);
+    // A connection reset in the middle of the stream (the Connect client reports it as `Aborted`).
+    await robot!.kill();
+    await waitFor(/reconnecting…/);
+    robot = await RobotProcess.start(env);
+
+    const person = new TestClient(publicUrl, publicUrl);
+    assert.equal((await browserSignsIn(person, fake)).headers.get('location'), '/auth/cli/confirm');
+    await waitFor(/Confirm this login in your browser/);
+    // A graceful stop: the server drains, then cuts the stream.
+    await robot.stop();
+    await waitFor(/reconnecting…/, 2);
+    robot = await RobotProcess.start(env);
+
+    await confirmInBrowser(person);
+    assert.equal(await exited, 0, output);
+    assert.match(output, /Logged in as @carol\.test/);
+    assert.doesNotMatch(output, /robot: /, 'no error line');
   });
 });
