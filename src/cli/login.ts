@@ -8,7 +8,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { CLI_DELIVERY_GRACE_SECONDS } from '../rpc/cli-logins.ts';
 import { AuthService, Stage } from '../rpc/gen/robot/auth/v1/auth_pb.ts';
 import { randomToken, sha256 } from '../secrets.ts';
-import { PLATFORM_JWT_TYPE } from '../session/platform-jwt.ts';
+import { CLI_JWT_TYPE } from '../session/platform-jwt.ts';
 import { credentialsFile, readLogin, saveLogin } from './credentials.ts';
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:8003';
@@ -28,9 +28,9 @@ export interface Output {
 
 export class CliFailure extends Error {}
 
+/** Our wording where the status says it all; else the server's (PERMISSION_DENIED: denied, or too many wrong codes). */
 const FAILURES: Partial<Record<Code, string>> = {
   [Code.NotFound]: 'this login is unknown or has expired; run robot login again',
-  [Code.PermissionDenied]: 'the login was denied in the browser',
   [Code.DeadlineExceeded]: 'the login expired before it was completed; run robot login again',
   [Code.FailedPrecondition]: 'this login was already delivered to another client',
   [Code.ResourceExhausted]: 'the server is rate limiting logins from this address; wait a minute',
@@ -73,7 +73,7 @@ export async function login(identifier: string, server: string, io: Output, sign
     throw new CliFailure(describe(error, server));
   }
   io.out(`Open this URL in your browser to log in:\n\n  ${started.oauthUrl}\n`);
-  io.out(`Confirmation code: ${started.confirmationCode} (the browser will show the same code)`);
+  io.out(`Confirmation code: ${started.confirmationCode} (type it in the browser when it asks; never share it)`);
   openBrowser(started.oauthUrl);
 
   // Resume for as long as the server may still hand the token over: the login's deadline, or the
@@ -114,9 +114,10 @@ export async function whoami(server: string, io: Output): Promise<void> {
   if (!stored) throw new CliFailure(`not logged in to ${server}; run robot login <handle> --server ${server}`);
   try {
     const jwks = createRemoteJWKSet(new URL('/.well-known/jwks.json', server));
-    const { payload } = await jwtVerify(stored.token, jwks, { typ: PLATFORM_JWT_TYPE, algorithms: ['ES256'] });
+    // What a CLI login delivers is a `cli+jwt`: no browser session (catalogue CL-09).
+    const { payload } = await jwtVerify(stored.token, jwks, { typ: CLI_JWT_TYPE, algorithms: ['ES256'] });
     io.out(`${stored.handle ? `@${stored.handle}` : stored.username} (${payload.sub}), username ${stored.username}`);
-    io.out(`session valid until ${new Date(payload.exp! * 1000).toISOString()}`);
+    io.out(`command-line credential valid until ${new Date(payload.exp! * 1000).toISOString()}`);
   } catch (error) {
     throw new CliFailure(`the stored token for ${server} is not valid: ${(error as Error).message}`);
   }

@@ -58,7 +58,7 @@ describe('AuthService over gRPC (h2c)', () => {
     const stream = readStream({ sessionId: started.sessionId, secret });
     const person = new TestClient(platform.platform.app, platform.config.publicUrl);
     await browserSignsIn(person, fake);
-    await confirmInBrowser(person);
+    await confirmInBrowser(person, started.confirmationCode!);
     assert.equal(await stream.done, undefined);
     assert.deepEqual(stream.events.filter((e) => e.progress).map((e) => e.progress!.stage), ['STAGE_WAITING_FOR_BROWSER', 'STAGE_AWAITING_CONFIRMATION']);
     assert.equal(stream.events.at(-1)!.completed!.did, CAROL_DID);
@@ -78,7 +78,11 @@ describe('AuthService over gRPC (h2c)', () => {
     assert.equal(unknown?.code, grpc.status.NOT_FOUND);
     assert.equal(unknown?.details, 'unknown or expired login; run robot login again');
     const { secretHash } = newSecret();
-    const refusal = (identifier: string) => initiate({ identifier, secretHash }).then(() => undefined, (error: grpc.ServiceError) => error);
+    const refusal = (identifier: string) =>
+      initiate({ identifier, secretHash }).then(
+        () => undefined,
+        (error: grpc.ServiceError) => error,
+      );
     const empty = await refusal('');
     assert.equal(empty?.code, grpc.status.INVALID_ARGUMENT);
     assert.equal(empty?.details, 'Enter your handle, for example alice.bsky.social.');
