@@ -8,14 +8,14 @@ import type { KyselyPlugin } from 'kysely';
 import { createAtprotoClient, clientMetadata } from './atproto/client.ts';
 import { AtprotoLogin, type AtprotoClientPort } from './atproto/login.ts';
 import { atprotoStateStore } from './atproto/stores.ts';
-import type { Config } from './config/config.ts';
+import { longestPlatformTokenSeconds, type Config } from './config/config.ts';
 import { loadOrCreateAtprotoClientKey, loadOrCreatePlatformKeys, loadOrCreateSecret, nowSeconds, publicKeysByKid, publicPart } from './keys/keystore.ts';
 import { createLogger, type Logger } from './log.ts';
 import { AUTH_SERVICE_PATH, authServiceHandler } from './rpc/auth-service.ts';
 import { CliLogins } from './rpc/cli-logins.ts';
 import { localLoginEvents, postgresLoginEvents, type LoginEvents } from './rpc/login-events.ts';
 import { cookieJar } from './session/cookies.ts';
-import { platformJwt } from './session/platform-jwt.ts';
+import { CLI_JWT_TYPE, PLATFORM_JWT_TYPE, platformJwt, type TokenKind } from './session/platform-jwt.ts';
 import { sessionService } from './session/sessions.ts';
 import { clientResolver } from './authserver/clients.ts';
 import { hardenedFetch } from './net/hardened-fetch.ts';
@@ -71,14 +71,21 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
   let events: LoginEvents | undefined;
   try {
     await migrateToLatest(database.db);
-    const platformKeys = await loadOrCreatePlatformKeys(config.platformKeysFile, config.sessionTtlSeconds + CLOCK_SKEW_SECONDS);
+    const retireAfter = longestPlatformTokenSeconds(config) + CLOCK_SKEW_SECONDS;
+    const platformKeys = await loadOrCreatePlatformKeys(config.platformKeysFile, retireAfter);
     const clientKey = config.atprotoClientMode === 'confidential' ? await loadOrCreateAtprotoClientKey(config.atproto.clientKeyFile) : undefined;
     const client =
       options.atprotoClient ?? (await createAtprotoClient(config, database, clientKey, now, options.resolver));
     const cookies = cookieJar(config);
     const users = userStore(database.db);
     const oauthClients = oauthClientStore(database.db);
-    const sessions = sessionService(platformJwt(platformKeys, config.publicUrl, config.sessionTtlSeconds, now), platformSessionStore(database.db), cookies, config.sessionTtlSeconds, log);
+    const tokenKind = (typ: TokenKind['typ'], ttlSeconds: number) =>
+      platformJwt(platformKeys, config.publicUrl, { typ, ttlSeconds }, now);
+    const tokens = {
+      browser: tokenKind(PLATFORM_JWT_TYPE, config.sessionTtlSeconds),
+      cli: tokenKind(CLI_JWT_TYPE, config.cliTokenTtlSeconds),
+    };
+    const sessions = sessionService(tokens, platformSessionStore(database.db), cookies, config.sessionTtlSeconds, log);
     const login = new AtprotoLogin(client, atprotoStateStore(database.db, now), log, {
       allowInsecure: config.atproto.allowInsecure,
       authMethod: config.atprotoClientMode === 'confidential' ? 'private_key_jwt' : 'none',

@@ -1,6 +1,6 @@
 // The `robot` command: serve, migrate, keys rotate. Every failure is one clear line and a non-zero exit.
 import { ConfigError } from '../config/env.ts';
-import { loadConfig } from '../config/config.ts';
+import { loadConfig, longestPlatformTokenSeconds } from '../config/config.ts';
 import { KeyFileError, rotatePlatformKeys } from '../keys/keystore.ts';
 import { DatabaseOpenError, migrateToLatest, openDatabase } from '../store/database.ts';
 import { startServer } from '../main.ts';
@@ -104,7 +104,8 @@ async function migrate(): Promise<number> {
 
 async function rotateKeys(): Promise<number> {
   const config = loadConfig();
-  const { retired, active } = await rotatePlatformKeys(config.platformKeysFile, config.sessionTtlSeconds + 60);
+  const retireAfter = longestPlatformTokenSeconds(config) + 60;
+  const { retired, active } = await rotatePlatformKeys(config.platformKeysFile, retireAfter);
   console.log(`new signing key ${active}${retired.length ? `; retired ${retired.join(', ')} (still published until its tokens expire)` : ''}`);
   console.log('restart running servers to start signing with the new key');
   return 0;

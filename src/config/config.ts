@@ -33,6 +33,12 @@ export interface Config {
   accessTokenTtlSeconds: number;
   /** Platform session lifetime (cookie Max-Age and JWT exp), seconds. */
   sessionTtlSeconds: number;
+  /**
+   * Lifetime of the credential `robot login` receives (`cli+jwt`), seconds. Half the browser
+   * session's: a CLI login can be phished (RFC 8628 §5.4), so what it yields should not outlive a
+   * working day, and logging in again from a terminal costs one browser round trip.
+   */
+  cliTokenTtlSeconds: number;
   /** Page and wiki size limits, UTF-8 bytes of current text. */
   pageLimits: PageLimits;
   /** Browser origins, besides ours and loopback ones, that may call MCP endpoints (src/mcp/origin.ts). */
@@ -40,6 +46,11 @@ export interface Config {
 }
 
 const LOOPBACK_IPS = new Set(['127.0.0.1', '[::1]']);
+
+/** The longest a token signed with a platform key lives: a retired key stays published this long. */
+export function longestPlatformTokenSeconds(config: Config): number {
+  return Math.max(config.sessionTtlSeconds, config.cliTokenTtlSeconds);
+}
 
 export function loadConfig(source?: Record<string, string | undefined>, cwd = process.cwd()): Config {
   return buildConfig(readEnv(source), cwd);
@@ -92,6 +103,7 @@ export function buildConfig(env: Env, cwd: string): Config {
     logLevel: env.LOG_LEVEL ?? 'info',
     accessTokenTtlSeconds: env.ACCESS_TOKEN_LIFETIME ?? 4 * 60 * 60,
     sessionTtlSeconds: 24 * 60 * 60,
+    cliTokenTtlSeconds: 12 * 60 * 60,
     pageLimits: { pageBytes: env.PAGE_MAX_BYTES ?? 256 * 1024, wikiBytes: env.WIKI_MAX_BYTES ?? 50 * 1024 * 1024 },
     mcpAllowedOrigins: parseOrigins('MCP_ALLOWED_ORIGINS', env.MCP_ALLOWED_ORIGINS),
   };

@@ -8,6 +8,7 @@ import type { BlockList } from 'node:net';
 import { clientAddress } from '../net/client-address.ts';
 import { AuthService, AwaitLoginResponseSchema, Stage } from './gen/robot/auth/v1/auth_pb.ts';
 import { CliLoginError, type CliLoginErrorCode, type CliLogins, type CliStage } from './cli-logins.ts';
+import { withSpecGrpcMessages } from './grpc-message.ts';
 
 export const AUTH_SERVICE_PATH = `/${AuthService.typeName}/`;
 
@@ -81,7 +82,7 @@ export function authServiceHandler(
   transport: 'connect' | 'grpc',
   trustedProxies: BlockList,
 ): RpcHandler {
-  return connectNodeAdapter({
+  const handler = connectNodeAdapter({
     routes: authRoutes(cliLogins),
     connect: transport === 'connect',
     grpcWeb: transport === 'connect',
@@ -91,4 +92,6 @@ export function authServiceHandler(
       return createContextValues().set(clientAddressKey, address);
     },
   }) as RpcHandler;
+  // gRPC-Web carries its trailers in the body and its clients decode them with decodeURIComponent.
+  return transport === 'grpc' ? withSpecGrpcMessages(handler) : handler;
 }

@@ -1,6 +1,6 @@
 // CLI login, transport-free: start a login for a native client, let the person finish and confirm
-// it in a browser, and hand the client its platform JWT exactly once (catalogue CL-01..08).
-import { randomInt } from 'node:crypto';
+// it in a browser by typing the client's code, and hand the client its command-line credential
+// exactly once (catalogue CL-01..09).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../errors/app-error.ts';
 import type { AtprotoLogin, CompletedLogin } from '../atproto/login.ts';
@@ -11,6 +11,8 @@ import type { DatabaseHandle } from '../store/database.ts';
 import type { UserStore } from '../store/users.ts';
 import type { RateLimit, RateLimiters } from '../web/rate-limit.ts';
 import { constantTimeEqual, randomToken, sha256 } from '../secrets.ts';
+import { clientLabel } from './client-label.ts';
+import { codeHash, codeMatches, newConfirmationCode, normalizeCode } from './confirmation-code.ts';
 import type { LoginEvents } from './login-events.ts';
 
 /** Catalogue policy: a pending CLI login lives 10 minutes; a confirmed one waits 60 s for its client. */
@@ -20,10 +22,11 @@ export const CLI_DELIVERY_GRACE_SECONDS = 60;
 const RECHECK_MS = 2_000;
 const MAX_LIVE_LOGINS = 10_000;
 const MAX_OPEN_STREAMS = 1_000;
-const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 /** Per client address per minute: login starts (CL-07) and AwaitLogin calls (CL-01: id guessing). */
 export const CLI_INITIATE_LIMIT: RateLimit = { bucket: 'cli_initiate', limit: 20, windowSeconds: 60 };
 export const CLI_AWAIT_LIMIT: RateLimit = { bucket: 'cli_await', limit: 60, windowSeconds: 60 };
+/** Wrong codes a confirmation page takes before the login is denied (CL-03): 5 guesses in 2^40. */
+export const MAX_CODE_ATTEMPTS = 5;
 
 export type CliLoginErrorCode = 'invalid_argument' | 'not_found' | 'denied' | 'expired' | 'already_delivered' | 'rate_limited' | 'unavailable';
 
@@ -46,11 +49,16 @@ const STAGES: Partial<Record<CliLogin['status'], CliStage>> = {
   authenticated: 'awaiting_confirmation',
 };
 
+/** What typing the code and pressing Approve came to. */
+export type Approval =
+  | { kind: 'approved' }
+  | { kind: 'empty' }
+  | { kind: 'wrong'; attemptsLeft: number }
+  | { kind: 'burned' }
+  | { kind: 'gone' };
 
-function confirmationCode(): string {
-  const pick = () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
-  return `${Array.from({ length: 4 }, pick).join('')}-${Array.from({ length: 4 }, pick).join('')}`;
-}
+/** A denied login whose wrong codes reached the limit was burned, not refused by the person. */
+export const burned = (login: CliLogin) => login.status === 'denied' && login.failed_attempts >= MAX_CODE_ATTEMPTS;
 
 export interface CliLoginDeps {
   store: CliLoginStore;
@@ -90,11 +98,13 @@ export class CliLogins {
       if (error instanceof AppError) throw new CliLoginError(error.status >= 500 ? 'unavailable' : 'invalid_argument', error.message);
       throw error;
     }
+    const code = newConfirmationCode();
     const row: CliLogin = {
       id,
       secret_hash: request.secretHash,
-      confirmation_code: confirmationCode(),
-      client_name: request.clientName.replace(/[^\x20-\x7e]/g, '').slice(0, 80) || 'robot CLI',
+      code_hash: codeHash(code),
+      failed_attempts: 0,
+      client_name: clientLabel(request.clientName),
       client_address: request.clientAddress,
       status: 'pending',
       did: null,
@@ -106,7 +116,8 @@ export class CliLogins {
     };
     await store.create(row);
     log.info({ event: 'cli_login.initiated', clientAddress: row.client_address }, 'CLI login initiated');
-    return { oauthUrl: url.href, sessionId: id, confirmationCode: row.confirmation_code, expiresAt: row.expires_at };
+    // Only the CLI ever sees the code: the browser's links and pages carry none.
+    return { oauthUrl: url.href, sessionId: id, confirmationCode: code, expiresAt: row.expires_at };
   }
 
   /**
@@ -132,6 +143,10 @@ export class CliLogins {
         const changed = new Promise<void>((resolve) => (wake = resolve));
         const login = await store.find(id, now());
         if (!login) throw new CliLoginError('expired', 'the login expired before it was completed; run robot login again');
+        if (burned(login)) {
+          const message = 'the login was cancelled after too many wrong codes in the browser; run robot login again';
+          throw new CliLoginError('denied', message);
+        }
         if (login.status === 'denied') throw new CliLoginError('denied', 'the login was denied in the browser');
         if (login.status === 'delivered') throw new CliLoginError('already_delivered', 'this login was already delivered to another client');
         if (login.status === 'confirmed') {
@@ -157,7 +172,7 @@ export class CliLogins {
     }
   }
 
-  /** confirmed → delivered and a new platform session, in one transaction; undefined if another stream won. */
+  /** confirmed → delivered and a new CLI credential, in one transaction; undefined if another stream won. */
   private async deliver(login: CliLogin) {
     const { store, users, sessions, database, log, now } = this.deps;
     try {
@@ -167,7 +182,8 @@ export class CliLogins {
       return await database.db.transaction().execute(async (tx) => {
         const claimed = await store.transition(login.id, ['confirmed'], 'delivered', {}, now(), tx);
         if (!claimed) return undefined;
-        const { token, claims } = await sessions.mint(tx, user, now());
+        // A `cli+jwt`, never a browser session: a phished approval must not yield a cookie (CL-09).
+        const { token, claims } = await sessions.mintCli(tx, user, now());
         log.info({ event: 'cli_login.delivered', did: user.did }, 'CLI login delivered');
         return { token, did: user.did, handle: user.handle ?? '', username: user.username, expiresAt: claims.exp };
       });
@@ -217,16 +233,38 @@ export class CliLogins {
     }
   }
 
-  async decide(login: CliLogin, approve: boolean): Promise<boolean> {
+  /**
+   * The person typed `typed` and pressed Approve. The right code confirms the login; a wrong one is
+   * counted in the database, and the last allowed one denies the login (CL-03).
+   */
+  async approve(login: CliLogin, typed: string): Promise<Approval> {
     const { store, events, log, now } = this.deps;
-    const moved = approve
-      ? await store.transition(login.id, ['authenticated'], 'confirmed', { expires_at: now() + CLI_DELIVERY_GRACE_SECONDS }, now())
-      : await store.transition(login.id, ['authenticated', 'signing_up'], 'denied', {}, now());
+    if (!normalizeCode(typed)) return { kind: 'empty' };
+    if (codeMatches(typed, login.code_hash)) {
+      const grace = { expires_at: now() + CLI_DELIVERY_GRACE_SECONDS };
+      const moved = await store.transition(login.id, ['authenticated'], 'confirmed', grace, now());
+      if (!moved) return { kind: 'gone' };
+      await events.publish(login.id);
+      log.info({ event: 'cli_login.confirmed', did: login.did }, 'CLI login confirmed in the browser');
+      return { kind: 'approved' };
+    }
+    const counted = await store.recordWrongCode(login.id, MAX_CODE_ATTEMPTS, now());
+    if (!counted) return { kind: 'gone' };
+    const attempts = counted.failed_attempts;
+    log.info({ event: 'cli_login.wrong_code', did: login.did, attempts }, 'wrong CLI login code typed');
+    if (counted.status !== 'denied') return { kind: 'wrong', attemptsLeft: MAX_CODE_ATTEMPTS - attempts };
+    await events.publish(login.id);
+    log.warn({ event: 'cli_login.burned', did: login.did }, 'CLI login denied after too many wrong codes');
+    return { kind: 'burned' };
+  }
+
+  async deny(login: CliLogin): Promise<boolean> {
+    const { store, events, log, now } = this.deps;
+    const moved = await store.transition(login.id, ['authenticated', 'signing_up'], 'denied', {}, now());
     if (moved) {
       await events.publish(login.id);
-      log.info({ event: approve ? 'cli_login.confirmed' : 'cli_login.denied', did: login.did }, 'CLI login decided in the browser');
+      log.info({ event: 'cli_login.denied', did: login.did }, 'CLI login denied in the browser');
     }
     return moved;
   }
 }
-

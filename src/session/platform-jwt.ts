@@ -1,11 +1,23 @@
-// The platform session token: an ES256 JWT any sibling service can verify with our JWKS alone.
-// Its `typ` differs from access tokens (`at+jwt`, RFC 9068 §2.1), so neither is accepted as the other.
+// The platform's own tokens: ES256 JWTs any sibling service can verify with our JWKS alone. Two kinds,
+// told apart by `typ` (RFC 8725 §3.11, explicit typing), and neither is an access token (`at+jwt`,
+// RFC 9068 §2.1):
+// - `platform+jwt`, the browser session in the `platform_token` cookie;
+// - `cli+jwt`, what `robot login` receives. A CLI login can be phished (RFC 8628 §5.4: the person
+//   approves a login someone else started), so its credential must never work as a browser session:
+//   every cookie check verifies `typ: platform+jwt` and refuses it.
 import { randomBytes } from 'node:crypto';
 import { jwtVerify, type JWTPayload } from 'jose';
 import { signEs256 } from '../keys/jws.ts';
 import { keyByKid, publicKeysByKid, type PlatformKeys } from '../keys/keystore.ts';
 
 export const PLATFORM_JWT_TYPE = 'platform+jwt';
+export const CLI_JWT_TYPE = 'cli+jwt';
+
+export interface TokenKind {
+  typ: typeof PLATFORM_JWT_TYPE | typeof CLI_JWT_TYPE;
+  ttlSeconds: number;
+}
+
 const CLOCK_SKEW_SECONDS = 60;
 
 export interface PlatformClaims {
@@ -32,7 +44,8 @@ export function newSessionId(): string {
 /** Verified tokens remembered (each until its `exp`); beyond this many the oldest is forgotten. */
 const VERIFIED_CACHE_ENTRIES = 10_000;
 
-export function platformJwt(keys: PlatformKeys, issuer: string, ttlSeconds: number, now: () => number): PlatformJwt {
+/** Mints and verifies tokens of one kind: a verifier for one `typ` refuses the other. */
+export function platformJwt(keys: PlatformKeys, issuer: string, kind: TokenKind, now: () => number): PlatformJwt {
   const lookup = keyByKid(publicKeysByKid(keys));
   // A signature check costs ~120 µs on every page a signed-in browser loads; the same token string
   // always verifies the same way, so it is checked once. (Logout is enforced by the session record,
@@ -46,10 +59,10 @@ export function platformJwt(keys: PlatformKeys, issuer: string, ttlSeconds: numb
         username: user.username,
         sid: newSessionId(),
         iat: now,
-        exp: now + ttlSeconds,
+        exp: now + kind.ttlSeconds,
       };
       const payload = { handle: claims.handle, username: claims.username, sid: claims.sid, iss: issuer, aud: issuer, sub: claims.sub, jti: claims.sid, iat: claims.iat, exp: claims.exp };
-      return { token: signEs256(keys.active.privateKey, { kid: keys.active.kid, typ: PLATFORM_JWT_TYPE }, payload), claims };
+      return { token: signEs256(keys.active.privateKey, { kid: keys.active.kid, typ: kind.typ }, payload), claims };
     },
     async verify(token) {
       const known = verified.get(token);
@@ -60,7 +73,15 @@ export function platformJwt(keys: PlatformKeys, issuer: string, ttlSeconds: numb
         const { payload } = await jwtVerify(
           token,
           lookup,
-          { algorithms: ['ES256'], issuer, audience: issuer, typ: PLATFORM_JWT_TYPE, clockTolerance: CLOCK_SKEW_SECONDS, requiredClaims: ['sub', 'exp', 'iat'], currentDate: new Date(now() * 1000) },
+          {
+            algorithms: ['ES256'],
+            issuer,
+            audience: issuer,
+            typ: kind.typ,
+            clockTolerance: CLOCK_SKEW_SECONDS,
+            requiredClaims: ['sub', 'exp', 'iat'],
+            currentDate: new Date(now() * 1000),
+          },
         );
         claims = asClaims(payload);
       } catch {

@@ -1,5 +1,6 @@
 // Platform sessions: mint on login (always a fresh sid, catalogue CK-02), read from the cookie,
-// end on logout (server-side revocation, CK-03).
+// end on logout (server-side revocation, CK-03). The credential a CLI login delivers is recorded the
+// same way (so it can be revoked) but is a token of another kind that the cookie never accepts (CL-09).
 import type { Context } from 'hono';
 import type { Kysely } from 'kysely';
 import type { Logger } from '../log.ts';
@@ -9,21 +10,39 @@ import type { User } from '../store/users.ts';
 import { SESSION_COOKIE, type CookieJar } from './cookies.ts';
 import type { PlatformClaims, PlatformJwt } from './platform-jwt.ts';
 
+type Minted = { token: string; claims: PlatformClaims };
+
 export interface SessionService {
-  /** Mints a token and records the session inside `tx` (so a failed signup leaves no session). */
-  mint(tx: Kysely<Database>, user: User, now: number): Promise<{ token: string; claims: PlatformClaims }>;
+  /** Mints a browser session token and records the session inside `tx` (so a failed signup leaves no session). */
+  mint(tx: Kysely<Database>, user: User, now: number): Promise<Minted>;
+  /** Mints the `cli+jwt` credential a CLI login delivers, recorded inside `tx` like a session. */
+  mintCli(tx: Kysely<Database>, user: User, now: number): Promise<Minted>;
   setCookie(c: Context, token: string): void;
   current(c: Context, now: number): Promise<PlatformClaims | undefined>;
   end(c: Context, now: number): Promise<PlatformClaims | undefined>;
 }
 
-export function sessionService(jwt: PlatformJwt, store: PlatformSessionStore, cookies: CookieJar, ttlSeconds: number, log: Logger): SessionService {
+/** `browser` mints and verifies `platform+jwt` (the cookie); `cli` mints `cli+jwt`. */
+export interface SessionTokens {
+  browser: PlatformJwt;
+  cli: PlatformJwt;
+}
+
+export function sessionService(
+  tokens: SessionTokens,
+  store: PlatformSessionStore,
+  cookies: CookieJar,
+  ttlSeconds: number,
+  log: Logger,
+): SessionService {
+  const recorded = async (jwt: PlatformJwt, tx: Kysely<Database>, user: User, now: number) => {
+    const minted = await jwt.mint(user, now);
+    await store.create(tx, { sid: minted.claims.sid, did: user.did, createdAt: now, expiresAt: minted.claims.exp });
+    return minted;
+  };
   return {
-    async mint(tx, user, now) {
-      const minted = await jwt.mint(user, now);
-      await store.create(tx, { sid: minted.claims.sid, did: user.did, createdAt: now, expiresAt: minted.claims.exp });
-      return minted;
-    },
+    mint: (tx, user, now) => recorded(tokens.browser, tx, user, now),
+    mintCli: (tx, user, now) => recorded(tokens.cli, tx, user, now),
     setCookie(c, token) {
       cookies.set(c, SESSION_COOKIE, token, ttlSeconds);
     },
@@ -36,7 +55,8 @@ export function sessionService(jwt: PlatformJwt, store: PlatformSessionStore, co
         log.warn({ event: 'session.duplicate_cookie', count: values.length }, 'duplicate session cookies; treated as anonymous');
         return undefined;
       }
-      const claims = await jwt.verify(values[0]!);
+      // Only `platform+jwt` passes: a CLI credential planted as the cookie is anonymous (CL-09).
+      const claims = await tokens.browser.verify(values[0]!);
       if (!claims) {
         log.info({ event: 'session.invalid_token' }, 'invalid session token; treated as anonymous');
         return undefined;

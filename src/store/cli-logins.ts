@@ -1,9 +1,11 @@
 // Pending CLI logins: durable rows, so a restart loses no completed login and any instance can
 // finish a login another began. Every status change is a compare-and-set (catalogue CL-05, CL-06).
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { CliLoginStatus, CliLoginsTable, Database } from './schema.ts';
 
 export type CliLogin = CliLoginsTable;
+
+export type WrongCodeCount = Pick<CliLogin, 'failed_attempts' | 'status'>;
 
 export interface CliLoginStore {
   create(login: CliLogin): Promise<void>;
@@ -13,6 +15,11 @@ export interface CliLoginStore {
   /** Moves a live row from one of `from` to `to`; false when another writer, or the sweeper, got there first. */
   transition(id: string, from: CliLoginStatus[], to: CliLoginStatus, patch: Partial<CliLogin>, now: number, tx?: Kysely<Database>): Promise<boolean>;
   countLive(now: number): Promise<number>;
+  /**
+   * Counts a wrong code against a login awaiting confirmation, and denies it at `limit`, in one
+   * statement (concurrent guesses cannot overshoot). Undefined when the login is no longer awaiting.
+   */
+  recordWrongCode(id: string, limit: number, now: number): Promise<WrongCodeCount | undefined>;
 }
 
 export function cliLoginStore(db: Kysely<Database>): CliLoginStore {
@@ -33,6 +40,19 @@ export function cliLoginStore(db: Kysely<Database>): CliLoginStore {
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
+    recordWrongCode: (id, limit, now) =>
+      db
+        .updateTable('cli_logins')
+        .set({
+          failed_attempts: sql<number>`failed_attempts + 1`,
+          // Both sides of SET read the row as it was (SQL), so this compares the new count.
+          status: sql<CliLoginStatus>`case when failed_attempts + 1 >= ${limit} then 'denied' else status end`,
+        })
+        .where('id', '=', id)
+        .where('status', '=', 'authenticated')
+        .where('expires_at', '>', now)
+        .returning(['failed_attempts', 'status'])
+        .executeTakeFirst(),
     async countLive(now) {
       const row = await db.selectFrom('cli_logins').select((eb) => eb.fn.countAll<number>().as('n')).where('expires_at', '>', now).executeTakeFirstOrThrow();
       return Number(row.n);

@@ -39,7 +39,11 @@ export interface CliLoginsTable {
   id: string;
   /** SHA-256 of the CLI's own secret, which AwaitLogin must present (catalogue CL-02). */
   secret_hash: string;
-  confirmation_code: string;
+  /** SHA-256 of the normalised confirmation code the CLI prints and the person types (catalogue CL-03). */
+  code_hash: string;
+  /** Wrong codes typed on the confirmation page; at the limit the login is denied. */
+  failed_attempts: number;
+  /** The name the client gave itself, reduced to a safe character set; unverified. */
   client_name: string;
   client_address: string;
   status: CliLoginStatus;

@@ -174,43 +174,127 @@ const DecisionButtons: FC<{ approveLabel: string }> = ({ approveLabel }) => (
   </>
 );
 
-export const CliConfirmPage: FC<{ code: string; clientName: string; clientAddress: string; startedAt: string; handle: string | null; did: string; csrf: string }> = (props) => (
-  <Layout title="Confirm command-line login">
+export interface CliConfirmProps {
+  /** The name the client gave itself, already reduced to a safe character set (src/rpc/client-label.ts). */
+  clientLabel: string;
+  clientAddress: string;
+  startedAt: string;
+  startedAgo: string;
+  handle: string | null;
+  did: string;
+  /** How long the credential lasts, in words ("12 hours"). */
+  lifetime: string;
+  csrf: string;
+  /** Beside the code field after a wrong or missing code. */
+  error?: string;
+}
+
+/**
+ * The last step of a CLI login (catalogue CL-03). Every word is ours: the headline is fixed, the
+ * client's own name is shown only as an unverified label, and the code is typed, never shown.
+ */
+export const CliConfirmPage: FC<CliConfirmProps> = (props) => (
+  <Layout title="Log in to the robot command line">
     <article>
       <hgroup>
-        <h1>Log in on the command line?</h1>
-        <p>Only continue if you started this login yourself, just now.</p>
+        <h1>Log in to the robot command line</h1>
+        <p>
+          A <code>robot login</code> for {props.handle ? `@${props.handle}` : 'your account'} is waiting for your
+          approval. Approving gives that terminal access to your account for {props.lifetime}.
+        </p>
       </hgroup>
-      <p class="code" aria-label="confirmation code">
-        {props.code}
+      <p class="warning">
+        <strong>
+          If you did not just run <code>robot login</code> yourself, deny.
+        </strong>{' '}
+        Someone who sent you this link would get access to your account.
       </p>
-      <p>Check that your terminal shows the same code.</p>
       <dl>
-        <dt>Application</dt>
-        <dd>{props.clientName}</dd>
-        <dt>Started from</dt>
+        <dt>Started</dt>
         <dd>
-          {props.clientAddress} at {props.startedAt}
+          {props.startedAgo} ({props.startedAt}) from the address <code>{props.clientAddress}</code>
         </dd>
         <dt>Account</dt>
         <dd>{props.handle ? `@${props.handle}` : <code>{props.did}</code>}</dd>
+        <dt>The program calls itself</dt>
+        <dd id="client-label">
+          <q>{props.clientLabel}</q> <small>(unverified: any program can choose this name)</small>
+        </dd>
       </dl>
-      <form method="post" action="/auth/cli/confirm" class="grid">
+      <form method="post" action="/auth/cli/confirm">
+        <label for="code">
+          Code shown in your terminal
+          <input
+            id="code"
+            name="code"
+            type="text"
+            value=""
+            placeholder="XXXX-XXXX"
+            maxlength={20}
+            autocomplete="off"
+            autocapitalize="characters"
+            spellcheck={false}
+            aria-invalid={props.error ? 'true' : undefined}
+            aria-describedby="code-help"
+            autofocus
+          />
+          <small id="code-help">
+            {props.error ?? 'robot login printed it after the link, as "Confirmation code". Type it here.'}
+          </small>
+        </label>
         <input type="hidden" name="csrf" value={props.csrf} />
-        <DecisionButtons approveLabel="Approve" />
+        <div class="grid">
+          <DecisionButtons approveLabel="Approve" />
+        </div>
       </form>
     </article>
   </Layout>
 );
 
-export const CliDecidedPage: FC<{ approved: boolean }> = ({ approved }) => (
-  <Layout title={approved ? 'Login approved' : 'Login denied'}>
-    <article>
-      <h1>{approved ? 'You are logged in on the command line' : 'Login denied'}</h1>
-      <p>{approved ? 'You can close this tab and return to your terminal.' : 'The command-line login was refused; nothing was shared with it.'}</p>
-    </article>
-  </Layout>
-);
+export type CliOutcome = 'approved' | 'denied' | 'burned';
+
+/** What happened and what to do next. `lifetime` and `attempts` fill in the details. */
+export const CliDecidedPage: FC<{ outcome: CliOutcome; lifetime: string; attempts: number }> = (props) => {
+  const { outcome, lifetime, attempts } = props;
+  const pages: Record<CliOutcome, { title: string; body: Child }> = {
+    approved: {
+      title: 'You are logged in on the command line',
+      body: (
+        <>
+          The terminal where you ran <code>robot login</code> now has access to your account for {lifetime}. That
+          access works only from the command line: it cannot sign in to this website. You can close this tab.
+        </>
+      ),
+    },
+    denied: {
+      title: 'Login denied',
+      body: (
+        <>
+          Nothing was shared with the command line. If someone sent you the link, you can ignore it: your account is
+          safe.
+        </>
+      ),
+    },
+    burned: {
+      title: 'Login cancelled',
+      body: (
+        <>
+          The code was typed wrong {attempts} times, so this login was cancelled and nothing was shared. If you
+          started it, run <code>robot login</code> again in your terminal and type the code it shows.
+        </>
+      ),
+    },
+  };
+  const page = pages[outcome];
+  return (
+    <Layout title={page.title}>
+      <article class={outcome === 'approved' ? 'outcome approved' : 'outcome refused'}>
+        <h1>{page.title}</h1>
+        <p>{page.body}</p>
+      </article>
+    </Layout>
+  );
+};
 
 export const ConsentPage: FC<{ clientName: string; verifiedHost: string | undefined; redirectHost: string; wikiName: string; wikiUrl: string; scopes: string[]; requestId: string; csrf: string; action: string }> = (props) => (
   <Layout title="Allow access?">

@@ -6,6 +6,7 @@ import { AppError } from '../errors/app-error.ts';
 import type { RevisionSummary } from '../store/pages.ts';
 import type { Wiki } from '../store/wikis.ts';
 import type { AppDeps } from '../web/deps.ts';
+import { utcMinute as when } from '../web/time.ts';
 import { WikiHistoryPage, WikiIndexPage, WikiPageView, type ChangeView } from '../web/wiki-view-pages.tsx';
 import { canReadPages, roleOf, type Role } from './access.ts';
 import { WikiError } from './pages.ts';
@@ -15,7 +16,6 @@ import { wikiUrls } from './urls.ts';
 type WikiResolver = (c: Context) => Promise<Wiki | undefined>;
 
 const noSuchPage = (message = 'There is no page at this address.') => new AppError('not_found', 404, message, 'Not found');
-const when = (seconds: number) => new Date(seconds * 1000).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
 const encodePath = (path: string) => path.split('/').map(encodeURIComponent).join('/');
 
 export function wikiViewRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {

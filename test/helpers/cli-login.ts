@@ -49,9 +49,27 @@ export async function browserSignsIn(browser: TestClient, fake: FakeAtproto, cod
   return browser.request(`/auth/callback?${new URLSearchParams({ code, state: par.state!, iss: fake.url })}`);
 }
 
-export async function confirmInBrowser(browser: TestClient, decision: 'approve' | 'deny' = 'approve'): Promise<Response> {
+/** The person answers the confirmation page: `code` is what they type (read off their terminal). */
+export async function confirmInBrowser(
+  browser: TestClient,
+  code: string,
+  decision: 'approve' | 'deny' = 'approve',
+): Promise<Response> {
   const page = await browser.request('/auth/cli/confirm');
   assert.equal(page.status, 200, `confirmation page: ${page.status}`);
   const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())![1]!;
-  return browser.form('/auth/cli/confirm', { csrf, decision });
+  return browser.form('/auth/cli/confirm', { csrf, code, decision });
+}
+
+/** A whole CLI login by someone who already has an account: what the CLI receives at the end. */
+export async function cliLogin(client: AuthClient, browser: TestClient, fake: FakeAtproto, identifier = 'carol.test') {
+  const { secret, secretHash } = newSecret();
+  const started = await client.initiateLogin({ identifier, secretHash, clientName: 'robot CLI on test-box' });
+  const streamed = collect(client.awaitLogin({ sessionId: started.sessionId, secret }));
+  await browserSignsIn(browser, fake);
+  await confirmInBrowser(browser, started.confirmationCode);
+  const { messages, error } = await streamed;
+  const last = messages.at(-1)?.event;
+  assert.ok(last?.case === 'completed', `no token: ${String(error)}`);
+  return last.value;
 }

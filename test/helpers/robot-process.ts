@@ -79,11 +79,21 @@ export class RobotProcess {
   }
 
   /** kill -9: no shutdown hook, no flush, no rollback beyond what the database itself does. */
-  async kill(): Promise<void> {
+  kill(): Promise<void> {
+    return this.end('SIGKILL');
+  }
+
+  /** SIGTERM: the graceful stop `robot serve` makes (it drains open streams, then exits). */
+  stop(): Promise<void> {
+    return this.end('SIGTERM');
+  }
+
+  private async end(signal: NodeJS.Signals): Promise<void> {
+    // Closed first: with a debugger attached, a process that is done waits for it to disconnect.
     this.devtools.close();
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    this.child.kill('SIGKILL');
+    this.child.kill(signal);
     await exited;
   }
 }

@@ -71,7 +71,7 @@ describe('CLI login across two server processes on PostgreSQL', () => {
       );
       const person = new TestClient(b.url, publicUrl);
       await browserSignsIn(person, fake);
-      await confirmInBrowser(person);
+      await confirmInBrowser(person, started.confirmationCode);
       confirmedAt = Date.now();
       const { messages, error } = await stream;
       assert.equal(error, undefined);

@@ -58,7 +58,7 @@ describe('AuthService over gRPC (h2c)', () => {
     const stream = readStream({ sessionId: started.sessionId, secret });
     const person = new TestClient(platform.platform.app, platform.config.publicUrl);
     await browserSignsIn(person, fake);
-    await confirmInBrowser(person);
+    await confirmInBrowser(person, started.confirmationCode!);
     assert.equal(await stream.done, undefined);
     assert.deepEqual(stream.events.filter((e) => e.progress).map((e) => e.progress!.stage), ['STAGE_WAITING_FOR_BROWSER', 'STAGE_AWAITING_CONFIRMATION']);
     assert.equal(stream.events.at(-1)!.completed!.did, CAROL_DID);
@@ -69,5 +69,24 @@ describe('AuthService over gRPC (h2c)', () => {
     const unknown = readStream({ sessionId: 'B'.repeat(22), secret: 'x' });
     assert.equal((await unknown.done)?.code, grpc.status.NOT_FOUND);
     await assert.rejects(initiate({ identifier: 'carol.test', secretHash: 'short' }), (error: grpc.ServiceError) => error.code === grpc.status.INVALID_ARGUMENT);
+  });
+
+  test('CL-10: a stock grpc-js client reads status messages as written, not percent-encoded', async () => {
+    // grpc-js decodes grpc-message with decodeURI, which leaves %3B, %2C and the other reserved-character
+    // escapes in place; the server must send the spec's form (PROTOCOL-HTTP2.md, Status-Message).
+    const unknown = await readStream({ sessionId: 'C'.repeat(22), secret: 'x' }).done;
+    assert.equal(unknown?.code, grpc.status.NOT_FOUND);
+    assert.equal(unknown?.details, 'unknown or expired login; run robot login again');
+    const { secretHash } = newSecret();
+    const refusal = (identifier: string) =>
+      initiate({ identifier, secretHash }).then(
+        () => undefined,
+        (error: grpc.ServiceError) => error,
+      );
+    const empty = await refusal('');
+    assert.equal(empty?.code, grpc.status.INVALID_ARGUMENT);
+    assert.equal(empty?.details, 'Enter your handle, for example alice.bsky.social.');
+    const odd = await refusal('café;100%');
+    assert.equal(odd?.details, '"café;100%" is not a valid handle. Handles look like alice.bsky.social.');
   });
 });

@@ -8,6 +8,7 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { publishedJwks } from '../../src/keys/keystore.ts';
 import { challenge } from '../../src/mcp/endpoint.ts';
 import type { Wiki } from '../../src/store/wikis.ts';
+import { authClient, cliLogin } from '../helpers/cli-login.ts';
 import { CAROL_DID, VICTIM_DID } from '../helpers/fake-atproto.ts';
 import { TestClient } from '../helpers/http-client.ts';
 import { accessTokenFor, connectMcp, wikiTokenFor } from '../helpers/mcp.ts';
@@ -145,9 +146,12 @@ describe('wiki MCP endpoint as a resource server', () => {
     assert.ok(!fixture.platform.logs.lines.slice(before).some((line) => line.includes('jwks.json')));
   });
 
-  test('RS-08: platform session JWTs, refresh tokens, and JWTs of other types are not access tokens', async () => {
+  test('RS-08: session JWTs, CLI credentials, refresh tokens, JWTs of other types are not access tokens', async () => {
     const session = fixture.carol.cookies.get('platform_token')!;
     await assertInvalidToken(await bearer(session));
+    const person = new TestClient(fixture.platform.platform.app, fixture.platform.config.publicUrl);
+    const cli = await cliLogin(authClient(fixture.platform.url), person, fixture.fake);
+    await assertInvalidToken(await bearer(cli.token));
     await assertInvalidToken(await bearer(await forge({}, { typ: 'JWT' })));
     await assertInvalidToken(await bearer(await forge({}, { typ: 'dpop+jwt' })));
     await assertInvalidToken(await bearer(await forge({}, { typ: undefined })));

@@ -6,7 +6,11 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { atprotoRequestLock, atprotoSessionStore, atprotoStateStore } from '../../src/atproto/stores.ts';
+import type { Kysely } from 'kysely';
+import { Migrator } from 'kysely/migration';
+import { cliLoginStore } from '../../src/store/cli-logins.ts';
 import { DatabaseOpenError, migrateToLatest, openDatabase, type DatabaseHandle } from '../../src/store/database.ts';
+import { migrations } from '../../src/store/migrations/index.ts';
 import { oauthClientStore } from '../../src/store/oauth-clients.ts';
 import { pendingSignupStore } from '../../src/store/pending-signups.ts';
 import { platformSessionStore } from '../../src/store/platform-sessions.ts';
@@ -16,6 +20,18 @@ import { createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
 
 const NOW = 1_800_000_000;
 const did = (n: number | string) => `did:plc:${String(n).padStart(24, 'a')}`;
+/** The columns of a CLI login every migration so far has had. */
+const CLI_LOGIN = {
+  secret_hash: 'h',
+  client_name: 'robot CLI',
+  client_address: '127.0.0.1',
+  did: null,
+  handle: null,
+  browser_hash: null,
+  csrf: null,
+  created_at: NOW,
+  expires_at: NOW + 600,
+};
 
 for (const kind of ['sqlite', 'postgres'] as const) {
   describe(`store contract on ${kind}`, () => {
@@ -130,6 +146,57 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.equal(await sessions.get(did('abandoned')), undefined, 'an abandoned signup leaves nothing');
       const again = await sweepExpired(handle.db, NOW);
       assert.deepEqual(Object.values(again).reduce((a, b) => a + b, 0), 0, 'idempotent');
+    });
+
+    test('CL-03: wrong codes are counted in one statement; the limit denies the login, even when raced', async () => {
+      const logins = cliLoginStore(handle.db);
+      const row = {
+        ...CLI_LOGIN,
+        code_hash: 'c',
+        failed_attempts: 0,
+        did: did(7),
+      };
+      await logins.create({ ...row, id: 'counted', status: 'authenticated' });
+      const first = await logins.recordWrongCode('counted', 5, NOW);
+      assert.deepEqual(first, { failed_attempts: 1, status: 'authenticated' });
+      await logins.create({ ...row, id: 'raced', status: 'authenticated' });
+      const raced = await Promise.all(Array.from({ length: 12 }, () => logins.recordWrongCode('raced', 5, NOW)));
+      const counted = raced.filter((result) => result !== undefined);
+      assert.equal(counted.length, 5, 'never more guesses than the limit');
+      assert.deepEqual(counted.map((result) => result!.failed_attempts).sort(), [1, 2, 3, 4, 5]);
+      assert.equal(counted.filter((result) => result!.status === 'denied').length, 1, 'exactly the fifth denies it');
+      const burned = await logins.find('raced', NOW);
+      assert.deepEqual([burned?.status, burned?.failed_attempts], ['denied', 5]);
+      await logins.create({ ...row, id: 'pending', status: 'pending' });
+      assert.equal(await logins.recordWrongCode('pending', 5, NOW), undefined, 'only a login awaiting confirmation');
+      assert.equal(await logins.recordWrongCode('counted', 5, NOW + 600), undefined, 'nor an expired one');
+    });
+
+    test('006_cli_login_attempts: logins holding a clear code are ended, finished ones keep no code', async () => {
+      const upgraded = await createTestDatabase(kind);
+      const old = await openDatabase(upgraded.url);
+      try {
+        const migrator = new Migrator({ db: old.db, provider: { getMigrations: async () => migrations } });
+        assert.equal((await migrator.migrateTo('005_pages_and_sharing')).error, undefined);
+        const before = old.db as unknown as Kysely<any>;
+        for (const status of ['pending', 'signing_up', 'authenticated', 'confirmed', 'denied']) {
+          const row = { ...CLI_LOGIN, confirmation_code: 'ABCD-EFGH', id: status, status };
+          await before.insertInto('cli_logins').values(row).execute();
+        }
+        await migrateToLatest(old.db);
+        const rows = await old.db
+          .selectFrom('cli_logins')
+          .select(['id', 'code_hash', 'failed_attempts'])
+          .orderBy('id')
+          .execute();
+        assert.deepEqual(rows, [
+          { id: 'confirmed', code_hash: '', failed_attempts: 0 },
+          { id: 'denied', code_hash: '', failed_attempts: 0 },
+        ]);
+      } finally {
+        await old.close();
+        await upgraded.drop();
+      }
     });
 
     test('the atproto request lock serialises holders of one name, across database handles', async () => {

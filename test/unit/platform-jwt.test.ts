@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { SignJWT, createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { loadOrCreatePlatformKeys } from '../../src/keys/keystore.ts';
-import { platformJwt } from '../../src/session/platform-jwt.ts';
+import { CLI_JWT_TYPE, PLATFORM_JWT_TYPE, platformJwt } from '../../src/session/platform-jwt.ts';
 
 const ISSUER = 'https://robot.example';
 
@@ -13,7 +13,7 @@ describe('platform JWT', async () => {
   const keys = await loadOrCreatePlatformKeys(path.join(mkdtempSync(path.join(os.tmpdir(), 'robot-jwt-')), 'keys.json'), 86460);
   const now = Math.floor(Date.now() / 1000);
   let clock = now;
-  const jwt = platformJwt(keys, ISSUER, 86400, () => clock);
+  const jwt = platformJwt(keys, ISSUER, { typ: PLATFORM_JWT_TYPE, ttlSeconds: 86400 }, () => clock);
   const user = { did: 'did:plc:aaaaaaaaaaaaaaaaaaaaaaaa', handle: 'alice.test', username: 'alice' };
 
   test('carries iss, sub, handle, username, sid, iat, exp (24 h) and a distinct typ, verifiable with the JWKS alone', async () => {
@@ -56,8 +56,18 @@ describe('platform JWT', async () => {
     assert.equal(await jwt.verify(accessToken), undefined);
   });
 
+  test('CL-09: a CLI credential (cli+jwt, same key and issuer) is never a session, nor the reverse', async () => {
+    const cli = platformJwt(keys, ISSUER, { typ: CLI_JWT_TYPE, ttlSeconds: 12 * 3600 }, () => now);
+    const { token, claims } = await cli.mint(user, now);
+    assert.equal(decodeProtectedHeader(token).typ, 'cli+jwt');
+    assert.equal(claims.exp - claims.iat, 12 * 3600);
+    assert.equal(await jwt.verify(token), undefined);
+    assert.deepEqual(await cli.verify(token), claims);
+    assert.equal(await cli.verify((await jwt.mint(user, now)).token), undefined);
+  });
+
   test('wrong issuer, wrong audience and a token from another instance are refused', async () => {
-    const other = platformJwt(keys, 'https://other.example', 86400, () => now);
+    const other = platformJwt(keys, 'https://other.example', { typ: PLATFORM_JWT_TYPE, ttlSeconds: 86400 }, () => now);
     const { token } = await other.mint(user, now);
     assert.equal(await jwt.verify(token), undefined);
   });

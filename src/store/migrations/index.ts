@@ -264,6 +264,25 @@ const m005_pages_and_sharing: Migration = {
   },
 };
 
+const m006_cli_login_attempts: Migration = {
+  async up(db: Kysely<any>) {
+    // Confirmation codes are now typed by the person and stored hashed (catalogue CL-03). A login in
+    // progress holds its code in clear and cannot be confirmed the new way: it is ended (the CLI says
+    // so; logins live 10 minutes), and the codes of finished ones are blanked.
+    await db.deleteFrom('cli_logins').where('status', 'in', ['pending', 'signing_up', 'authenticated']).execute();
+    await db.updateTable('cli_logins').set({ confirmation_code: '' }).execute();
+    await db.schema.alterTable('cli_logins').renameColumn('confirmation_code', 'code_hash').execute();
+    await db.schema
+      .alterTable('cli_logins')
+      .addColumn('failed_attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .execute();
+  },
+  async down(db: Kysely<any>) {
+    await db.schema.alterTable('cli_logins').dropColumn('failed_attempts').execute();
+    await db.schema.alterTable('cli_logins').renameColumn('code_hash', 'confirmation_code').execute();
+  },
+};
+
 const m007_rate_limits: Migration = {
   async up(db: Kysely<any>) {
     // PostgreSQL: unlogged, because counts that last a minute need no WAL (a crash or a failover
@@ -291,5 +310,6 @@ export const migrations: Record<string, Migration> = {
   '003_wikis_and_clients': m003_wikis_and_clients,
   '004_grants_and_codes': m004_grants_and_codes,
   '005_pages_and_sharing': m005_pages_and_sharing,
+  '006_cli_login_attempts': m006_cli_login_attempts,
   '007_rate_limits': m007_rate_limits,
 };

@@ -31,7 +31,8 @@ export type InitiateLoginRequest = Message<"robot.auth.v1.InitiateLoginRequest">
   secretHash: string;
 
   /**
-   * Shown on the confirmation page, e.g. "robot CLI on laptop".
+   * e.g. "robot CLI on laptop". Shown on the confirmation page as an unverified label, reduced to ASCII
+   * letters, digits, space and . , ' ( ) _ - and at most 64 characters.
    *
    * @generated from field: string client_name = 3;
    */
@@ -60,7 +61,8 @@ export type InitiateLoginResponse = Message<"robot.auth.v1.InitiateLoginResponse
   sessionId: string;
 
   /**
-   * The code the browser confirmation page shows; the client shows it too, so the person can compare.
+   * The code the client shows its user, who types it on the confirmation page. Neither the URL nor the
+   * page carries it.
    *
    * @generated from field: string confirmation_code = 3;
    */
@@ -161,7 +163,8 @@ export const ProgressSchema: GenMessage<Progress> = /*@__PURE__*/
  */
 export type Completed = Message<"robot.auth.v1.Completed"> & {
   /**
-   * The platform JWT (ES256), verifiable with /.well-known/jwks.json.
+   * The command-line credential: an ES256 JWT with typ `cli+jwt`, verifiable with /.well-known/jwks.json.
+   * It is not a browser session; every cookie-authenticated page refuses it.
    *
    * @generated from field: string token = 1;
    */
@@ -234,7 +237,8 @@ export const StageSchema: GenEnum<Stage> = /*@__PURE__*/
 
 /**
  * Log a native client (the `robot` CLI) in through the browser: the client starts a login, the person
- * finishes it in a browser and confirms it there, and the client receives the platform JWT on a
+ * finishes it in a browser and confirms it there by typing the client's confirmation code, and the
+ * client receives a command-line credential (a JWT with typ `cli+jwt`, never a browser session) on a
  * server stream. Served over Connect on the main port and, when GRPC_PORT is set, gRPC over h2c.
  *
  * @generated from service robot.auth.v1.AuthService
@@ -251,7 +255,7 @@ export const AuthService: GenService<{
     output: typeof InitiateLoginResponseSchema;
   },
   /**
-   * Streams progress, then the platform JWT once the person has confirmed the login in the browser.
+   * Streams progress, then the credential once the person has confirmed the login in the browser.
    *
    * @generated from rpc robot.auth.v1.AuthService.AwaitLogin
    */
