@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, createHmac, type KeyObject } from 'node:crypto';
 import { createServer, request as httpRequest } from 'node:http';
 import { after, before, describe, test } from 'node:test';
+import BetterSqlite3 from 'better-sqlite3';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { publishedJwks } from '../../src/keys/keystore.ts';
 import { challenge } from '../../src/mcp/endpoint.ts';
@@ -369,14 +370,20 @@ describe('wiki MCP endpoint as a resource server', () => {
     const { deps } = fixture.platform.platform;
     const { token } = await accessTokenFor(fixture.platform.platform, wiki, CAROL_DID);
     const original = deps.wikis.findBySlug;
+    // The driver's own error for a store held locked past the busy timeout (src/store/errors.ts).
     deps.wikis.findBySlug = async () => {
-      throw new Error('database is locked');
+      throw new BetterSqlite3.SqliteError('database is locked', 'SQLITE_BUSY');
     };
     try {
       const response = await bearer(token, WRITE_CALL);
       assert.equal(response.status, 503);
       assert.equal(response.headers.get('retry-after'), '5');
       assert.deepEqual(Object.keys(await response.json()).sort(), ['error', 'error_description']);
+      // Any other failure fails closed too, as our fault rather than an outage (IN-05).
+      deps.wikis.findBySlug = async () => {
+        throw new TypeError('unexpected');
+      };
+      assert.equal((await bearer(token, WRITE_CALL)).status, 500);
     } finally {
       deps.wikis.findBySlug = original;
     }
@@ -384,7 +391,7 @@ describe('wiki MCP endpoint as a resource server', () => {
     const fresh = await accessTokenFor(fixture.platform.platform, wiki, CAROL_DID);
     const isGrantActive = deps.codes.isGrantActive;
     deps.codes.isGrantActive = async () => {
-      throw new Error('connection terminated');
+      throw new Error('Connection terminated unexpectedly'); // node-postgres, when the server goes away
     };
     try {
       assert.equal((await bearer(fresh.token, WRITE_CALL)).status, 503);
