@@ -6,6 +6,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { Context } from 'hono';
 import { READ_SCOPE, WIKI_SCOPES, WRITE_SCOPE } from '../wiki/access.ts';
+import { invalidParamsResponse } from './request-params.ts';
 import { TOOL_SCOPES } from './tools.ts';
 
 export interface McpWiki {
@@ -88,6 +89,8 @@ export async function serveMcp(c: Context, wiki: McpWiki, authenticate: Authenti
     } catch {
       return c.json({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error: the body is not JSON' } }, 400);
     }
+    const invalid = invalidParamsResponse(parsedBody);
+    if (invalid) return c.json(invalid, invalid.id === null ? 400 : 200);
     const missing = missingScopes(parsedBody, caller);
     if (missing.length > 0) {
       const description = `this call needs ${missing.join(' and ')}`;

@@ -366,6 +366,28 @@ describe('wiki MCP endpoint as a resource server', () => {
     assert.match(inspector.headers.get('vary') ?? '', /Origin/i);
   });
 
+  test('IN-02: deeply nested or ill-typed JSON-RPC gets -32700, -32600 or -32602 with one short reason, never -32603 with a validation dump', async () => {
+    const { token } = await accessTokenFor(fixture.platform.platform, wiki, CAROL_DID);
+    const deep = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    const raw = (body: string) => anonymous.request(mcpUrl, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body });
+    const bodies = [
+      deep(10_000),
+      `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"read_note","arguments":${deep(10_000)}}}`,
+      `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":${deep(10_000)}}}`,
+      `{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"cursor":${deep(1_000)}}}`,
+      `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":${deep(100)}}}`,
+      `[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":1}}]`,
+    ];
+    for (const body of bodies) {
+      const response = await raw(body);
+      const answer = await response.json();
+      const { error } = Array.isArray(answer) ? answer[0] : answer;
+      assert.ok([-32700, -32600, -32602].includes(error?.code), `${body.slice(0, 80)} → ${JSON.stringify(answer).slice(0, 200)}`);
+      assert.ok(error.message.length < 200 && !error.message.includes('"code"'), `no validation dump: ${error.message.slice(0, 200)}`);
+    }
+    assert.equal(await pagesWritten(), 0);
+  });
+
   test('DB-06: when the database cannot be read the endpoint fails closed with 503 and no tool output', async () => {
     const { deps } = fixture.platform.platform;
     const { token } = await accessTokenFor(fixture.platform.platform, wiki, CAROL_DID);
