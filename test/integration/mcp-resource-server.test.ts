@@ -388,6 +388,19 @@ describe('wiki MCP endpoint as a resource server', () => {
     assert.equal(await pagesWritten(), 0);
   });
 
+  test('IN-05: GET and DELETE are 405 at once: a stateless endpoint holds no event stream open and has no session to end', async () => {
+    const { token } = await accessTokenFor(fixture.platform.platform, wiki, CAROL_DID);
+    const headers = { authorization: `Bearer ${token}`, accept: 'application/json, text/event-stream' };
+    for (const method of ['GET', 'DELETE']) {
+      const response = await anonymous.request(mcpUrl, { method, headers, signal: AbortSignal.timeout(5_000) });
+      assert.equal(response.status, 405, method);
+      assert.equal(response.headers.get('allow'), 'POST');
+      assert.equal((await response.json()).error.code, -32000);
+    }
+    // Without credentials the challenge still comes first: it is what starts a client's authorization.
+    assert.equal((await anonymous.request(mcpUrl, { headers: { accept: 'text/event-stream' } })).status, 401);
+  });
+
   test('DB-06: when the database cannot be read the endpoint fails closed with 503 and no tool output', async () => {
     const { deps } = fixture.platform.platform;
     const { token } = await accessTokenFor(fixture.platform.platform, wiki, CAROL_DID);
