@@ -6,7 +6,9 @@ import { ClientRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 
 type Schema = (typeof ClientRequestSchema.options)[number];
 
-const SCHEMAS = new Map<string, Schema>(ClientRequestSchema.options.map((schema) => [schema.shape.method.value, schema]));
+const SCHEMAS = new Map<string, Schema>(
+  ClientRequestSchema.options.map((schema) => [schema.shape.method.value, schema]),
+);
 
 export interface JsonRpcError {
   jsonrpc: '2.0';
@@ -24,7 +26,11 @@ function paramsError(message: unknown): JsonRpcError | undefined {
   if (result.success) return undefined;
   const issue = result.error.issues[0]!;
   const where = issue.path.map(String).join('.').slice(0, 80) || 'params';
-  return { jsonrpc: '2.0', id, error: { code: -32602, message: `Invalid params: ${where}: ${issue.message.slice(0, 100)}` } };
+  return {
+    jsonrpc: '2.0',
+    id,
+    error: { code: -32602, message: `Invalid params: ${where}: ${issue.message.slice(0, 100)}` },
+  };
 }
 
 /**
@@ -35,5 +41,12 @@ export function invalidParamsResponse(body: unknown): JsonRpcError | undefined {
   if (!Array.isArray(body)) return paramsError(body);
   const index = body.findIndex((message) => paramsError(message) !== undefined);
   if (index < 0) return undefined;
-  return { jsonrpc: '2.0', id: null, error: { code: -32600, message: `Invalid Request: batch item ${index}: ${paramsError(body[index])!.error.message}` } };
+  return {
+    jsonrpc: '2.0',
+    id: null,
+    error: {
+      code: -32600,
+      message: `Invalid Request: batch item ${index}: ${paramsError(body[index])!.error.message}`,
+    },
+  };
 }

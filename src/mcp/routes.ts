@@ -48,6 +48,8 @@ export function mcpRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {
  */
 function unavailable(deps: AppDeps, c: Context, error: unknown): Response {
   deps.log.error({ err: error, requestId: c.get('requestId') }, 'MCP request failed');
-  if (!isStoreUnavailable(error)) return c.json({ error: 'server_error', error_description: 'internal error' }, 500, { 'Cache-Control': 'no-store' });
+  if (!isStoreUnavailable(error)) {
+    return c.json({ error: 'server_error', error_description: 'internal error' }, 500, { 'Cache-Control': 'no-store' });
+  }
   return c.json({ error: 'temporarily_unavailable', error_description: 'the wiki cannot be reached right now; try again shortly' }, 503, { 'Retry-After': '5' });
 }

@@ -78,7 +78,9 @@ export function wikiTools(context: ToolContext): McpServer {
       context.log.error({ err: error, requestId: context.requestId, wikiId }, 'tool failed');
       const reference = `request ${context.requestId ?? 'unknown'}`;
       // Only an unreachable store is worth retrying; any other failure is a fault on our side (IN-05).
-      const text = isStoreUnavailable(error) ? `The wiki could not complete this just now (${reference}); try again shortly.` : `The wiki failed to complete this (${reference}); this is a fault on its side.`;
+      const text = isStoreUnavailable(error)
+        ? `The wiki could not complete this just now (${reference}); try again shortly.`
+        : `The wiki failed to complete this (${reference}); this is a fault on its side.`;
       return { isError: true, content: [{ type: 'text', text }] };
     }
   };

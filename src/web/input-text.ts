@@ -18,7 +18,9 @@ export type TextKind = 'line' | 'multiline';
 export function textProblem(value: string, kind: TextKind): string | undefined {
   if (LONE_SURROGATE.test(value)) return 'is not valid Unicode text (it holds an unpaired surrogate)';
   if ((kind === 'line' ? CONTROL : CONTROL_BUT_LINE_BREAKS).test(value)) {
-    return kind === 'line' ? 'must not contain NUL or other control characters' : 'must not contain NUL or control characters other than tab and line breaks';
+    return kind === 'line'
+      ? 'must not contain NUL or other control characters'
+      : 'must not contain NUL or control characters other than tab and line breaks';
   }
   return undefined;
 }
@@ -38,7 +40,7 @@ export function urlPartProblem(raw: string): string | undefined {
   return textProblem(decoded, 'line');
 }
 
-/** The first problem in any string (key or value) of a parsed JSON value; iterative, so depth cannot overflow the stack. */
+/** The first problem in any string (key or value) of parsed JSON; iterative, so no depth overflows the stack. */
 export function jsonTextProblem(value: unknown, kind: TextKind): string | undefined {
   const pending: unknown[] = [value];
   while (pending.length > 0) {

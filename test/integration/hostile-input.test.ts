@@ -54,11 +54,18 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       logStart = fixture.platform.logs.lines.length;
     });
     /** Error-level lines logged since this test began. */
-    const errorLogs = () => fixture.platform.logs.lines.slice(logStart).filter((line) => (JSON.parse(line) as { level: number }).level >= 50);
+    const errorLogs = () =>
+      fixture.platform.logs.lines.slice(logStart).filter((line) => (JSON.parse(line) as { level: number }).level >= 50);
     const anonymous = () => new TestClient(fixture.platform.platform.app, fixture.platform.config.publicUrl);
-    const send = (client: TestClient, method: string, path: string, form?: Record<string, string>, headers: Record<string, string> = {}) =>
-      form ? client.request(path, { method, form, headers }) : client.request(path, { method, headers });
-    const dashboardCsrf = async () => /name="csrf" value="([^"]+)"/.exec(await (await fixture.carol.request('/app/')).text())![1]!;
+    const send = (
+      client: TestClient,
+      method: string,
+      path: string,
+      form?: Record<string, string>,
+      headers: Record<string, string> = {},
+    ) => (form ? client.request(path, { method, form, headers }) : client.request(path, { method, headers }));
+    const dashboardCsrf = async () =>
+      /name="csrf" value="([^"]+)"/.exec(await (await fixture.carol.request('/app/')).text())![1]!;
 
     test('IN-06: NUL, controls and invalid UTF-8 in paths, queries and forms are a 400 for anyone', async () => {
       for (const [method, path, form] of ANONYMOUS) {
@@ -70,7 +77,11 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       }
       const mcpResponse = await anonymous().request('/w/a%00b/mcp', {
         method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
         body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
       });
       assert.equal(mcpResponse.status, 400, 'a client error at the MCP endpoint is not an outage');
@@ -78,7 +89,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(errorLogs(), []);
     });
 
-    test('IN-06: signed in, the dashboard, member removal, app revocation and authorize refuse NUL with a 400', async () => {
+    test('IN-06: signed in: dashboard, member removal, app revocation, authorize refuse NUL with a 400', async () => {
       const csrf = await dashboardCsrf();
       const members = async () => (await fixture.platform.platform.deps.wikis.members(wiki.id)).length;
       const before = await members();
@@ -87,7 +98,10 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         ['POST', '/app/wikis/notes/members/remove', { csrf, did: 'x\u0000' }],
         ['POST', '/app/apps/a%00/revoke', { csrf }],
         ['POST', '/app/wikis', { csrf, slug: 'zz\u0000', display_name: 'x' }],
-        ['GET', '/w/notes/oauth/authorize?response_type=code&client_id=a%00b&code_challenge=x&code_challenge_method=S256'],
+        [
+          'GET',
+          '/w/notes/oauth/authorize?response_type=code&client_id=a%00b&code_challenge=x&code_challenge_method=S256',
+        ],
       ];
       for (const [method, path, form] of cases) {
         const response = await send(fixture.carol, method, path, form);
@@ -98,12 +112,18 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     });
 
     test('IN-06: dynamic client registration refuses NUL in its JSON; nothing is registered', async () => {
-      const count = async () => (await fixture.platform.platform.deps.database.db.selectFrom('oauth_clients').select('client_id').execute()).length;
+      const count = async () =>
+        (await fixture.platform.platform.deps.database.db.selectFrom('oauth_clients').select('client_id').execute())
+          .length;
       const before = await count();
       const response = await anonymous().request('/w/notes/oauth/register', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ client_name: 'a\u0000b', redirect_uris: ['https://app.example/cb'], token_endpoint_auth_method: 'none' }),
+        body: JSON.stringify({
+          client_name: 'a\u0000b',
+          redirect_uris: ['https://app.example/cb'],
+          token_endpoint_auth_method: 'none',
+        }),
       });
       assert.equal(response.status, 400);
       assert.equal((await response.json()).error, 'invalid_client_metadata');
@@ -111,7 +131,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(errorLogs(), []);
     });
 
-    test('IN-06: MCP tools refuse NUL with a clear tool error and store nothing; tabs and newlines are page text', async () => {
+    test('IN-06: MCP tools refuse NUL with a clear tool error, store nothing; tabs and newlines are text', async () => {
       const pages = async () => (await mcp.json('list_notes', {})).pages.length;
       const before = await pages();
       const calls: Array<[string, Record<string, unknown>]> = [
@@ -136,12 +156,15 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
     /** A real error of this database that is not an outage: a data error (PostgreSQL class 22) or a bad statement. */
     const dataError = async () =>
-      (kind === 'postgres' ? sql`select ${'x'}::int`.execute(fixture.platform.platform.deps.database.db) : sql`select * from no_such_table`.execute(fixture.platform.platform.deps.database.db)).then(
+      (kind === 'postgres'
+        ? sql`select ${'x'}::int`.execute(fixture.platform.platform.deps.database.db)
+        : sql`select * from no_such_table`.execute(fixture.platform.platform.deps.database.db)
+      ).then(
         () => assert.fail('the statement should have failed'),
         (error: unknown) => error,
       );
 
-    test('IN-05: a data error is a bug, not an outage: 500 at the MCP endpoint and an honest tool error, never 503 or "try again"', async () => {
+    test('IN-05: a data error is a fault, not an outage: 500 at /mcp, an honest tool error, no 503 or "try again"', async () => {
       const error = await dataError();
       assert.equal(isStoreUnavailable(error), false, 'the classifier does not call a data error an outage');
       const { wikis, pages } = fixture.platform.platform.deps;
@@ -154,7 +177,11 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         wikis.findBySlug = async () => Promise.reject(error);
         const response = await anonymous().request('/w/notes/mcp', {
           method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+          },
           body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
         });
         assert.equal(response.status, 500);
@@ -172,7 +199,10 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const { secretHash } = newSecret();
       const awaited = await collect(rpc.awaitLogin({ sessionId: 'a\u0000b', secret: 'x' }));
       assert.equal(ConnectError.from(awaited.error).code, Code.InvalidArgument);
-      await assert.rejects(rpc.initiateLogin({ identifier: 'carol\u0000.test', secretHash, clientName: 'x' }), (error) => ConnectError.from(error).code === Code.InvalidArgument);
+      await assert.rejects(
+        rpc.initiateLogin({ identifier: 'carol\u0000.test', secretHash, clientName: 'x' }),
+        (error) => ConnectError.from(error).code === Code.InvalidArgument,
+      );
       assert.deepEqual(errorLogs(), []);
     });
   });
