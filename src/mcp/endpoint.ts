@@ -94,14 +94,16 @@ export async function serveMcp(c: Context, wiki: McpWiki, authenticate: Authenti
   try {
     parsedBody = await c.req.json();
   } catch {
-    return c.json({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error: the body is not JSON' } }, 400);
+    const error = { code: -32700, message: 'Parse error: the body is not JSON' };
+    return c.json({ jsonrpc: '2.0', id: null, error }, 400);
   }
   const invalid = invalidParamsResponse(parsedBody);
   if (invalid) return c.json(invalid, invalid.id === null ? 400 : 200);
   const missing = missingScopes(parsedBody, caller);
   if (missing.length > 0) {
     const description = `this call needs ${missing.join(' and ')}`;
-    return c.json({ error: 'insufficient_scope', error_description: description }, 403, { 'WWW-Authenticate': challenge(wiki, { code: 'insufficient_scope', description, scopes: missing }) });
+    const header = challenge(wiki, { code: 'insufficient_scope', description, scopes: missing });
+    return c.json({ error: 'insufficient_scope', error_description: description }, 403, { 'WWW-Authenticate': header });
   }
 
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });

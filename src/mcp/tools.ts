@@ -52,7 +52,10 @@ const text = (kind: TextKind) =>
     if (problem) context.addIssue({ code: 'custom', message: `This text ${problem}.` });
   });
 
-const path = text('line').min(1).max(400).describe('The page path, e.g. "Projects/Robot Arm": names separated by "/", case-sensitive.');
+const path = text('line')
+  .min(1)
+  .max(400)
+  .describe('The page path, e.g. "Projects/Robot Arm": names separated by "/", case-sensitive.');
 const message = text('multiline').max(500).optional().describe('A short note on why, kept in the page history.');
 const baseRevision = z.number().int().positive().optional();
 

@@ -132,10 +132,13 @@ function fromHttpException(error: HTTPException): AppError {
 }
 
 /** Machine endpoints (metadata, OAuth back channel, MCP) answer errors in JSON, whatever they accept. */
-const JSON_PATHS = [/\.json$/, /^\/auth\/me$/, /^\/healthz$/, /^\/\.well-known\//, /\/mcp$/, /\/oauth\/(token|revoke|introspect|register)$/];
+const JSON_PATHS = [
+  /\.json$/,
+  /^\/auth\/me$/, /^\/healthz$/, /^\/\.well-known\//, /\/mcp$/, /\/oauth\/(token|revoke|introspect|register)$/];
 
 function wantsJson(c: Context): boolean {
-  return JSON_PATHS.some((path) => path.test(c.req.path)) || (c.req.header('accept') ?? '').startsWith('application/json');
+  const accept = c.req.header('accept') ?? '';
+  return JSON_PATHS.some((path) => path.test(c.req.path)) || accept.startsWith('application/json');
 }
 
 function respondWithError(c: Context, error: AppError, requestId: string | undefined, platform: string): Response | Promise<Response> {

@@ -164,7 +164,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         (error: unknown) => error,
       );
 
-    test('IN-05: a data error is a fault, not an outage: 500 at /mcp, an honest tool error, no 503 or "try again"', async () => {
+    test('IN-05: a data error is a fault, not an outage: 500 at /mcp, an honest tool error, no 503', async () => {
       const error = await dataError();
       assert.equal(isStoreUnavailable(error), false, 'the classifier does not call a data error an outage');
       const { wikis, pages } = fixture.platform.platform.deps;

@@ -366,10 +366,12 @@ describe('wiki MCP endpoint as a resource server', () => {
     assert.match(inspector.headers.get('vary') ?? '', /Origin/i);
   });
 
-  test('IN-02: deeply nested or ill-typed JSON-RPC gets -32700, -32600 or -32602 with one short reason, never -32603 with a validation dump', async () => {
+  test('IN-02: nested or ill-typed JSON-RPC: -32700, -32600 or -32602, one short reason, no -32603 dump', async () => {
     const { token } = await accessTokenFor(fixture.platform.platform, wiki, CAROL_DID);
     const deep = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
-    const raw = (body: string) => anonymous.request(mcpUrl, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body });
+    const accept = 'application/json, text/event-stream';
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept };
+    const raw = (body: string) => anonymous.request(mcpUrl, { method: 'POST', headers, body });
     const bodies = [
       deep(10_000),
       `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"read_note","arguments":${deep(10_000)}}}`,
@@ -382,13 +384,14 @@ describe('wiki MCP endpoint as a resource server', () => {
       const response = await raw(body);
       const answer = await response.json();
       const { error } = Array.isArray(answer) ? answer[0] : answer;
-      assert.ok([-32700, -32600, -32602].includes(error?.code), `${body.slice(0, 80)} → ${JSON.stringify(answer).slice(0, 200)}`);
-      assert.ok(error.message.length < 200 && !error.message.includes('"code"'), `no validation dump: ${error.message.slice(0, 200)}`);
+      const said = `${body.slice(0, 80)} → ${JSON.stringify(answer).slice(0, 200)}`;
+      assert.ok([-32700, -32600, -32602].includes(error?.code), said);
+      assert.ok(error.message.length < 200 && !error.message.includes('"code"'), `no validation dump: ${said}`);
     }
     assert.equal(await pagesWritten(), 0);
   });
 
-  test('IN-05: GET and DELETE are 405 at once: a stateless endpoint holds no event stream open and has no session to end', async () => {
+  test('IN-05: GET and DELETE are 405 at once: stateless, no stream is held open, no session to end', async () => {
     const { token } = await accessTokenFor(fixture.platform.platform, wiki, CAROL_DID);
     const headers = { authorization: `Bearer ${token}`, accept: 'application/json, text/event-stream' };
     for (const method of ['GET', 'DELETE']) {
