@@ -5,6 +5,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { constantTimeEqual, sha256 } from '../secrets.ts';
 import type { Wiki } from '../store/wikis.ts';
 import type { AppDeps } from '../web/deps.ts';
+import { parseForm } from '../web/form.ts';
 import { ClientMetadataError, type Client } from './clients.ts';
 
 /** Catalogue "Body caps": /token and /revoke (and /introspect, which shares their reader) 8 KiB. */
@@ -26,16 +27,12 @@ export const tokenBodyLimit = bodyLimit({
   onError: (c) => tokenError(c, 413, 'invalid_request', 'the request is larger than 8 KiB'),
 });
 
-/** Parses the form body with plain URLSearchParams semantics; a repeated parameter is an error (IN-03). */
+/** Parses the form body with plain URLSearchParams semantics. */
 async function readTokenForm(c: Context): Promise<Map<string, string> | string> {
   if (!(c.req.header('content-type') ?? '').startsWith('application/x-www-form-urlencoded')) return 'the request must be application/x-www-form-urlencoded';
-  const params = new URLSearchParams(await c.req.text());
-  const form = new Map<string, string>();
-  for (const [name, value] of params) {
-    if (form.has(name)) return `the parameter ${name.slice(0, 40)} is repeated`;
-    if (value !== '') form.set(name, value);
-  }
-  return form;
+  // The platform's one form rule: a repeated parameter (IN-03) or one that is not clean text (IN-06) is an error.
+  const form = parseForm(await c.req.text());
+  return 'problem' in form ? form.problem : form;
 }
 
 /** RFC 6749 §2.3.1: HTTP Basic with form-urlencoded id and secret, or both in the body. */

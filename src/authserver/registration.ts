@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { randomToken, sha256 } from '../secrets.ts';
 import type { Wiki } from '../store/wikis.ts';
 import type { AppDeps } from '../web/deps.ts';
+import { jsonTextProblem } from '../web/input-text.ts';
 import { requestAddress, type RateLimit } from '../web/rate-limit.ts';
 import { audit } from './audit.ts';
 import { clientLabel } from './client-label.ts';
@@ -75,6 +76,9 @@ export async function registerClient(deps: AppDeps, c: Context, wiki: Wiki): Pro
     return oauthError(c, 400, 'invalid_client_metadata', 'the registration request is not valid JSON');
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return oauthError(c, 400, 'invalid_client_metadata', 'the registration request must be a JSON object');
+  // IN-06: every string, unknown members' too, follows the platform's text rule (a client_name with NUL is refused).
+  const textProblem = jsonTextProblem(json, 'line');
+  if (textProblem) return oauthError(c, 400, 'invalid_client_metadata', `a string in the request ${textProblem}`);
 
   const parsed = registrationRequest.safeParse(json);
   if (!parsed.success) {

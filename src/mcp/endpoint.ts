@@ -6,6 +6,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { Context } from 'hono';
 import { READ_SCOPE, WIKI_SCOPES, WRITE_SCOPE } from '../wiki/access.ts';
+import { invalidParamsResponse } from './request-params.ts';
 import { TOOL_SCOPES } from './tools.ts';
 
 export interface McpWiki {
@@ -81,18 +82,28 @@ export async function serveMcp(c: Context, wiki: McpWiki, authenticate: Authenti
     return c.json({ error: 'invalid_token', error_description: caller.rejected }, 401, { 'WWW-Authenticate': challenge(wiki, { code: 'invalid_token', description: caller.rejected }) });
   }
 
+  // Stateless (no sessions): there are no server-initiated messages to stream, so a GET stream would
+  // hold a connection open for nothing, and there is no session for a DELETE to end. MCP transports
+  // ("Listening for Messages from the Server", "Session Management") allow 405 for both.
+  if (c.req.method !== 'POST') {
+    const error = { code: -32000, message: 'Method not allowed: send JSON-RPC messages with POST' };
+    return c.json({ jsonrpc: '2.0', id: null, error }, 405, { Allow: 'POST' });
+  }
+
   let parsedBody: unknown;
-  if (c.req.method === 'POST') {
-    try {
-      parsedBody = await c.req.json();
-    } catch {
-      return c.json({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error: the body is not JSON' } }, 400);
-    }
-    const missing = missingScopes(parsedBody, caller);
-    if (missing.length > 0) {
-      const description = `this call needs ${missing.join(' and ')}`;
-      return c.json({ error: 'insufficient_scope', error_description: description }, 403, { 'WWW-Authenticate': challenge(wiki, { code: 'insufficient_scope', description, scopes: missing }) });
-    }
+  try {
+    parsedBody = await c.req.json();
+  } catch {
+    const error = { code: -32700, message: 'Parse error: the body is not JSON' };
+    return c.json({ jsonrpc: '2.0', id: null, error }, 400);
+  }
+  const invalid = invalidParamsResponse(parsedBody);
+  if (invalid) return c.json(invalid, invalid.id === null ? 400 : 200);
+  const missing = missingScopes(parsedBody, caller);
+  if (missing.length > 0) {
+    const description = `this call needs ${missing.join(' and ')}`;
+    const header = challenge(wiki, { code: 'insufficient_scope', description, scopes: missing });
+    return c.json({ error: 'insufficient_scope', error_description: description }, 403, { 'WWW-Authenticate': header });
   }
 
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });

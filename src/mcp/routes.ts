@@ -1,6 +1,7 @@
 // The wiki's MCP endpoint route: Origin validation and CORS for browser clients on allowed origins
 // (origin.ts); bearer verification, then the caller's current role in the wiki.
 import { Hono, type Context } from 'hono';
+import { isStoreUnavailable } from '../store/errors.ts';
 import type { Wiki } from '../store/wikis.ts';
 import { wikiUrls } from '../wiki/urls.ts';
 import type { AppDeps } from '../web/deps.ts';
@@ -40,8 +41,15 @@ export function mcpRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {
   return app;
 }
 
-/** Catalogue DB-06: when the registry or the revocation state cannot be read, fail closed. */
+/**
+ * Catalogue DB-06: when the registry or the revocation state cannot be read, fail closed. Only a store
+ * that is out of reach is an outage (503 + Retry-After); anything else, such as a data error, is our
+ * fault and is not cured by retrying (IN-05).
+ */
 function unavailable(deps: AppDeps, c: Context, error: unknown): Response {
   deps.log.error({ err: error, requestId: c.get('requestId') }, 'MCP request failed');
+  if (!isStoreUnavailable(error)) {
+    return c.json({ error: 'server_error', error_description: 'internal error' }, 500, { 'Cache-Control': 'no-store' });
+  }
   return c.json({ error: 'temporarily_unavailable', error_description: 'the wiki cannot be reached right now; try again shortly' }, 503, { 'Retry-After': '5' });
 }

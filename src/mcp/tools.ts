@@ -4,8 +4,10 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { Logger } from '../log.ts';
+import { isStoreUnavailable } from '../store/errors.ts';
 import type { RevisionSummary } from '../store/pages.ts';
 import { READ_SCOPE, WRITE_SCOPE } from '../wiki/access.ts';
+import { textProblem, type TextKind } from '../web/input-text.ts';
 import { WikiError, type WikiPages } from '../wiki/pages.ts';
 
 export interface ToolCaller {
@@ -39,8 +41,22 @@ export const TOOL_SCOPES: Record<string, string> = {
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
 
-const path = z.string().min(1).max(400).describe('The page path, e.g. "Projects/Robot Arm": names separated by "/", case-sensitive.');
-const message = z.string().max(500).optional().describe('A short note on why, kept in the page history.');
+/**
+ * A string argument under the platform's text rule (catalogue IN-06): NUL, other controls (page text
+ * keeps tab and line breaks) or unpaired surrogates are a clear tool error on either database, not a
+ * store failure on PostgreSQL and stored text on SQLite.
+ */
+const text = (kind: TextKind) =>
+  z.string().superRefine((value, context) => {
+    const problem = textProblem(value, kind);
+    if (problem) context.addIssue({ code: 'custom', message: `This text ${problem}.` });
+  });
+
+const path = text('line')
+  .min(1)
+  .max(400)
+  .describe('The page path, e.g. "Projects/Robot Arm": names separated by "/", case-sensitive.');
+const message = text('multiline').max(500).optional().describe('A short note on why, kept in the page history.');
 const baseRevision = z.number().int().positive().optional();
 
 const revisionView = (revision: RevisionSummary) => ({
@@ -63,7 +79,12 @@ export function wikiTools(context: ToolContext): McpServer {
     } catch (error) {
       if (error instanceof WikiError) return { isError: true, content: [{ type: 'text', text: error.message }] };
       context.log.error({ err: error, requestId: context.requestId, wikiId }, 'tool failed');
-      return { isError: true, content: [{ type: 'text', text: `The wiki could not complete this just now (request ${context.requestId ?? 'unknown'}); try again shortly.` }] };
+      const reference = `request ${context.requestId ?? 'unknown'}`;
+      // Only an unreachable store is worth retrying; any other failure is a fault on our side (IN-05).
+      const text = isStoreUnavailable(error)
+        ? `The wiki could not complete this just now (${reference}); try again shortly.`
+        : `The wiki failed to complete this (${reference}); this is a fault on its side.`;
+      return { isError: true, content: [{ type: 'text', text }] };
     }
   };
   const readOnly = { readOnlyHint: true, openWorldHint: false };
@@ -81,7 +102,7 @@ export function wikiTools(context: ToolContext): McpServer {
     'write_note',
     {
       description: 'Create a page, or replace the whole text of an existing one. To replace, pass the revision you read as base_revision: if the page changed since, nothing is saved and you are told the current revision. To change part of a page prefer edit_note.',
-      inputSchema: { path, content: z.string().describe('The full Markdown text. Link to other pages with [[Page Path]].'), base_revision: baseRevision.describe('Required to replace an existing page: the revision your text is based on. Omit to create a new page.'), message },
+      inputSchema: { path, content: text('multiline').describe('The full Markdown text. Link to other pages with [[Page Path]].'), base_revision: baseRevision.describe('Required to replace an existing page: the revision your text is based on. Omit to create a new page.'), message },
       annotations: { destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
     ({ path, content, base_revision, message }) => run(async () => {
@@ -94,7 +115,7 @@ export function wikiTools(context: ToolContext): McpServer {
     'edit_note',
     {
       description: 'Replace one exact passage of a page: old_string must occur exactly once in the current text (copy it from read_note, whitespace included).',
-      inputSchema: { path, old_string: z.string().min(1).describe('The exact text to replace; it must occur exactly once.'), new_string: z.string().describe('The replacement text (may be empty to delete the passage).'), base_revision: baseRevision.describe('Optional: fail instead of editing if the page is no longer at this revision.'), message },
+      inputSchema: { path, old_string: text('multiline').min(1).describe('The exact text to replace; it must occur exactly once.'), new_string: text('multiline').describe('The replacement text (may be empty to delete the passage).'), base_revision: baseRevision.describe('Optional: fail instead of editing if the page is no longer at this revision.'), message },
       annotations: { destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
     ({ path, old_string, new_string, base_revision, message }) => run(async () => {
@@ -108,7 +129,7 @@ export function wikiTools(context: ToolContext): McpServer {
     {
       description: 'List pages (path, revision, size, last change), alphabetically. Filter by path prefix or by change time.',
       inputSchema: {
-        prefix: z.string().max(400).optional().describe('Only paths starting with this, e.g. "Projects/".'),
+        prefix: text('line').max(400).optional().describe('Only paths starting with this, e.g. "Projects/".'),
         updated_since: z.iso.datetime({ offset: true }).optional().describe('Only pages changed at or after this ISO 8601 time, e.g. "2026-01-31T00:00:00Z".'),
       },
       annotations: readOnly,
@@ -125,7 +146,7 @@ export function wikiTools(context: ToolContext): McpServer {
 
   server.registerTool(
     'search_notes',
-    { description: 'Full-text search over page paths and text (words are stemmed; all words must match). Returns paths with a short excerpt, best match first.', inputSchema: { query: z.string().min(1).max(500).describe('Words to look for.'), limit: z.number().int().min(1).max(50).optional().describe('At most this many results (default 10).') }, annotations: readOnly },
+    { description: 'Full-text search over page paths and text (words are stemmed; all words must match). Returns paths with a short excerpt, best match first.', inputSchema: { query: text('multiline').min(1).max(500).describe('Words to look for.'), limit: z.number().int().min(1).max(50).optional().describe('At most this many results (default 10).') }, annotations: readOnly },
     ({ query, limit }) => run(async () => ({ results: await pages.search(wikiId, query, limit ?? 10) })),
   );
 

@@ -9,6 +9,7 @@ import { clientAddress } from '../net/client-address.ts';
 import { AuthService, AwaitLoginResponseSchema, Stage } from './gen/robot/auth/v1/auth_pb.ts';
 import { CliLoginError, type CliLoginErrorCode, type CliLogins, type CliStage } from './cli-logins.ts';
 import { withSpecGrpcMessages } from './grpc-message.ts';
+import { refuseHostileText } from './text-interceptor.ts';
 
 export const AUTH_SERVICE_PATH = `/${AuthService.typeName}/`;
 
@@ -84,6 +85,7 @@ export function authServiceHandler(
 ): RpcHandler {
   const handler = connectNodeAdapter({
     routes: authRoutes(cliLogins),
+    interceptors: [refuseHostileText],
     connect: transport === 'connect',
     grpcWeb: transport === 'connect',
     grpc: transport === 'grpc',

@@ -25,6 +25,9 @@ export function isStoreUnavailable(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { code, message } = error as { code?: unknown; message?: unknown };
   if (typeof code === 'string') {
+    // SQLSTATE class 22, data exception (22021 a NUL byte, 22P02 bad text for a type, 22001 too long):
+    // the statement's data is wrong, which retrying will not cure, whatever the message says (IN-05).
+    if (code.startsWith('22')) return false;
     if (/^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN)/.test(code)) return true;
     // SQLSTATE classes 08 (connection exception), 53 (insufficient resources), 57P (shutdown,
     // pg_terminate_backend), and the socket errors of an unreachable server.

@@ -18,6 +18,7 @@ import { isStoreUnavailable } from '../store/errors.ts';
 import { sessionRoutes } from '../session/routes.tsx';
 import { dashboardRoutes } from '../wiki/dashboard.tsx';
 import type { AppDeps } from './deps.ts';
+import { refuseHostileUrls } from './input-guard.ts';
 import { ErrorPage } from './pages.tsx';
 
 const require = createRequire(import.meta.url);
@@ -74,6 +75,8 @@ export function createApp(deps: AppDeps): Hono {
       crossOriginResourcePolicy: 'same-origin',
     }),
   );
+  // Before any route, the wiki host's included: a path or query that is not clean text is a 400 (IN-06).
+  app.use(refuseHostileUrls);
   // Styles first: wiki hosts (host mode) render pages with them too.
   app.get('/static/:file', (c) => {
     const body = STATIC_FILES[c.req.param('file')];
@@ -128,9 +131,14 @@ function fromHttpException(error: HTTPException): AppError {
   return new AppError('bad_request', 400, 'The request could not be understood.', 'Bad request');
 }
 
+/** Machine endpoints (metadata, OAuth back channel, MCP) answer errors in JSON, whatever they accept. */
+const JSON_PATHS = [
+  /\.json$/,
+  /^\/auth\/me$/, /^\/healthz$/, /^\/\.well-known\//, /\/mcp$/, /\/oauth\/(token|revoke|introspect|register)$/];
+
 function wantsJson(c: Context): boolean {
-  const path = c.req.path;
-  return path.endsWith('.json') || path === '/auth/me' || path === '/healthz' || (c.req.header('accept') ?? '').startsWith('application/json');
+  const accept = c.req.header('accept') ?? '';
+  return JSON_PATHS.some((path) => path.test(c.req.path)) || accept.startsWith('application/json');
 }
 
 function respondWithError(c: Context, error: AppError, requestId: string | undefined, platform: string): Response | Promise<Response> {

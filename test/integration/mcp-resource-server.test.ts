@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, createHmac, type KeyObject } from 'node:crypto';
 import { createServer, request as httpRequest } from 'node:http';
 import { after, before, describe, test } from 'node:test';
+import BetterSqlite3 from 'better-sqlite3';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { publishedJwks } from '../../src/keys/keystore.ts';
 import { challenge } from '../../src/mcp/endpoint.ts';
@@ -365,18 +366,62 @@ describe('wiki MCP endpoint as a resource server', () => {
     assert.match(inspector.headers.get('vary') ?? '', /Origin/i);
   });
 
+  test('IN-02: nested or ill-typed JSON-RPC: -32700, -32600 or -32602, one short reason, no -32603 dump', async () => {
+    const { token } = await accessTokenFor(fixture.platform.platform, wiki, CAROL_DID);
+    const deep = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    const accept = 'application/json, text/event-stream';
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept };
+    const raw = (body: string) => anonymous.request(mcpUrl, { method: 'POST', headers, body });
+    const bodies = [
+      deep(10_000),
+      `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"read_note","arguments":${deep(10_000)}}}`,
+      `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":${deep(10_000)}}}`,
+      `{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"cursor":${deep(1_000)}}}`,
+      `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":${deep(100)}}}`,
+      `[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":1}}]`,
+    ];
+    for (const body of bodies) {
+      const response = await raw(body);
+      const answer = await response.json();
+      const { error } = Array.isArray(answer) ? answer[0] : answer;
+      const said = `${body.slice(0, 80)} → ${JSON.stringify(answer).slice(0, 200)}`;
+      assert.ok([-32700, -32600, -32602].includes(error?.code), said);
+      assert.ok(error.message.length < 200 && !error.message.includes('"code"'), `no validation dump: ${said}`);
+    }
+    assert.equal(await pagesWritten(), 0);
+  });
+
+  test('IN-05: GET and DELETE are 405 at once: stateless, no stream is held open, no session to end', async () => {
+    const { token } = await accessTokenFor(fixture.platform.platform, wiki, CAROL_DID);
+    const headers = { authorization: `Bearer ${token}`, accept: 'application/json, text/event-stream' };
+    for (const method of ['GET', 'DELETE']) {
+      const response = await anonymous.request(mcpUrl, { method, headers, signal: AbortSignal.timeout(5_000) });
+      assert.equal(response.status, 405, method);
+      assert.equal(response.headers.get('allow'), 'POST');
+      assert.equal((await response.json()).error.code, -32000);
+    }
+    // Without credentials the challenge still comes first: it is what starts a client's authorization.
+    assert.equal((await anonymous.request(mcpUrl, { headers: { accept: 'text/event-stream' } })).status, 401);
+  });
+
   test('DB-06: when the database cannot be read the endpoint fails closed with 503 and no tool output', async () => {
     const { deps } = fixture.platform.platform;
     const { token } = await accessTokenFor(fixture.platform.platform, wiki, CAROL_DID);
     const original = deps.wikis.findBySlug;
+    // The driver's own error for a store held locked past the busy timeout (src/store/errors.ts).
     deps.wikis.findBySlug = async () => {
-      throw new Error('database is locked');
+      throw new BetterSqlite3.SqliteError('database is locked', 'SQLITE_BUSY');
     };
     try {
       const response = await bearer(token, WRITE_CALL);
       assert.equal(response.status, 503);
       assert.equal(response.headers.get('retry-after'), '5');
       assert.deepEqual(Object.keys(await response.json()).sort(), ['error', 'error_description']);
+      // Any other failure fails closed too, as our fault rather than an outage (IN-05).
+      deps.wikis.findBySlug = async () => {
+        throw new TypeError('unexpected');
+      };
+      assert.equal((await bearer(token, WRITE_CALL)).status, 500);
     } finally {
       deps.wikis.findBySlug = original;
     }
@@ -384,7 +429,7 @@ describe('wiki MCP endpoint as a resource server', () => {
     const fresh = await accessTokenFor(fixture.platform.platform, wiki, CAROL_DID);
     const isGrantActive = deps.codes.isGrantActive;
     deps.codes.isGrantActive = async () => {
-      throw new Error('connection terminated');
+      throw new Error('Connection terminated unexpectedly'); // node-postgres, when the server goes away
     };
     try {
       assert.equal((await bearer(fresh.token, WRITE_CALL)).status, 503);
