@@ -3,6 +3,7 @@
 // issued only for client_secret_* methods, unknown scopes are replaced by ours, and everything else
 // is validated, never broadened.
 import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { randomToken, sha256 } from '../secrets.ts';
 import type { Wiki } from '../store/wikis.ts';
@@ -55,6 +56,16 @@ function oauthError(c: Context, status: 400 | 413 | 429, error: string, descript
   return c.json({ error, error_description: description }, status, { 'Cache-Control': 'no-store', ...headers });
 }
 
+/**
+ * Route middleware: a body over the cap is a 413 before the wiki is looked up or anything is read
+ * past the cap (catalogue IN-01); without Content-Length it counts while reading, so a chunked body is
+ * never buffered whole.
+ */
+export const registrationBodyLimit = bodyLimit({
+  maxSize: REGISTRATION_BODY_LIMIT,
+  onError: (c) => oauthError(c, 413, 'invalid_client_metadata', 'the registration request is larger than 16 KiB'),
+});
+
 export async function registerClient(deps: AppDeps, c: Context, wiki: Wiki): Promise<Response> {
   const { oauthClients, log, now } = deps;
   const allow = deps.rateLimits(REGISTRATION_LIMIT);
@@ -64,10 +75,7 @@ export async function registerClient(deps: AppDeps, c: Context, wiki: Wiki): Pro
   if (!(c.req.header('content-type') ?? '').startsWith('application/json')) {
     return oauthError(c, 400, 'invalid_client_metadata', 'the registration request must be application/json');
   }
-  const length = Number(c.req.header('content-length') ?? 0);
-  if (length > REGISTRATION_BODY_LIMIT) return oauthError(c, 413, 'invalid_client_metadata', 'the registration request is larger than 16 KiB');
   const body = await c.req.text();
-  if (Buffer.byteLength(body) > REGISTRATION_BODY_LIMIT) return oauthError(c, 413, 'invalid_client_metadata', 'the registration request is larger than 16 KiB');
 
   let json: unknown;
   try {

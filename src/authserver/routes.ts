@@ -17,7 +17,7 @@ import { wikiViewRoutes } from '../wiki/web-view.tsx';
 import { authorizationServerMetadata, protectedResourceMetadata } from './metadata.ts';
 import { authorize, consent } from './authorize.tsx';
 import { tokenBodyLimit, tokenError } from './client-request.ts';
-import { registerClient } from './registration.ts';
+import { registerClient, registrationBodyLimit } from './registration.ts';
 import { introspect, revoke } from './revocation.ts';
 import { token } from './token.ts';
 
@@ -73,7 +73,7 @@ function issuerRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {
   app.get('/.well-known/oauth-authorization-server', asMetadata);
   app.get('/.well-known/openid-configuration', asMetadata);
   app.get('/oauth/jwks.json', (c) => c.json(publishedJwks(deps.platformKeys), 200, { 'Cache-Control': 'public, max-age=300' }));
-  app.post('/oauth/register', withWiki((c, wiki) => registerClient(deps, c, wiki)));
+  app.post('/oauth/register', registrationBodyLimit, withWiki((c, wiki) => registerClient(deps, c, wiki)));
   app.post('/oauth/token', tokenBodyLimit, withWiki((c, wiki) => token(deps, c, wiki)));
   app.post('/oauth/revoke', tokenBodyLimit, withWiki((c, wiki) => revoke(deps, c, wiki)));
   app.post('/oauth/introspect', tokenBodyLimit, withWiki((c, wiki) => introspect(deps, c, wiki)));

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { REGISTRATION_RATE_LIMIT } from '../../src/authserver/registration.ts';
-import { TestClient } from '../helpers/http-client.ts';
+import { streamedBody, TestClient } from '../helpers/http-client.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 
 describe('dynamic client registration', () => {
@@ -124,6 +124,22 @@ describe('dynamic client registration', () => {
       await register({ redirect_uris: ['https://app.example/cb'], token_endpoint_auth_method: 'none' })
     ).json();
     assert.equal(without.scope, undefined, 'no scope asked, none registered');
+  });
+
+  test('IN-01: a registration body over 16 KiB without Content-Length is a 413, unread past the cap', async () => {
+    const before = await clientCount();
+    const streamed = streamedBody('{"redirect_uris":["https://app.example/cb"],"client_name":"', 8 * 1024 * 1024);
+    const response = await new TestClient(platform.platform.app, platform.config.publicUrl).request('/w/notes/oauth/register', {
+      method: 'POST',
+      body: streamed.body,
+      headers: { 'content-type': 'application/json' },
+      duplex: 'half',
+    } as RequestInit);
+    assert.equal(response.status, 413);
+    assert.equal(response.headers.get('cache-control'), 'no-store');
+    assert.equal((await response.json()).error, 'invalid_client_metadata');
+    assert.ok(streamed.pulled() <= 64 * 1024, `read ${streamed.pulled()} bytes of an oversized body`);
+    assert.equal(await clientCount(), before, 'nothing was registered');
   });
 
   test('IN-02: malformed JSON and wrong content types are 400 with a generic description; no prototype pollution', async () => {
