@@ -57,6 +57,17 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     const errorLogs = () =>
       fixture.platform.logs.lines.slice(logStart).filter((line) => (JSON.parse(line) as { level: number }).level >= 50);
     const anonymous = () => new TestClient(fixture.platform.platform.app, fixture.platform.config.publicUrl);
+    /** `tools/list` at an MCP endpoint with the fixture's token, as an MCP client sends it. */
+    const listTools = (path: string) =>
+      anonymous().request(path, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
     const send = (
       client: TestClient,
       method: string,
@@ -75,15 +86,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         if (/well-known|\/oauth\//.test(path)) assert.equal((await response.json()).error, 'invalid_request', path);
         else assert.match(response.headers.get('content-type')!, /^text\/html/, path);
       }
-      const mcpResponse = await anonymous().request('/w/a%00b/mcp', {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-        },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
-      });
+      const mcpResponse = await listTools('/w/a%00b/mcp');
       assert.equal(mcpResponse.status, 400, 'a client error at the MCP endpoint is not an outage');
       assert.equal(mcpResponse.headers.get('retry-after'), null);
       assert.deepEqual(errorLogs(), []);
@@ -175,15 +178,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         assert.equal(result.isError, true);
         assert.doesNotMatch(toolText(result), /try again/i);
         wikis.findBySlug = async () => Promise.reject(error);
-        const response = await anonymous().request('/w/notes/mcp', {
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${token}`,
-            'content-type': 'application/json',
-            accept: 'application/json, text/event-stream',
-          },
-          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
-        });
+        const response = await listTools('/w/notes/mcp');
         assert.equal(response.status, 500);
         assert.equal(response.headers.get('retry-after'), null);
         assert.equal((await response.json()).error, 'server_error');
