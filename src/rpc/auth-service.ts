@@ -13,6 +13,13 @@ import { refuseHostileText } from './text-interceptor.ts';
 
 export const AUTH_SERVICE_PATH = `/${AuthService.typeName}/`;
 
+/**
+ * Far above any request of ours (a handle, DID or PDS URL, a 43-character hash, a client name): a
+ * larger body is ResourceExhausted while it is read, before it is decoded or any limit is counted
+ * (catalogue IN-01, CL-07), so one request cannot make the server buffer megabytes.
+ */
+export const RPC_READ_MAX_BYTES = 16 * 1024;
+
 const clientAddressKey = createContextKey('unknown');
 
 /** gRPC status conventions (catalogue CL-01, CL-04, CL-05, CL-06, CL-07). */
@@ -86,6 +93,7 @@ export function authServiceHandler(
   const handler = connectNodeAdapter({
     routes: authRoutes(cliLogins),
     interceptors: [refuseHostileText],
+    readMaxBytes: RPC_READ_MAX_BYTES,
     connect: transport === 'connect',
     grpcWeb: transport === 'connect',
     grpc: transport === 'grpc',

@@ -24,7 +24,7 @@ import {
   type AuthClient,
 } from '../helpers/cli-login.ts';
 import { CAROL_DID, FakeAtproto } from '../helpers/fake-atproto.ts';
-import { TestClient } from '../helpers/http-client.ts';
+import { streamedBody, TestClient } from '../helpers/http-client.ts';
 import { loginThroughFake, signUp } from '../helpers/login-flow.ts';
 import { freePort, startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { RobotProcess } from '../helpers/robot-process.ts';
@@ -433,6 +433,23 @@ describe('CLI login: AuthService over Connect', () => {
     } finally {
       await restarted.close();
     }
+  });
+
+  test('CL-07: an RPC request body over 16 KiB is refused while it is read, not buffered whole', async () => {
+    // Offered without Content-Length, so only a limit applied while reading can stop it.
+    const streamed = streamedBody('{"identifier":"', 64 * 1024 * 1024);
+    const response = await fetch(`${platform.url}/robot.auth.v1.AuthService/InitiateLogin`, {
+      method: 'POST',
+      body: streamed.body,
+      headers: { 'content-type': 'application/json' },
+      duplex: 'half',
+    } as RequestInit);
+    assert.equal(response.status, 429);
+    assert.equal((await response.json()).code, 'resource_exhausted');
+    // Loopback socket buffers hold a few MiB; the server stopped long before the 64 MiB offered.
+    assert.ok(streamed.pulled() < 16 * 1024 * 1024, `the client got to send ${streamed.pulled()} bytes`);
+    const oversized = { identifier: 'x'.repeat(20 * 1024), secretHash: newSecret().secretHash };
+    assert.equal(await client.initiateLogin(oversized).then(() => 'ok', codeOf), Code.ResourceExhausted);
   });
 
   test('CL-01, CL-07: guessing ids and flooding InitiateLogin from one address end in RESOURCE_EXHAUSTED', async () => {
