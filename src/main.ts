@@ -205,7 +205,7 @@ function stop(server: Server | Http2Server, sessions?: Set<ServerHttp2Session>):
 export async function startServer(config: Config, options: PlatformOptions = {}): Promise<RunningServer> {
   const platform = await createPlatform(config, options);
   const web = getRequestListener(platform.app.fetch);
-  const connect = authServiceHandler(platform.deps.cliLogins, 'connect', config.trustedProxies);
+  const connect = authServiceHandler(platform.deps.cliLogins, 'connect', config.trustedProxies, platform.deps.log);
   // Headers over 16 KiB are refused with 431 before any route runs (catalogue IN-01).
   const server = createServer({ maxHeaderSize: 16 * 1024 }, (request, response) =>
     request.url?.startsWith(AUTH_SERVICE_PATH) ? connect(request, response) : web(request, response),
@@ -213,7 +213,7 @@ export async function startServer(config: Config, options: PlatformOptions = {})
   const grpc =
     config.grpcPort === undefined
       ? undefined
-      : createH2cServer(authServiceHandler(platform.deps.cliLogins, 'grpc', config.trustedProxies));
+      : createH2cServer(authServiceHandler(platform.deps.cliLogins, 'grpc', config.trustedProxies, platform.deps.log));
   const grpcSessions = new Set<ServerHttp2Session>();
   grpc?.on('session', (session) => {
     grpcSessions.add(session);

@@ -5,7 +5,9 @@ import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { BlockList } from 'node:net';
+import type { Logger } from '../log.ts';
 import { clientAddress } from '../net/client-address.ts';
+import { accessLog } from './access-log.ts';
 import { AuthService, AwaitLoginResponseSchema, Stage } from './gen/robot/auth/v1/auth_pb.ts';
 import { CliLoginError, type CliLoginErrorCode, type CliLogins, type CliStage } from './cli-logins.ts';
 import { withSpecGrpcMessages } from './grpc-message.ts';
@@ -89,10 +91,12 @@ export function authServiceHandler(
   cliLogins: CliLogins,
   transport: 'connect' | 'grpc',
   trustedProxies: BlockList,
+  log: Logger,
 ): RpcHandler {
   const handler = connectNodeAdapter({
     routes: authRoutes(cliLogins),
-    interceptors: [refuseHostileText],
+    // The access log first, so that calls the text rule refuses are logged too.
+    interceptors: [accessLog(log, clientAddressKey), refuseHostileText],
     readMaxBytes: RPC_READ_MAX_BYTES,
     connect: transport === 'connect',
     grpcWeb: transport === 'connect',

@@ -435,6 +435,29 @@ describe('CLI login: AuthService over Connect', () => {
     }
   });
 
+  test('LG-01: every RPC call leaves one access-log line (method, outcome, address), with no secret in it', async () => {
+    const mark = platform.logs.lines.length;
+    const { secret, secretHash } = newSecret();
+    const started = await client.initiateLogin({ identifier: 'carol.test', secretHash, clientName: 'robot CLI' });
+    const refused = await client.initiateLogin({ identifier: 'a\u0000b', secretHash }).then(() => 'ok', codeOf);
+    assert.equal(refused, Code.InvalidArgument);
+    const guess = await collect(client.awaitLogin({ sessionId: started.sessionId, secret: 'wrong' }));
+    assert.equal(codeOf(guess.error), Code.NotFound);
+    const lines = platform.logs.lines.slice(mark).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const rpc = lines.filter((line) => line.event === 'rpc');
+    const summary = rpc.map((line) => [line.method, line.outcome, line.clientAddress]);
+    assert.deepEqual(summary, [
+      ['InitiateLogin', 'ok', '127.0.0.1'],
+      ['InitiateLogin', 'invalid_argument', '127.0.0.1'],
+      ['AwaitLogin', 'not_found', '127.0.0.1'],
+    ]);
+    assert.ok(rpc.every((line) => typeof line.ms === 'number' && line.level === 30), 'info level, with a duration');
+    const text = platform.logs.lines.slice(mark).join('\n');
+    for (const value of [secret, secretHash, started.sessionId, started.confirmationCode]) {
+      assert.ok(!text.includes(value), 'no secret, hash, session id or code in the log');
+    }
+  });
+
   test('CL-07: an RPC request body over 16 KiB is refused while it is read, not buffered whole', async () => {
     // Offered without Content-Length, so only a limit applied while reading can stop it.
     const streamed = streamedBody('{"identifier":"', 64 * 1024 * 1024);
