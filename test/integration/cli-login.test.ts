@@ -549,3 +549,52 @@ describe('robot login while the server restarts', () => {
     assert.doesNotMatch(output, /robot: /, 'no error line');
   });
 });
+
+describe('CLI login: global caps', () => {
+  let platform: TestPlatform;
+  before(async () => {
+    platform = await startTestPlatform({});
+  });
+  after(() => platform?.close());
+
+  /** `count` logins waiting for their browser, all for one CLI secret, written straight to the store. */
+  async function pendingLogins(count: number, secretHash: string): Promise<string[]> {
+    const at = Math.floor(Date.now() / 1000);
+    const rows = Array.from({ length: count }, (_, i) => ({
+      ...{ id: `cap-${i}`.padEnd(22, 'x'), secret_hash: secretHash, code_hash: 'x', failed_attempts: 0 },
+      ...{ client_name: 'robot CLI', client_address: '127.0.0.1', status: 'pending' as const },
+      ...{ did: null, handle: null, browser_hash: null, csrf: null, created_at: at, expires_at: at + 600 },
+    }));
+    const { db } = platform.platform.deps.database;
+    for (let i = 0; i < rows.length; i += 500) await db.insertInto('cli_logins').values(rows.slice(i, i + 500)).execute();
+    return rows.map((row) => row.id);
+  }
+
+  test('CL-07: 10 000 live logins, then 1 000 open streams per instance: further calls are RESOURCE_EXHAUSTED', async () => {
+    const { secret, secretHash } = newSecret();
+    const ids = await pendingLogins(10_000, secretHash);
+    // A fresh address (127.0.0.40) and an identifier refused before any I/O: only the global cap says
+    // RESOURCE_EXHAUSTED here; without it the answer would be INVALID_ARGUMENT.
+    const full = await authClient(platform.url, '127.0.0.40')
+      .initiateLogin({ identifier: 'not..valid', secretHash })
+      .then(() => 'ok', (error: unknown) => error);
+    assert.equal(codeOf(full), Code.ResourceExhausted);
+    assert.match((full as ConnectError).rawMessage, /too many logins in progress/);
+
+    // 1 000 streams from 17 addresses (60 AwaitLogin a minute each), every one open on the server
+    // once its first progress message has arrived.
+    const controller = new AbortController();
+    const open: Promise<unknown>[] = [];
+    for (let i = 0; i < 1_000; i++) {
+      const via = authClient(platform.url, `127.0.1.${1 + Math.floor(i / 59)}`);
+      const stream = via.awaitLogin({ sessionId: ids[i]!, secret }, { signal: controller.signal })[Symbol.asyncIterator]();
+      open.push(stream.next());
+    }
+    const first = await Promise.all(open);
+    assert.ok(first.every((result) => (result as IteratorResult<unknown>).done === false), 'all 1 000 streams open');
+    const busy = await collect(authClient(platform.url, '127.0.2.1').awaitLogin({ sessionId: ids[1_000]!, secret }));
+    assert.equal(codeOf(busy.error), Code.ResourceExhausted);
+    assert.match((busy.error as ConnectError).rawMessage, /server busy/);
+    controller.abort();
+  });
+});
