@@ -91,6 +91,8 @@ export class TestClient {
 export interface StreamedBody {
   body: ReadableStream<Uint8Array>;
   pulled: () => number;
+  /** A POST carrying this body; fetch needs `duplex: 'half'` to send a stream. */
+  post: (headers: Record<string, string>) => RequestInit;
 }
 
 /**
@@ -109,5 +111,6 @@ export function streamedBody(prefix: string, totalBytes: number, chunkBytes = 16
       controller.enqueue(chunk);
     },
   });
-  return { body, pulled: () => sent };
+  const post = (headers: Record<string, string>) => ({ method: 'POST', body, headers, duplex: 'half' }) as RequestInit;
+  return { body, pulled: () => sent, post };
 }

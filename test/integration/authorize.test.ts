@@ -169,12 +169,10 @@ describe('authorization endpoint and consent', () => {
     assert.match(padded.headers.get('content-type')!, /^text\/html/);
     // Without Content-Length the cap holds while reading: 8 MiB offered, little taken.
     const streamed = streamedBody(`request_id=${requestId}&csrf=${csrf}&decision=approve&padding=`, 8 * 1024 * 1024);
-    const chunked = await carol.request('/w/notes/oauth/consent', {
-      method: 'POST',
-      body: streamed.body,
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: platform.config.publicUrl },
-      duplex: 'half',
-    } as RequestInit);
+    const chunked = await carol.request(
+      '/w/notes/oauth/consent',
+      streamed.post({ 'content-type': 'application/x-www-form-urlencoded', origin: platform.config.publicUrl }),
+    );
     assert.equal(chunked.status, 413);
     assert.equal(chunked.headers.get('location'), null);
     assert.ok(streamed.pulled() <= 64 * 1024, `read ${streamed.pulled()} bytes of an oversized body`);

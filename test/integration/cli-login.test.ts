@@ -164,6 +164,17 @@ describe('CLI login: AuthService over Connect', () => {
     const html = await response.text();
     return { status: response.status, html, csrf: /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '' };
   }
+  /** A CLI waiting on a login that `person` has signed in to and now sees on the confirmation page. */
+  async function atConfirmationPage() {
+    await ensureCarol();
+    const started = await start('carol.test', neighbour);
+    const stream = collect(neighbour.awaitLogin({ sessionId: started.sessionId, secret: started.secret }));
+    const person = browser();
+    await browserSignsIn(person, fake);
+    const { csrf } = await confirmationPage(person);
+    const wrong = started.confirmationCode === 'AAAA-AAAA' ? 'BBBB-BBBB' : 'AAAA-AAAA';
+    return { started, stream, person, csrf, wrong };
+  }
   const attemptsOf = (id: string) =>
     db().selectFrom('cli_logins').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   const sessionRecord = (sid: string) =>
@@ -201,19 +212,13 @@ describe('CLI login: AuthService over Connect', () => {
   });
 
   test('CL-03: approving needs the code typed from the terminal; none or a wrong one delivers nothing', async () => {
-    await ensureCarol();
-    const started = await start('carol.test', neighbour);
-    const stream = collect(neighbour.awaitLogin({ sessionId: started.sessionId, secret: started.secret }));
-    const person = browser();
-    await browserSignsIn(person, fake);
-    const { csrf } = await confirmationPage(person);
+    const { started, stream, person, csrf, wrong } = await atConfirmationPage();
 
     const empty = await person.form('/auth/cli/confirm', { csrf, decision: 'approve', code: '' });
     assert.equal(empty.status, 422);
     assert.match(await empty.text(), /Type the code your terminal shows/);
     assert.equal((await attemptsOf(started.sessionId)).failed_attempts, 0, 'an empty field is not a guess');
 
-    const wrong = started.confirmationCode === 'AAAA-AAAA' ? 'BBBB-BBBB' : 'AAAA-AAAA';
     const guessed = await person.form('/auth/cli/confirm', { csrf, decision: 'approve', code: wrong });
     assert.equal(guessed.status, 422);
     const page = await guessed.text();
@@ -235,13 +240,7 @@ describe('CLI login: AuthService over Connect', () => {
   });
 
   test('CL-03: five wrong codes burn the login: PERMISSION_DENIED for the CLI, the right code is dead', async () => {
-    await ensureCarol();
-    const started = await start('carol.test', neighbour);
-    const stream = collect(neighbour.awaitLogin({ sessionId: started.sessionId, secret: started.secret }));
-    const person = browser();
-    await browserSignsIn(person, fake);
-    const { csrf } = await confirmationPage(person);
-    const wrong = started.confirmationCode === 'AAAA-AAAA' ? 'BBBB-BBBB' : 'AAAA-AAAA';
+    const { started, stream, person, csrf, wrong } = await atConfirmationPage();
     for (let left = 4; left >= 1; left--) {
       const answer = await person.form('/auth/cli/confirm', { csrf, decision: 'approve', code: wrong });
       assert.match(await answer.text(), new RegExp(`${left} attempts? left`));
@@ -461,12 +460,8 @@ describe('CLI login: AuthService over Connect', () => {
   test('CL-07: an RPC request body over 16 KiB is refused while it is read, not buffered whole', async () => {
     // Offered without Content-Length, so only a limit applied while reading can stop it.
     const streamed = streamedBody('{"identifier":"', 64 * 1024 * 1024);
-    const response = await fetch(`${platform.url}/robot.auth.v1.AuthService/InitiateLogin`, {
-      method: 'POST',
-      body: streamed.body,
-      headers: { 'content-type': 'application/json' },
-      duplex: 'half',
-    } as RequestInit);
+    const initiate = `${platform.url}/robot.auth.v1.AuthService/InitiateLogin`;
+    const response = await fetch(initiate, streamed.post({ 'content-type': 'application/json' }));
     assert.equal(response.status, 429);
     assert.equal((await response.json()).code, 'resource_exhausted');
     // Loopback socket buffers hold a few MiB; the server stopped long before the 64 MiB offered.

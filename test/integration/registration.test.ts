@@ -129,12 +129,8 @@ describe('dynamic client registration', () => {
   test('IN-01: a registration body over 16 KiB without Content-Length is a 413, unread past the cap', async () => {
     const before = await clientCount();
     const streamed = streamedBody('{"redirect_uris":["https://app.example/cb"],"client_name":"', 8 * 1024 * 1024);
-    const response = await new TestClient(platform.platform.app, platform.config.publicUrl).request('/w/notes/oauth/register', {
-      method: 'POST',
-      body: streamed.body,
-      headers: { 'content-type': 'application/json' },
-      duplex: 'half',
-    } as RequestInit);
+    const client = new TestClient(platform.platform.app, platform.config.publicUrl);
+    const response = await client.request('/w/notes/oauth/register', streamed.post({ 'content-type': 'application/json' }));
     assert.equal(response.status, 413);
     assert.equal(response.headers.get('cache-control'), 'no-store');
     assert.equal((await response.json()).error, 'invalid_client_metadata');

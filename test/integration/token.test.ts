@@ -473,12 +473,8 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       for (const endpoint of ['revoke', 'token', 'introspect']) {
         const streamed = streamedBody(`token=${tokens.refresh_token}&client_id=${clientId}&padding=`, 8 * 1024 * 1024);
         const client = new TestClient(platform.platform.app, platform.config.publicUrl);
-        const response = await client.request(`/w/notes/oauth/${endpoint}`, {
-          method: 'POST',
-          body: streamed.body,
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          duplex: 'half',
-        } as RequestInit);
+        const form = { 'content-type': 'application/x-www-form-urlencoded' };
+        const response = await client.request(`/w/notes/oauth/${endpoint}`, streamed.post(form));
         assert.equal(response.status, 413, endpoint);
         assert.equal((await response.json()).error, 'invalid_request', endpoint);
         assert.ok(streamed.pulled() <= 64 * 1024, `${endpoint}: read ${streamed.pulled()} bytes of an oversized body`);
