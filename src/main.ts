@@ -4,7 +4,6 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createH2cServer, type Http2Server, type ServerHttp2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { Hono } from 'hono';
-import type { KyselyPlugin } from 'kysely';
 import { createAtprotoClient, clientMetadata } from './atproto/client.ts';
 import { AtprotoLogin, type AtprotoClientPort } from './atproto/login.ts';
 import { atprotoStateStore } from './atproto/stores.ts';
@@ -29,7 +28,7 @@ import { pageStore } from './store/pages.ts';
 import { wikiTokenStore } from './store/wiki-tokens.ts';
 import { bearerVerifier } from './mcp/bearer.ts';
 import { wikiPages } from './wiki/pages.ts';
-import { migrateToLatest, openDatabase } from './store/database.ts';
+import { migrateToLatest, openDatabase, type StatementFaults } from './store/database.ts';
 import { pendingSignupStore } from './store/pending-signups.ts';
 import { rateLimitStore } from './store/rate-limits.ts';
 import { platformSessionStore } from './store/platform-sessions.ts';
@@ -54,8 +53,8 @@ export interface PlatformOptions {
   now?: () => number;
   /** Tests replace the atproto client to provoke faults a real PDS will not produce. */
   atprotoClient?: AtprotoClientPort;
-  /** Test seam: Kysely plugins on the platform's database, to fail chosen statements (catalogue DB-01..04). */
-  databasePlugins?: KyselyPlugin[];
+  /** Test seam: fails chosen statements of the platform's database (catalogue DB-01..04). */
+  databaseFaults?: StatementFaults;
   /** Test seam: answers the host-name look-ups of outbound fetches instead of DNS (catalogue SS-01, SS-02). */
   resolver?: Resolver;
 }
@@ -67,7 +66,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     log.warn('DANGEROUSLY_ALLOW_INSECURE_ATPROTO is on: http and private addresses are allowed for atproto servers. Use only with a local test network.');
   }
 
-  const database = await openDatabase(config.databaseUrl, options.databasePlugins);
+  const database = await openDatabase(config.databaseUrl, options.databaseFaults);
   let events: LoginEvents | undefined;
   try {
     await migrateToLatest(database.db);

@@ -8,13 +8,25 @@ import { Migrator, type MigrationResultSet } from 'kysely/migration';
 import pg from 'pg';
 import { migrations } from './migrations/index.ts';
 import type { Database } from './schema.ts';
+import { kyselySql, type BeforeStatement, type Dialect, type Sql } from './sql.ts';
 
-export type Dialect = 'sqlite' | 'postgres';
+export type { Dialect } from './sql.ts';
 
 export interface DatabaseHandle {
   db: Kysely<Database>;
+  /** Plain SQL on the same connections (./sql.ts). */
+  sql: Sql;
   dialect: Dialect;
   close(): Promise<void>;
+}
+
+/**
+ * Test seams, to fail chosen statements with the driver's own error (catalogue DB-01..04): Kysely
+ * plugins see built queries, `beforeStatement` sees the text of plain SQL.
+ */
+export interface StatementFaults {
+  plugins?: KyselyPlugin[];
+  beforeStatement?: BeforeStatement;
 }
 
 export class DatabaseOpenError extends Error {
@@ -28,13 +40,12 @@ const pgTypes = {
     oid === PG_INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text'),
 };
 
-/** `plugins` is a test seam: tests fail chosen statements through it (catalogue DB-01..04). */
-export async function openDatabase(databaseUrl: string, plugins: KyselyPlugin[] = []): Promise<DatabaseHandle> {
-  if (databaseUrl.startsWith('sqlite:')) return openSqlite(databaseUrl.slice('sqlite:'.length), plugins);
-  return openPostgres(databaseUrl, plugins);
+export async function openDatabase(databaseUrl: string, faults: StatementFaults = {}): Promise<DatabaseHandle> {
+  if (databaseUrl.startsWith('sqlite:')) return openSqlite(databaseUrl.slice('sqlite:'.length), faults);
+  return openPostgres(databaseUrl, faults);
 }
 
-function openSqlite(file: string, plugins: KyselyPlugin[]): DatabaseHandle {
+function openSqlite(file: string, { plugins = [], beforeStatement }: StatementFaults): DatabaseHandle {
   let sqlite: BetterSqlite3.Database;
   try {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
@@ -48,7 +59,7 @@ function openSqlite(file: string, plugins: KyselyPlugin[]): DatabaseHandle {
     throw new DatabaseOpenError(`cannot open SQLite database ${file}: ${(error as Error).message}`);
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), plugins });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  return { db, sql: kyselySql(db, 'sqlite', beforeStatement), dialect: 'sqlite', close: () => db.destroy() };
 }
 
 /** Enough for every distinct statement the platform issues; a flood of ad-hoc SQL just starts over. */
@@ -75,7 +86,7 @@ function withStatementCache(sqlite: BetterSqlite3.Database): SqliteDatabase {
   };
 }
 
-async function openPostgres(url: string, plugins: KyselyPlugin[]): Promise<DatabaseHandle> {
+async function openPostgres(url: string, { plugins = [], beforeStatement }: StatementFaults): Promise<DatabaseHandle> {
   const pool = new pg.Pool({ connectionString: url, max: 10, types: pgTypes, connectionTimeoutMillis: 5000 });
   // A client that loses its server must not crash the process, idle in the pool or checked out (pg
   // emits 'error' on it either way); the query in flight, or the next one, reports it (catalogue DB-01).
@@ -88,7 +99,7 @@ async function openPostgres(url: string, plugins: KyselyPlugin[]): Promise<Datab
     await db.destroy();
     throw new DatabaseOpenError(`cannot connect to PostgreSQL: ${(error as Error).message}`);
   }
-  return { db, dialect: 'postgres', close: () => db.destroy() };
+  return { db, sql: kyselySql(db, 'postgres', beforeStatement), dialect: 'postgres', close: () => db.destroy() };
 }
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResultSet> {

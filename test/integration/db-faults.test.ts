@@ -2,7 +2,7 @@
 // PostgreSQL. Faults are real where the database produces them on demand: another connection holding
 // SQLite's write lock past the busy timeout, or our PostgreSQL backend terminated while it waits on a
 // lock half-way through a transaction. Elsewhere the platform's test seam
-// (PlatformOptions.databasePlugins) fails one chosen statement with the driver's own error. DB-03
+// (PlatformOptions.databaseFaults) fails one chosen statement with the driver's own error. DB-03
 // kills a real `robot serve` process (SIGKILL) held at a breakpoint just after a commit.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
@@ -31,8 +31,13 @@ const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 const REDIRECT = 'https://app.example/callback';
 
 type Statement = 'InsertQueryNode' | 'UpdateQueryNode';
+/** How each kind of statement starts in plain SQL (src/store/sql.ts). */
+const PLAIN_SQL: Record<Statement, string> = { InsertQueryNode: 'insert into', UpdateQueryNode: 'update' };
 
-/** Fails the next statement of one kind on one table, once, with the error the driver would raise. */
+/**
+ * Fails the next statement of one kind on one table, once, with the error the driver would raise:
+ * whether a store builds it with Kysely (seen as a plugin) or writes it as plain SQL (seen by its text).
+ */
 class FailNextStatement implements KyselyPlugin {
   private target: { kind: Statement; table: keyof Database } | undefined;
   fired = 0;
@@ -42,15 +47,23 @@ class FailNextStatement implements KyselyPlugin {
     this.target = { kind, table };
   }
 
+  private fire(): never {
+    this.target = undefined;
+    this.fired += 1;
+    throw this.error();
+  }
+
   transformQuery({ node }: PluginTransformQueryArgs): RootOperationNode {
     const table = node.kind === 'InsertQueryNode' ? node.into : node.kind === 'UpdateQueryNode' ? node.table : undefined;
-    if (this.target && node.kind === this.target.kind && table && TableNode.is(table) && table.table.identifier.name === this.target.table) {
-      this.target = undefined;
-      this.fired += 1;
-      throw this.error();
-    }
+    if (this.target && node.kind === this.target.kind && table && TableNode.is(table) && table.table.identifier.name === this.target.table) this.fire();
     return node;
   }
+
+  readonly beforeStatement = (text: string): void => {
+    if (!this.target) return;
+    const prefix = `${PLAIN_SQL[this.target.kind]} ${this.target.table} `;
+    if (text.trimStart().toLowerCase().startsWith(prefix)) this.fire();
+  };
 
   async transformResult({ result }: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
     return result;
@@ -85,7 +98,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
     before(async () => {
       database = await createTestDatabase(kind);
-      fixture = await startWikiFixture({ DATABASE_URL: database.url }, { databasePlugins: [faults] });
+      fixture = await startWikiFixture({ DATABASE_URL: database.url }, { databaseFaults: { plugins: [faults], beforeStatement: faults.beforeStatement } });
       ({ platform, carol, issuer } = fixture);
     });
     after(async () => {
