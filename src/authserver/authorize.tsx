@@ -17,6 +17,7 @@ import { audit } from './audit.ts';
 import { clientLabel } from './client-label.ts';
 import { ClientMetadataError, type Client } from './clients.ts';
 import { WIKI_SCOPES } from './metadata.ts';
+import { OAuthError, redirectError, redirectToClient, type OAuthErrorCode } from './oauth-error.ts';
 import { redirectUriMatches } from './redirect-uri.ts';
 
 /** Catalogue policy: codes live 60 s; a consent form 10 minutes. */
@@ -33,10 +34,9 @@ const pageError = (message: string) => new AppError('invalid_request', 400, mess
 
 /** Where errors go once the client and redirect URI are trusted (RFC 9207: with `iss`). */
 function redirectTo(c: Context, redirectUri: string, issuer: string, params: Record<string, string | null | undefined>): Response {
-  const url = new URL(redirectUri);
-  for (const [name, value] of Object.entries(params)) if (value) url.searchParams.set(name, value);
-  url.searchParams.set('iss', issuer);
-  return c.redirect(url.href, 303);
+  const { state, error, error_description, code } = params;
+  const target = { redirectUri, issuer, state };
+  return error ? redirectError(c, target, new OAuthError(error as OAuthErrorCode, error_description ?? '')) : redirectToClient(c, target, { code: code! });
 }
 
 function canonicalResource(value: string): string {

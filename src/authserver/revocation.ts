@@ -11,7 +11,8 @@ import type { AppDeps } from '../web/deps.ts';
 import { isWikiToken } from '../wiki/tokens.ts';
 import { wikiUrls } from '../wiki/urls.ts';
 import { audit } from './audit.ts';
-import { readClientRequest, tokenError } from './client-request.ts';
+import { readClientRequest } from './client-request.ts';
+import { OAuthError } from './oauth-error.ts';
 import type { Client } from './clients.ts';
 import { stillAuthorized } from './token.ts';
 
@@ -76,27 +77,21 @@ async function activeClaims(
   };
 }
 
-/** The authenticated client and the `token` parameter, or the error response to send. */
-async function readTokenRequest(
-  deps: AppDeps,
-  c: Context,
-  wiki: Wiki,
-): Promise<{ client: Client; token: string } | Response> {
+/** The authenticated client and the `token` parameter. */
+async function readTokenRequest(deps: AppDeps, c: Context, wiki: Wiki): Promise<{ client: Client; token: string }> {
   const request = await readClientRequest(deps, c, wiki);
-  if (request instanceof Response) return request;
   const token = request.form.get('token');
-  if (!token) return tokenError(c, 400, 'invalid_request', 'token is required');
+  if (!token) throw new OAuthError('invalid_request', 'token is required');
   return { client: request.client, token };
 }
 
 export async function revoke(deps: AppDeps, c: Context, wiki: Wiki): Promise<Response> {
   const request = await readTokenRequest(deps, c, wiki);
-  if (request instanceof Response) return request;
   const found = await grantOf(deps, wiki, request.token);
   if (found && found.clientId !== request.client.clientId) {
     // RV-03: never another client's token. A public client learns nothing; an authenticated one is told.
     const notYours = 'this token was not issued to you';
-    if (request.client.secretHash !== null) return tokenError(c, 400, 'invalid_request', notYours);
+    if (request.client.secretHash !== null) throw new OAuthError('invalid_request', notYours);
   } else if (found) {
     await deps.codes.revokeGrant(found.grantId, deps.now());
     audit(deps.log, c, 'oauth.revoked', { wikiId: wiki.id, clientId: found.clientId, grantId: found.grantId });
@@ -109,7 +104,6 @@ export async function introspect(deps: AppDeps, c: Context, wiki: Wiki): Promise
   // RFC 7662 §2.1: the caller authenticates as a client (public clients by their client_id alone,
   // confidential ones with their secret; readClientRequest answers 401 invalid_client otherwise).
   const request = await readTokenRequest(deps, c, wiki);
-  if (request instanceof Response) return request;
   const claims = await activeClaims(deps, wiki, request.token);
   // RFC 7662 §2.2, §4: only about the caller's own tokens; anything else is simply inactive, so a
   // client_id, which is no secret, tells nobody about someone else's token.

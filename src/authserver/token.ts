@@ -9,7 +9,8 @@ import type { AppDeps } from '../web/deps.ts';
 import { roleOf } from '../wiki/access.ts';
 import { wikiUrls } from '../wiki/urls.ts';
 import { audit } from './audit.ts';
-import { readClientRequest, tokenError, type TokenError } from './client-request.ts';
+import { readClientRequest } from './client-request.ts';
+import { OAuthError, type OAuthErrorCode } from './oauth-error.ts';
 import type { Client } from './clients.ts';
 import { mintAccessToken } from './tokens.ts';
 
@@ -23,12 +24,11 @@ const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/; // RFC 7636 §4.1
 
 export async function token(deps: AppDeps, c: Context, wiki: Wiki): Promise<Response> {
   const request = await readClientRequest(deps, c, wiki);
-  if (request instanceof Response) return request;
   const { form, client } = request;
 
   const grantType = form.get('grant_type');
   if (grantType === 'refresh_token') return refreshGrant(deps, c, wiki, client, form);
-  if (grantType !== 'authorization_code') return tokenError(c, 400, 'unsupported_grant_type', 'grant_type must be authorization_code or refresh_token');
+  if (grantType !== 'authorization_code') throw new OAuthError('unsupported_grant_type', 'grant_type must be authorization_code or refresh_token');
   return codeGrant(deps, c, wiki, client, form);
 }
 
@@ -36,16 +36,16 @@ async function codeGrant(deps: AppDeps, c: Context, wiki: Wiki, client: Client, 
   const { codes, log, now } = deps;
   const code = form.get('code');
   const verifier = form.get('code_verifier');
-  if (!code) return tokenError(c, 400, 'invalid_request', 'code is required');
+  if (!code) throw new OAuthError('invalid_request', 'code is required');
   const codeHash = sha256(code);
   const row = await codes.find(codeHash);
-  if (!row || row.wiki_id !== wiki.id) return tokenError(c, 400, 'invalid_grant', 'the code is invalid');
+  if (!row || row.wiki_id !== wiki.id) throw new OAuthError('invalid_grant', 'the code is invalid');
 
   // Every check that does not depend on the code being unused, so that the attempt that consumes
   // it is recorded as valid or not (catalogue PK-03: a failed attempt consumes but revokes nothing).
   const redirectUri = form.get('redirect_uri');
   const resource = form.get('resource');
-  const problem: [TokenError, string] | undefined =
+  const problem: [OAuthErrorCode, string] | undefined =
     row.client_id !== client.clientId ? ['invalid_grant', 'the code was issued to another client']
     : row.code_challenge === '' && verifier !== undefined ? ['invalid_request', 'code_verifier sent for a code issued without PKCE']
     : row.code_challenge === '' || verifier === undefined || !VERIFIER.test(verifier) || sha256(verifier) !== row.code_challenge ? ['invalid_grant', 'code_verifier does not match the code_challenge']
@@ -72,9 +72,9 @@ async function codeGrant(deps: AppDeps, c: Context, wiki: Wiki, client: Client, 
       await codes.revokeGrant(row.grant_id, now());
       audit(log, c, 'oauth.code.replayed', { wikiId: wiki.id, clientId: client.clientId, grantId: row.grant_id });
     }
-    return tokenError(c, 400, 'invalid_grant', 'the code was already used');
+    throw new OAuthError('invalid_grant', 'the code was already used');
   }
-  if (problem) return tokenError(c, 400, ...problem);
+  if (problem) throw new OAuthError(...problem);
 
   audit(log, c, 'oauth.code.redeemed', { wikiId: wiki.id, clientId: client.clientId, grantId: row.grant_id });
   return tokenResponse(deps, c, wiki, client, row, row.scope, refreshToken);
@@ -136,22 +136,22 @@ function successorOf(deps: AppDeps, token: string): string {
 async function refreshGrant(deps: AppDeps, c: Context, wiki: Wiki, client: Client, form: Map<string, string>): Promise<Response> {
   const { refreshTokens, codes, log, now } = deps;
   const presented = form.get('refresh_token');
-  if (!presented) return tokenError(c, 400, 'invalid_request', 'refresh_token is required');
+  if (!presented) throw new OAuthError('invalid_request', 'refresh_token is required');
   // One answer for every kind of dead token, so nothing can be learned from it (catalogue RT-06).
-  const invalid = () => tokenError(c, 400, 'invalid_grant', 'the refresh token is invalid');
+  const invalid = () => new OAuthError('invalid_grant', 'the refresh token is invalid');
   const row = await refreshTokens.find(sha256(presented));
   // RT-03: another client's token is refused without touching it, so a foreign client cannot kill a family.
-  if (!row || row.wiki_id !== wiki.id || row.client_id !== client.clientId) return invalid();
+  if (!row || row.wiki_id !== wiki.id || row.client_id !== client.clientId) throw invalid();
 
   // RT-04: narrower is allowed, wider or elsewhere is not; neither consumes the token.
   const requestedScope = form.get('scope');
   const granted = row.scope.split(' ');
-  if (requestedScope !== undefined && requestedScope.split(' ').some((s) => !granted.includes(s))) return tokenError(c, 400, 'invalid_scope', 'a refresh cannot widen the scope');
+  if (requestedScope !== undefined && requestedScope.split(' ').some((s) => !granted.includes(s))) throw new OAuthError('invalid_scope', 'a refresh cannot widen the scope');
   const resource = form.get('resource');
-  if (resource !== undefined && resource.replace(/\/$/, '') !== row.resource) return tokenError(c, 400, 'invalid_target', `resource must be ${row.resource}`);
+  if (resource !== undefined && resource.replace(/\/$/, '') !== row.resource) throw new OAuthError('invalid_target', `resource must be ${row.resource}`);
   const scope = requestedScope ?? row.scope;
 
-  if (row.expires_at <= now() || !(await stillAuthorized(deps, wiki, row))) return invalid();
+  if (row.expires_at <= now() || !(await stillAuthorized(deps, wiki, row))) throw invalid();
 
   const successor = successorOf(deps, presented);
   const rotated = await refreshTokens.rotate(
@@ -175,6 +175,6 @@ async function refreshGrant(deps: AppDeps, c: Context, wiki: Wiki, client: Clien
   }
   await codes.revokeGrant(row.grant_id, now());
   audit(log, c, 'oauth.refresh.replayed', { wikiId: wiki.id, clientId: client.clientId, grantId: row.grant_id });
-  return invalid();
+  throw invalid();
 }
 
