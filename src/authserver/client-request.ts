@@ -4,9 +4,9 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { constantTimeEqual, sha256 } from '../secrets.ts';
 import type { Wiki } from '../store/wikis.ts';
-import type { AppDeps } from '../web/deps.ts';
 import { parseForm } from '../web/form.ts';
-import { ClientMetadataError, type Client } from './clients.ts';
+import { ClientMetadataError, type Client, type ClientResolver } from './clients.ts';
+import type { ClientRequestDeps } from './deps.ts';
 import { jsonError, OAuthError } from './oauth-error.ts';
 
 /** Catalogue "Body caps": /token and /revoke (and /introspect, which shares their reader) 8 KiB. */
@@ -32,9 +32,15 @@ async function readTokenForm(c: Context): Promise<Map<string, string>> {
   return form;
 }
 
+export interface Credentials {
+  clientId?: string;
+  secret?: string;
+  /** Whether HTTP Basic was used (a failure then answers with `WWW-Authenticate: Basic`). */
+  basic: boolean;
+}
+
 /** RFC 6749 §2.3.1: HTTP Basic with form-urlencoded id and secret, or both in the body. */
-function presentedCredentials(c: Context, form: Map<string, string>): { clientId?: string; secret?: string; basic: boolean } {
-  const header = c.req.header('authorization');
+export function presentedCredentials(header: string | undefined, form: Map<string, string>): Credentials {
   if (header?.startsWith('Basic ')) {
     const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
@@ -50,11 +56,11 @@ function presentedCredentials(c: Context, form: Map<string, string>): { clientId
 }
 
 /** The client, if the presented credentials match its registration; public clients present none. */
-async function authenticateClient(deps: AppDeps, c: Context, wiki: Wiki, credentials: { clientId?: string; secret?: string }): Promise<Client | undefined> {
+export async function authenticateClient(clients: ClientResolver, c: Context, wiki: Wiki, credentials: Omit<Credentials, 'basic'>): Promise<Client | undefined> {
   if (!credentials.clientId) return undefined;
   let client: Client | undefined;
   try {
-    client = await deps.clients.resolve(wiki, credentials.clientId, c);
+    client = await clients.resolve(wiki, credentials.clientId, c);
   } catch (error) {
     if (error instanceof ClientMetadataError) return undefined;
     throw error;
@@ -64,12 +70,11 @@ async function authenticateClient(deps: AppDeps, c: Context, wiki: Wiki, credent
   return credentials.secret !== undefined && constantTimeEqual(sha256(credentials.secret), client.secretHash) ? client : undefined;
 }
 
-
 /** The parsed form and the authenticated client (behind `tokenBodyLimit`); throws OAuthError otherwise. */
-export async function readClientRequest(deps: AppDeps, c: Context, wiki: Wiki): Promise<{ form: Map<string, string>; client: Client }> {
+export async function readClientRequest(deps: ClientRequestDeps, c: Context, wiki: Wiki): Promise<{ form: Map<string, string>; client: Client }> {
   const form = await readTokenForm(c);
-  const credentials = presentedCredentials(c, form);
-  const client = await authenticateClient(deps, c, wiki, credentials);
+  const credentials = presentedCredentials(c.req.header('authorization'), form);
+  const client = await authenticateClient(deps.clients, c, wiki, credentials);
   if (!client) {
     // RFC 6749 §5.2: a client that tried Basic is told which scheme to use.
     throw new OAuthError('invalid_client', 'client authentication failed', 401, credentials.basic ? { 'WWW-Authenticate': 'Basic realm="token"' } : {});

@@ -7,7 +7,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { randomToken, sha256 } from '../secrets.ts';
 import type { Wiki } from '../store/wikis.ts';
-import type { AppDeps } from '../web/deps.ts';
+import type { RegistrationDeps } from './deps.ts';
 import { jsonTextProblem } from '../web/input-text.ts';
 import { requestAddress, type RateLimit } from '../web/rate-limit.ts';
 import { audit } from './audit.ts';
@@ -63,7 +63,7 @@ export const registrationBodyLimit = bodyLimit({
   onError: (c) => jsonError(c, new OAuthError('invalid_client_metadata', 'the registration request is larger than 16 KiB', 413)),
 });
 
-export async function registerClient(deps: AppDeps, c: Context, wiki: Wiki): Promise<Response> {
+export async function registerClient(deps: RegistrationDeps, c: Context, wiki: Wiki): Promise<Response> {
   const { oauthClients, log, now } = deps;
   const allow = deps.rateLimits(REGISTRATION_LIMIT);
   if (!(await allow(requestAddress(c, deps.config.trustedProxies)))) {

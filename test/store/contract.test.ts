@@ -149,7 +149,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     });
 
     test('CL-03: wrong codes are counted in one statement; the limit denies the login, even when raced', async () => {
-      const logins = cliLoginStore(handle.db);
+      const logins = cliLoginStore(handle);
       const row = {
         ...CLI_LOGIN,
         code_hash: 'c',
