@@ -3,6 +3,7 @@
 // person is signed in, so a registered phishing URI cannot use us as a redirector: catalogue RU-04),
 // a refusal is a page on our origin; only the checks after that may send the client an error.
 import type { Wiki } from '../store/wikis.ts';
+import { quotedName, repeatedParameter } from '../web/form.ts';
 import { scopesOf, type Role } from '../wiki/access.ts';
 import type { WikiUrls } from '../wiki/urls.ts';
 import { canonicalResource, type Check } from './checks.ts';
@@ -42,9 +43,8 @@ export const param = (context: Pick<AuthorizeContext, 'query'>, name: string) =>
 
 /** RFC 6749 §3.1: request parameters must not be included more than once. */
 export const parametersOnce: Check<AuthorizeContext> = ({ query }) => {
-  for (const name of new Set(query.keys())) {
-    if (query.getAll(name).length > 1) throw new OAuthError('invalid_request', `The parameter "${name.slice(0, 40)}" appears more than once.`);
-  }
+  const repeated = repeatedParameter(query);
+  if (repeated !== undefined) throw new OAuthError('invalid_request', `The parameter ${quotedName(repeated)} appears more than once.`);
 };
 
 /** Before anything is looked up, stored or redirected: a redirect would carry the oversized value on. */
