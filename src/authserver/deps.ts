@@ -28,7 +28,7 @@ export interface ClientRequestDeps extends IssuerDeps {
 export interface AuthorizeDeps extends ClientRequestDeps {
   sessions: Pick<SessionService, 'current'>;
   wikis: Pick<WikiStore, 'member'>;
-  grants: GrantStore;
+  grants: Pick<GrantStore, 'findActive' | 'issueCode' | 'approveWithCode' | 'saveRequest' | 'findRequest' | 'takeRequest'>;
 }
 
 export interface TokenDeps extends ClientRequestDeps {
