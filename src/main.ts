@@ -90,7 +90,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       authMethod: config.atprotoClientMode === 'confidential' ? 'private_key_jwt' : 'none',
     });
     const wikis = wikiStore(database.db, database.dialect);
-    const codes = codeStore(database.db);
+    const codes = codeStore(database);
     const wikiTokens = wikiTokenStore(database.db);
     events = database.dialect === 'postgres' ? await postgresLoginEvents(config.databaseUrl, log) : localLoginEvents();
     // One process on SQLite counts in memory; instances sharing PostgreSQL count together there.
@@ -108,7 +108,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       sessions,
       login,
       cliLogins: new CliLogins({
-        store: cliLoginStore(database.db), events, login, users, sessions, database, log, rateLimits, now,
+        store: cliLoginStore(database), events, login, users, sessions, log, rateLimits, now,
       }),
       wikis,
       pages: wikiPages(pageStore(database.db, database.dialect), config.pageLimits, now),
@@ -129,9 +129,9 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
         log,
         now,
       }),
-      grants: grantStore(database.db),
+      grants: grantStore(database),
       codes,
-      refreshTokens: refreshTokenStore(database.db),
+      refreshTokens: refreshTokenStore(database),
       refreshKey: loadOrCreateSecret(config.refreshKeyFile),
       platformKeys,
       rateLimits,

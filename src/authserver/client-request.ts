@@ -4,18 +4,14 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { constantTimeEqual, sha256 } from '../secrets.ts';
 import type { Wiki } from '../store/wikis.ts';
-import type { AppDeps } from '../web/deps.ts';
 import { parseForm } from '../web/form.ts';
-import { ClientMetadataError, type Client } from './clients.ts';
+import { ClientMetadataError, type Client, type ClientResolver } from './clients.ts';
+import type { ClientRequestDeps } from './deps.ts';
+import { jsonError, OAuthError } from './oauth-error.ts';
 
 /** Catalogue "Body caps": /token and /revoke (and /introspect, which shares their reader) 8 KiB. */
 export const TOKEN_BODY_LIMIT = 8 * 1024;
 
-export type TokenError = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unsupported_grant_type' | 'invalid_target' | 'invalid_scope' | 'server_error';
-
-export function tokenError(c: Context, status: 400 | 401 | 413 | 500 | 503, error: TokenError, description: string, headers: Record<string, string> = {}): Response {
-  return c.json({ error, error_description: description }, status, { 'Cache-Control': 'no-store', Pragma: 'no-cache', ...headers });
-}
 
 /**
  * Route middleware for the endpoints that read a client request: a body over the cap is a 413 before
@@ -24,20 +20,27 @@ export function tokenError(c: Context, status: 400 | 401 | 413 | 500 | 503, erro
  */
 export const tokenBodyLimit = bodyLimit({
   maxSize: TOKEN_BODY_LIMIT,
-  onError: (c) => tokenError(c, 413, 'invalid_request', 'the request is larger than 8 KiB'),
+  onError: (c) => jsonError(c, new OAuthError('invalid_request', 'the request is larger than 8 KiB', 413)),
 });
 
 /** Parses the form body with plain URLSearchParams semantics. */
-async function readTokenForm(c: Context): Promise<Map<string, string> | string> {
-  if (!(c.req.header('content-type') ?? '').startsWith('application/x-www-form-urlencoded')) return 'the request must be application/x-www-form-urlencoded';
+async function readTokenForm(c: Context): Promise<Map<string, string>> {
+  if (!(c.req.header('content-type') ?? '').startsWith('application/x-www-form-urlencoded')) throw new OAuthError('invalid_request', 'the request must be application/x-www-form-urlencoded');
   // The platform's one form rule: a repeated parameter (IN-03) or one that is not clean text (IN-06) is an error.
   const form = parseForm(await c.req.text());
-  return 'problem' in form ? form.problem : form;
+  if ('problem' in form) throw new OAuthError('invalid_request', form.problem);
+  return form;
+}
+
+export interface Credentials {
+  clientId?: string;
+  secret?: string;
+  /** Whether HTTP Basic was used (a failure then answers with `WWW-Authenticate: Basic`). */
+  basic: boolean;
 }
 
 /** RFC 6749 §2.3.1: HTTP Basic with form-urlencoded id and secret, or both in the body. */
-function presentedCredentials(c: Context, form: Map<string, string>): { clientId?: string; secret?: string; basic: boolean } {
-  const header = c.req.header('authorization');
+export function presentedCredentials(header: string | undefined, form: Map<string, string>): Credentials {
   if (header?.startsWith('Basic ')) {
     const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
@@ -53,11 +56,11 @@ function presentedCredentials(c: Context, form: Map<string, string>): { clientId
 }
 
 /** The client, if the presented credentials match its registration; public clients present none. */
-async function authenticateClient(deps: AppDeps, c: Context, wiki: Wiki, credentials: { clientId?: string; secret?: string }): Promise<Client | undefined> {
+export async function authenticateClient(clients: ClientResolver, c: Context, wiki: Wiki, credentials: Omit<Credentials, 'basic'>): Promise<Client | undefined> {
   if (!credentials.clientId) return undefined;
   let client: Client | undefined;
   try {
-    client = await deps.clients.resolve(wiki, credentials.clientId, c);
+    client = await clients.resolve(wiki, credentials.clientId, c);
   } catch (error) {
     if (error instanceof ClientMetadataError) return undefined;
     throw error;
@@ -67,15 +70,14 @@ async function authenticateClient(deps: AppDeps, c: Context, wiki: Wiki, credent
   return credentials.secret !== undefined && constantTimeEqual(sha256(credentials.secret), client.secretHash) ? client : undefined;
 }
 
-
-/** The parsed form and the authenticated client, or the error response to send (behind `tokenBodyLimit`). */
-export async function readClientRequest(deps: AppDeps, c: Context, wiki: Wiki): Promise<{ form: Map<string, string>; client: Client } | Response> {
+/** The parsed form and the authenticated client (behind `tokenBodyLimit`); throws OAuthError otherwise. */
+export async function readClientRequest(deps: ClientRequestDeps, c: Context, wiki: Wiki): Promise<{ form: Map<string, string>; client: Client }> {
   const form = await readTokenForm(c);
-  if (typeof form === 'string') return tokenError(c, 400, 'invalid_request', form);
-  const credentials = presentedCredentials(c, form);
-  const client = await authenticateClient(deps, c, wiki, credentials);
+  const credentials = presentedCredentials(c.req.header('authorization'), form);
+  const client = await authenticateClient(deps.clients, c, wiki, credentials);
   if (!client) {
-    return tokenError(c, 401, 'invalid_client', 'client authentication failed', credentials.basic ? { 'WWW-Authenticate': 'Basic realm="token"' } : {});
+    // RFC 6749 §5.2: a client that tried Basic is told which scheme to use.
+    throw new OAuthError('invalid_client', 'client authentication failed', 401, credentials.basic ? { 'WWW-Authenticate': 'Basic realm="token"' } : {});
   }
   return { form, client };
 }

@@ -20,6 +20,11 @@ export interface Client {
   grantTypes: string[];
   /** For metadata-document clients: the host that vouches for the client's identity. */
   verifiedHost?: string;
+  /**
+   * For registered clients: when the registration was first used (null: never), so the first code
+   * redemption notes it and later ones write nothing (catalogue DC-05). Absent for metadata documents.
+   */
+  lastUsedAt?: number | null;
 }
 
 /** How a connected app is named on the dashboard: its registered name, or its document's host. */
@@ -51,7 +56,7 @@ function isDocumentUrl(clientId: string, allowInsecure: boolean): boolean {
 }
 
 /** The draft's rules for the URL itself: a path, and no fragment, credentials or dot segments. */
-function documentUrlProblem(clientId: string): string | undefined {
+export function documentUrlProblem(clientId: string): string | undefined {
   let url: URL;
   try {
     url = new URL(clientId);
@@ -68,19 +73,19 @@ function documentUrlProblem(clientId: string): string | undefined {
  * `application/json` or `application/<type>+json`, and the AS MUST treat any other as an error, so an
  * HTML page (a login wall, a parked domain) is never taken for client metadata.
  */
-function isJsonMediaType(contentType: string | null): boolean {
+export function isJsonMediaType(contentType: string | null): boolean {
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   return type === 'application/json' || /^application\/[a-z0-9!#$&^_.-]+\+json$/.test(type);
 }
 
-function cacheSeconds(cacheControl: string | null): number {
+export function cacheSeconds(cacheControl: string | null): number {
   if (cacheControl && /no-store|no-cache/.test(cacheControl)) return CACHE_MIN_SECONDS;
   const maxAge = /max-age=(\d+)/.exec(cacheControl ?? '')?.[1];
   const seconds = maxAge === undefined ? CACHE_DEFAULT_SECONDS : Number(maxAge);
   return Math.min(CACHE_MAX_SECONDS, Math.max(CACHE_MIN_SECONDS, seconds));
 }
 
-function parseDocument(clientId: string, body: unknown): Client {
+export function parseDocument(clientId: string, body: unknown): Client {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ClientMetadataError('the metadata document is not a JSON object');
   const document = body as Record<string, unknown>;
   if (document.client_id !== clientId) throw new ClientMetadataError('the metadata document names a different client_id');
@@ -150,6 +155,7 @@ export function clientResolver(options: { clients: OAuthClientStore; fetch: type
         redirectUris: metadata.redirect_uris,
         clientName: clientLabel(metadata.client_name, row.client_id),
         grantTypes: metadata.grant_types ?? ['authorization_code'],
+        lastUsedAt: row.last_used_at,
       };
     },
   };

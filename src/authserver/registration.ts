@@ -7,11 +7,12 @@ import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { randomToken, sha256 } from '../secrets.ts';
 import type { Wiki } from '../store/wikis.ts';
-import type { AppDeps } from '../web/deps.ts';
+import type { RegistrationDeps } from './deps.ts';
 import { jsonTextProblem } from '../web/input-text.ts';
 import { requestAddress, type RateLimit } from '../web/rate-limit.ts';
 import { audit } from './audit.ts';
 import { clientLabel } from './client-label.ts';
+import { jsonError, OAuthError } from './oauth-error.ts';
 import { CLIENT_AUTH_METHODS, WIKI_SCOPES } from './metadata.ts';
 import { redirectUriProblem } from './redirect-uri.ts';
 
@@ -52,10 +53,6 @@ function supportedScopes(requested: string): string {
   return (known.length > 0 ? known : WIKI_SCOPES).join(' ');
 }
 
-function oauthError(c: Context, status: 400 | 413 | 429, error: string, description: string, headers: Record<string, string> = {}) {
-  return c.json({ error, error_description: description }, status, { 'Cache-Control': 'no-store', ...headers });
-}
-
 /**
  * Route middleware: a body over the cap is a 413 before the wiki is looked up or anything is read
  * past the cap (catalogue IN-01); without Content-Length it counts while reading, so a chunked body is
@@ -63,17 +60,17 @@ function oauthError(c: Context, status: 400 | 413 | 429, error: string, descript
  */
 export const registrationBodyLimit = bodyLimit({
   maxSize: REGISTRATION_BODY_LIMIT,
-  onError: (c) => oauthError(c, 413, 'invalid_client_metadata', 'the registration request is larger than 16 KiB'),
+  onError: (c) => jsonError(c, new OAuthError('invalid_client_metadata', 'the registration request is larger than 16 KiB', 413)),
 });
 
-export async function registerClient(deps: AppDeps, c: Context, wiki: Wiki): Promise<Response> {
+export async function registerClient(deps: RegistrationDeps, c: Context, wiki: Wiki): Promise<Response> {
   const { oauthClients, log, now } = deps;
   const allow = deps.rateLimits(REGISTRATION_LIMIT);
   if (!(await allow(requestAddress(c, deps.config.trustedProxies)))) {
-    return oauthError(c, 429, 'rate_limited', 'too many registrations from this address; retry later', { 'Retry-After': '60' });
+    throw new OAuthError('rate_limited', 'too many registrations from this address; retry later', 429, { 'Retry-After': '60' });
   }
   if (!(c.req.header('content-type') ?? '').startsWith('application/json')) {
-    return oauthError(c, 400, 'invalid_client_metadata', 'the registration request must be application/json');
+    throw new OAuthError('invalid_client_metadata', 'the registration request must be application/json');
   }
   const body = await c.req.text();
 
@@ -81,22 +78,22 @@ export async function registerClient(deps: AppDeps, c: Context, wiki: Wiki): Pro
   try {
     json = JSON.parse(body);
   } catch {
-    return oauthError(c, 400, 'invalid_client_metadata', 'the registration request is not valid JSON');
+    throw new OAuthError('invalid_client_metadata', 'the registration request is not valid JSON');
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) return oauthError(c, 400, 'invalid_client_metadata', 'the registration request must be a JSON object');
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new OAuthError('invalid_client_metadata', 'the registration request must be a JSON object');
   // IN-06: every string, unknown members' too, follows the platform's text rule (a client_name with NUL is refused).
   const textProblem = jsonTextProblem(json, 'line');
-  if (textProblem) return oauthError(c, 400, 'invalid_client_metadata', `a string in the request ${textProblem}`);
+  if (textProblem) throw new OAuthError('invalid_client_metadata', `a string in the request ${textProblem}`);
 
   const parsed = registrationRequest.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    return oauthError(c, 400, 'invalid_client_metadata', `${issue.path.join('.') || 'request'}: ${issue.message}`);
+    throw new OAuthError('invalid_client_metadata', `${issue.path.join('.') || 'request'}: ${issue.message}`);
   }
   const request = parsed.data;
   for (const uri of request.redirect_uris) {
     const problem = redirectUriProblem(uri);
-    if (problem) return oauthError(c, 400, 'invalid_redirect_uri', `redirect_uri ${JSON.stringify(uri.slice(0, 100))} ${problem}`);
+    if (problem) throw new OAuthError('invalid_redirect_uri', `redirect_uri ${JSON.stringify(uri.slice(0, 100))} ${problem}`);
   }
 
   // RFC 7591 §3.2.1: the response carries the effective metadata; ids are ours (≥ 128 bits).

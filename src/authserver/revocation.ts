@@ -5,25 +5,21 @@
 import type { Context } from 'hono';
 import { authenticateBearer } from '../mcp/authenticate.ts';
 import { sha256 } from '../secrets.ts';
-import type { RefreshTokenRow } from '../store/refresh-tokens.ts';
 import type { Wiki } from '../store/wikis.ts';
-import type { AppDeps } from '../web/deps.ts';
 import { isWikiToken } from '../wiki/tokens.ts';
 import { wikiUrls } from '../wiki/urls.ts';
 import { audit } from './audit.ts';
-import { readClientRequest, tokenError } from './client-request.ts';
+import { readClientRequest } from './client-request.ts';
+import { OAuthError } from './oauth-error.ts';
 import type { Client } from './clients.ts';
-import { stillAuthorized } from './token.ts';
+import type { RevocationDeps } from './deps.ts';
 
-/** One of this wiki's refresh tokens, whatever its state. */
-async function refreshTokenOf(deps: AppDeps, wiki: Wiki, token: string): Promise<RefreshTokenRow | undefined> {
-  const row = await deps.refreshTokens.find(sha256(token));
-  return row && row.wiki_id === wiki.id ? row : undefined;
-}
+/** One of this wiki's refresh tokens, whatever its state, with whether its grant still stands. */
+const refreshTokenOf = (deps: RevocationDeps, wiki: Wiki, token: string) => deps.refreshTokens.find(sha256(token), wiki);
 
 /** Where a token given for revocation came from (the type hint is only a hint, RFC 7009 §2.1). */
 async function grantOf(
-  deps: AppDeps,
+  deps: RevocationDeps,
   wiki: Wiki,
   token: string,
 ): Promise<{ grantId: string; clientId: string } | undefined> {
@@ -40,14 +36,14 @@ async function grantOf(
 
 /** RFC 7662 §2.2: what may be said about a token the token endpoint or the MCP endpoint would accept now. */
 async function activeClaims(
-  deps: AppDeps,
+  deps: RevocationDeps,
   wiki: Wiki,
   token: string,
 ): Promise<({ client_id: string } & Record<string, unknown>) | undefined> {
   const refresh = await refreshTokenOf(deps, wiki, token);
   if (refresh) {
     const live =
-      refresh.rotated_at === null && refresh.expires_at > deps.now() && (await stillAuthorized(deps, wiki, refresh));
+      refresh.rotated_at === null && refresh.expires_at > deps.now() && refresh.authorized;
     if (!live) return undefined;
     return {
       token_type: 'refresh_token',
@@ -76,27 +72,21 @@ async function activeClaims(
   };
 }
 
-/** The authenticated client and the `token` parameter, or the error response to send. */
-async function readTokenRequest(
-  deps: AppDeps,
-  c: Context,
-  wiki: Wiki,
-): Promise<{ client: Client; token: string } | Response> {
+/** The authenticated client and the `token` parameter. */
+async function readTokenRequest(deps: RevocationDeps, c: Context, wiki: Wiki): Promise<{ client: Client; token: string }> {
   const request = await readClientRequest(deps, c, wiki);
-  if (request instanceof Response) return request;
   const token = request.form.get('token');
-  if (!token) return tokenError(c, 400, 'invalid_request', 'token is required');
+  if (!token) throw new OAuthError('invalid_request', 'token is required');
   return { client: request.client, token };
 }
 
-export async function revoke(deps: AppDeps, c: Context, wiki: Wiki): Promise<Response> {
+export async function revoke(deps: RevocationDeps, c: Context, wiki: Wiki): Promise<Response> {
   const request = await readTokenRequest(deps, c, wiki);
-  if (request instanceof Response) return request;
   const found = await grantOf(deps, wiki, request.token);
   if (found && found.clientId !== request.client.clientId) {
     // RV-03: never another client's token. A public client learns nothing; an authenticated one is told.
     const notYours = 'this token was not issued to you';
-    if (request.client.secretHash !== null) return tokenError(c, 400, 'invalid_request', notYours);
+    if (request.client.secretHash !== null) throw new OAuthError('invalid_request', notYours);
   } else if (found) {
     await deps.codes.revokeGrant(found.grantId, deps.now());
     audit(deps.log, c, 'oauth.revoked', { wikiId: wiki.id, clientId: found.clientId, grantId: found.grantId });
@@ -105,11 +95,10 @@ export async function revoke(deps: AppDeps, c: Context, wiki: Wiki): Promise<Res
   return c.body(null, 200, { 'Cache-Control': 'no-store' });
 }
 
-export async function introspect(deps: AppDeps, c: Context, wiki: Wiki): Promise<Response> {
+export async function introspect(deps: RevocationDeps, c: Context, wiki: Wiki): Promise<Response> {
   // RFC 7662 §2.1: the caller authenticates as a client (public clients by their client_id alone,
   // confidential ones with their secret; readClientRequest answers 401 invalid_client otherwise).
   const request = await readTokenRequest(deps, c, wiki);
-  if (request instanceof Response) return request;
   const claims = await activeClaims(deps, wiki, request.token);
   // RFC 7662 §2.2, §4: only about the caller's own tokens; anything else is simply inactive, so a
   // client_id, which is no secret, tells nobody about someone else's token.

@@ -9,14 +9,14 @@ import { requestId } from 'hono/request-id';
 import { publishedJwks } from '../keys/keystore.ts';
 import { mcpRoutes } from '../mcp/routes.ts';
 import { AppError } from '../errors/app-error.ts';
-import { isStoreUnavailable } from '../store/errors.ts';
 import type { Wiki } from '../store/wikis.ts';
 import type { AppDeps } from '../web/deps.ts';
 import { wikiUrls } from '../wiki/urls.ts';
 import { wikiViewRoutes } from '../wiki/web-view.tsx';
 import { authorizationServerMetadata, protectedResourceMetadata } from './metadata.ts';
 import { authorize, consent } from './authorize.tsx';
-import { tokenBodyLimit, tokenError } from './client-request.ts';
+import { tokenBodyLimit } from './client-request.ts';
+import { asOAuthError, jsonError, logUnexpected, OAuthError } from './oauth-error.ts';
 import { registerClient, registrationBodyLimit } from './registration.ts';
 import { introspect, revoke } from './revocation.ts';
 import { token } from './token.ts';
@@ -24,10 +24,7 @@ import { token } from './token.ts';
 /** MCP Inspector and other browser clients call discovery, registration and token endpoints cross-origin. */
 const publicCors = cors({ origin: '*', allowMethods: ['GET', 'POST', 'OPTIONS'], allowHeaders: ['Authorization', 'Content-Type', 'MCP-Protocol-Version'], maxAge: 86400 });
 
-/** Short: well inside an authorization code's 60 s lifetime, so a client honouring it can still redeem. */
-const RETRY_AFTER_SECONDS = 5;
-
-const notFound = (c: Context) => c.json({ error: 'not_found', error_description: 'no such wiki' }, 404, { 'Cache-Control': 'no-store' });
+const notFound = (c: Context) => jsonError(c, new OAuthError('not_found', 'no such wiki', 404));
 
 type WikiResolver = (c: Context) => Promise<Wiki | undefined>;
 
@@ -51,9 +48,8 @@ function issuerRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {
   const app = new Hono();
   // Not on the MCP endpoint: it grants CORS itself, to allowed origins only (mcp/origin.ts).
   app.use('*', (c, next) => (c.req.path.endsWith('/mcp') ? next() : publicCors(c, next)));
-  // These are JSON endpoints, so failures are OAuth JSON too, never the HTML error page (IN-05). A store
-  // that is briefly out of reach is 503 + Retry-After: the code exchange and the refresh rotation are
-  // single transactions, so the client's retry of the same request finds nothing half-done (DB-01, DB-04).
+  // These are JSON endpoints, so failures are OAuth JSON too, never the HTML error page (IN-05); a store
+  // that is briefly out of reach is 503 + Retry-After (./oauth-error.ts).
   // Caught here rather than by onError: a sub-app's onError also wraps its `*` CORS middleware, so it
   // would take over errors (and the 404) of every later route under the same path.
   const withWiki = (handler: (c: Context, wiki: Wiki) => Promise<Response>) => async (c: Context) => {
@@ -61,10 +57,8 @@ function issuerRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {
       const wiki = await wikiOf(c);
       return wiki ? await handler(c, wiki) : notFound(c);
     } catch (error) {
-      deps.log.error({ err: error, requestId: c.get('requestId') as string | undefined }, 'unhandled error');
-      return isStoreUnavailable(error)
-        ? tokenError(c, 503, 'server_error', 'temporarily unavailable; retry shortly', { 'Retry-After': String(RETRY_AFTER_SECONDS) })
-        : tokenError(c, 500, 'server_error', 'internal error');
+      logUnexpected(deps.log, c, error);
+      return jsonError(c, asOAuthError(error));
     }
   };
   const asMetadata = discoveryDocuments(deps, wikiOf).authorizationServer;
@@ -79,7 +73,7 @@ function issuerRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {
   app.post('/oauth/introspect', tokenBodyLimit, withWiki((c, wiki) => introspect(deps, c, wiki)));
   // Catalogue IN-04, RV-02: these endpoints answer only POST.
   app.on(['GET', 'PUT', 'DELETE', 'PATCH'], ['/oauth/token', '/oauth/revoke', '/oauth/introspect'], (c) =>
-    c.json({ error: 'invalid_request', error_description: 'use POST' }, 405, { Allow: 'POST', 'Cache-Control': 'no-store' }),
+    jsonError(c, new OAuthError('invalid_request', 'use POST', 405, { Allow: 'POST' })),
   );
   return app;
 }

@@ -7,7 +7,6 @@ import type { AtprotoLogin, CompletedLogin } from '../atproto/login.ts';
 import type { Logger } from '../log.ts';
 import type { SessionService } from '../session/sessions.ts';
 import type { CliLogin, CliLoginStore } from '../store/cli-logins.ts';
-import type { DatabaseHandle } from '../store/database.ts';
 import type { UserStore } from '../store/users.ts';
 import type { RateLimit, RateLimiters } from '../web/rate-limit.ts';
 import { constantTimeEqual, randomToken, sha256 } from '../secrets.ts';
@@ -66,7 +65,6 @@ export interface CliLoginDeps {
   login: AtprotoLogin;
   users: UserStore;
   sessions: SessionService;
-  database: DatabaseHandle;
   log: Logger;
   rateLimits: RateLimiters;
   now: () => number;
@@ -172,21 +170,17 @@ export class CliLogins {
     }
   }
 
-  /** confirmed → delivered and a new CLI credential, in one transaction; undefined if another stream won. */
+  /** confirmed → delivered and a new CLI credential, together; undefined if another stream won. */
   private async deliver(login: CliLogin) {
-    const { store, users, sessions, database, log, now } = this.deps;
+    const { store, users, sessions, log, now } = this.deps;
     try {
       const user = await users.findByDid(login.did!);
       if (!user) throw new Error('confirmed CLI login without a user');
-      // Everything inside uses `tx`: SQLite has one connection, so a query on the pool would wait forever.
-      return await database.db.transaction().execute(async (tx) => {
-        const claimed = await store.transition(login.id, ['confirmed'], 'delivered', {}, now(), tx);
-        if (!claimed) return undefined;
-        // A `cli+jwt`, never a browser session: a phished approval must not yield a cookie (CL-09).
-        const { token, claims } = await sessions.mintCli(tx, user, now());
-        log.info({ event: 'cli_login.delivered', did: user.did }, 'CLI login delivered');
-        return { token, did: user.did, handle: user.handle ?? '', username: user.username, expiresAt: claims.exp };
-      });
+      // A `cli+jwt`, never a browser session: a phished approval must not yield a cookie (CL-09).
+      const minted = await store.deliver(login.id, now(), (tx) => sessions.mintCli(tx, user, now()));
+      if (!minted) return undefined;
+      log.info({ event: 'cli_login.delivered', did: user.did }, 'CLI login delivered');
+      return { token: minted.token, did: user.did, handle: user.handle ?? '', username: user.username, expiresAt: minted.claims.exp };
     } catch (error) {
       // The row stays confirmed, so the client's retry within the grace period still gets its token (DB-07).
       log.error({ err: error }, 'CLI login delivery failed');

@@ -2,7 +2,7 @@
 // approves, or denies (catalogue CL-03, remote phishing: RFC 8628 §5.4). Bound to the browser that
 // signed in by a cookie, and CSRF-protected.
 import { Hono, type Context } from 'hono';
-import { AppError } from '../errors/app-error.ts';
+import { AppError, formExpired } from '../errors/app-error.ts';
 import { constantTimeEqual } from '../secrets.ts';
 import { CLI_CONFIRM_COOKIE } from '../session/cookies.ts';
 import type { CliLogin } from '../store/cli-logins.ts';
@@ -60,12 +60,7 @@ export function cliConfirmRoutes(deps: AppDeps): Hono {
     const login = await cliLogins.forBrowser(cookies.all(c, CLI_CONFIRM_COOKIE)[0]);
     if (!login || login.status !== 'authenticated') throw expired();
     if (!constantTimeEqual(form.get('csrf') ?? '', login.csrf!)) {
-      throw new AppError(
-        'csrf_failed',
-        403,
-        'This form expired or did not come from this site. Reload the page and try again.',
-        'Form expired',
-      );
+      throw formExpired();
     }
     if (form.get('decision') !== 'approve') {
       if (!(await cliLogins.deny(login))) throw expired();

@@ -1,6 +1,6 @@
 // Signup, logout and /auth/me.
 import { Hono, type Context } from 'hono';
-import { AppError } from '../errors/app-error.ts';
+import { AppError, formExpired } from '../errors/app-error.ts';
 import { constantTimeEqual, sha256 } from '../secrets.ts';
 import { AlreadySignedUpError, UsernameTakenError } from '../store/users.ts';
 import type { AppDeps } from '../web/deps.ts';
@@ -40,7 +40,7 @@ export function sessionRoutes(deps: AppDeps): Hono {
     if (!found) throw signupExpired();
     const { pending, tokenHash } = found;
     if (!constantTimeEqual(form.get('csrf') ?? '', pending.csrf)) {
-      throw new AppError('csrf_failed', 403, 'This form expired or did not come from this site. Please reload the page and try again.', 'Form expired');
+      throw formExpired();
     }
 
     const rawUsername = form.get('username') ?? '';
@@ -89,8 +89,7 @@ export function sessionRoutes(deps: AppDeps): Hono {
     const form = await readForm(c);
     const session = await sessions.current(c, now());
     if (session && !isSessionCsrf(session.sid, form.get('csrf'))) {
-      const message = 'This form expired or did not come from this site. Reload the page and try again.';
-      throw new AppError('csrf_failed', 403, message, 'Form expired');
+      throw formExpired();
     }
     const ended = await sessions.end(c, now());
     if (ended) {

@@ -1,6 +1,7 @@
 // Pending CLI logins: durable rows, so a restart loses no completed login and any instance can
 // finish a login another began. Every status change is a compare-and-set (catalogue CL-05, CL-06).
 import { sql, type Kysely } from 'kysely';
+import type { DatabaseHandle } from './database.ts';
 import type { CliLoginStatus, CliLoginsTable, Database } from './schema.ts';
 
 export type CliLogin = CliLoginsTable;
@@ -13,7 +14,13 @@ export interface CliLoginStore {
   find(id: string, now: number): Promise<CliLogin | undefined>;
   findByBrowser(browserHash: string, now: number): Promise<CliLogin | undefined>;
   /** Moves a live row from one of `from` to `to`; false when another writer, or the sweeper, got there first. */
-  transition(id: string, from: CliLoginStatus[], to: CliLoginStatus, patch: Partial<CliLogin>, now: number, tx?: Kysely<Database>): Promise<boolean>;
+  transition(id: string, from: CliLoginStatus[], to: CliLoginStatus, patch: Partial<CliLogin>, now: number): Promise<boolean>;
+  /**
+   * Hands a confirmed login over exactly once (catalogue CL-05): moves it to `delivered` and runs
+   * `record` (which writes the credential's session row) in one transaction, so a failure leaves it
+   * confirmed for the client's retry (DB-07). Undefined when another stream delivered it first.
+   */
+  deliver<T>(id: string, now: number, record: (tx: Kysely<Database>) => Promise<T>): Promise<T | undefined>;
   countLive(now: number): Promise<number>;
   /**
    * Counts a wrong code against a login awaiting confirmation, and denies it at `limit`, in one
@@ -22,7 +29,17 @@ export interface CliLoginStore {
   recordWrongCode(id: string, limit: number, now: number): Promise<WrongCodeCount | undefined>;
 }
 
-export function cliLoginStore(db: Kysely<Database>): CliLoginStore {
+export function cliLoginStore({ db }: Pick<DatabaseHandle, 'db'>): CliLoginStore {
+  const transition = async (tx: Kysely<Database>, id: string, from: CliLoginStatus[], to: CliLoginStatus, patch: Partial<CliLogin>, now: number) => {
+    const result = await tx
+      .updateTable('cli_logins')
+      .set({ ...patch, status: to })
+      .where('id', '=', id)
+      .where('status', 'in', from)
+      .where('expires_at', '>', now)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  };
   return {
     async create(login) {
       await db.insertInto('cli_logins').values(login).execute();
@@ -30,16 +47,9 @@ export function cliLoginStore(db: Kysely<Database>): CliLoginStore {
     find: (id, now) => db.selectFrom('cli_logins').selectAll().where('id', '=', id).where('expires_at', '>', now).executeTakeFirst(),
     findByBrowser: (browserHash, now) =>
       db.selectFrom('cli_logins').selectAll().where('browser_hash', '=', browserHash).where('expires_at', '>', now).executeTakeFirst(),
-    async transition(id, from, to, patch, now, tx = db) {
-      const result = await tx
-        .updateTable('cli_logins')
-        .set({ ...patch, status: to })
-        .where('id', '=', id)
-        .where('status', 'in', from)
-        .where('expires_at', '>', now)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
-    },
+    transition: (id, from, to, patch, now) => transition(db, id, from, to, patch, now),
+    // Everything inside uses `tx`: SQLite has one connection, so a query on the pool would wait forever.
+    deliver: (id, now, record) => db.transaction().execute(async (tx) => ((await transition(tx, id, ['confirmed'], 'delivered', {}, now)) ? record(tx) : undefined)),
     recordWrongCode: (id, limit, now) =>
       db
         .updateTable('cli_logins')

@@ -1,11 +1,41 @@
-// Consent and what it issues: grants, pending authorization requests, authorization codes.
+// Consent and what it issues: grants, pending authorization requests, authorization codes. The
+// operations that decide a race or sit on the hot path are plain SQL (./sql.ts) and own their
+// transactions; the database decides every race with a conditional UPDATE (FACTS.md: a read-then-write
+// let one code be redeemed twice in 49 of 50 concurrent PostgreSQL trials).
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
-import type { AuthorizationCodesTable, AuthorizationRequestsTable, Database, GrantsTable } from './schema.ts';
+import type { DatabaseHandle } from './database.ts';
+import type { RefreshTokenRow } from './refresh-tokens.ts';
+import type { AuthorizationCodesTable, AuthorizationRequestsTable, GrantsTable, WikisTable } from './schema.ts';
+import type { Sql } from './sql.ts';
 
 export type Grant = GrantsTable;
 export type AuthorizationRequest = AuthorizationRequestsTable;
 export type AuthorizationCode = AuthorizationCodesTable;
+/** The wiki a code or token is presented at: its id, and its owner (who needs no member row). */
+export type WikiRef = Pick<WikisTable, 'id' | 'owner_did'>;
+/** What a person consented to: the grant's key and the scope to record. */
+export interface Consent {
+  wikiId: string;
+  clientId: string;
+  userDid: string;
+  scope: string;
+}
+
+/**
+ * Whether what was issued still stands: the grant is not revoked and the person still has a role in
+ * the wiki (its owner, or a wiki_members row). Catalogue AC-05, RT-06: removing a collaborator or
+ * revoking the grant ends its codes and refresh tokens at once. Expects the issued row as `x`, the
+ * grant as `g` and the membership as `m`; the owner's DID is the first parameter.
+ */
+export const STILL_AUTHORIZED = `case when g.id is not null and g.revoked_at is null and (x.user_did = ? or m.did is not null) then 1 else 0 end as authorized`;
+export const AUTHORIZATION_JOINS = `left join grants g on g.id = x.grant_id left join wiki_members m on m.wiki_id = x.wiki_id and m.did = x.user_did`;
+
+/** An issued code or token as read for use: with whether it is still authorized (STILL_AUTHORIZED). */
+export type Authorized<Row> = Row & { authorized: boolean };
+
+export function toAuthorized<Row extends { authorized: number | boolean }>(row: Row | undefined): Authorized<Omit<Row, 'authorized'>> | undefined {
+  return row && { ...row, authorized: Number(row.authorized) === 1 };
+}
 
 export interface ConnectedApp {
   grantId: string;
@@ -23,27 +53,44 @@ export interface GrantStore {
   listForUser(userDid: string): Promise<ConnectedApp[]>;
   /** Revokes one of the user's grants; false when it is not theirs or already revoked. */
   revokeForUser(grantId: string, userDid: string, now: number): Promise<boolean>;
-  /** The live grant of this user for this client at this wiki, if any. */
+  /** The live grant of this user for this client at this wiki, if any. One SELECT. */
   findActive(wikiId: string, clientId: string, userDid: string): Promise<Grant | undefined>;
-  /** Records consent for `scope`, widening an existing grant rather than adding a second one. */
-  approve(grant: { wikiId: string; clientId: string; userDid: string; scope: string }, now: number, tx?: Kysely<Database>): Promise<Grant>;
+  /** Records consent for `scope`, widening the live grant rather than adding a second one. One transaction. */
+  approve(consent: Consent, now: number): Promise<Grant>;
+  /**
+   * Catalogue DB-02: records consent (as `approve`) and stores the code under that grant in one
+   * transaction, so a code is never stored without its consent nor consent without the code it was for.
+   * Returns the grant's id.
+   */
+  approveWithCode(code: Omit<AuthorizationCode, 'grant_id'>, now: number): Promise<string>;
+  /** Stores a code under a live grant that already covers its scope (remembered consent). One INSERT (in a transaction, see below). */
+  issueCode(code: AuthorizationCode): Promise<void>;
   saveRequest(request: AuthorizationRequest): Promise<void>;
   /** Deletes and returns a live pending request: a consent form is answered once (catalogue CS-01). */
   takeRequest(id: string, now: number): Promise<AuthorizationRequest | undefined>;
   findRequest(id: string, now: number): Promise<AuthorizationRequest | undefined>;
-  saveCode(code: AuthorizationCode, tx?: Kysely<Database>): Promise<void>;
 }
 
-export function grantStore(db: Kysely<Database>): GrantStore {
-  const findActive = (wikiId: string, clientId: string, userDid: string, tx: Kysely<Database> = db) =>
-    tx
-      .selectFrom('grants')
-      .selectAll()
-      .where('wiki_id', '=', wikiId)
-      .where('client_id', '=', clientId)
-      .where('user_did', '=', userDid)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
+const CODE_COLUMNS = 'code_hash, grant_id, wiki_id, client_id, user_did, redirect_uri, code_challenge, scope, resource, expires_at, consumed_at, validly_consumed_at';
+const INSERT_CODE = `insert into authorization_codes (${CODE_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const codeValues = (code: AuthorizationCode) => [code.code_hash, code.grant_id, code.wiki_id, code.client_id, code.user_did, code.redirect_uri, code.code_challenge, code.scope, code.resource, code.expires_at, code.consumed_at, code.validly_consumed_at];
+
+const FIND_ACTIVE = 'select id, wiki_id, client_id, user_did, scope, created_at, revoked_at from grants where wiki_id = ? and client_id = ? and user_did = ? and revoked_at is null';
+
+/** Widens the live grant to cover `scope`, or creates one: 2 statements (a SELECT, then an UPDATE or INSERT when needed). */
+async function recordConsent(tx: Sql, { wikiId, clientId, userDid, scope }: Consent, now: number): Promise<Grant> {
+  const existing = await tx.one<Grant>(FIND_ACTIVE, [wikiId, clientId, userDid]);
+  if (existing) {
+    const merged = [...new Set([...existing.scope.split(' '), ...scope.split(' ')])].sort().join(' ');
+    if (merged !== existing.scope) await tx.run('update grants set scope = ? where id = ?', [merged, existing.id]);
+    return { ...existing, scope: merged };
+  }
+  const grant: Grant = { id: randomUUID(), wiki_id: wikiId, client_id: clientId, user_did: userDid, scope, created_at: now, revoked_at: null };
+  await tx.run('insert into grants (id, wiki_id, client_id, user_did, scope, created_at, revoked_at) values (?, ?, ?, ?, ?, ?, ?)', [grant.id, grant.wiki_id, grant.client_id, grant.user_did, grant.scope, grant.created_at, grant.revoked_at]);
+  return grant;
+}
+
+export function grantStore({ db, sql }: Pick<DatabaseHandle, 'db' | 'sql'>): GrantStore {
   return {
     async listForUser(userDid) {
       const rows = await db
@@ -61,18 +108,19 @@ export function grantStore(db: Kysely<Database>): GrantStore {
       const result = await db.updateTable('grants').set({ revoked_at: now }).where('id', '=', grantId).where('user_did', '=', userDid).where('revoked_at', 'is', null).executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
-    findActive,
-    async approve({ wikiId, clientId, userDid, scope }, now, tx = db) {
-      const existing = await findActive(wikiId, clientId, userDid, tx);
-      if (existing) {
-        const merged = [...new Set([...existing.scope.split(' '), ...scope.split(' ')])].sort().join(' ');
-        if (merged !== existing.scope) await tx.updateTable('grants').set({ scope: merged }).where('id', '=', existing.id).execute();
-        return { ...existing, scope: merged };
-      }
-      const grant: Grant = { id: randomUUID(), wiki_id: wikiId, client_id: clientId, user_did: userDid, scope, created_at: now, revoked_at: null };
-      await tx.insertInto('grants').values(grant).execute();
-      return grant;
-    },
+    findActive: (wikiId, clientId, userDid) => sql.one<Grant>(FIND_ACTIVE, [wikiId, clientId, userDid]),
+    approve: (consent, now) => sql.transaction((tx) => recordConsent(tx, consent, now)),
+    approveWithCode: (code, now) =>
+      sql.transaction(async (tx) => {
+        const grant = await recordConsent(tx, { wikiId: code.wiki_id, clientId: code.client_id, userDid: code.user_did, scope: code.scope }, now);
+        await tx.run(INSERT_CODE, codeValues({ ...code, grant_id: grant.id }));
+        return grant.id;
+      }),
+    // One statement, yet in a transaction: on PostgreSQL a statement cut off by a terminated backend
+    // returns its connection to the pool before the socket's close is seen, and the next request gets a
+    // dead connection; the transaction's ROLLBACK finds it dead first. The driver behind `sql` should
+    // discard such connections itself, and then this can be a plain `sql.run`.
+    issueCode: (code) => sql.transaction(async (tx) => void (await tx.run(INSERT_CODE, codeValues(code)))),
     async saveRequest(request) {
       await db.insertInto('authorization_requests').values(request).execute();
     },
@@ -83,38 +131,72 @@ export function grantStore(db: Kysely<Database>): GrantStore {
       return Number(deleted.numDeletedRows) === 1 ? request : undefined;
     },
     findRequest: (id, now) => db.selectFrom('authorization_requests').selectAll().where('id', '=', id).where('expires_at', '>', now).executeTakeFirst(),
-    async saveCode(code, tx = db) {
-      await tx.insertInto('authorization_codes').values(code).execute();
-    },
   };
 }
 
+/** How one attempt to redeem a code ended (catalogue AC-01, AC-02, AC-06). */
+export type Redemption = 'redeemed' | 'refused' | 'replayed' | 'replayed_and_revoked';
+
+export interface CodeRedemption {
+  codeHash: string;
+  /** Whether this attempt passed every check that does not depend on the code being unused (PK-03). */
+  valid: boolean;
+  /** Registered clients whose row shows no use yet: their first use is noted (catalogue DC-05). */
+  firstUseOf?: string;
+  /** The first token of the refresh family the code starts, for clients that use refresh tokens. */
+  refreshToken?: RefreshTokenRow;
+}
+
 export interface CodeStore {
+  /** The code, if it was issued at this wiki, and whether its grant still stands (STILL_AUTHORIZED). One SELECT. */
+  find(codeHash: string, wiki: WikiRef): Promise<Authorized<AuthorizationCode> | undefined>;
   /**
-   * Marks the code used, noting whether this attempt was a valid redemption; true for exactly one
-   * caller, however many race (catalogue AC-06). Inside `tx`, it stays unconsumed if that rolls back.
+   * Consumes the code and, for a valid attempt, writes what it issues, in one transaction (catalogue
+   * DB-01): the conditional UPDATE makes exactly one caller the redeemer however many race (AC-06), and
+   * a failure leaves the code unconsumed for the client's retry. A valid attempt at a code that was
+   * already validly redeemed means the code leaked: its grant is revoked (AC-01). An invalid attempt
+   * consumes the code but revokes nothing (AC-02, PK-03).
    */
-  consume(codeHash: string, valid: boolean, now: number, tx?: Kysely<Database>): Promise<boolean>;
-  find(codeHash: string): Promise<AuthorizationCode | undefined>;
-  /** Revokes a grant and so everything it issued (catalogue AC-01). */
+  redeem(redemption: CodeRedemption, now: number): Promise<Redemption>;
+  /** Revokes a grant and so everything it issued (catalogue AC-01, RT-02, RV-01). One UPDATE. */
   revokeGrant(grantId: string, now: number): Promise<void>;
   isGrantActive(grantId: string): Promise<boolean>;
 }
 
-export function codeStore(db: Kysely<Database>): CodeStore {
+const INSERT_REFRESH_TOKEN =
+  'insert into refresh_tokens (token_hash, family_id, grant_id, wiki_id, client_id, user_did, scope, resource, family_started_at, expires_at, rotated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+export const insertRefreshToken = (tx: Sql, row: RefreshTokenRow) =>
+  tx.run(INSERT_REFRESH_TOKEN, [row.token_hash, row.family_id, row.grant_id, row.wiki_id, row.client_id, row.user_did, row.scope, row.resource, row.family_started_at, row.expires_at, row.rotated_at]);
+const REVOKE_GRANT = 'update grants set revoked_at = ? where id = ? and revoked_at is null';
+export const revokeGrant = (sql: Sql, grantId: string, now: number) => sql.run(REVOKE_GRANT, [now, grantId]);
+
+const FIND_CODE = `select x.code_hash, x.grant_id, x.wiki_id, x.client_id, x.user_did, x.redirect_uri, x.code_challenge, x.scope, x.resource, x.expires_at, x.consumed_at, x.validly_consumed_at, ${STILL_AUTHORIZED} from authorization_codes x ${AUTHORIZATION_JOINS} where x.code_hash = ? and x.wiki_id = ?`;
+
+export function codeStore({ sql }: Pick<DatabaseHandle, 'sql'>): CodeStore {
+  const consume = (tx: Sql, codeHash: string, valid: boolean, now: number) =>
+    tx.run('update authorization_codes set consumed_at = ?, validly_consumed_at = ? where code_hash = ? and consumed_at is null', [now, valid ? now : null, codeHash]);
   return {
-    async consume(codeHash, valid, now, tx = db) {
-      // A conditional UPDATE, not read-then-write: the database decides the race (FACTS.md: a plain
-      // UPDATE let one code be redeemed twice in 49 of 50 concurrent PostgreSQL trials).
-      const result = await tx.updateTable('authorization_codes').set({ consumed_at: now, validly_consumed_at: valid ? now : null }).where('code_hash', '=', codeHash).where('consumed_at', 'is', null).executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
+    find: async (codeHash, wiki) => toAuthorized(await sql.one<AuthorizationCode & { authorized: number }>(FIND_CODE, [wiki.owner_did, codeHash, wiki.id])),
+    async redeem({ codeHash, valid, firstUseOf, refreshToken }, now) {
+      const writes = async (tx: Sql) => {
+        if ((await consume(tx, codeHash, valid, now)) !== 1) return false;
+        if (!valid) return true;
+        if (firstUseOf) await tx.run('update oauth_clients set last_used_at = ? where client_id = ? and last_used_at is null', [now, firstUseOf]);
+        if (refreshToken) await insertRefreshToken(tx, refreshToken);
+        return true;
+      };
+      // A single statement needs no transaction of its own.
+      const consumed = valid && (firstUseOf || refreshToken) ? await sql.transaction(writes) : await writes(sql);
+      if (consumed) return valid ? 'redeemed' : 'refused';
+      if (!valid) return 'replayed';
+      const first = await sql.one<{ grant_id: string; validly_consumed_at: number | null }>('select grant_id, validly_consumed_at from authorization_codes where code_hash = ?', [codeHash]);
+      if (!first?.validly_consumed_at) return 'replayed';
+      await revokeGrant(sql, first.grant_id, now);
+      return 'replayed_and_revoked';
     },
-    find: (codeHash) => db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst(),
     async revokeGrant(grantId, now) {
-      await db.updateTable('grants').set({ revoked_at: now }).where('id', '=', grantId).where('revoked_at', 'is', null).execute();
+      await revokeGrant(sql, grantId, now);
     },
-    async isGrantActive(grantId) {
-      return (await db.selectFrom('grants').select('id').where('id', '=', grantId).where('revoked_at', 'is', null).executeTakeFirst()) !== undefined;
-    },
+    isGrantActive: async (grantId) => (await sql.one('select id from grants where id = ? and revoked_at is null', [grantId])) !== undefined,
   };
 }

@@ -7,8 +7,6 @@ export type OAuthClientRow = OAuthClientsTable;
 export interface OAuthClientStore {
   create(client: OAuthClientRow): Promise<void>;
   find(wikiId: string, clientId: string): Promise<OAuthClientRow | undefined>;
-  /** Notes the first use, so registrations never used can be collected (catalogue DC-05). */
-  markUsed(clientId: string, now: number, tx?: Kysely<Database>): Promise<void>;
 }
 
 export function oauthClientStore(db: Kysely<Database>): OAuthClientStore {
@@ -16,10 +14,8 @@ export function oauthClientStore(db: Kysely<Database>): OAuthClientStore {
     async create(client) {
       await db.insertInto('oauth_clients').values(client).execute();
     },
+    // The client's first use is noted when it redeems a code (CodeStore.redeem, catalogue DC-05).
     find: (wikiId, clientId) =>
       db.selectFrom('oauth_clients').selectAll().where('wiki_id', '=', wikiId).where('client_id', '=', clientId).executeTakeFirst(),
-    async markUsed(clientId, now, tx = db) {
-      await tx.updateTable('oauth_clients').set({ last_used_at: now }).where('client_id', '=', clientId).where('last_used_at', 'is', null).execute();
-    },
   };
 }

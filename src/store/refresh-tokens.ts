@@ -1,30 +1,51 @@
 // Refresh tokens, stored hashed. Rotation is a compare-and-set on `rotated_at` inside the same
 // transaction that inserts the successor, so a family never has two live tokens (catalogue RT-05).
-import type { Kysely } from 'kysely';
-import type { Database, RefreshTokensTable } from './schema.ts';
+import type { DatabaseHandle } from './database.ts';
+import { AUTHORIZATION_JOINS, insertRefreshToken, revokeGrant, STILL_AUTHORIZED, toAuthorized, type Authorized, type WikiRef } from './grants.ts';
+import type { RefreshTokensTable } from './schema.ts';
 
 export type RefreshTokenRow = RefreshTokensTable;
 
+/** How a rotation ended (DESIGN.md §3, catalogue RT-02, RT-05). */
+export type Rotation = 'rotated' | 'grace' | 'replayed';
+
 export interface RefreshTokenStore {
-  insert(row: RefreshTokenRow, tx?: Kysely<Database>): Promise<void>;
-  find(tokenHash: string): Promise<RefreshTokenRow | undefined>;
-  /** Retires `tokenHash` and inserts its successor atomically; false if it was already retired. */
-  rotate(tokenHash: string, successor: RefreshTokenRow, now: number): Promise<boolean>;
+  /** The token, if it was issued at this wiki, and whether its grant still stands (STILL_AUTHORIZED). One SELECT. */
+  find(tokenHash: string, wiki: WikiRef): Promise<Authorized<RefreshTokenRow> | undefined>;
+  /**
+   * Retires `current` and inserts `successor` in one transaction; exactly one of any number of
+   * concurrent rotations wins. When `current` was already retired: a replay within `graceSeconds` of
+   * its rotation while `successor` is still the live token is a client retrying a lost response
+   * ('grace'); anything else is reuse of a stolen token, and the whole grant is revoked ('replayed').
+   */
+  rotate(current: RefreshTokenRow, successor: RefreshTokenRow, now: number, graceSeconds: number): Promise<Rotation>;
 }
 
-export function refreshTokenStore(db: Kysely<Database>): RefreshTokenStore {
-  const insert = async (row: RefreshTokenRow, tx: Kysely<Database> = db) => {
-    await tx.insertInto('refresh_tokens').values(row).execute();
-  };
+const COLUMNS = 'token_hash, family_id, grant_id, wiki_id, client_id, user_did, scope, resource, family_started_at, expires_at, rotated_at';
+const FIND = `select ${COLUMNS.replace(/(\w+)/g, 'x.$1')}, ${STILL_AUTHORIZED} from refresh_tokens x ${AUTHORIZATION_JOINS} where x.token_hash = ? and x.wiki_id = ?`;
+const ROTATED_AT = 'select rotated_at from refresh_tokens where token_hash = ?';
+
+export function refreshTokenStore({ sql }: Pick<DatabaseHandle, 'sql'>): RefreshTokenStore {
   return {
-    insert,
-    find: (tokenHash) => db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst(),
-    rotate: (tokenHash, successor, now) =>
-      db.transaction().execute(async (tx) => {
-        const retired = await tx.updateTable('refresh_tokens').set({ rotated_at: now }).where('token_hash', '=', tokenHash).where('rotated_at', 'is', null).executeTakeFirst();
-        if (Number(retired.numUpdatedRows) !== 1) return false;
-        await insert(successor, tx);
-        return true;
-      }),
+    find: async (tokenHash, wiki) => toAuthorized(await sql.one<RefreshTokenRow & { authorized: number }>(FIND, [wiki.owner_did, tokenHash, wiki.id])),
+    async rotate(current, successor, now, graceSeconds) {
+      let rotatedAt = current.rotated_at;
+      if (rotatedAt === null) {
+        const rotated = await sql.transaction(async (tx) => {
+          if ((await tx.run('update refresh_tokens set rotated_at = ? where token_hash = ? and rotated_at is null', [now, current.token_hash])) !== 1) return false;
+          await insertRefreshToken(tx, successor);
+          return true;
+        });
+        if (rotated) return 'rotated';
+        // Another request rotated it between our read and our write.
+        rotatedAt = (await sql.one<{ rotated_at: number | null }>(ROTATED_AT, [current.token_hash]))?.rotated_at ?? null;
+      }
+      if (rotatedAt !== null && now - rotatedAt <= graceSeconds) {
+        const next = await sql.one<{ rotated_at: number | null }>(ROTATED_AT, [successor.token_hash]);
+        if (next && next.rotated_at === null) return 'grace';
+      }
+      await revokeGrant(sql, current.grant_id, now);
+      return 'replayed';
+    },
   };
 }

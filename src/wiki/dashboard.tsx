@@ -3,7 +3,7 @@
 // session's CSRF token (and passes the Origin check in web/app.tsx).
 import { Hono, type Context } from 'hono';
 import { connectedAppName } from '../authserver/clients.ts';
-import { AppError } from '../errors/app-error.ts';
+import { AppError, formExpired } from '../errors/app-error.ts';
 import { isSessionCsrf, sessionCsrf } from '../session/csrf.ts';
 import type { PlatformClaims } from '../session/platform-jwt.ts';
 import { checkUsername } from '../session/username.ts';
@@ -22,7 +22,6 @@ const MAX_TOKENS_PER_WIKI = 50;
 
 const day = (seconds: number | null) => (seconds ? new Date(seconds * 1000).toISOString().slice(0, 10) : 'never');
 
-const formExpired = () => new AppError('csrf_failed', 403, 'This form expired or did not come from this site. Reload the page and try again.', 'Form expired');
 const noSuchWiki = () => new AppError('not_found', 404, 'There is no wiki here, or you are not one of its members.', 'Not found');
 const ownersOnly = () => new AppError('forbidden', 403, 'Only the wiki’s owner can change this.', 'Not allowed');
 

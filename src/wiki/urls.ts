@@ -17,11 +17,11 @@ export interface WikiUrls {
   resourceMetadata: string;
 }
 
-export function wikiBase(config: Config, slug: string): string {
+export function wikiBase(config: Pick<Config, 'publicUrl' | 'wikiDomain'>, slug: string): string {
   return config.wikiDomain ? `https://${slug}.${config.wikiDomain}` : `${config.publicUrl}/w/${slug}`;
 }
 
-export function wikiUrls(config: Config, slug: string): WikiUrls {
+export function wikiUrls(config: Pick<Config, 'publicUrl' | 'wikiDomain'>, slug: string): WikiUrls {
   const base = wikiBase(config, slug);
   const { origin, pathname } = new URL(base);
   const basePath = pathname === '/' ? '' : pathname;

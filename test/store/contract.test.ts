@@ -9,6 +9,8 @@ import { atprotoRequestLock, atprotoSessionStore, atprotoStateStore } from '../.
 import type { Kysely } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { cliLoginStore } from '../../src/store/cli-logins.ts';
+import { codeStore, grantStore } from '../../src/store/grants.ts';
+import { refreshTokenStore } from '../../src/store/refresh-tokens.ts';
 import { DatabaseOpenError, migrateToLatest, openDatabase, type DatabaseHandle } from '../../src/store/database.ts';
 import { migrations } from '../../src/store/migrations/index.ts';
 import { oauthClientStore } from '../../src/store/oauth-clients.ts';
@@ -149,7 +151,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     });
 
     test('CL-03: wrong codes are counted in one statement; the limit denies the login, even when raced', async () => {
-      const logins = cliLoginStore(handle.db);
+      const logins = cliLoginStore(handle);
       const row = {
         ...CLI_LOGIN,
         code_hash: 'c',
@@ -197,6 +199,158 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         await old.close();
         await upgraded.drop();
       }
+    });
+
+    describe('grants, codes and refresh tokens', () => {
+      const wiki = { id: 'wiki-contract', owner_did: did('owner') };
+      let n = 0;
+      const consent = (userDid = wiki.owner_did, scope = 'wiki:read') => ({ wikiId: wiki.id, clientId: `client-${++n}`, userDid, scope });
+      const codeFor = (c: ReturnType<typeof consent>, codeHash = `code-${++n}`) => ({
+        code_hash: codeHash,
+        wiki_id: c.wikiId,
+        client_id: c.clientId,
+        user_did: c.userDid,
+        redirect_uri: 'https://app.example/cb',
+        code_challenge: 'challenge',
+        scope: c.scope,
+        resource: 'https://wiki.example/mcp',
+        expires_at: NOW + 60,
+        consumed_at: null,
+        validly_consumed_at: null,
+      });
+      const refreshRow = (grantId: string, c: ReturnType<typeof consent>, tokenHash = `rt-${++n}`) => ({
+        token_hash: tokenHash,
+        family_id: `family-${n}`,
+        grant_id: grantId,
+        wiki_id: c.wikiId,
+        client_id: c.clientId,
+        user_did: c.userDid,
+        scope: c.scope,
+        resource: 'https://wiki.example/mcp',
+        family_started_at: NOW,
+        expires_at: NOW + 3600,
+        rotated_at: null,
+      });
+      const stores = () => ({ grants: grantStore(handle), codes: codeStore(handle), refreshTokens: refreshTokenStore(handle) });
+
+      test('CS-04: consent widens the live grant instead of adding one; a code is stored with its consent (DB-02)', async () => {
+        const { grants, codes } = stores();
+        const c = consent();
+        const first = await grants.approve(c, NOW);
+        const widened = await grants.approve({ ...c, scope: 'wiki:write' }, NOW + 1);
+        assert.equal(widened.id, first.id);
+        assert.equal((await grants.findActive(c.wikiId, c.clientId, c.userDid))?.scope, 'wiki:read wiki:write');
+        const code = codeFor(c);
+        assert.equal(await grants.approveWithCode(code, NOW + 2), first.id, 'under the same grant');
+        assert.equal((await codes.find(code.code_hash, wiki))?.grant_id, first.id);
+        const fresh = consent();
+        const grantId = await grants.approveWithCode(codeFor(fresh), NOW);
+        assert.equal((await grants.findActive(fresh.wikiId, fresh.clientId, fresh.userDid))?.id, grantId, 'a new grant, stored with the code');
+        await codes.revokeGrant(grantId, NOW + 3);
+        assert.equal(await grants.findActive(fresh.wikiId, fresh.clientId, fresh.userDid), undefined);
+        assert.equal(await codes.isGrantActive(grantId), false);
+      });
+
+      test('AC-05: a code is authorized while its grant stands and its user owns the wiki or is a member', async () => {
+        const { grants, codes } = stores();
+        const owner = consent();
+        await grants.approveWithCode(codeFor(owner, 'owner-code'), NOW);
+        assert.equal((await codes.find('owner-code', wiki))?.authorized, true, 'the owner needs no member row');
+        assert.equal(await codes.find('owner-code', { ...wiki, id: 'another-wiki' }), undefined, 'only at the wiki that issued it');
+        const member = consent(did('member'));
+        const memberGrant = await grants.approveWithCode(codeFor(member, 'member-code'), NOW);
+        assert.equal((await codes.find('member-code', wiki))?.authorized, false, 'no role: not authorized');
+        await handle.db.insertInto('wiki_members').values({ wiki_id: wiki.id, did: did('member'), handle: null, role: 'read', added_at: NOW }).execute();
+        assert.equal((await codes.find('member-code', wiki))?.authorized, true, 'a collaborator');
+        await codes.revokeGrant(memberGrant, NOW);
+        assert.equal((await codes.find('member-code', wiki))?.authorized, false, 'a revoked grant');
+      });
+
+      test('AC-06: 20 concurrent redemptions of one code: exactly one wins, one refresh family; the leak revokes the grant', async () => {
+        const { grants, codes } = stores();
+        const c = consent();
+        await handle.db.insertInto('oauth_clients').values({ client_id: c.clientId, wiki_id: wiki.id, secret_hash: null, metadata: '{}', created_at: NOW, last_used_at: null }).execute();
+        const code = codeFor(c);
+        const grantId = await grants.approveWithCode(code, NOW);
+        const outcomes = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => codes.redeem({ codeHash: code.code_hash, valid: true, firstUseOf: c.clientId, refreshToken: refreshRow(grantId, c, `race-${n}-${i}`) }, NOW + 1)),
+        );
+        assert.equal(outcomes.filter((o) => o === 'redeemed').length, 1, outcomes.join());
+        assert.equal(outcomes.filter((o) => o === 'replayed_and_revoked').length, 19);
+        const families = await handle.db.selectFrom('refresh_tokens').select('token_hash').where('client_id', '=', c.clientId).execute();
+        assert.equal(families.length, 1, 'only the winner wrote a refresh family');
+        assert.equal(await codes.isGrantActive(grantId), false, 'a valid replay of a validly redeemed code revokes the grant (AC-01)');
+        const client = await handle.db.selectFrom('oauth_clients').select('last_used_at').where('client_id', '=', c.clientId).executeTakeFirstOrThrow();
+        assert.equal(client.last_used_at, NOW + 1, 'the first use is noted (DC-05)');
+      });
+
+      test('PK-03, AC-02: an invalid attempt consumes the code and revokes nothing; a later valid one is a plain replay', async () => {
+        const { grants, codes } = stores();
+        const c = consent();
+        const code = codeFor(c);
+        const grantId = await grants.approveWithCode(code, NOW);
+        assert.equal(await codes.redeem({ codeHash: code.code_hash, valid: false }, NOW + 1), 'refused');
+        assert.equal(await codes.redeem({ codeHash: code.code_hash, valid: true, refreshToken: refreshRow(grantId, c) }, NOW + 2), 'replayed');
+        assert.equal(await codes.isGrantActive(grantId), true);
+        const row = await codes.find(code.code_hash, wiki);
+        assert.deepEqual([row?.consumed_at, row?.validly_consumed_at], [NOW + 1, null]);
+      });
+
+      test('RT-05: 20 concurrent rotations of one refresh token: one successor; the retries within the grace window get it too', async () => {
+        const { grants, refreshTokens } = stores();
+        const c = consent();
+        const grant = await grants.approve(c, NOW);
+        const rt1 = refreshRow(grant.id, c);
+        await handle.db.insertInto('refresh_tokens').values(rt1).execute();
+        const rt2 = { ...rt1, token_hash: `${rt1.token_hash}-next` };
+        const outcomes = await Promise.all(Array.from({ length: 20 }, () => refreshTokens.rotate(rt1, rt2, NOW + 1, 60)));
+        assert.equal(outcomes.filter((o) => o === 'rotated').length, 1, outcomes.join());
+        assert.equal(outcomes.filter((o) => o === 'grace').length, 19);
+        const live = await handle.db.selectFrom('refresh_tokens').select('token_hash').where('family_id', '=', rt1.family_id).where('rotated_at', 'is', null).execute();
+        assert.deepEqual(live, [{ token_hash: rt2.token_hash }], 'exactly one live token: the successor');
+        assert.equal((await refreshTokens.find(rt2.token_hash, wiki))?.authorized, true);
+        assert.equal(await grants.findActive(c.wikiId, c.clientId, c.userDid).then((g) => g?.id), grant.id, 'nothing revoked');
+      });
+
+      test('RT-02: a rotated token replayed after the grace window, or once its successor was used, revokes the grant', async () => {
+        const { grants, refreshTokens } = stores();
+        for (const late of [true, false]) {
+          const c = consent();
+          const grant = await grants.approve(c, NOW);
+          const rt1 = refreshRow(grant.id, c);
+          await handle.db.insertInto('refresh_tokens').values(rt1).execute();
+          const rt2 = { ...rt1, token_hash: `${rt1.token_hash}-next` };
+          assert.equal(await refreshTokens.rotate(rt1, rt2, NOW, 60), 'rotated');
+          if (!late) assert.equal(await refreshTokens.rotate(rt2, { ...rt2, token_hash: `${rt2.token_hash}-next` }, NOW + 1, 60), 'rotated');
+          const stale = await refreshTokens.find(rt1.token_hash, wiki);
+          assert.equal(await refreshTokens.rotate(stale!, rt2, late ? NOW + 61 : NOW + 2, 60), 'replayed');
+          assert.equal(await grants.findActive(c.wikiId, c.clientId, c.userDid), undefined, late ? 'after the window' : 'successor already used');
+        }
+      });
+    });
+
+    test('CL-05: a confirmed CLI login is delivered exactly once, with its record; a failed record leaves it confirmed', async () => {
+      const logins = cliLoginStore(handle);
+      const row = { ...CLI_LOGIN, code_hash: 'c', failed_attempts: 0, did: did(8) };
+      await logins.create({ ...row, id: 'deliver-once', status: 'confirmed' });
+      let recorded = 0;
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          logins.deliver('deliver-once', NOW, async (tx) => {
+            recorded += 1;
+            await tx.insertInto('platform_sessions').values({ sid: `cl05-${recorded}`, did: did(8), created_at: NOW, expires_at: NOW + 60, revoked_at: null }).execute();
+            return 'token';
+          }),
+        ),
+      );
+      assert.deepEqual(results.filter((r) => r === 'token'), ['token']);
+      assert.equal(recorded, 1);
+      assert.equal((await logins.find('deliver-once', NOW))?.status, 'delivered');
+
+      await logins.create({ ...row, id: 'deliver-fails', status: 'confirmed' });
+      await assert.rejects(logins.deliver('deliver-fails', NOW, async () => { throw new Error('record failed'); }), /record failed/);
+      assert.equal((await logins.find('deliver-fails', NOW))?.status, 'confirmed', 'rolled back: the retry can still deliver (DB-07)');
+      assert.equal(await logins.deliver('deliver-fails', NOW, async () => 'second try'), 'second try');
     });
 
     test('the atproto request lock serialises holders of one name, across database handles', async () => {

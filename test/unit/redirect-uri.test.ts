@@ -53,3 +53,26 @@ describe('redirect URIs', () => {
     }
   });
 });
+
+describe('redirect URIs: what RFC 8252 does not relax', () => {
+  test('RU-03: the loopback port exemption is for http only and never crosses hosts or paths', () => {
+    assert.equal(redirectUriMatches('http://localhost/cb', 'http://localhost:8080/cb'), true);
+    assert.equal(redirectUriMatches('https://localhost/cb', 'https://localhost:8443/cb'), false, 'https loopback: exact match only');
+    assert.equal(redirectUriMatches('http://127.0.0.1:3000/cb', 'http://[::1]:3000/cb'), false);
+    assert.equal(redirectUriMatches('http://127.0.0.1/cb', 'http://127.0.0.1:80/cb?'), false, 'an empty query is still a difference');
+    assert.equal(redirectUriMatches('http://127.0.0.1/a', 'http://127.0.0.1:5000/A'), false, 'paths compare case-sensitively');
+    assert.equal(redirectUriMatches('com.example.app:/cb', 'com.example.app:/cb'), true, 'private-use schemes: exact');
+    assert.equal(redirectUriMatches('com.example.app:/cb', 'com.example.app:/cb2'), false);
+  });
+
+  test('unparseable URIs never match, even byte-equal', () => {
+    assert.equal(redirectUriMatches('not a uri', 'not a uri'), false);
+    assert.equal(redirectUriMatches('https://app.example/cb', '/cb'), false);
+  });
+
+  test('DC-02: the length limit and control characters', () => {
+    assert.equal(redirectUriProblem(`https://app.example/${'a'.repeat(1980)}`), undefined);
+    assert.ok(redirectUriProblem(`https://app.example/${'a'.repeat(1981)}`));
+    for (const uri of ['https://app.example/cb\u0000', 'https://app.example/\tcb', 'https://app.example/cb\u007f']) assert.ok(redirectUriProblem(uri), JSON.stringify(uri));
+  });
+});
