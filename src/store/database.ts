@@ -3,12 +3,13 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type KyselyPlugin, type SqliteDatabase } from 'kysely';
+import { Kysely, PostgresDialect, sql, type KyselyPlugin } from 'kysely';
 import { Migrator, type MigrationResultSet } from 'kysely/migration';
 import pg from 'pg';
 import { migrations } from './migrations/index.ts';
 import type { Database } from './schema.ts';
-import { kyselySql, type BeforeStatement, type Dialect, type Sql } from './sql.ts';
+import { postgresSql, sqliteSql, type BeforeStatement, type Dialect, type Sql } from './sql.ts';
+import { LockedSqliteDialect, SqliteConnection } from './sqlite-connection.ts';
 
 export type { Dialect } from './sql.ts';
 
@@ -58,32 +59,9 @@ function openSqlite(file: string, { plugins = [], beforeStatement }: StatementFa
   } catch (error) {
     throw new DatabaseOpenError(`cannot open SQLite database ${file}: ${(error as Error).message}`);
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), plugins });
-  return { db, sql: kyselySql(db, 'sqlite', beforeStatement), dialect: 'sqlite', close: () => db.destroy() };
-}
-
-/** Enough for every distinct statement the platform issues; a flood of ad-hoc SQL just starts over. */
-const STATEMENT_CACHE_SIZE = 500;
-
-/**
- * Kysely asks the driver to prepare every statement anew, and compiling SQL was ~15 % of a code
- * flow's CPU (docs/benchmarks.md). A better-sqlite3 statement is reusable, and SQLite re-prepares it by
- * itself after a schema change, so each distinct SQL text is compiled once.
- */
-function withStatementCache(sqlite: BetterSqlite3.Database): SqliteDatabase {
-  const statements = new Map<string, BetterSqlite3.Statement>();
-  return {
-    close: () => sqlite.close(),
-    prepare(text) {
-      let statement = statements.get(text);
-      if (!statement) {
-        if (statements.size >= STATEMENT_CACHE_SIZE) statements.clear();
-        statement = sqlite.prepare(text);
-        statements.set(text, statement);
-      }
-      return statement;
-    },
-  };
+  const connection = new SqliteConnection(sqlite);
+  const db = new Kysely<Database>({ dialect: new LockedSqliteDialect(connection), plugins });
+  return { db, sql: sqliteSql(connection, beforeStatement), dialect: 'sqlite', close: () => db.destroy() };
 }
 
 async function openPostgres(url: string, { plugins = [], beforeStatement }: StatementFaults): Promise<DatabaseHandle> {
@@ -99,7 +77,7 @@ async function openPostgres(url: string, { plugins = [], beforeStatement }: Stat
     await db.destroy();
     throw new DatabaseOpenError(`cannot connect to PostgreSQL: ${(error as Error).message}`);
   }
-  return { db, sql: kyselySql(db, 'postgres', beforeStatement), dialect: 'postgres', close: () => db.destroy() };
+  return { db, sql: postgresSql(pool, beforeStatement), dialect: 'postgres', close: () => db.destroy() };
 }
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResultSet> {
