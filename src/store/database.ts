@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, sql, type KyselyPlugin } from 'kysely';
+import { Kysely, PostgresDialect, sql, type KyselyConfig, type KyselyPlugin } from 'kysely';
 import { Migrator, type MigrationResultSet } from 'kysely/migration';
 import pg from 'pg';
 import { migrations } from './migrations/index.ts';
@@ -13,8 +13,18 @@ import { LockedSqliteDialect, SqliteConnection } from './sqlite-connection.ts';
 
 export type { Dialect } from './sql.ts';
 
+/**
+ * The query builder, carrying the plain-SQL seam on the same connections: a store given `db` reads its
+ * hot rows through `db.sql` and builds everything else.
+ */
+export class StoreDb extends Kysely<Database> {
+  constructor(config: KyselyConfig, readonly sql: Sql) {
+    super(config);
+  }
+}
+
 export interface DatabaseHandle {
-  db: Kysely<Database>;
+  db: StoreDb;
   /** Plain SQL on the same connections (./sql.ts). */
   sql: Sql;
   dialect: Dialect;
@@ -60,8 +70,8 @@ function openSqlite(file: string, { plugins = [], beforeStatement }: StatementFa
     throw new DatabaseOpenError(`cannot open SQLite database ${file}: ${(error as Error).message}`);
   }
   const connection = new SqliteConnection(sqlite);
-  const db = new Kysely<Database>({ dialect: new LockedSqliteDialect(connection), plugins });
-  return { db, sql: sqliteSql(connection, beforeStatement), dialect: 'sqlite', close: () => db.destroy() };
+  const db = new StoreDb({ dialect: new LockedSqliteDialect(connection), plugins }, sqliteSql(connection, beforeStatement));
+  return { db, sql: db.sql, dialect: 'sqlite', close: () => db.destroy() };
 }
 
 async function openPostgres(url: string, { plugins = [], beforeStatement }: StatementFaults): Promise<DatabaseHandle> {
@@ -70,14 +80,14 @@ async function openPostgres(url: string, { plugins = [], beforeStatement }: Stat
   // emits 'error' on it either way); the query in flight, or the next one, reports it (catalogue DB-01).
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins });
+  const db = new StoreDb({ dialect: new PostgresDialect({ pool }), plugins }, postgresSql(pool, beforeStatement));
   try {
     await sql`select 1`.execute(db);
   } catch (error) {
     await db.destroy();
     throw new DatabaseOpenError(`cannot connect to PostgreSQL: ${(error as Error).message}`);
   }
-  return { db, sql: postgresSql(pool, beforeStatement), dialect: 'postgres', close: () => db.destroy() };
+  return { db, sql: db.sql, dialect: 'postgres', close: () => db.destroy() };
 }
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResultSet> {
