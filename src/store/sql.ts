@@ -42,11 +42,22 @@ export function sqliteSql(connection: SqliteConnection, beforeStatement?: Before
     beforeStatement?.(text);
     return connection.prepare(text);
   };
-  // Run with the connection already ours (inside a transaction, or right after taking the lock).
+  // Run with the connection already ours (inside a transaction, or right after taking the lock). A
+  // statement that returns no rows still runs under `one` and `all`, and yields none, as on PostgreSQL.
   const owned: Sql = {
     dialect: 'sqlite',
-    one: async (text, params = []) => statement(text).get(params) as never,
-    all: async (text, params = []) => statement(text).all(params) as never,
+    one: async (text, params = []) => {
+      const prepared = statement(text);
+      if (prepared.reader) return prepared.get(params) as never;
+      prepared.run(params);
+      return undefined;
+    },
+    all: async (text, params = []) => {
+      const prepared = statement(text);
+      if (prepared.reader) return prepared.all(params) as never;
+      prepared.run(params);
+      return [];
+    },
     run: async (text, params = []) => statement(text).run(params).changes,
     transaction: noNesting,
   };

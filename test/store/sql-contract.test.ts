@@ -57,6 +57,14 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.equal(await handle.sql.run('delete from sql_probe'), 3);
     });
 
+    test('one and all run a statement that returns no rows, and yield none', async () => {
+      assert.equal(await handle.sql.one('insert into sql_probe (id, n) values (?, ?)', ['a', 1]), undefined);
+      assert.deepEqual(await handle.sql.all('insert into sql_probe (id, n) values (?, ?)', ['b', 2]), []);
+      assert.deepEqual(await handle.sql.one('delete from sql_probe where id = ? returning id', ['a']), { id: 'a' });
+      assert.equal(await handle.sql.run('delete from sql_probe where id = ? returning id', ['b']), 1);
+      assert.deepEqual(await ids(), []);
+    });
+
     test('placeholders bind in order, the same text with different values each time', async () => {
       await handle.sql.run('insert into sql_probe (id, n) values (?, ?)', ['x', 7]);
       await handle.sql.run('insert into sql_probe (id, n) values (?, ?)', ['y', 8]);
