@@ -4,7 +4,9 @@
 // running it (docs/benchmarks.md); route handlers never see either (docs/architecture.md).
 //
 // It runs beside Kysely on the same connections: on SQLite the one better-sqlite3 connection under the
-// lock Kysely's driver takes too (./sqlite-connection.ts), on PostgreSQL the same pg pool.
+// lock Kysely's driver takes too (./sqlite-connection.ts), on PostgreSQL the same pg pool. Statements
+// are prepared once per connection, so a query names its columns rather than `select *`: PostgreSQL
+// refuses a prepared plan whose result columns a migration has since changed.
 import type pg from 'pg';
 import type { SqliteConnection } from './sqlite-connection.ts';
 

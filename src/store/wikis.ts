@@ -40,6 +40,14 @@ export interface WikiStore {
 /** Tables whose rows belong to one wiki, emptied when it is deleted (children before parents). */
 const WIKI_TABLES = ['refresh_tokens', 'authorization_codes', 'authorization_requests', 'grants', 'oauth_clients', 'wiki_tokens', 'page_links', 'page_revisions', 'pages', 'wiki_members'] as const;
 
+/**
+ * Columns named rather than `*`: PostgreSQL refuses to run a prepared statement whose result shape a
+ * later migration changed ("cached plan must not change result type"), and ours are prepared once
+ * per connection (./sql.ts) while another instance may be migrating.
+ */
+const WIKI_COLUMNS = 'id, slug, owner_did, display_name, created_at, anonymous_read';
+const MEMBER_COLUMNS = 'wiki_id, did, handle, role, added_at';
+
 export function wikiStore(db: StoreDb, dialect: Dialect): WikiStore {
   return {
     async create({ slug, ownerDid, displayName }, now) {
@@ -53,7 +61,7 @@ export function wikiStore(db: StoreDb, dialect: Dialect): WikiStore {
       return wiki;
     },
     // Every wiki request starts here, and every role check below: plain SQL (./sql.ts).
-    findBySlug: (slug) => db.sql.one<Wiki>('select * from wikis where slug = ?', [slug]),
+    findBySlug: (slug) => db.sql.one<Wiki>(`select ${WIKI_COLUMNS} from wikis where slug = ?`, [slug]),
     async listForMember(did) {
       const owned = await db.selectFrom('wikis').selectAll().where('owner_did', '=', did).orderBy('display_name').execute();
       const shared = await db.selectFrom('wikis').innerJoin('wiki_members', 'wiki_members.wiki_id', 'wikis.id').selectAll('wikis').select('wiki_members.role').where('wiki_members.did', '=', did).orderBy('wikis.display_name').execute();
@@ -71,7 +79,7 @@ export function wikiStore(db: StoreDb, dialect: Dialect): WikiStore {
       });
     },
     members: (wikiId) => db.selectFrom('wiki_members').selectAll().where('wiki_id', '=', wikiId).orderBy('added_at').execute(),
-    member: (wikiId, did) => db.sql.one<WikiMember>('select * from wiki_members where wiki_id = ? and did = ?', [wikiId, did]),
+    member: (wikiId, did) => db.sql.one<WikiMember>(`select ${MEMBER_COLUMNS} from wiki_members where wiki_id = ? and did = ?`, [wikiId, did]),
     async setMember({ wikiId, did, handle, role }, now) {
       await db
         .insertInto('wiki_members')
