@@ -79,7 +79,7 @@ export class LockedSqliteDialect implements Dialect {
   createAdapter() {
     return new LockingSqliteAdapter();
   }
-  createIntrospector(db: Kysely<any>) {
+  createIntrospector(db: Kysely<unknown>) {
     return new SqliteIntrospector(db);
   }
 }
