@@ -18,6 +18,7 @@ export interface SessionService {
   /** Mints the `cli+jwt` credential a CLI login delivers, recorded inside `tx` like a session. */
   mintCli(tx: Kysely<Database>, user: User, now: number): Promise<Minted>;
   setCookie(c: Context, token: string): void;
+  /** The claims of a live session whose user still exists (one statement checks both), or undefined. */
   current(c: Context, now: number): Promise<PlatformClaims | undefined>;
   end(c: Context, now: number): Promise<PlatformClaims | undefined>;
 }
@@ -61,7 +62,7 @@ export function sessionService(
         log.info({ event: 'session.invalid_token' }, 'invalid session token; treated as anonymous');
         return undefined;
       }
-      return (await store.isActive(claims.sid, now)) ? claims : undefined;
+      return (await store.isActive(claims.sid, claims.sub, now)) ? claims : undefined;
     },
     async end(c, now) {
       const claims = await this.current(c, now);

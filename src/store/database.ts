@@ -3,17 +3,28 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type KyselyPlugin, type SqliteDatabase } from 'kysely';
+import { Kysely, PostgresDialect, sql, type KyselyConfig, type KyselyPlugin } from 'kysely';
 import { Migrator, type MigrationResultSet } from 'kysely/migration';
 import pg from 'pg';
 import { migrations } from './migrations/index.ts';
 import type { Database } from './schema.ts';
-import { kyselySql, type BeforeStatement, type Dialect, type Sql } from './sql.ts';
+import { postgresSql, sqliteSql, type BeforeStatement, type Dialect, type Sql } from './sql.ts';
+import { LockedSqliteDialect, SqliteConnection } from './sqlite-connection.ts';
 
 export type { Dialect } from './sql.ts';
 
+/**
+ * The query builder, carrying the plain-SQL seam on the same connections: a store given `db` reads its
+ * hot rows through `db.sql` and builds everything else.
+ */
+export class StoreDb extends Kysely<Database> {
+  constructor(config: KyselyConfig, readonly sql: Sql) {
+    super(config);
+  }
+}
+
 export interface DatabaseHandle {
-  db: Kysely<Database>;
+  db: StoreDb;
   /** Plain SQL on the same connections (./sql.ts). */
   sql: Sql;
   dialect: Dialect;
@@ -58,32 +69,9 @@ function openSqlite(file: string, { plugins = [], beforeStatement }: StatementFa
   } catch (error) {
     throw new DatabaseOpenError(`cannot open SQLite database ${file}: ${(error as Error).message}`);
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), plugins });
-  return { db, sql: kyselySql(db, 'sqlite', beforeStatement), dialect: 'sqlite', close: () => db.destroy() };
-}
-
-/** Enough for every distinct statement the platform issues; a flood of ad-hoc SQL just starts over. */
-const STATEMENT_CACHE_SIZE = 500;
-
-/**
- * Kysely asks the driver to prepare every statement anew, and compiling SQL was ~15 % of a code
- * flow's CPU (docs/benchmarks.md). A better-sqlite3 statement is reusable, and SQLite re-prepares it by
- * itself after a schema change, so each distinct SQL text is compiled once.
- */
-function withStatementCache(sqlite: BetterSqlite3.Database): SqliteDatabase {
-  const statements = new Map<string, BetterSqlite3.Statement>();
-  return {
-    close: () => sqlite.close(),
-    prepare(text) {
-      let statement = statements.get(text);
-      if (!statement) {
-        if (statements.size >= STATEMENT_CACHE_SIZE) statements.clear();
-        statement = sqlite.prepare(text);
-        statements.set(text, statement);
-      }
-      return statement;
-    },
-  };
+  const connection = new SqliteConnection(sqlite);
+  const db = new StoreDb({ dialect: new LockedSqliteDialect(connection), plugins }, sqliteSql(connection, beforeStatement));
+  return { db, sql: db.sql, dialect: 'sqlite', close: () => db.destroy() };
 }
 
 async function openPostgres(url: string, { plugins = [], beforeStatement }: StatementFaults): Promise<DatabaseHandle> {
@@ -92,14 +80,14 @@ async function openPostgres(url: string, { plugins = [], beforeStatement }: Stat
   // emits 'error' on it either way); the query in flight, or the next one, reports it (catalogue DB-01).
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins });
+  const db = new StoreDb({ dialect: new PostgresDialect({ pool }), plugins }, postgresSql(pool, beforeStatement));
   try {
     await sql`select 1`.execute(db);
   } catch (error) {
     await db.destroy();
     throw new DatabaseOpenError(`cannot connect to PostgreSQL: ${(error as Error).message}`);
   }
-  return { db, sql: kyselySql(db, 'postgres', beforeStatement), dialect: 'postgres', close: () => db.destroy() };
+  return { db, sql: db.sql, dialect: 'postgres', close: () => db.destroy() };
 }
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResultSet> {

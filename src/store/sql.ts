@@ -2,8 +2,13 @@
 // written once, with `?` placeholders, and runs on both dialects (PostgreSQL sees `$1, $2, …`). Stores
 // use this instead of the query builder where building and compiling a query per call costs more than
 // running it (docs/benchmarks.md); route handlers never see either (docs/architecture.md).
-import { CompiledQuery, type Kysely } from 'kysely';
-import type { Database } from './schema.ts';
+//
+// It runs beside Kysely on the same connections: on SQLite the one better-sqlite3 connection under the
+// lock Kysely's driver takes too (./sqlite-connection.ts), on PostgreSQL the same pg pool. Statements
+// are prepared once per connection, so a query names its columns rather than `select *`: PostgreSQL
+// refuses a prepared plan whose result columns a migration has since changed.
+import type pg from 'pg';
+import type { SqliteConnection } from './sqlite-connection.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -24,30 +29,119 @@ export interface Sql {
 /** Test seam: called with each statement's text before it runs; throwing fails that statement. */
 export type BeforeStatement = (text: string) => void;
 
-const postgresTexts = new Map<string, string>();
+const noNesting = (): never => {
+  throw new Error('plain-SQL transactions do not nest');
+};
 
-/** `?` → `$n`, once per distinct text. Our statements never contain a literal `?`. */
-function forPostgres(text: string): string {
-  let converted = postgresTexts.get(text);
-  if (converted === undefined) {
-    let n = 0;
-    converted = text.replace(/\?/g, () => `$${++n}`);
-    postgresTexts.set(text, converted);
-  }
-  return converted;
-}
-
-/** Runs plain SQL through Kysely's driver, so it shares Kysely's connection handling and its transactions. */
-export function kyselySql(db: Kysely<Database>, dialect: Dialect, beforeStatement?: BeforeStatement): Sql {
-  const execute = async <Row>(text: string, params: readonly unknown[]) => {
+/**
+ * SQLite: better-sqlite3 runs a statement synchronously, so when nobody holds the connection a plain
+ * statement runs at once, with no queueing and no builder. Otherwise it waits its turn on the lock,
+ * behind any transaction (Kysely's or ours) in progress.
+ */
+export function sqliteSql(connection: SqliteConnection, beforeStatement?: BeforeStatement): Sql {
+  const { lock, database } = connection;
+  const statement = (text: string) => {
     beforeStatement?.(text);
-    return db.executeQuery<Row>(CompiledQuery.raw(dialect === 'postgres' ? forPostgres(text) : text, [...params]));
+    return connection.prepare(text);
+  };
+  // Run with the connection already ours (inside a transaction, or right after taking the lock). A
+  // statement that returns no rows still runs under `one` and `all`, and yields none, as on PostgreSQL.
+  const owned: Sql = {
+    dialect: 'sqlite',
+    one: async (text, params = []) => {
+      const prepared = statement(text);
+      if (prepared.reader) return prepared.get(params) as never;
+      prepared.run(params);
+      return undefined;
+    },
+    all: async (text, params = []) => {
+      const prepared = statement(text);
+      if (prepared.reader) return prepared.all(params) as never;
+      prepared.run(params);
+      return [];
+    },
+    run: async (text, params = []) => statement(text).run(params).changes,
+    transaction: noNesting,
+  };
+  const locked = async <T>(work: () => Promise<T>): Promise<T> => {
+    await lock.acquire();
+    try {
+      return await work();
+    } finally {
+      lock.release();
+    }
   };
   return {
-    dialect,
-    one: async (text, params = []) => (await execute(text, params)).rows[0] as never,
-    all: async (text, params = []) => (await execute(text, params)).rows as never,
-    run: async (text, params = []) => Number((await execute(text, params)).numAffectedRows ?? 0),
-    transaction: (work) => db.transaction().execute((tx) => work(kyselySql(tx, dialect, beforeStatement))),
+    dialect: 'sqlite',
+    one: (text, params) => (lock.free ? owned.one(text, params) : locked(() => owned.one(text, params))),
+    all: (text, params) => (lock.free ? owned.all(text, params) : locked(() => owned.all(text, params))),
+    run: (text, params) => (lock.free ? owned.run(text, params) : locked(() => owned.run(text, params))),
+    transaction: (work) =>
+      locked(async () => {
+        connection.prepare('begin').run();
+        try {
+          const result = await work(owned);
+          connection.prepare('commit').run();
+          return result;
+        } catch (error) {
+          // A failed commit (SQLITE_BUSY) leaves the transaction open; a failed statement may not.
+          if (database.inTransaction) connection.prepare('rollback').run();
+          throw error;
+        }
+      }),
   };
+}
+
+/** Statement names, one per distinct text: the server parses each text once per connection. */
+const postgresStatements = new Map<string, { name: string; text: string }>();
+
+/** `?` → `$n`, once per distinct text. Our statements never contain a literal `?`. */
+function preparedForPostgres(text: string): { name: string; text: string } {
+  let prepared = postgresStatements.get(text);
+  if (prepared === undefined) {
+    let n = 0;
+    prepared = { name: `robot_${postgresStatements.size + 1}`, text: text.replace(/\?/g, () => `$${++n}`) };
+    postgresStatements.set(text, prepared);
+  }
+  return prepared;
+}
+
+type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
+
+/** PostgreSQL: named prepared statements on Kysely's pool; a transaction holds one client throughout. */
+export function postgresSql(pool: pg.Pool, beforeStatement?: BeforeStatement): Sql {
+  const on = (queryable: Queryable): Sql => {
+    const execute = <Row extends pg.QueryResultRow>(text: string, params: readonly unknown[]) => {
+      beforeStatement?.(text);
+      return queryable.query<Row>({ ...preparedForPostgres(text), values: params as unknown[] });
+    };
+    return {
+      dialect: 'postgres',
+      one: async (text, params = []) => (await execute(text, params)).rows[0] as never,
+      all: async (text, params = []) => (await execute(text, params)).rows as never,
+      run: async (text, params = []) => (await execute(text, params)).rowCount ?? 0,
+      transaction: queryable === pool ? (work) => transaction(work) : noNesting,
+    };
+  };
+  const transaction = async <T>(work: (tx: Sql) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    try {
+      await client.query('begin');
+      const result = await work(on(client));
+      // PostgreSQL answers COMMIT with ROLLBACK when an earlier error, caught inside `work`, aborted it.
+      if ((await client.query('commit')).command === 'ROLLBACK') throw new Error('transaction aborted by an earlier error');
+      client.release();
+      return result;
+    } catch (error) {
+      try {
+        await client.query('rollback');
+        client.release();
+      } catch (rollbackError) {
+        // The connection is gone or broken: discard it rather than return it to the pool.
+        client.release(rollbackError as Error);
+      }
+      throw error;
+    }
+  };
+  return on(pool);
 }

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { StoreDb } from './database.ts';
 import { uniqueViolationColumn } from './errors.ts';
 import type { Database, UsersTable } from './schema.ts';
 
@@ -19,10 +20,10 @@ export interface UserStore {
   updateHandle(did: string, handle: string | null, now: number): Promise<void>;
 }
 
-export function userStore(db: Kysely<Database>): UserStore {
+export function userStore(db: StoreDb): UserStore {
   const columns = ['did', 'username', 'handle'] as const;
   return {
-    findByDid: (did) => db.selectFrom('users').select(columns).where('did', '=', did).executeTakeFirst(),
+    findByDid: (did) => db.sql.one<User>('select did, username, handle from users where did = ?', [did]),
     findByUsername: (username) =>
       db.selectFrom('users').select(columns).where('username', '=', username).executeTakeFirst(),
     async create(tx, user, now) {

@@ -1,8 +1,8 @@
 // Named per-wiki bearer tokens for Claude Code and scripts. Only a hash is stored; the token itself
 // is shown once when it is made.
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
-import type { Database, WikiTokensTable } from './schema.ts';
+import type { StoreDb } from './database.ts';
+import type { WikiTokensTable } from './schema.ts';
 
 export type WikiToken = Omit<WikiTokensTable, 'token_hash'>;
 
@@ -19,11 +19,12 @@ export interface WikiTokenStore {
 }
 
 const PUBLIC_COLUMNS = ['id', 'wiki_id', 'owner_did', 'name', 'scope', 'created_at', 'last_used_at'] as const;
+const FIND_BY_HASH = `select ${PUBLIC_COLUMNS.join(', ')} from wiki_tokens where token_hash = ?`;
 
 /** Tokens whose last touch this process remembers; beyond this many the oldest is forgotten. */
 const REMEMBERED_TOUCHES = 10_000;
 
-export function wikiTokenStore(db: Kysely<Database>): WikiTokenStore {
+export function wikiTokenStore(db: StoreDb): WikiTokenStore {
   // Every MCP call with a dashboard token touches it. Within the resolution the statement is skipped
   // altogether: even an UPDATE that matches no row takes SQLite's write lock. The WHERE clause below
   // still keeps several instances from writing more often than that.
@@ -34,7 +35,8 @@ export function wikiTokenStore(db: Kysely<Database>): WikiTokenStore {
       await db.insertInto('wiki_tokens').values({ ...token, token_hash: tokenHash }).execute();
       return token;
     },
-    findByHash: (tokenHash) => db.selectFrom('wiki_tokens').select(PUBLIC_COLUMNS).where('token_hash', '=', tokenHash).executeTakeFirst(),
+    // Every MCP call with a dashboard token: plain SQL (./sql.ts).
+    findByHash: (tokenHash) => db.sql.one<WikiToken>(FIND_BY_HASH, [tokenHash]),
     listForWiki: (wikiId) => db.selectFrom('wiki_tokens').select(PUBLIC_COLUMNS).where('wiki_id', '=', wikiId).orderBy('created_at').execute(),
     async revoke(wikiId, id) {
       const result = await db.deleteFrom('wiki_tokens').where('wiki_id', '=', wikiId).where('id', '=', id).executeTakeFirst();

@@ -1,9 +1,9 @@
 // Wikis as tenants: slug, owner, immutable id, collaborators and the anonymous-read setting.
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
-import type { Dialect } from './database.ts';
+import { sql } from 'kysely';
+import type { Dialect, StoreDb } from './database.ts';
 import { uniqueViolationColumn } from './errors.ts';
-import type { Database, WikiMembersTable, WikiRole, WikisTable } from './schema.ts';
+import type { WikiMembersTable, WikiRole, WikisTable } from './schema.ts';
 
 export type Wiki = WikisTable;
 export type WikiMember = WikiMembersTable;
@@ -40,7 +40,15 @@ export interface WikiStore {
 /** Tables whose rows belong to one wiki, emptied when it is deleted (children before parents). */
 const WIKI_TABLES = ['refresh_tokens', 'authorization_codes', 'authorization_requests', 'grants', 'oauth_clients', 'wiki_tokens', 'page_links', 'page_revisions', 'pages', 'wiki_members'] as const;
 
-export function wikiStore(db: Kysely<Database>, dialect: Dialect): WikiStore {
+/**
+ * Columns named rather than `*`: PostgreSQL refuses to run a prepared statement whose result shape a
+ * later migration changed ("cached plan must not change result type"), and ours are prepared once
+ * per connection (./sql.ts) while another instance may be migrating.
+ */
+const WIKI_COLUMNS = 'id, slug, owner_did, display_name, created_at, anonymous_read';
+const MEMBER_COLUMNS = 'wiki_id, did, handle, role, added_at';
+
+export function wikiStore(db: StoreDb, dialect: Dialect): WikiStore {
   return {
     async create({ slug, ownerDid, displayName }, now) {
       const wiki: Wiki = { id: randomUUID(), slug, owner_did: ownerDid, display_name: displayName, created_at: now, anonymous_read: 0 };
@@ -52,7 +60,8 @@ export function wikiStore(db: Kysely<Database>, dialect: Dialect): WikiStore {
       }
       return wiki;
     },
-    findBySlug: (slug) => db.selectFrom('wikis').selectAll().where('slug', '=', slug).executeTakeFirst(),
+    // Every wiki request starts here, and every role check below: plain SQL (./sql.ts).
+    findBySlug: (slug) => db.sql.one<Wiki>(`select ${WIKI_COLUMNS} from wikis where slug = ?`, [slug]),
     async listForMember(did) {
       const owned = await db.selectFrom('wikis').selectAll().where('owner_did', '=', did).orderBy('display_name').execute();
       const shared = await db.selectFrom('wikis').innerJoin('wiki_members', 'wiki_members.wiki_id', 'wikis.id').selectAll('wikis').select('wiki_members.role').where('wiki_members.did', '=', did).orderBy('wikis.display_name').execute();
@@ -70,7 +79,7 @@ export function wikiStore(db: Kysely<Database>, dialect: Dialect): WikiStore {
       });
     },
     members: (wikiId) => db.selectFrom('wiki_members').selectAll().where('wiki_id', '=', wikiId).orderBy('added_at').execute(),
-    member: (wikiId, did) => db.selectFrom('wiki_members').selectAll().where('wiki_id', '=', wikiId).where('did', '=', did).executeTakeFirst(),
+    member: (wikiId, did) => db.sql.one<WikiMember>(`select ${MEMBER_COLUMNS} from wiki_members where wiki_id = ? and did = ?`, [wikiId, did]),
     async setMember({ wikiId, did, handle, role }, now) {
       await db
         .insertInto('wiki_members')

@@ -19,6 +19,7 @@ import { sessionRoutes } from '../session/routes.tsx';
 import { dashboardRoutes } from '../wiki/dashboard.tsx';
 import type { AppDeps } from './deps.ts';
 import { refuseHostileUrls } from './input-guard.ts';
+import { requestTarget } from './request-target.ts';
 import { ErrorPage } from './pages.tsx';
 
 const require = createRequire(import.meta.url);
@@ -50,12 +51,14 @@ export function createApp(deps: AppDeps): Hono {
 
   app.use(requestId());
   const wikiHost = wikiHostRoutes(deps);
+  // The access line is info level; below it (LOG_LEVEL=warn) a request pays nothing for it.
   app.use(async (c, next) => {
+    if (!log.isLevelEnabled('info')) return next();
     const started = performance.now();
     await next();
-    const url = new URL(c.req.url);
+    const { pathname, search } = requestTarget(c.req.url);
     log.info(
-      { event: 'http', method: c.req.method, url: redactUrl(`${url.pathname}${url.search}`), status: c.res.status, ms: Math.round(performance.now() - started), requestId: c.get('requestId') },
+      { event: 'http', method: c.req.method, url: redactUrl(`${pathname}${search}`), status: c.res.status, ms: Math.round(performance.now() - started), requestId: c.get('requestId') },
       'request',
     );
   });

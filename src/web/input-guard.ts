@@ -3,10 +3,11 @@
 import type { MiddlewareHandler } from 'hono';
 import { AppError } from '../errors/app-error.ts';
 import { urlPartProblem } from './input-text.ts';
+import { requestTarget } from './request-target.ts';
 
 export const refuseHostileUrls: MiddlewareHandler = async (c, next) => {
-  const url = new URL(c.req.url);
-  const problem = urlPartProblem(url.pathname) ?? urlPartProblem(url.search);
+  const { pathname, search } = requestTarget(c.req.url);
+  const problem = urlPartProblem(pathname) ?? urlPartProblem(search);
   if (problem) throw new AppError('invalid_request', 400, `This address ${problem}.`, 'Bad request');
   await next();
 };

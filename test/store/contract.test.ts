@@ -92,14 +92,18 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.equal(await pending.find('hash-1', NOW), undefined);
     });
 
-    test('platform sessions: active until revoked or expired', async () => {
+    test('platform sessions: active until revoked or expired, for their own user while that user exists', async () => {
       const sessions = platformSessionStore(handle.db);
+      await userStore(handle.db).create(handle.db, { did: did(5), username: 'fifth', handle: null }, NOW);
       await sessions.create(handle.db, { sid: 'sid-1', did: did(5), createdAt: NOW, expiresAt: NOW + 60 });
-      assert.equal(await sessions.isActive('sid-1', NOW), true);
-      assert.equal(await sessions.isActive('sid-1', NOW + 60), false, 'expired');
+      assert.equal(await sessions.isActive('sid-1', did(5), NOW), true);
+      assert.equal(await sessions.isActive('sid-1', did(6), NOW), false, 'another user');
+      assert.equal(await sessions.isActive('sid-1', did(5), NOW + 60), false, 'expired');
+      await sessions.create(handle.db, { sid: 'sid-orphan', did: did('orphan'), createdAt: NOW, expiresAt: NOW + 60 });
+      assert.equal(await sessions.isActive('sid-orphan', did('orphan'), NOW), false, 'no such user');
       await sessions.revoke('sid-1', NOW + 1);
-      assert.equal(await sessions.isActive('sid-1', NOW), false, 'revoked');
-      assert.equal(await sessions.isActive('nope', NOW), false);
+      assert.equal(await sessions.isActive('sid-1', did(5), NOW), false, 'revoked');
+      assert.equal(await sessions.isActive('nope', did(5), NOW), false);
     });
 
     test('atproto state store: JSON round trip, upsert, delete, 10-minute expiry (ST-01)', async () => {
