@@ -6,7 +6,8 @@
 // nothing. docs/benchmarks.md describes the method.
 //
 // Knobs (environment): BENCH_MEMORY_STARTS (default 3), BENCH_MEMORY_SETTLE (seconds after /healthz,
-// default 5), BENCH_MEMORY_MODULES (0: skip the per-module costs), DATABASE_URL (postgres://: a fresh
+// default 5), BENCH_MEMORY_MODULES (0: skip the per-module costs; a comma list of import specifiers:
+// weigh those instead of CANDIDATES), BENCH_MEMORY_SERVE (0: skip the server starts), DATABASE_URL (postgres://: a fresh
 // database on that server, as the other benchmarks; default SQLite in the temporary DATA_DIR).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -23,6 +24,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const STARTS = Number(process.env.BENCH_MEMORY_STARTS ?? 3);
 const SETTLE_MS = Number(process.env.BENCH_MEMORY_SETTLE ?? 5) * 1000;
 const MODULES = process.env.BENCH_MEMORY_MODULES !== '0';
+const SERVE = process.env.BENCH_MEMORY_SERVE !== '0';
 
 /**
  * What to weigh one by one: the big dependencies, and our modules that pull them in. They share
@@ -115,15 +117,18 @@ async function medianOf(runs: number, measure: () => Promise<number>): Promise<{
 }
 
 console.log(`node ${process.version}, ${os.type()} ${os.release()}; ${STARTS} start(s), RSS read ${SETTLE_MS / 1000} s after /healthz answers`);
-const serve = await medianOf(STARTS, idleServe);
-console.log(`idle robot serve: ${mib(serve.median)} RSS (median; runs ${serve.all.map(mib).join(', ')})`);
+if (SERVE) {
+  const serve = await medianOf(STARTS, idleServe);
+  console.log(`idle robot serve: ${mib(serve.median)} RSS (median; runs ${serve.all.map(mib).join(', ')})`);
+}
 
 if (MODULES) {
   const base = await medianOf(STARTS, () => importCost(undefined));
   console.log(`\nnode --import tsx, importing nothing: ${mib(base.median)}; each module alone in a fresh process (median of ${STARTS}), costs overlap:`);
   const rows = [['module', 'RSS', 'cost']];
   const costs: [string, number][] = [];
-  for (const specifier of CANDIDATES) costs.push([specifier, (await medianOf(STARTS, () => importCost(specifier))).median]);
+  const candidates = process.env.BENCH_MEMORY_MODULES?.split(',').map((specifier) => specifier.trim()) ?? CANDIDATES;
+  for (const specifier of candidates) costs.push([specifier, (await medianOf(STARTS, () => importCost(specifier))).median]);
   for (const [specifier, rss] of costs.sort((a, b) => b[1] - a[1])) rows.push([specifier, mib(rss), `+${mib(rss - base.median)}`]);
   console.log(markdownTable(rows));
 }
