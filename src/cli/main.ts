@@ -5,6 +5,7 @@ import { KeyFileError, rotatePlatformKeys } from '../keys/keystore.ts';
 import { DatabaseOpenError, migrateToLatest, openDatabase } from '../store/database.ts';
 import { startServer } from '../main.ts';
 import { CliFailure } from './failure.ts';
+import { releaseStartupMemory } from './startup-memory.ts';
 
 const USAGE = `usage: robot <command>
 
@@ -82,6 +83,7 @@ async function clientCommand(command: 'login' | 'whoami', args: string[]): Promi
 async function serve(): Promise<number> {
   const config = loadConfig();
   const running = await startServer(config);
+  releaseStartupMemory();
   console.log(`robot.wtf is running at ${config.publicUrl}`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
