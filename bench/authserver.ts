@@ -322,6 +322,6 @@ for (const database of DATABASES) {
 }
 const [sqlite, postgres] = [byDatabase.get('sqlite'), byDatabase.get('postgres')];
 if (sqlite && postgres) {
-  console.log('\nPostgreSQL against SQLite (server CPU only: the PostgreSQL server\'s own processes are not pinned and not counted)');
+  console.log('\nPostgreSQL against SQLite (the PostgreSQL server\'s own processes are not pinned to a core, and their CPU time is in no figure above)');
   console.log(dialectTable(sqlite, postgres));
 }
