@@ -4,13 +4,13 @@
 // docs/benchmarks.md says what each metric is and how to read the output.
 //
 // Knobs (environment): those of bench/harness.ts (BENCH_SECONDS, BENCH_WARMUP, BENCH_PROCESS_WARMUP,
-// BENCH_ROUNDS, BENCH_CONCURRENCY), and BENCH_ONLY (ours | oidc-provider), BENCH_METRICS (comma list of
+// BENCH_ROUNDS, BENCH_CONCURRENCY, DATABASE_URL, BENCH_DATABASES), and BENCH_ONLY (ours | oidc-provider), BENCH_METRICS (comma list of
 // code, refresh, registration). Diagnostics, which slow the servers down, so not for reported numbers:
 // BENCH_PROFILE=dir runs our server with --cpu-prof (summarise with bench/profile-summary.ts);
-// BENCH_QUERIES=1 lists the SQLite statements one operation runs on each server.
+// BENCH_QUERIES=1 lists the SQL statements one operation runs on each server.
 import { createHash, randomBytes } from 'node:crypto';
 import { REGISTRATION_RATE_LIMIT } from '../src/authserver/registration.ts';
-import { BenchError, expectStatus, machine, markdownTable, pinned, printQueries, range, runRounds, settingsFromEnv, startServer, summaryLine, type Contender, type Measurement, type Operation, type RunningServer, type Workers } from './harness.ts';
+import { BenchError, benchDatabases, cpuMicrosPerOperation, expectStatus, machine, markdownTable, pinned, printQueries, range, runRounds, settingsFromEnv, startServer, summaryLine, type BenchDatabase, type Contender, type Measurement, type Results, type Operation, type RunningServer, type Workers } from './harness.ts';
 import { Connection, CookieJar, form, json, type HttpResponse } from './http.ts';
 import type { Ready } from './servers/protocol.ts';
 
@@ -19,6 +19,7 @@ const CONCURRENCY = SETTINGS.concurrency;
 const PROFILE_DIR = SETTINGS.profileDir;
 const ONLY = process.env.BENCH_ONLY;
 const COUNT_QUERIES = Boolean(process.env.BENCH_QUERIES);
+const DATABASES = benchDatabases();
 
 const REDIRECT_URI = 'https://app.example/callback';
 const SCOPE = 'wiki:read wiki:write';
@@ -259,13 +260,13 @@ async function workersFor(metric: Metric, target: Target): Promise<Workers> {
 // ---------------------------------------------------------------------------------------------
 
 /** Starts every server and measures them in turn (bench/harness.ts `runRounds`); stops them all. */
-async function benchAll(names: ServerName[]) {
+async function benchAll(names: ServerName[], database: BenchDatabase) {
   const servers: RunningServer[] = [];
   const contenders: Contender<Target>[] = [];
   try {
     for (const name of names) {
       // Only our server is profiled: BENCH_PROFILE is for finding our hotspots.
-      const server = await startServer<Ready>(name, SERVERS[name], PROFILE_DIR && name === 'ours' ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []);
+      const server = await startServer<Ready>(name, SERVERS[name], database, PROFILE_DIR && name === 'ours' ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []);
       servers.push(server);
       contenders.push({ name, server, target: await prepare(name, server.ready) });
     }
@@ -276,26 +277,51 @@ async function benchAll(names: ServerName[]) {
   }
 }
 
+const rate = (m: Measurement | undefined) => (m === undefined ? '–' : m.perSecond.toFixed(0));
+const cpu = (m: Measurement | undefined) => (m === undefined ? '–' : `${cpuMicrosPerOperation(m).toFixed(0)} µs`);
+const ratio = (a: Measurement | undefined, b: Measurement | undefined) => (a && b ? `${(a.perSecond / b.perSecond).toFixed(2)}×` : '–');
+
 function table(ours: Map<Metric, Measurement>, peer: Map<Metric, Measurement>): string {
-  const rows = [['metric', 'ours /s', 'oidc-provider /s', 'ours ÷ peer', 'target (§6)', 'ours vs target']];
+  const rows = [['metric', 'ours /s', 'oidc-provider /s', 'ours ÷ peer', 'server CPU per op, ours', 'oidc-provider', 'target (§6)', 'ours vs target']];
   for (const metric of METRICS) {
-    const a = ours.get(metric)?.perSecond;
-    const b = peer.get(metric)?.perSecond;
+    const a = ours.get(metric);
     const target = TARGETS[metric];
     rows.push([
       metric,
-      a === undefined ? '–' : a.toFixed(0),
-      b === undefined ? '–' : b.toFixed(0),
-      a !== undefined && b ? `${(a / b).toFixed(2)}×` : '–',
+      rate(a),
+      rate(peer.get(metric)),
+      ratio(a, peer.get(metric)),
+      cpu(a),
+      cpu(peer.get(metric)),
       target === undefined ? '–' : `≥ ${target}`,
-      target === undefined || a === undefined ? '–' : a >= target ? 'met' : `MISSED (${((a / target) * 100).toFixed(0)} %)`,
+      target === undefined || a === undefined ? '–' : a.perSecond >= target ? 'met' : `MISSED (${((a.perSecond / target) * 100).toFixed(0)} %)`,
     ]);
   }
   return markdownTable(rows);
 }
 
-console.log(machine(SETTINGS, ['better-sqlite3', 'oidc-provider', 'jose']));
+/** Each server on PostgreSQL against itself on SQLite (BENCH_DATABASES=sqlite,postgres). */
+function dialectTable(sqlite: Results<Metric>, postgres: Results<Metric>): string {
+  const rows = [['metric', 'ours SQLite /s', 'ours PG /s', 'ours PG ÷ SQLite', 'peer SQLite /s', 'peer PG /s', 'peer PG ÷ SQLite']];
+  for (const metric of METRICS) {
+    const [a, b, c, d] = [sqlite.get('ours'), postgres.get('ours'), sqlite.get('oidc-provider'), postgres.get('oidc-provider')].map((results) => results?.get(metric));
+    rows.push([metric, rate(a), rate(b), ratio(b, a), rate(c), rate(d), ratio(d, c)]);
+  }
+  return markdownTable(rows);
+}
+
+console.log(machine(SETTINGS, ['better-sqlite3', 'pg', 'oidc-provider', 'jose'], DATABASES));
 if (!pinned) console.warn('warning: could not pin processes to cores');
-const results = await benchAll((Object.keys(SERVERS) as ServerName[]).filter((name) => !ONLY || name === ONLY));
-console.log(summaryLine(SETTINGS));
-console.log(table(results.get('ours') ?? new Map(), results.get('oidc-provider') ?? new Map()));
+const byDatabase = new Map<string, Results<Metric>>();
+for (const database of DATABASES) {
+  if (DATABASES.length > 1) console.log(`\n${database.name}:`);
+  const results = await benchAll((Object.keys(SERVERS) as ServerName[]).filter((name) => !ONLY || name === ONLY), database);
+  byDatabase.set(database.name, results);
+  console.log(summaryLine(SETTINGS) + (DATABASES.length > 1 ? `; ${database.name}` : ''));
+  console.log(table(results.get('ours') ?? new Map(), results.get('oidc-provider') ?? new Map()));
+}
+const [sqlite, postgres] = [byDatabase.get('sqlite'), byDatabase.get('postgres')];
+if (sqlite && postgres) {
+  console.log('\nPostgreSQL against SQLite (the PostgreSQL server\'s own processes are not pinned to a core, and their CPU time is in no figure above)');
+  console.log(dialectTable(sqlite, postgres));
+}

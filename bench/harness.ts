@@ -4,13 +4,15 @@
 // docs/benchmarks.md describes the method.
 //
 // Knobs (environment), the same for every benchmark (see `Settings`): BENCH_SECONDS, BENCH_WARMUP,
-// BENCH_PROCESS_WARMUP, BENCH_ROUNDS, BENCH_CONCURRENCY, BENCH_PROFILE.
+// BENCH_PROCESS_WARMUP, BENCH_ROUNDS, BENCH_CONCURRENCY, BENCH_PROFILE; and the database the servers
+// persist to (see `benchDatabases`): DATABASE_URL, BENCH_DATABASES.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HttpResponse } from './http.ts';
+import { isPostgresUrl } from './servers/database.ts';
 import type { ChildMessage, DriverMessage, ReadyBase } from './servers/protocol.ts';
 
 export interface Settings {
@@ -44,6 +46,40 @@ export function settingsFromEnv(defaults: Partial<Settings> = {}): Settings {
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 // ---------------------------------------------------------------------------------------------
+// Databases. The servers persist to SQLite in a temporary directory by default; with a postgres://
+// DATABASE_URL each server child creates a fresh database on that PostgreSQL server and drops it when
+// it stops (bench/servers/database.ts). BENCH_DATABASES=sqlite,postgres runs the whole benchmark once
+// per database in one go, PostgreSQL at DATABASE_URL if that is a postgres:// URL, else at
+// DEFAULT_POSTGRES_URL.
+
+export interface BenchDatabase {
+  name: 'sqlite' | 'postgres';
+  /** Passed to the server children as DATABASE_URL. */
+  url: string;
+}
+
+export const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export function benchDatabases(): BenchDatabase[] {
+  const given = process.env.DATABASE_URL;
+  const postgresUrl = isPostgresUrl(given) ? given : undefined;
+  const named = (name: string): BenchDatabase => {
+    if (name === 'sqlite') return { name, url: 'sqlite:' };
+    if (name === 'postgres') return { name, url: postgresUrl ?? DEFAULT_POSTGRES_URL };
+    throw new Error(`BENCH_DATABASES: unknown database ${name} (sqlite, postgres)`);
+  };
+  if (process.env.BENCH_DATABASES) return process.env.BENCH_DATABASES.split(',').map((name) => named(name.trim()));
+  return [named(postgresUrl ? 'postgres' : 'sqlite')];
+}
+
+/** How a database is named in the output: never with a password. */
+export function describeDatabase({ name, url }: BenchDatabase): string {
+  if (name === 'sqlite') return 'SQLite (WAL, synchronous=NORMAL) in a temporary directory';
+  const server = new URL(url);
+  return `PostgreSQL at ${server.hostname}:${server.port || 5432} (a fresh database per server process)`;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Cores: the driver on CPU 0, each server on CPU 1, so a server gets exactly one core (its libuv
 // threadpool included: threads inherit the affinity). Done on import, before any server starts.
 
@@ -72,11 +108,15 @@ export interface RunningServer<R extends ReadyBase = ReadyBase> {
   stop(): Promise<void>;
 }
 
-/** Starts `script` (relative to the repository root) under tsx, pinned to the server core; `nodeArgs` go before it. */
-export async function startServer<R extends ReadyBase>(name: string, script: string, nodeArgs: string[] = []): Promise<RunningServer<R>> {
+/**
+ * Starts `script` (relative to the repository root) under tsx, pinned to the server core, persisting to
+ * `database`; `nodeArgs` go before the script.
+ */
+export async function startServer<R extends ReadyBase>(name: string, script: string, database: BenchDatabase, nodeArgs: string[] = []): Promise<RunningServer<R>> {
   const args = ['--import', 'tsx', ...nodeArgs, script];
   const [command, commandArgs] = pinned ? ['taskset', ['-c', '1', process.execPath, ...args]] : [process.execPath, args];
-  const child: ChildProcess = spawn(command, commandArgs, { cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const env = { ...process.env, DATABASE_URL: database.url };
+  const child: ChildProcess = spawn(command, commandArgs, { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const waiters: ((message: ChildMessage) => void)[] = [];
   child.on('message', (message: ChildMessage) => waiters.shift()?.(message));
@@ -276,13 +316,14 @@ export async function printQueries(label: string, server: RunningServer, operati
 
 export const loadAverage = () => os.loadavg().map((load) => load.toFixed(2)).join(' ');
 
-/** The machine, the versions of `packages`, and the method's parameters. */
-export function machine(settings: Settings, packages: string[]): string {
+/** The machine, the versions of `packages`, the databases and the method's parameters. */
+export function machine(settings: Settings, packages: string[], databases: BenchDatabase[]): string {
   // Read from node_modules directly: some packages (hono) do not export their package.json.
   const version = (name: string) => (JSON.parse(readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
   return [
     `${cores} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`,
     [`node ${process.version}`, ...packages.map((name) => `${name} ${version(name)}`)].join(', '),
+    `database: ${databases.map(describeDatabase).join('; then ')}`,
     pinned ? 'driver pinned to CPU 0, each server to CPU 1 (taskset)' : 'NOT pinned (needs 2+ cores and taskset): numbers are not per core',
     `concurrency ${settings.concurrency}; per server: ${settings.processWarmup} s unmeasured load per metric, then ${settings.rounds} round(s) of ${settings.warmup} s warm-up + ${settings.seconds} s measured per metric; keep-alive HTTP/1.1 over 127.0.0.1`,
     `load average before the run ${loadAverage()} (other work on this machine lowers the numbers)`,
@@ -292,9 +333,4 @@ export function machine(settings: Settings, packages: string[]): string {
 /** `best of N rounds; load average at the end …`, printed before the results table. */
 export const summaryLine = ({ rounds }: Settings) => `\nbest of ${rounds} round${rounds === 1 ? '' : 's'}; load average at the end ${loadAverage()}`;
 
-/** A Markdown table (pasteable into docs/benchmarks.md): first column left-aligned, the others right. */
-export function markdownTable(rows: string[][]): string {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  const line = (row: string[]) => `| ${row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join(' | ')} |`;
-  return [line(rows[0]!), `|${widths.map((width, column) => (column === 0 ? `:${'-'.repeat(width + 1)}` : `${'-'.repeat(width + 1)}:`)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
-}
+export { markdownTable } from './markdown-table.ts';

@@ -5,13 +5,15 @@
 // one core, measured in turn, best round each. DESIGN.md §6: an authenticated MCP call within 15 % of
 // the same call without auth. docs/benchmarks.md says how to read the output.
 //
-// Knobs (environment): those of bench/harness.ts (BENCH_ROUNDS defaults to 4 here). Diagnostics, which
+// Knobs (environment): those of bench/harness.ts (BENCH_ROUNDS defaults to 4 here; DATABASE_URL and
+// BENCH_DATABASES choose the database, both servers on the same one). Diagnostics, which
 // slow the servers down: BENCH_PROFILE=dir runs both servers with --cpu-prof, writing
 // dir/bearer.cpuprofile and dir/no-auth.cpuprofile (summarise with bench/profile-summary.ts);
-// BENCH_QUERIES=1 lists the SQLite statements one call runs on each server.
+// BENCH_QUERIES=1 lists the SQL statements one call runs on each server.
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import {
   BenchError,
+  benchDatabases,
   cpuMicrosPerOperation,
   expectStatus,
   machine,
@@ -23,6 +25,7 @@ import {
   settingsFromEnv,
   startServer,
   summaryLine,
+  type BenchDatabase,
   type Contender,
   type Operation,
   type Results,
@@ -109,13 +112,13 @@ async function check(name: ServerName, target: Target, token: string): Promise<v
   }
 }
 
-async function benchBoth(): Promise<Results<typeof METRIC>> {
+async function benchBoth(database: BenchDatabase): Promise<Results<typeof METRIC>> {
   const servers: RunningServer<McpReady>[] = [];
   const contenders: Contender<Target>[] = [];
   try {
     for (const name of Object.keys(SERVERS) as ServerName[]) {
       const profile = SETTINGS.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${SETTINGS.profileDir}`, `--cpu-prof-name=${name.replace(' ', '-')}.cpuprofile`] : [];
-      const server = await startServer<McpReady>(name, SERVERS[name], profile);
+      const server = await startServer<McpReady>(name, SERVERS[name], database, profile);
       servers.push(server);
       contenders.push({ name, server, target: { origin: server.ready.origin, mcpPath: server.ready.mcpPath } });
     }
@@ -130,22 +133,26 @@ async function benchBoth(): Promise<Results<typeof METRIC>> {
   }
 }
 
-console.log(machine(SETTINGS, ['@modelcontextprotocol/sdk', 'hono', '@hono/node-server', 'better-sqlite3', 'jose']));
+const DATABASES = benchDatabases();
+console.log(machine(SETTINGS, ['@modelcontextprotocol/sdk', 'hono', '@hono/node-server', 'better-sqlite3', 'pg', 'jose'], DATABASES));
 if (!pinned) console.warn('warning: could not pin processes to cores');
-const results = await benchBoth();
-const bearer = results.get('bearer')!.get(METRIC)!;
-const noAuth = results.get('no auth')!.get(METRIC)!;
-const ratio = bearer.perSecond / noAuth.perSecond;
-console.log(summaryLine(SETTINGS));
-console.log(
-  markdownTable([
-    ['server', 'read_note /s', 'server CPU per call', 'bearer ÷ no auth'],
-    ['bearer', bearer.perSecond.toFixed(0), `${cpuMicrosPerOperation(bearer).toFixed(0)} µs`, `${ratio.toFixed(2)}×`],
-    ['no auth', noAuth.perSecond.toFixed(0), `${cpuMicrosPerOperation(noAuth).toFixed(0)} µs`, '1.00×'],
-  ]),
-);
-// The CPU difference is what the bearer path adds per call: the platform's middleware and routing,
-// credential parsing, token verification, the grant and role lookups, the scope check.
-const overhead = cpuMicrosPerOperation(bearer) - cpuMicrosPerOperation(noAuth);
-console.log(`\nbearer − no auth: ${overhead.toFixed(0)} µs of server CPU per call`);
-console.log(`target (§6): bearer ≥ ${TARGET_RATIO.toFixed(2)}× no auth (within 15 %): ${ratio >= TARGET_RATIO ? 'met' : `MISSED (${ratio.toFixed(2)}×)`}`);
+for (const database of DATABASES) {
+  if (DATABASES.length > 1) console.log(`\n${database.name}:`);
+  const results = await benchBoth(database);
+  const bearer = results.get('bearer')!.get(METRIC)!;
+  const noAuth = results.get('no auth')!.get(METRIC)!;
+  const ratio = bearer.perSecond / noAuth.perSecond;
+  console.log(summaryLine(SETTINGS) + (DATABASES.length > 1 ? `; ${database.name}` : ''));
+  console.log(
+    markdownTable([
+      ['server', 'read_note /s', 'server CPU per call', 'bearer ÷ no auth'],
+      ['bearer', bearer.perSecond.toFixed(0), `${cpuMicrosPerOperation(bearer).toFixed(0)} µs`, `${ratio.toFixed(2)}×`],
+      ['no auth', noAuth.perSecond.toFixed(0), `${cpuMicrosPerOperation(noAuth).toFixed(0)} µs`, '1.00×'],
+    ]),
+  );
+  // The CPU difference is what the bearer path adds per call: the platform's middleware and routing,
+  // credential parsing, token verification, the grant and role lookups, the scope check.
+  const overhead = cpuMicrosPerOperation(bearer) - cpuMicrosPerOperation(noAuth);
+  console.log(`\nbearer − no auth: ${overhead.toFixed(0)} µs of server CPU per call`);
+  console.log(`target (§6): bearer ≥ ${TARGET_RATIO.toFixed(2)}× no auth (within 15 %): ${ratio >= TARGET_RATIO ? 'met' : `MISSED (${ratio.toFixed(2)}×)`}`);
+}

@@ -1,23 +1,26 @@
 // Composition root: config → database → keys → atproto client → app → listen; graceful shutdown.
+// What only some requests need — the atproto OAuth client, the outbound fetch, the Connect service —
+// is loaded at its first use (./lazy.ts): an idle server holds ≈ 60 MB less (docs/benchmarks.md).
+// Configuration is still checked here, at startup.
 import { getRequestListener } from '@hono/node-server';
 import { createServer, type Server } from 'node:http';
 import { createServer as createH2cServer, type Http2Server, type ServerHttp2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { Hono } from 'hono';
-import { createAtprotoClient, clientMetadata } from './atproto/client.ts';
+import { lazyAtprotoClient } from './atproto/lazy-client.ts';
 import { AtprotoLogin, type AtprotoClientPort } from './atproto/login.ts';
+import { assertValidClientMetadata, clientMetadata } from './atproto/metadata.ts';
 import { atprotoStateStore } from './atproto/stores.ts';
 import { longestPlatformTokenSeconds, type Config } from './config/config.ts';
 import { loadOrCreateAtprotoClientKey, loadOrCreatePlatformKeys, loadOrCreateSecret, nowSeconds, publicKeysByKid, publicPart } from './keys/keystore.ts';
 import { createLogger, type Logger } from './log.ts';
-import { AUTH_SERVICE_PATH, authServiceHandler } from './rpc/auth-service.ts';
 import { CliLogins } from './rpc/cli-logins.ts';
 import { localLoginEvents, postgresLoginEvents, type LoginEvents } from './rpc/login-events.ts';
 import { cookieJar } from './session/cookies.ts';
 import { CLI_JWT_TYPE, PLATFORM_JWT_TYPE, platformJwt, type TokenKind } from './session/platform-jwt.ts';
 import { sessionService } from './session/sessions.ts';
 import { clientResolver } from './authserver/clients.ts';
-import { hardenedFetch } from './net/hardened-fetch.ts';
+import { lazily } from './lazy.ts';
 import type { Resolver } from './net/resolver.ts';
 import { cliLoginStore } from './store/cli-logins.ts';
 import { codeStore, grantStore } from './store/grants.ts';
@@ -73,8 +76,13 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     const retireAfter = longestPlatformTokenSeconds(config) + CLOCK_SKEW_SECONDS;
     const platformKeys = await loadOrCreatePlatformKeys(config.platformKeysFile, retireAfter);
     const clientKey = config.atprotoClientMode === 'confidential' ? await loadOrCreateAtprotoClientKey(config.atproto.clientKeyFile) : undefined;
+    const atprotoClientMetadata = clientMetadata(config, clientKey);
+    assertValidClientMetadata(atprotoClientMetadata);
     const client =
-      options.atprotoClient ?? (await createAtprotoClient(config, database, clientKey, now, options.resolver));
+      options.atprotoClient ??
+      lazyAtprotoClient(async () => (await import('./atproto/client.ts')).createAtprotoClient(config, database, clientKey, now, options.resolver));
+    // Client ID Metadata Documents are fetched only for clients not seen before.
+    const outboundFetch = lazily(async () => (await import('./net/hardened-fetch.ts')).hardenedFetch(config.atproto.allowInsecure, { lookup: options.resolver?.lookup }));
     const cookies = cookieJar(config);
     const users = userStore(database.db);
     const oauthClients = oauthClientStore(database.db);
@@ -124,7 +132,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       oauthClients,
       clients: clientResolver({
         clients: oauthClients,
-        fetch: hardenedFetch(config.atproto.allowInsecure, { lookup: options.resolver?.lookup }),
+        fetch: async (input, init) => (await outboundFetch())(input, init),
         allowInsecure: config.atproto.allowInsecure,
         log,
         now,
@@ -135,7 +143,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       refreshKey: loadOrCreateSecret(config.refreshKeyFile),
       platformKeys,
       rateLimits,
-      atprotoClientMetadata: clientMetadata(config, clientKey),
+      atprotoClientMetadata,
       atprotoClientJwks: { keys: clientKey ? [publicPart(clientKey, clientKey.kid)] : [] },
       now,
     };
@@ -182,6 +190,13 @@ function listen(server: Server | Http2Server, port: number, host: string): Promi
   });
 }
 
+/**
+ * Where Connect requests for robot.auth.v1.AuthService start (proto/robot/auth/v1/auth.proto; the
+ * generated service's typeName, as src/rpc/auth-service.ts `AUTH_SERVICE_PATH`). Spelled out here so
+ * that routing them does not load the RPC stack before the first one.
+ */
+const AUTH_SERVICE_PATH = '/robot.auth.v1.AuthService/';
+
 /** Long-lived AwaitLogin streams get this long to finish before their connections are cut. */
 const DRAIN_MS = 2_000;
 
@@ -203,16 +218,24 @@ function stop(server: Server | Http2Server, sessions?: Set<ServerHttp2Session>):
  */
 export async function startServer(config: Config, options: PlatformOptions = {}): Promise<RunningServer> {
   const platform = await createPlatform(config, options);
+  const { cliLogins, log } = platform.deps;
+  const rpc = lazily(() => import('./rpc/auth-service.ts'));
   const web = getRequestListener(platform.app.fetch);
-  const connect = authServiceHandler(platform.deps.cliLogins, 'connect', config.trustedProxies, platform.deps.log);
+  const connect = lazily(async () => (await rpc()).authServiceHandler(cliLogins, 'connect', config.trustedProxies, log));
   // Headers over 16 KiB are refused with 431 before any route runs (catalogue IN-01).
-  const server = createServer({ maxHeaderSize: 16 * 1024 }, (request, response) =>
-    request.url?.startsWith(AUTH_SERVICE_PATH) ? connect(request, response) : web(request, response),
-  );
-  const grpc =
-    config.grpcPort === undefined
-      ? undefined
-      : createH2cServer(authServiceHandler(platform.deps.cliLogins, 'grpc', config.trustedProxies, platform.deps.log));
+  const server = createServer({ maxHeaderSize: 16 * 1024 }, (request, response) => {
+    if (!request.url?.startsWith(AUTH_SERVICE_PATH)) return web(request, response);
+    // The request body waits, unread, until the handler is loaded.
+    connect().then(
+      (handler) => handler(request, response),
+      (error: unknown) => {
+        log.error({ err: error }, 'cannot load the RPC service');
+        response.writeHead(503).end();
+      },
+    );
+  });
+  // A gRPC port is configured to be used: its stack loads at startup.
+  const grpc = config.grpcPort === undefined ? undefined : createH2cServer((await rpc()).authServiceHandler(cliLogins, 'grpc', config.trustedProxies, log));
   const grpcSessions = new Set<ServerHttp2Session>();
   grpc?.on('session', (session) => {
     grpcSessions.add(session);

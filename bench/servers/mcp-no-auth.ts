@@ -1,5 +1,5 @@
 // "no auth" for bench/mcp.ts: the same process as mcp-bearer.ts (our platform started the same way,
-// same SQLite database shape, same page), plus a second listener with the wiki's MCP endpoint minus
+// same database, same page), plus a second listener with the wiki's MCP endpoint minus
 // authentication. It does what src/mcp/routes.ts + serveMcp (src/mcp/endpoint.ts) do per request —
 // find the wiki by slug, build `wikiTools` on `deps.pages`, connect a stateless SDK transport and let
 // it answer — but parses no credentials, verifies no token, looks up no grant or role and checks no

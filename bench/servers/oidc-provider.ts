@@ -1,14 +1,14 @@
 // The peer: oidc-provider 9 configured to do the same protocol work as ours — open dynamic client
 // registration, PKCE S256 required, one resource (the MCP URL) with ES256 JWT access tokens,
 // rotating refresh tokens for clients registered for them, and an interaction that approves one user
-// without a page — persisting to SQLite through bench/servers/sqlite-adapter.ts.
+// without a page — persisting to SQLite through bench/servers/sqlite-adapter.ts, or to PostgreSQL
+// through bench/servers/pg-adapter.ts when the driver passes a postgres:// DATABASE_URL (./database.ts).
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import Provider, { errors } from 'oidc-provider';
+import { benchDatabase } from './database.ts';
+import { pgAdapter } from './pg-adapter.ts';
 import { serveDriver } from './protocol.ts';
 import { sqliteAdapter } from './sqlite-adapter.ts';
 
@@ -21,8 +21,8 @@ const REFRESH_IDLE_TTL = 30 * 24 * 60 * 60;
 const SESSION_TTL = 24 * 60 * 60;
 const CONSENT_TTL = 10 * 60;
 
-const dataDir = mkdtempSync(path.join(os.tmpdir(), 'oidc-bench-'));
-const store = sqliteAdapter(path.join(dataDir, 'oidc.sqlite'));
+const database = await benchDatabase();
+const store = database.name === 'postgres' ? await pgAdapter(database.url) : sqliteAdapter(database.url.slice('sqlite:'.length));
 
 // The issuer URL contains the port, so listen first and attach the provider afterwards.
 const server = createServer({ maxHeaderSize: 16 * 1024 });
@@ -105,6 +105,6 @@ server.on('request', (req: IncomingMessage, res: ServerResponse) => {
 serveDriver({ type: 'ready', origin: issuer, issuer, resource }, async () => {
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  store.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await store.close();
+  await database.drop();
 });

@@ -5,11 +5,19 @@
 import BetterSqlite3 from 'better-sqlite3';
 
 /** Models whose rows carry a grantId and must go when the grant is revoked (as the memory adapter). */
-const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode']);
+export const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode']);
 
-type Payload = Record<string, unknown> & { grantId?: string; userCode?: string; uid?: string; consumed?: number };
+export type Payload = Record<string, unknown> & { grantId?: string; userCode?: string; uid?: string; consumed?: number };
 
 const epoch = () => Math.floor(Date.now() / 1000);
+
+/** A stored row back to what oidc-provider saved, with `consumed` (epoch seconds) once consumed. */
+export function parsePayload(row: unknown): Payload | undefined {
+  if (!row) return undefined;
+  const { payload, consumed_at } = row as { payload: string; consumed_at: number | null };
+  const value = JSON.parse(payload) as Payload;
+  return consumed_at === null ? value : { ...value, consumed: consumed_at };
+}
 
 export function sqliteAdapter(file: string) {
   const db = new BetterSqlite3(file);
@@ -42,16 +50,10 @@ export function sqliteAdapter(file: string) {
     find: db.prepare(`SELECT payload, consumed_at FROM oidc WHERE model = @model AND id = @id AND ${live}`),
     findByUid: db.prepare(`SELECT payload, consumed_at FROM oidc WHERE model = @model AND uid = @uid AND ${live}`),
     findByUserCode: db.prepare(`SELECT payload, consumed_at FROM oidc WHERE model = @model AND user_code = @user_code AND ${live}`),
-    consume: db.prepare('UPDATE oidc SET consumed_at = @now WHERE model = @model AND id = @id'),
+    // Marks the row once; a second redemption leaves the first mark (as ./pg-adapter.ts).
+    consume: db.prepare('UPDATE oidc SET consumed_at = @now WHERE model = @model AND id = @id AND consumed_at IS NULL'),
     destroy: db.prepare('DELETE FROM oidc WHERE model = @model AND id = @id'),
     revokeByGrantId: db.prepare('DELETE FROM oidc WHERE grant_id = @grant_id'),
-  };
-
-  const parse = (row: unknown): Payload | undefined => {
-    if (!row) return undefined;
-    const { payload, consumed_at } = row as { payload: string; consumed_at: number | null };
-    const value = JSON.parse(payload) as Payload;
-    return consumed_at === null ? value : { ...value, consumed: consumed_at };
   };
 
   class SqliteAdapter {
@@ -70,15 +72,15 @@ export function sqliteAdapter(file: string) {
     }
 
     async find(id: string): Promise<Payload | undefined> {
-      return parse(statements.find.get({ model: this.model, id, now: epoch() }));
+      return parsePayload(statements.find.get({ model: this.model, id, now: epoch() }));
     }
 
     async findByUid(uid: string): Promise<Payload | undefined> {
-      return parse(statements.findByUid.get({ model: this.model, uid, now: epoch() }));
+      return parsePayload(statements.findByUid.get({ model: this.model, uid, now: epoch() }));
     }
 
     async findByUserCode(userCode: string): Promise<Payload | undefined> {
-      return parse(statements.findByUserCode.get({ model: this.model, user_code: userCode, now: epoch() }));
+      return parsePayload(statements.findByUserCode.get({ model: this.model, user_code: userCode, now: epoch() }));
     }
 
     async consume(id: string): Promise<void> {

@@ -2,11 +2,11 @@
 // it (catalogue ST-02), refuses authorization servers outside the atproto profile (AT-07), checks the
 // DID that comes back against the one the user asked for (AT-01), and turns library failures into
 // clear, safe errors.
-import { OAuthResolverError, type NodeSavedStateStore } from '@atproto/oauth-client-node';
+import type { NodeSavedStateStore } from '@atproto/oauth-client-node';
 import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../log.ts';
 import { constantTimeEqual, randomToken, sha256 } from '../secrets.ts';
-import { ATPROTO_SCOPE } from './client.ts';
+import { ATPROTO_SCOPE } from './metadata.ts';
 import { LoginInputError, parseLoginInput, truncateForDisplay } from './login-input.ts';
 import { atprotoProfileProblem, type AuthServerMetadata } from './server-profile.ts';
 
@@ -80,7 +80,7 @@ export class AtprotoLogin {
     try {
       resolved = await this.client.oauthResolver.resolve(input.value);
     } catch (error) {
-      throw this.identityError(error, input.value);
+      throw await this.identityError(error, input.value);
     }
     if (resolved.pds && !isServerOrigin(resolved.pds, this.options.allowInsecure)) {
       // atproto DID spec: the #atproto_pds endpoint is a bare https origin (AT-05).
@@ -100,7 +100,7 @@ export class AtprotoLogin {
       this.log.info({ event: 'atproto.login.begun', inputKind: input.kind, did: expectedDid }, 'atproto login begun');
       return url;
     } catch (error) {
-      throw this.identityError(error, input.value);
+      throw await this.identityError(error, input.value);
     }
   }
 
@@ -179,7 +179,7 @@ export class AtprotoLogin {
       const { did, handle } = await this.client.identityResolver.resolve(input.value);
       return { did, handle: handle && handle !== HANDLE_INVALID ? handle : null };
     } catch (error) {
-      throw this.identityError(error, input.value);
+      throw await this.identityError(error, input.value);
     }
   }
 
@@ -205,8 +205,10 @@ export class AtprotoLogin {
     }
   }
 
-  private identityError(error: unknown, input: string): AppError {
+  private async identityError(error: unknown, input: string): Promise<AppError> {
     this.log.info({ event: 'atproto.login.resolve_failed', err: describe(error) }, 'could not resolve login identity');
+    // Imported here, not at startup: the library is loaded by now, since the client threw `error`.
+    const { OAuthResolverError } = await import('@atproto/oauth-client-node');
     if (error instanceof OAuthResolverError && !error.message.startsWith('Failed to resolve identity') && !isUnreachable(error)) {
       // The identity resolved, but its servers' OAuth metadata is malformed or inconsistent (AT-06).
       return new AppError('auth_server_unsupported', 502, 'Your account server\'s OAuth configuration is invalid, so we did not log you in there.', 'Account server not supported', { cause: error });

@@ -1,6 +1,6 @@
 // Database-backed stores and lock for @atproto/oauth-client-node, so a login begun on one instance
 // can finish on another, and a restart loses nothing.
-import { requestLocalLock, type NodeSavedSession, type NodeSavedSessionStore, type NodeSavedState, type NodeSavedStateStore, type RuntimeLock } from '@atproto/oauth-client-node';
+import type { NodeSavedSession, NodeSavedSessionStore, NodeSavedState, NodeSavedStateStore, RuntimeLock } from '@atproto/oauth-client-node';
 import { sql, type Kysely } from 'kysely';
 import type { Dialect } from '../store/database.ts';
 import type { Database } from '../store/schema.ts';
@@ -46,10 +46,11 @@ export function atprotoSessionStore(db: Kysely<Database>, now: () => number): No
 /**
  * The client refreshes atproto tokens under this lock; two instances refreshing one session at once
  * would make the AS revoke it. PostgreSQL: a transaction-scoped advisory lock, released on commit or
- * on a dropped connection. SQLite is one process, so the library's in-process lock suffices.
+ * on a dropped connection. SQLite is one process, so the library's in-process lock suffices (imported
+ * when first taken, so that this module does not load the library: it is loaded by then anyway).
  */
 export function atprotoRequestLock(db: Kysely<Database>, dialect: Dialect): RuntimeLock {
-  if (dialect === 'sqlite') return requestLocalLock;
+  if (dialect === 'sqlite') return async (name, fn) => (await import('@atproto/oauth-client-node')).requestLocalLock(name, fn);
   return <T>(name: string, fn: () => T | PromiseLike<T>) =>
     db.transaction().execute(async (trx) => {
       await sql`select pg_advisory_xact_lock(hashtextextended(${`atproto:${name}`}, 0))`.execute(trx);

@@ -10,6 +10,7 @@ import { AuthService, Stage } from '../rpc/gen/robot/auth/v1/auth_pb.ts';
 import { randomToken, sha256 } from '../secrets.ts';
 import { CLI_JWT_TYPE } from '../session/platform-jwt.ts';
 import { credentialsFile, readLogin, saveLogin } from './credentials.ts';
+import { CliFailure } from './failure.ts';
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:8003';
 /**
@@ -25,8 +26,6 @@ export interface Output {
   out(line: string): void;
   err(line: string): void;
 }
-
-export class CliFailure extends Error {}
 
 /** Our wording where the status says it all; else the server's (PERMISSION_DENIED: denied, or too many wrong codes). */
 const FAILURES: Partial<Record<Code, string>> = {

@@ -4,7 +4,8 @@ import { loadConfig, longestPlatformTokenSeconds } from '../config/config.ts';
 import { KeyFileError, rotatePlatformKeys } from '../keys/keystore.ts';
 import { DatabaseOpenError, migrateToLatest, openDatabase } from '../store/database.ts';
 import { startServer } from '../main.ts';
-import { CliFailure, login, serverUrl, whoami } from './login.ts';
+import { CliFailure } from './failure.ts';
+import { releaseStartupMemory } from './startup-memory.ts';
 
 const USAGE = `usage: robot <command>
 
@@ -51,6 +52,8 @@ export async function main(argv: string[]): Promise<number> {
 const io = { out: (line: string) => console.log(line), err: (line: string) => console.error(line) };
 
 async function clientCommand(command: 'login' | 'whoami', args: string[]): Promise<number> {
+  // The RPC client, loaded only for these commands (not by `robot serve`).
+  const { login, serverUrl, whoami } = await import('./login.ts');
   const serverIndex = args.indexOf('--server');
   const server = serverUrl(serverIndex === -1 ? undefined : args[serverIndex + 1]);
   const positional = args.filter((_, i) => i !== serverIndex && i !== serverIndex + 1);
@@ -80,6 +83,7 @@ async function clientCommand(command: 'login' | 'whoami', args: string[]): Promi
 async function serve(): Promise<number> {
   const config = loadConfig();
   const running = await startServer(config);
+  releaseStartupMemory();
   console.log(`robot.wtf is running at ${config.publicUrl}`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

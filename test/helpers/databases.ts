@@ -13,26 +13,27 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(kind: 'sqlite' | 'postgres'): Promise<TestDatabase> {
+/** `postgresUrl`: the server to create the PostgreSQL database on (the benchmarks pass their DATABASE_URL). */
+export async function createTestDatabase(kind: 'sqlite' | 'postgres', postgresUrl = TEST_POSTGRES_URL): Promise<TestDatabase> {
   if (kind === 'sqlite') {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'robot-store-'));
     return { name: 'sqlite', url: `sqlite:${path.join(dir, 'test.sqlite')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
   const database = `robot_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+  const admin = new pg.Client({ connectionString: postgresUrl });
   await admin.connect();
   try {
     await admin.query(`create database ${database}`);
   } finally {
     await admin.end();
   }
-  const url = new URL(TEST_POSTGRES_URL);
+  const url = new URL(postgresUrl);
   url.pathname = `/${database}`;
   return {
     name: 'postgres',
     url: url.href,
     async drop() {
-      const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+      const client = new pg.Client({ connectionString: postgresUrl });
       await client.connect();
       try {
         await client.query(`drop database if exists ${database} with (force)`);
