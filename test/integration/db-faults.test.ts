@@ -17,7 +17,7 @@ import { sha256 } from '../../src/secrets.ts';
 import { openDatabase, type DatabaseHandle } from '../../src/store/database.ts';
 import type { Database } from '../../src/store/schema.ts';
 import { wikiStore } from '../../src/store/wikis.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { createTestDatabase, TEST_DATABASES, type TestDatabase } from '../helpers/databases.ts';
 import { CAROL_DID, FakeAtproto } from '../helpers/fake-atproto.ts';
 import { TestClient } from '../helpers/http-client.ts';
 import { signUp } from '../helpers/login-flow.ts';
@@ -87,7 +87,7 @@ async function blockedBackend(locker: pg.Client): Promise<{ pid: number; query: 
   throw new Error('no backend blocked on the held lock');
 }
 
-for (const kind of ['sqlite', 'postgres'] as const) {
+for (const kind of TEST_DATABASES) {
   describe(`storage faults (${kind})`, () => {
     let fixture: WikiFixture;
     let database: TestDatabase;

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { mintAccessToken, type AccessTokenClaims } from '../../src/authserver/tokens.ts';
 import { CAROL_DID } from '../helpers/fake-atproto.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { createTestDatabase, TEST_DATABASES, type TestDatabase } from '../helpers/databases.ts';
 import { streamedBody, TestClient } from '../helpers/http-client.ts';
 import { accessTokenFor, wikiTokenFor } from '../helpers/mcp.ts';
 import type { TestPlatform } from '../helpers/platform.ts';
@@ -16,7 +16,7 @@ const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
 const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 const REDIRECT = 'https://app.example/callback';
 
-for (const kind of ['sqlite', 'postgres'] as const) {
+for (const kind of TEST_DATABASES) {
   describe(`token endpoint, authorization code grant (${kind})`, () => {
     let fixture: WikiFixture;
     let database: TestDatabase;
