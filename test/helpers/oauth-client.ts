@@ -127,5 +127,11 @@ export const codeIn = (response: Response): string => new URL(response.headers.g
 export function notesClient(fixture: WikiFixture, redirectUri: string, options: Partial<OAuthTestClientOptions> = {}): OAuthTestClient {
   const { platform } = fixture.platform;
   const publicUrl = fixture.platform.config.publicUrl;
-  return new OAuthTestClient({ issuer: fixture.issuer, browser: fixture.carol, backChannel: () => new TestClient(platform.app, publicUrl), redirectUri, ...options });
+  return new OAuthTestClient({
+    issuer: fixture.issuer,
+    browser: fixture.carol,
+    backChannel: () => new TestClient(platform.app, publicUrl),
+    redirectUri,
+    ...options,
+  });
 }

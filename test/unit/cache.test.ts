@@ -21,7 +21,10 @@ test('when full, the entry stored longest ago is evicted first, and storing a ke
   cache.set('d', 5, 1000);
   assert.equal(cache.size, 3);
   assert.equal(cache.get('b', 0), undefined);
-  assert.deepEqual(['a', 'c', 'd'].map((key) => cache.get(key, 0)), [4, 3, 5]);
+  assert.deepEqual(
+    ['a', 'c', 'd'].map((key) => cache.get(key, 0)),
+    [4, 3, 5],
+  );
 });
 
 test('a cache of no entries is refused', () => {
