@@ -64,7 +64,7 @@ export function jwtVerifier<T>(publicKeys: Map<string, CryptoKey>, kind: JwtKind
     const claims = kind.claims(payload);
     if (claims === undefined) return { rejected: 'invalid' };
     // jose accepts the token while exp + tolerance > now: exactly as long as it is remembered.
-    verified.set(token, { ...expected, claims }, payload.exp! + CLOCK_SKEW_SECONDS);
+    verified.set(token, { issuer: expected.issuer, audience: expected.audience, claims }, payload.exp! + CLOCK_SKEW_SECONDS);
     return { claims };
   };
 }
