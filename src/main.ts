@@ -12,6 +12,7 @@ import { AtprotoLogin, type AtprotoClientPort } from './atproto/login.ts';
 import { assertValidClientMetadata, clientMetadata } from './atproto/metadata.ts';
 import { atprotoStateStore } from './atproto/stores.ts';
 import { longestPlatformTokenSeconds, type Config } from './config/config.ts';
+import { CLOCK_SKEW_SECONDS } from './keys/jwt-verifier.ts';
 import { loadOrCreateAtprotoClientKey, loadOrCreatePlatformKeys, loadOrCreateSecret, nowSeconds, publicKeysByKid, publicPart } from './keys/keystore.ts';
 import { createLogger, type Logger } from './log.ts';
 import { CliLogins } from './rpc/cli-logins.ts';
@@ -41,8 +42,6 @@ import { createApp } from './web/app.tsx';
 import type { AppDeps } from './web/deps.ts';
 import { memoryRateLimiters, storeRateLimiters } from './web/rate-limit.ts';
 
-/** Clock skew tolerated when deciding a retired key's tokens have all expired. */
-const CLOCK_SKEW_SECONDS = 60;
 const SWEEP_INTERVAL_MS = 5 * 60 * 1000;
 
 export interface Platform {

@@ -6,9 +6,10 @@
 //   approves a login someone else started), so its credential must never work as a browser session:
 //   every cookie check verifies `typ: platform+jwt` and refuses it.
 import { randomBytes } from 'node:crypto';
-import { jwtVerify, type JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
 import { signEs256 } from '../keys/jws.ts';
-import { keyByKid, publicKeysByKid, type PlatformKeys } from '../keys/keystore.ts';
+import { jwtVerifier } from '../keys/jwt-verifier.ts';
+import { publicKeysByKid, type PlatformKeys } from '../keys/keystore.ts';
 
 export const PLATFORM_JWT_TYPE = 'platform+jwt';
 export const CLI_JWT_TYPE = 'cli+jwt';
@@ -17,8 +18,6 @@ export interface TokenKind {
   typ: typeof PLATFORM_JWT_TYPE | typeof CLI_JWT_TYPE;
   ttlSeconds: number;
 }
-
-const CLOCK_SKEW_SECONDS = 60;
 
 export interface PlatformClaims {
   /** The user's DID. */
@@ -41,16 +40,11 @@ export function newSessionId(): string {
   return randomBytes(16).toString('base64url');
 }
 
-/** Verified tokens remembered (each until its `exp`); beyond this many the oldest is forgotten. */
-const VERIFIED_CACHE_ENTRIES = 10_000;
-
 /** Mints and verifies tokens of one kind: a verifier for one `typ` refuses the other. */
 export function platformJwt(keys: PlatformKeys, issuer: string, kind: TokenKind, now: () => number): PlatformJwt {
-  const lookup = keyByKid(publicKeysByKid(keys));
-  // A signature check costs ~120 µs on every page a signed-in browser loads; the same token string
-  // always verifies the same way, so it is checked once. (Logout is enforced by the session record,
-  // which callers still read every time: src/session/sessions.ts.)
-  const verified = new Map<string, PlatformClaims>();
+  // Verifications are remembered until `exp`; logout is enforced by the session record, which
+  // callers still read every time (src/session/sessions.ts).
+  const verifyJwt = jwtVerifier(publicKeysByKid(keys), { typ: kind.typ, claims: asClaims }, now);
   return {
     async mint(user, now) {
       const claims: PlatformClaims = {
@@ -65,33 +59,8 @@ export function platformJwt(keys: PlatformKeys, issuer: string, kind: TokenKind,
       return { token: signEs256(keys.active.privateKey, { kid: keys.active.kid, typ: kind.typ }, payload), claims };
     },
     async verify(token) {
-      const known = verified.get(token);
-      if (known && known.exp + CLOCK_SKEW_SECONDS > now()) return known;
-      verified.delete(token);
-      let claims: PlatformClaims | undefined;
-      try {
-        const { payload } = await jwtVerify(
-          token,
-          lookup,
-          {
-            algorithms: ['ES256'],
-            issuer,
-            audience: issuer,
-            typ: kind.typ,
-            clockTolerance: CLOCK_SKEW_SECONDS,
-            requiredClaims: ['sub', 'exp', 'iat'],
-            currentDate: new Date(now() * 1000),
-          },
-        );
-        claims = asClaims(payload);
-      } catch {
-        return undefined;
-      }
-      if (claims) {
-        if (verified.size >= VERIFIED_CACHE_ENTRIES) verified.delete(verified.keys().next().value!);
-        verified.set(token, claims);
-      }
-      return claims;
+      const verification = await verifyJwt(token, { issuer, audience: issuer });
+      return 'claims' in verification ? verification.claims : undefined;
     },
   };
 }

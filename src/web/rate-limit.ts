@@ -14,6 +14,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { BlockList } from 'node:net';
 import type { Context, MiddlewareHandler } from 'hono';
+import { ExpiringCache } from '../cache.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../log.ts';
 import { addressBucket, clientAddress } from '../net/client-address.ts';
@@ -38,17 +39,21 @@ export function requestAddress(c: Context, trustedProxies: BlockList): string {
   return clientAddress(incoming?.socket.remoteAddress, c.req.header('x-forwarded-for'), trustedProxies);
 }
 
+/** Distinct clients counted per bucket; beyond this many the window opened longest ago is forgotten. */
+const COUNTED_CLIENTS = 10_000;
+
 /** Returns a counter that answers false once `key` has been seen more than `limit` times in the window. */
 function createLimiter(options: RateLimit & { now: () => number }): (key: string) => boolean {
-  const windows = new Map<string, { count: number; resetAt: number }>();
+  // Every window in one limiter is equally long, so the one evicted when full is the one that ends
+  // first: forgetting it hands that client a fresh budget, which a client with that many addresses
+  // already has (each address its own), and idle clients cost nothing once their window ends.
+  const windows = new ExpiringCache<string, { count: number }>(COUNTED_CLIENTS);
   return (key) => {
     const now = options.now();
-    let window = windows.get(key);
-    if (!window || window.resetAt <= now) {
-      // Forget finished windows now and then, so idle clients cost nothing.
-      if (windows.size > 10_000) for (const [k, w] of windows) if (w.resetAt <= now) windows.delete(k);
-      window = { count: 0, resetAt: now + options.windowSeconds };
-      windows.set(key, window);
+    let window = windows.get(key, now);
+    if (!window) {
+      window = { count: 0 };
+      windows.set(key, window, now + options.windowSeconds);
     }
     window.count += 1;
     return window.count <= options.limit;

@@ -10,6 +10,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { tableResolver } from '../helpers/dial-guard.ts';
 import { CAROL_DID } from '../helpers/fake-atproto.ts';
 import { accessTokenFor } from '../helpers/mcp.ts';
+import { PKCE } from '../helpers/oauth-client.ts';
 import { seeded } from '../helpers/property.ts';
 import { startWikiFixture, type WikiFixture } from '../helpers/wiki-fixture.ts';
 
@@ -98,12 +99,11 @@ export class FuzzTarget {
       });
       this.client = { wikiId: wiki.id, id: (await registered.json()).client_id };
     }
-    const challenge = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM'; // RFC 7636 Appendix B
     const request = {
       response_type: 'code',
       client_id: this.client!.id,
       redirect_uri: redirectUri,
-      code_challenge: challenge,
+      code_challenge: PKCE.challenge,
     };
     const params = new URLSearchParams({
       ...request,

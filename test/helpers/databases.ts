@@ -7,8 +7,24 @@ import pg from 'pg';
 
 export const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
+const BACKENDS = ['sqlite', 'postgres'] as const;
+
+/**
+ * The backends a suite that runs on both is run against: both, unless ROBOT_TEST_DATABASES names
+ * some (`npm run test:fast` sets `sqlite`). `npm test` leaves it unset, so nothing is left out there.
+ */
+export const TEST_DATABASES: readonly TestDatabase['name'][] = chosenBackends(process.env.ROBOT_TEST_DATABASES);
+
+function chosenBackends(setting: string | undefined): TestDatabase['name'][] {
+  if (setting === undefined) return [...BACKENDS];
+  const names = setting.split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !(BACKENDS as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`ROBOT_TEST_DATABASES must list some of ${BACKENDS.join(', ')}; got ${JSON.stringify(setting)}`);
+  return BACKENDS.filter((name) => names.includes(name));
+}
+
 export interface TestDatabase {
-  name: 'sqlite' | 'postgres';
+  name: (typeof BACKENDS)[number];
   url: string;
   drop(): Promise<void>;
 }

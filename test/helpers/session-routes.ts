@@ -2,6 +2,7 @@
 // holds the cookie under test): what a credential unlocks when a browser presents it (catalogue CL-09).
 import assert from 'node:assert/strict';
 import type { TestClient } from './http-client.ts';
+import { OAuthTestClient } from './oauth-client.ts';
 
 export interface RouteAnswer {
   route: string;
@@ -18,19 +19,7 @@ export interface PersonMarkers {
   wikiName: string;
 }
 
-const PKCE_CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 const REDIRECT_URI = 'https://app.example/callback';
-
-/** Registers a public client at the wiki (RFC 7591), so its consent page can be asked for. */
-async function registerClient(client: TestClient, slug: string): Promise<string> {
-  const response = await client.request(`/w/${slug}/oauth/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ client_name: 'Probe', redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: 'none' }),
-  });
-  assert.equal(response.status, 201, 'client registration');
-  return ((await response.json()) as { client_id: string }).client_id;
-}
 
 /**
  * The session routes, in an order that leaves the cookie in place until the end: the dashboard, a
@@ -38,16 +27,11 @@ async function registerClient(client: TestClient, slug: string): Promise<string>
  * confirmation page, and last logout.
  */
 export async function askSessionRoutes(client: TestClient, slug: string): Promise<RouteAnswer[]> {
-  const clientId = await registerClient(client, slug);
-  const query = new URLSearchParams({
-    response_type: 'code',
-    client_id: clientId,
-    redirect_uri: REDIRECT_URI,
-    code_challenge: PKCE_CHALLENGE,
-    code_challenge_method: 'S256',
-    state: 's',
-  });
-  const authorize = `/w/${slug}/oauth/authorize?${query}`;
+  // A public client registered at the wiki (RFC 7591), so its consent page can be asked for.
+  const oauth = new OAuthTestClient({ issuer: `/w/${slug}`, browser: client, backChannel: () => client, redirectUri: REDIRECT_URI, metadata: { client_name: 'Probe', grant_types: undefined } });
+  const registration = await oauth.register();
+  assert.equal(registration.status, 201, 'client registration');
+  const authorize = oauth.authorizeUrl(((await registration.json()) as { client_id: string }).client_id);
   const requests: Array<[string, () => Promise<Response>]> = [
     ['dashboard', () => client.request('/app/')],
     ['wiki settings', () => client.request(`/app/wikis/${slug}`)],

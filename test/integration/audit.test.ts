@@ -6,11 +6,10 @@ import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { CAROL_DID } from '../helpers/fake-atproto.ts';
 import { TestClient } from '../helpers/http-client.ts';
+import { codeIn, notesClient, PKCE } from '../helpers/oauth-client.ts';
 import { freePort, startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { startWikiFixture, type WikiFixture } from '../helpers/wiki-fixture.ts';
 
-const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
-const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 const REDIRECT = 'http://127.0.0.1:33418/callback';
 
 /** The steps DESIGN.md §5 names, and the events that record them. */
@@ -60,8 +59,8 @@ describe('audit events', () => {
 
   test('each step from registration to revocation logs its event with client, grant and request ids; no secret reaches the log', async () => {
     const expected: { event: string; requestId: string; clientId: string; grant: boolean }[] = [];
-    const secrets: string[] = [VERIFIER, ...carol.cookies.values()];
-    const app = () => new TestClient(platform.platform.app, platform.config.publicUrl);
+    const secrets: string[] = [PKCE.verifier, ...carol.cookies.values()];
+    const oauth = notesClient(fixture, REDIRECT, { authorizeParams: { state: 'st4te' } });
     /** Notes that `response`'s request must have logged `events` for `clientId`. */
     function expect(response: Response, clientId: string, grant: boolean, ...events: string[]): Response {
       const requestId = response.headers.get('x-request-id');
@@ -69,41 +68,32 @@ describe('audit events', () => {
       for (const event of events) expected.push({ event, requestId, clientId, grant });
       return response;
     }
-    const post = (path: string, form: Record<string, string>) => app().request(path, { method: 'POST', body: new URLSearchParams(form).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
 
     async function register(method: 'none' | 'client_secret_post'): Promise<{ clientId: string; secret?: string }> {
-      const response = await app().request('/w/notes/oauth/register', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ client_name: 'App', redirect_uris: [REDIRECT], token_endpoint_auth_method: method, grant_types: ['authorization_code', 'refresh_token'] }),
-      });
+      const response = await oauth.register({ token_endpoint_auth_method: method });
       const body = await response.json();
       expect(response, body.client_id, false, STEPS.registered);
       if (body.client_secret) secrets.push(body.client_secret);
       return { clientId: body.client_id, secret: body.client_secret };
     }
-    const authorize = (clientId: string) =>
-      carol.request(`/w/notes/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, code_challenge: CHALLENGE, code_challenge_method: 'S256', state: 'st4te' })}`);
     async function consent(clientId: string, decision: 'approve' | 'deny', events: string[], pageEvents = [STEPS['authorize begun']]): Promise<Response> {
-      const page = expect(await authorize(clientId), clientId, false, ...pageEvents);
-      const html = await page.text();
-      const csrf = /name="csrf" value="([^"]+)"/.exec(html)![1]!;
-      secrets.push(csrf);
-      const response = await carol.form('/w/notes/oauth/consent', { request_id: /name="request_id" value="([^"]+)"/.exec(html)![1]!, csrf, decision });
+      const page = expect(await oauth.authorize(clientId), clientId, false, ...pageEvents);
+      const form = await oauth.consentForm(page, decision);
+      secrets.push(form.csrf!);
+      const response = await carol.form('/w/notes/oauth/consent', form);
       return expect(response, clientId, decision === 'approve', ...events);
     }
     async function tokens(clientId: string, extra: Record<string, string> = {}) {
-      const approved = await consent(clientId, 'approve', [STEPS['consent approved'], STEPS['code issued']]);
-      const code = new URL(approved.headers.get('location')!).searchParams.get('code')!;
-      const request = { grant_type: 'authorization_code', code, code_verifier: VERIFIER, client_id: clientId, ...extra };
-      const response = expect(await post('/w/notes/oauth/token', request), clientId, true, STEPS['code redeemed']);
+      const code = codeIn(await consent(clientId, 'approve', [STEPS['consent approved'], STEPS['code issued']]));
+      const request = { grant_type: 'authorization_code', code, code_verifier: PKCE.verifier, client_id: clientId, ...extra };
+      const response = expect(await oauth.token(request), clientId, true, STEPS['code redeemed']);
       assert.equal(response.status, 200);
       const body = (await response.json()) as { access_token: string; refresh_token: string };
       secrets.push(code, body.access_token, body.refresh_token);
       return { request, ...body };
     }
     async function refresh(clientId: string, refreshToken: string, event: string): Promise<string | undefined> {
-      const response = expect(await post('/w/notes/oauth/token', { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId }), clientId, true, event);
+      const response = expect(await oauth.refresh(clientId, refreshToken), clientId, true, event);
       const body = await response.json();
       if (body.refresh_token) secrets.push(body.access_token, body.refresh_token);
       return body.refresh_token;
@@ -119,17 +109,17 @@ describe('audit events', () => {
     // B, a confidential client: its code is replayed.
     const b = await register('client_secret_post');
     const { request } = await tokens(b.clientId, { client_secret: b.secret! });
-    expect(await post('/w/notes/oauth/token', request), b.clientId, true, 'oauth.code.replayed');
+    expect(await oauth.token(request), b.clientId, true, 'oauth.code.replayed');
     // C: revocation.
     const c = await register('none');
     const { refresh_token } = await tokens(c.clientId);
-    expect(await post('/w/notes/oauth/revoke', { token: refresh_token, client_id: c.clientId }), c.clientId, true, STEPS.revoked);
+    expect(await oauth.revoke(c.clientId, refresh_token), c.clientId, true, STEPS.revoked);
     // D, a metadata-document client: its document is fetched, then the person says no.
     const d = `${documentBase}/client.json`;
     await consent(d, 'deny', ['oauth.consent.denied'], [STEPS['metadata fetched'], STEPS['authorize begun']]);
     // E: a metadata document that cannot be fetched.
     const e = `http://127.0.0.1:${await freePort()}/client.json`;
-    expect(await authorize(e), e, false, 'oauth.client.metadata_failed');
+    expect(await oauth.authorize(e), e, false, 'oauth.client.metadata_failed');
 
     const lines = parse(platform.logs.lines);
     const grantOf = async (clientId: string) => (await platform.platform.deps.database.db.selectFrom('grants').select('id').where('client_id', '=', clientId).executeTakeFirstOrThrow()).id;

@@ -5,10 +5,10 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { MALLORY_DID } from '../helpers/fake-atproto.ts';
 import { bodyText, hiddenCharactersIn } from '../helpers/html.ts';
 import { streamedBody, TestClient } from '../helpers/http-client.ts';
+import { OAuthTestClient, PKCE, type QueryParameters } from '../helpers/oauth-client.ts';
 import type { TestPlatform } from '../helpers/platform.ts';
 import { startWikiFixture, type WikiFixture } from '../helpers/wiki-fixture.ts';
 
-const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM'; // RFC 7636 Appendix B
 const REDIRECT = 'https://app.example/callback';
 
 describe('authorization endpoint and consent', () => {
@@ -16,10 +16,19 @@ describe('authorization endpoint and consent', () => {
   let platform: TestPlatform;
   let carol: TestClient;
   let issuer: string;
+  let oauth: OAuthTestClient;
 
   before(async () => {
     fixture = await startWikiFixture();
     ({ platform, carol, issuer } = fixture);
+    oauth = new OAuthTestClient({
+      issuer: '/w/notes',
+      browser: carol,
+      backChannel: () => new TestClient(platform.platform.app, platform.config.publicUrl),
+      redirectUri: REDIRECT,
+      metadata: { client_name: 'Test App', grant_types: undefined },
+      authorizeParams: { state: 'st-1', resource: `${issuer}/mcp` },
+    });
   });
   after(() => fixture?.close());
   beforeEach(async () => {
@@ -29,26 +38,9 @@ describe('authorization endpoint and consent', () => {
   const db = () => platform.platform.deps.database.db;
   const count = async (table: 'authorization_codes' | 'authorization_requests') => (await db().selectFrom(table).select('expires_at').execute()).length;
 
-  async function registerClient(metadata: Record<string, unknown> = {}): Promise<string> {
-    const response = await new TestClient(platform.platform.app, platform.config.publicUrl).request('/w/notes/oauth/register', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ client_name: 'Test App', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', ...metadata }),
-    });
-    return (await response.json()).client_id;
-  }
-
-  function authorizeUrl(clientId: string, overrides: Record<string, string | undefined> = {}): string {
-    const params: Record<string, string | undefined> = { response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, code_challenge: CHALLENGE, code_challenge_method: 'S256', state: 'st-1', resource: `${issuer}/mcp`, ...overrides };
-    return `/w/notes/oauth/authorize?${new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined))}`;
-  }
-
-  async function approve(browser: TestClient, page: Response, decision = 'approve', headers: Record<string, string> = {}): Promise<Response> {
-    const html = await page.text();
-    const requestId = /name="request_id" value="([^"]+)"/.exec(html)![1]!;
-    const csrf = /name="csrf" value="([^"]+)"/.exec(html)![1]!;
-    return browser.form('/w/notes/oauth/consent', { request_id: requestId, csrf, decision }, headers);
-  }
+  const registerClient = async (metadata: Record<string, unknown> = {}) => (await oauth.registerClient(metadata)).clientId;
+  const authorizeUrl = (clientId: string, overrides: QueryParameters = {}) => oauth.authorizeUrl(clientId, overrides);
+  const approve = (browser: TestClient, page: Response, decision = 'approve', headers: Record<string, string> = {}) => oauth.consent(page, decision, browser, headers);
 
   const location = (response: Response) => new URL(response.headers.get('location')!);
 
@@ -134,7 +126,7 @@ describe('authorization endpoint and consent', () => {
   test('PK-01, PK-02: no challenge, plain, a method-less or malformed challenge: invalid_request to the client, no code', async () => {
     const clientId = await registerClient();
     const codes = await count('authorization_codes');
-    for (const overrides of [{ code_challenge: undefined }, { code_challenge_method: 'plain' }, { code_challenge_method: undefined }, { code_challenge: CHALLENGE.slice(1) }, { code_challenge: `${CHALLENGE}${'a'.repeat(86)}` }, { code_challenge: `${CHALLENGE.slice(3)}+/=` }, { code_challenge: '' }]) {
+    for (const overrides of [{ code_challenge: undefined }, { code_challenge_method: 'plain' }, { code_challenge_method: undefined }, { code_challenge: PKCE.challenge.slice(1) }, { code_challenge: `${PKCE.challenge}${'a'.repeat(86)}` }, { code_challenge: `${PKCE.challenge.slice(3)}+/=` }, { code_challenge: '' }]) {
       const response = await carol.request(authorizeUrl(clientId, overrides));
       assert.equal(response.status, 303, JSON.stringify(overrides));
       const target = location(response);

@@ -8,19 +8,17 @@ import { Context } from 'hono';
 import { clientResolver } from '../../src/authserver/clients.ts';
 import { hardenedFetch } from '../../src/net/hardened-fetch.ts';
 import { bodyText, hiddenCharactersIn } from '../helpers/html.ts';
-import type { TestClient } from '../helpers/http-client.ts';
+import { codeIn, notesClient, type OAuthTestClient } from '../helpers/oauth-client.ts';
 import { freePort, type TestPlatform } from '../helpers/platform.ts';
 import { loopbackCertificate, startLoopbackHttps, trustInThisProcess } from '../helpers/tls.ts';
 import { startWikiFixture, type WikiFixture } from '../helpers/wiki-fixture.ts';
 
-const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
-const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 const REDIRECT = 'http://127.0.0.1:33418/callback';
 
 describe('Client ID Metadata Documents', () => {
   let fixture: WikiFixture;
   let platform: TestPlatform;
-  let carol: TestClient;
+  let oauth: OAuthTestClient;
   let documents: Server;
   let base = '';
   const served: Record<string, { status?: number; body?: unknown; headers?: Record<string, string> }> = {};
@@ -28,7 +26,8 @@ describe('Client ID Metadata Documents', () => {
 
   before(async () => {
     fixture = await startWikiFixture();
-    ({ platform, carol } = fixture);
+    ({ platform } = fixture);
+    oauth = notesClient(fixture, REDIRECT);
     const port = await freePort();
     base = `http://localhost:${port}`;
     documents = createServer((req, res) => {
@@ -50,29 +49,21 @@ describe('Client ID Metadata Documents', () => {
     return clientId;
   }
 
-  const authorize = (clientId: string) =>
-    carol.request(`/w/notes/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, code_challenge: CHALLENGE, code_challenge_method: 'S256', state: 's' })}`);
-
   test('a metadata-document client is shown as published by its host, and completes the code flow as a public client', async () => {
     const clientId = document('/claude-code.json', {});
-    const page = await authorize(clientId);
+    const page = await oauth.authorize(clientId);
     assert.equal(page.status, 200);
     const html = await page.text();
     assert.match(html, new RegExp(`published by localhost:${new URL(base).port}`));
-    const approved = await carol.form('/w/notes/oauth/consent', { request_id: /name="request_id" value="([^"]+)"/.exec(html)![1]!, csrf: /name="csrf" value="([^"]+)"/.exec(html)![1]!, decision: 'approve' });
-    const code = new URL(approved.headers.get('location')!).searchParams.get('code')!;
-    const response = await carol.request('/w/notes/oauth/token', {
-      method: 'POST',
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: VERIFIER, client_id: clientId }).toString(),
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    });
+    const code = codeIn(await oauth.consent(html));
+    const response = await oauth.redeem(clientId, code);
     assert.equal(response.status, 200);
     assert.ok((await response.json()).refresh_token, 'grant_types from the document are honoured');
   });
 
   test('CS-05: hidden characters in a document’s client_name are shown as escapes on the consent page', async () => {
     const clientId = document('/spoof.json', { client_name: 'Claude\u202Egnp.live\u200D\u2067' });
-    const html = await (await authorize(clientId)).text();
+    const html = await (await oauth.authorize(clientId)).text();
     assert.deepEqual(hiddenCharactersIn(html), [], 'nothing hidden anywhere in the page');
     const text = bodyText(html);
     assert.ok(text.includes('Claude\\u202Egnp.live\\u200D\\u2067'), text);
@@ -81,8 +72,8 @@ describe('Client ID Metadata Documents', () => {
 
   test('documents are cached: a second authorization does not fetch again', async () => {
     const clientId = document('/cached.json', {}, { headers: { 'cache-control': 'max-age=600' } });
-    await authorize(clientId);
-    await authorize(clientId);
+    await oauth.authorize(clientId);
+    await oauth.authorize(clientId);
     assert.equal(fetches.filter((url) => url === '/cached.json').length, 1);
   });
 
@@ -98,7 +89,7 @@ describe('Client ID Metadata Documents', () => {
   for (const [name, [path, body, extra]] of Object.entries(bad)) {
     test(`a document that ${name} is refused on our own page, never redirected`, async () => {
       const clientId = document(path, body, extra);
-      const response = await authorize(clientId);
+      const response = await oauth.authorize(clientId);
       assert.equal(response.status, 400);
       assert.equal(response.headers.get('location'), null);
       assert.match(await response.text(), /describes itself in a way we cannot use/);
@@ -114,7 +105,7 @@ describe('Client ID Metadata Documents', () => {
       document('/plain.json', {}, { headers: { 'content-type': 'text/plain' } }),
     ];
     for (const clientId of refused) {
-      const response = await authorize(clientId);
+      const response = await oauth.authorize(clientId);
       assert.equal(response.status, 400, clientId);
       assert.equal(response.headers.get('location'), null);
       assert.match(await response.text(), /describes itself in a way we cannot use/);
@@ -122,7 +113,7 @@ describe('Client ID Metadata Documents', () => {
     // What the draft allows: application/json with parameters, and application/<type>+json.
     for (const type of ['application/json; charset=utf-8', 'application/oauth-client+json']) {
       const clientId = document(`/${type.replace(/\W+/g, '-')}.json`, {}, { headers: { 'content-type': type } });
-      assert.equal((await authorize(clientId)).status, 200, type);
+      assert.equal((await oauth.authorize(clientId)).status, 200, type);
     }
   });
 

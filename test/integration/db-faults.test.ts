@@ -17,17 +17,16 @@ import { sha256 } from '../../src/secrets.ts';
 import { openDatabase, type DatabaseHandle } from '../../src/store/database.ts';
 import type { Database } from '../../src/store/schema.ts';
 import { wikiStore } from '../../src/store/wikis.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { createTestDatabase, TEST_DATABASES, type TestDatabase } from '../helpers/databases.ts';
 import { CAROL_DID, FakeAtproto } from '../helpers/fake-atproto.ts';
 import { TestClient } from '../helpers/http-client.ts';
 import { signUp } from '../helpers/login-flow.ts';
+import { codeIn, notesClient, OAuthTestClient } from '../helpers/oauth-client.ts';
 import { freePort, type TestPlatform } from '../helpers/platform.ts';
 import { RobotProcess } from '../helpers/robot-process.ts';
 import { startWikiFixture, type WikiFixture } from '../helpers/wiki-fixture.ts';
 
 // RFC 7636 Appendix B.
-const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
-const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 const REDIRECT = 'https://app.example/callback';
 
 type Statement = 'InsertQueryNode' | 'UpdateQueryNode';
@@ -87,7 +86,7 @@ async function blockedBackend(locker: pg.Client): Promise<{ pid: number; query: 
   throw new Error('no backend blocked on the held lock');
 }
 
-for (const kind of ['sqlite', 'postgres'] as const) {
+for (const kind of TEST_DATABASES) {
   describe(`storage faults (${kind})`, () => {
     let fixture: WikiFixture;
     let database: TestDatabase;
@@ -107,7 +106,6 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     });
 
     const db = () => platform.platform.deps.database.db;
-    const anonymous = () => new TestClient(platform.platform.app, platform.config.publicUrl);
 
     /**
      * Runs `request` while the database refuses our writes, as each one really does. SQLite: another
@@ -146,30 +144,17 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     }
     const lockTable = (table: keyof Database) => (locker: pg.Client) => locker.query(`lock table ${table} in exclusive mode`);
 
-    async function registerClient(): Promise<string> {
-      const response = await anonymous().request('/w/notes/oauth/register', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ client_name: 'App', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'] }),
-      });
-      return (await response.json()).client_id;
-    }
-    const authorize = (clientId: string) =>
-      carol.request(`/w/notes/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, code_challenge: CHALLENGE, code_challenge_method: 'S256', state: 'st4te' })}`);
+    const oauth = () => notesClient(fixture, REDIRECT, { authorizeParams: { state: 'st4te' } });
+    const registerClient = async () => (await oauth().registerClient()).clientId;
+    const authorize = (clientId: string) => oauth().authorize(clientId);
     async function consentForm(clientId: string): Promise<Record<string, string>> {
       const page = await authorize(clientId);
       assert.equal(page.status, 200, 'the consent page');
-      const html = await page.text();
-      return { request_id: /name="request_id" value="([^"]+)"/.exec(html)![1]!, csrf: /name="csrf" value="([^"]+)"/.exec(html)![1]!, decision: 'approve' };
+      return oauth().consentForm(page);
     }
-    async function getCode(clientId: string): Promise<string> {
-      const approved = await carol.form('/w/notes/oauth/consent', await consentForm(clientId));
-      return new URL(approved.headers.get('location')!).searchParams.get('code')!;
-    }
-    const post = (path: string, form: Record<string, string>) =>
-      anonymous().request(path, { method: 'POST', body: new URLSearchParams(form).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    const redeem = (clientId: string, code: string) => post('/w/notes/oauth/token', { grant_type: 'authorization_code', code, code_verifier: VERIFIER, client_id: clientId });
-    const refresh = (clientId: string, refreshToken: string) => post('/w/notes/oauth/token', { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId });
+    const getCode = async (clientId: string) => codeIn(await carol.form('/w/notes/oauth/consent', await consentForm(clientId)));
+    const redeem = (clientId: string, code: string) => oauth().redeem(clientId, code);
+    const refresh = (clientId: string, refreshToken: string) => oauth().refresh(clientId, refreshToken);
 
     const codeRow = (code: string) => db().selectFrom('authorization_codes').selectAll().where('code_hash', '=', sha256(code)).executeTakeFirstOrThrow();
     const refreshRows = (clientId: string) => db().selectFrom('refresh_tokens').selectAll().where('client_id', '=', clientId).execute();
@@ -370,27 +355,20 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
     const codeRows = (clientId: string) => store.db.selectFrom('authorization_codes').selectAll().where('client_id', '=', clientId).execute();
     const grantRows = (clientId: string) => store.db.selectFrom('grants').selectAll().where('client_id', '=', clientId).execute();
-    const redeem = (clientId: string, code: string) =>
-      new TestClient(publicUrl, publicUrl).request('/w/notes/oauth/token', {
-        method: 'POST',
-        body: new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: VERIFIER, client_id: clientId }).toString(),
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    // The client's own requests each come over a new connection; carol's browser keeps her cookies.
+    const oauth = () =>
+      new OAuthTestClient({
+        issuer: `${publicUrl}/w/notes`,
+        browser: carol,
+        backChannel: () => new TestClient(publicUrl, publicUrl),
+        redirectUri: REDIRECT,
+        metadata: { client_name: undefined },
+        authorizeParams: { state: undefined },
       });
-    const authorize = (clientId: string) =>
-      carol.request(`/w/notes/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, code_challenge: CHALLENGE, code_challenge_method: 'S256' })}`);
-    async function registerClient(): Promise<string> {
-      const response = await new TestClient(publicUrl, publicUrl).request('/w/notes/oauth/register', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'] }),
-      });
-      return (await response.json()).client_id;
-    }
-    async function consentForm(clientId: string): Promise<Record<string, string>> {
-      const html = await (await authorize(clientId)).text();
-      return { request_id: /name="request_id" value="([^"]+)"/.exec(html)![1]!, csrf: /name="csrf" value="([^"]+)"/.exec(html)![1]!, decision: 'approve' };
-    }
-    const codeFrom = (response: Response) => new URL(response.headers.get('location')!).searchParams.get('code')!;
+    const redeem = (clientId: string, code: string) => oauth().redeem(clientId, code);
+    const authorize = (clientId: string) => oauth().authorize(clientId);
+    const registerClient = async () => (await oauth().registerClient()).clientId;
+    const consentForm = async (clientId: string) => oauth().consentForm(await authorize(clientId));
     async function restart(): Promise<void> {
       robot = await RobotProcess.start(env);
       assert.deepEqual(await (await fetch(`${publicUrl}/healthz`)).json(), { status: 'ok' });
@@ -420,12 +398,12 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       // Restart is clean: the same app connects again, consent remembered, and redeems a new code.
       const again = await authorize(clientId);
       assert.equal(again.status, 303);
-      assert.equal((await redeem(clientId, codeFrom(again))).status, 200);
+      assert.equal((await redeem(clientId, codeIn(again))).status, 200);
     });
 
     test('DB-03 (b): killed after the token rows commit, before the 200: the retry with the same code is invalid_grant and revokes the grant', async () => {
       const clientId = await registerClient();
-      const code = codeFrom(await carol.form('/w/notes/oauth/consent', await consentForm(clientId)));
+      const code = codeIn(await carol.form('/w/notes/oauth/consent', await consentForm(clientId)));
       // Held at the statement that builds the 200, after the exchange's transaction committed.
       await robot!.breakAt('src/authserver/token.ts', /return tokenResponse\(deps,\s*c,\s*wiki,\s*client,\s*row,\s*row\.scope,/);
       const exchange = redeem(clientId, code).then(

@@ -9,7 +9,7 @@ import { sql } from 'kysely';
 import { isStoreUnavailable } from '../../src/store/errors.ts';
 import type { Wiki } from '../../src/store/wikis.ts';
 import { authClient, collect, newSecret } from '../helpers/cli-login.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { createTestDatabase, TEST_DATABASES, type TestDatabase } from '../helpers/databases.ts';
 import { CAROL_DID } from '../helpers/fake-atproto.ts';
 import { TestClient } from '../helpers/http-client.ts';
 import { accessTokenFor, connectMcp, toolText, type McpSession } from '../helpers/mcp.ts';
@@ -28,7 +28,7 @@ const ANONYMOUS: Array<[string, string, Record<string, string>?]> = [
   ['POST', '/w/notes/oauth/revoke', { token: 'x', client_id: 'a\u0000' }],
 ];
 
-for (const kind of ['sqlite', 'postgres'] as const) {
+for (const kind of TEST_DATABASES) {
   describe(`IN-05, IN-06: hostile text is refused at the edges (${kind})`, () => {
     let database: TestDatabase;
     let fixture: WikiFixture;

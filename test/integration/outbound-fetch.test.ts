@@ -10,6 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { hardenedFetch } from '../../src/net/hardened-fetch.ts';
 import { guardDials, tableResolver, type DialGuard } from '../helpers/dial-guard.ts';
 import { TestClient } from '../helpers/http-client.ts';
+import { PKCE } from '../helpers/oauth-client.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 
 function listen<T extends NetServer | Server>(server: T, port = 0): Promise<number> {
@@ -273,7 +274,7 @@ describe('outbound fetch hardening', () => {
           response_type: 'code',
           client_id: 'https://cimd.ssrf-test.net/client.json',
           redirect_uri: 'http://127.0.0.1:4000/cb',
-          code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+          code_challenge: PKCE.challenge,
           code_challenge_method: 'S256',
         };
         const response = await browser.request(`/w/notes/oauth/authorize?${new URLSearchParams(query)}`);

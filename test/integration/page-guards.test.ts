@@ -17,10 +17,10 @@ import { authClient, browserSignsIn, newSecret } from '../helpers/cli-login.ts';
 import { CAROL_DID, MALLORY_DID, VICTIM_DID } from '../helpers/fake-atproto.ts';
 import { TestClient } from '../helpers/http-client.ts';
 import { loginThroughFake } from '../helpers/login-flow.ts';
+import { OAuthTestClient } from '../helpers/oauth-client.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { startWikiFixture, type WikiFixture } from '../helpers/wiki-fixture.ts';
 
-const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 const REDIRECT = 'https://app.example/callback';
 /** Host mode: the platform at robot.example, wikis at {slug}.robot.example, one parent-domain cookie. */
 const HOST_ENV = { PUBLIC_URL: 'https://robot.example', WIKI_DOMAIN: 'robot.example', COOKIE_DOMAIN: 'robot.example' };
@@ -105,29 +105,21 @@ describe('CS-02 and CS-03 on every route', () => {
   const dashboardCsrf = async () => csrfIn(await (await carol.request('/app/')).text())!;
   const newClient = (origin = fixture.platform.config.publicUrl) => new TestClient(platform.app, origin);
 
-  async function registerClient(app: Hono, issuer: string): Promise<string> {
-    const response = await new TestClient(app, issuer).request(`${issuer}/oauth/register`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ client_name: 'Guarded', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' }),
-    });
-    return (await response.json()).client_id;
-  }
-  const authorizeQuery = (clientId: string) =>
-    new URLSearchParams({
-      response_type: 'code',
-      client_id: clientId,
-      redirect_uri: REDIRECT,
-      code_challenge: CHALLENGE,
-      code_challenge_method: 'S256',
-      state: 's',
-    });
+  /** An OAuth client of the wiki at `issuer` (path or host mode) served by `app`, with `browser` as the person's. */
+  const oauthAt = (app: Hono, issuer: string, browser = new TestClient(app, issuer)) =>
+    new OAuthTestClient({ issuer, browser, backChannel: () => new TestClient(app, issuer), redirectUri: REDIRECT, metadata: { client_name: 'Guarded', grant_types: undefined } });
+  const registerClient = async (app: Hono, issuer: string) => (await oauthAt(app, issuer).registerClient()).clientId;
+  /** The browser opens an authorization request of a newly registered client: the consent page. */
+  const authorizeNewClient = async (browser: TestClient, app: Hono, issuer: string) => {
+    const oauth = oauthAt(app, issuer, browser);
+    return oauth.authorize((await oauth.registerClient()).clientId);
+  };
 
   /** A consent form at `issuer` (path or host mode) that `client` is looking at. */
   async function consentCase(client: TestClient, app: Hono, deps: Platform['deps'], issuer: string): Promise<FormCase> {
-    const clientId = await registerClient(app, issuer);
-    const html = await (await client.request(`${issuer}/oauth/authorize?${authorizeQuery(clientId)}`)).text();
-    const requestId = /name="request_id" value="([^"]+)"/.exec(html)![1]!;
+    const oauth = oauthAt(app, issuer, client);
+    const clientId = (await oauth.registerClient()).clientId;
+    const form = await oauth.consentForm(await oauth.authorize(clientId));
     const codes = () =>
       deps.database.db
         .selectFrom('authorization_codes')
@@ -137,7 +129,7 @@ describe('CS-02 and CS-03 on every route', () => {
     return {
       client,
       path: `${issuer}/oauth/consent`,
-      form: { request_id: requestId, csrf: csrfIn(html)!, decision: 'approve' },
+      form,
       done: async () => (await codes()).length > 0,
     };
   }
@@ -495,8 +487,7 @@ describe('CS-02 and CS-03 on every route', () => {
   page(
     'GET /w/:slug/oauth/authorize',
     'html',
-    async () =>
-      carol.request(`/w/notes/oauth/authorize?${authorizeQuery(await registerClient(platform.app, fixture.issuer))}`),
+    () => authorizeNewClient(carol, platform.app, fixture.issuer),
     get(() => carol, '/w/notes/oauth/authorize?client_id=mcp_unknown'),
     get(() => carol, '/w/nowhere/oauth/authorize'),
   );
@@ -572,8 +563,7 @@ describe('CS-02 and CS-03 on every route', () => {
   page(
     `GET ${WIKI_HOST}/oauth/authorize`,
     'html',
-    async () =>
-      hostCarol.request(`/oauth/authorize?${authorizeQuery(await registerClient(hosted.platform.app, WIKI_HOST))}`),
+    () => authorizeNewClient(hostCarol, hosted.platform.app, WIKI_HOST),
     get(() => hostCarol, '/oauth/authorize?client_id=mcp_unknown'),
   );
   page(

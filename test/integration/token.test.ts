@@ -5,24 +5,23 @@ import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { mintAccessToken, type AccessTokenClaims } from '../../src/authserver/tokens.ts';
 import { CAROL_DID } from '../helpers/fake-atproto.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { createTestDatabase, TEST_DATABASES, type TestDatabase } from '../helpers/databases.ts';
 import { streamedBody, TestClient } from '../helpers/http-client.ts';
 import { accessTokenFor, wikiTokenFor } from '../helpers/mcp.ts';
+import { codeIn, notesClient, PKCE, type OAuthTestClient } from '../helpers/oauth-client.ts';
 import type { TestPlatform } from '../helpers/platform.ts';
 import { startWikiFixture, type WikiFixture } from '../helpers/wiki-fixture.ts';
 
-// RFC 7636 Appendix B.
-const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
-const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 const REDIRECT = 'https://app.example/callback';
 
-for (const kind of ['sqlite', 'postgres'] as const) {
+for (const kind of TEST_DATABASES) {
   describe(`token endpoint, authorization code grant (${kind})`, () => {
     let fixture: WikiFixture;
     let database: TestDatabase;
     let platform: TestPlatform;
     let carol: TestClient;
     let issuer: string;
+    let oauth: OAuthTestClient;
     let clockOffset = 0;
     const now = () => Math.floor(Date.now() / 1000) + clockOffset;
 
@@ -30,6 +29,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       database = await createTestDatabase(kind);
       fixture = await startWikiFixture({ DATABASE_URL: database.url }, { now });
       ({ platform, carol, issuer } = fixture);
+      oauth = notesClient(fixture, REDIRECT);
     });
     after(async () => {
       await fixture?.close();
@@ -38,33 +38,8 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
     const db = () => platform.platform.deps.database.db;
 
-    async function registerClient(method: 'none' | 'client_secret_post' | 'client_secret_basic' = 'none', grantTypes = ['authorization_code', 'refresh_token']) {
-      const response = await new TestClient(platform.platform.app, platform.config.publicUrl).request('/w/notes/oauth/register', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ client_name: 'App', redirect_uris: [REDIRECT], token_endpoint_auth_method: method, grant_types: grantTypes }),
-      });
-      const body = await response.json();
-      return { clientId: body.client_id as string, secret: body.client_secret as string | undefined };
-    }
-
-    async function getCode(clientId: string): Promise<string> {
-      const query = new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, code_challenge: CHALLENGE, code_challenge_method: 'S256', state: 's' });
-      let response = await carol.request(`/w/notes/oauth/authorize?${query}`);
-      if (response.status === 200) {
-        const html = await response.text();
-        response = await carol.form('/w/notes/oauth/consent', { request_id: /name="request_id" value="([^"]+)"/.exec(html)![1]!, csrf: /name="csrf" value="([^"]+)"/.exec(html)![1]!, decision: 'approve' });
-      }
-      return new URL(response.headers.get('location')!).searchParams.get('code')!;
-    }
-
-    function redeem(form: Record<string, string>, headers: Record<string, string> = {}) {
-      return new TestClient(platform.platform.app, platform.config.publicUrl).request('/w/notes/oauth/token', {
-        method: 'POST',
-        body: new URLSearchParams(form).toString(),
-        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-      });
-    }
+    const registerClient = (method: 'none' | 'client_secret_post' | 'client_secret_basic' = 'none', grantTypes = ['authorization_code', 'refresh_token']) =>
+      oauth.registerClient({ token_endpoint_auth_method: method, grant_types: grantTypes });
     const grantOf = async (clientId: string) => db().selectFrom('grants').selectAll().where('client_id', '=', clientId).executeTakeFirstOrThrow();
     /** The status of a real tools/list call at a wiki's MCP endpoint with `token`. */
     const mcpStatus = (token: string, slug = 'notes') =>
@@ -82,8 +57,8 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
     test('AS-04: a public client redeems its code for an at+jwt bound to the wiki MCP URL; no-store', async () => {
       const { clientId } = await registerClient();
-      const code = await getCode(clientId);
-      const response = await redeem({ grant_type: 'authorization_code', code, code_verifier: VERIFIER, client_id: clientId, redirect_uri: REDIRECT });
+      const code = await oauth.code(clientId);
+      const response = await oauth.token({ grant_type: 'authorization_code', code, code_verifier: PKCE.verifier, client_id: clientId, redirect_uri: REDIRECT });
       assert.equal(response.status, 200);
       assert.equal(response.headers.get('cache-control'), 'no-store');
       const body = await response.json();
@@ -102,25 +77,25 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
     test('confidential clients authenticate with client_secret_post or HTTP Basic; a wrong secret is invalid_client', async () => {
       const post = await registerClient('client_secret_post');
-      assert.equal((await redeem({ grant_type: 'authorization_code', code: await getCode(post.clientId), code_verifier: VERIFIER, client_id: post.clientId, client_secret: post.secret! })).status, 200);
+      assert.equal((await oauth.token({ grant_type: 'authorization_code', code: await oauth.code(post.clientId), code_verifier: PKCE.verifier, client_id: post.clientId, client_secret: post.secret! })).status, 200);
       const basic = await registerClient('client_secret_basic');
       const authorization = `Basic ${Buffer.from(`${basic.clientId}:${basic.secret}`).toString('base64')}`;
-      assert.equal((await redeem({ grant_type: 'authorization_code', code: await getCode(basic.clientId), code_verifier: VERIFIER }, { authorization })).status, 200);
-      const wrong = await redeem({ grant_type: 'authorization_code', code: await getCode(post.clientId), code_verifier: VERIFIER, client_id: post.clientId, client_secret: 'wrong' });
+      assert.equal((await oauth.token({ grant_type: 'authorization_code', code: await oauth.code(basic.clientId), code_verifier: PKCE.verifier }, { authorization })).status, 200);
+      const wrong = await oauth.token({ grant_type: 'authorization_code', code: await oauth.code(post.clientId), code_verifier: PKCE.verifier, client_id: post.clientId, client_secret: 'wrong' });
       assert.equal(wrong.status, 401);
       assert.equal((await wrong.json()).error, 'invalid_client');
-      const missing = await redeem({ grant_type: 'authorization_code', code: 'x', code_verifier: VERIFIER, client_id: post.clientId });
+      const missing = await oauth.token({ grant_type: 'authorization_code', code: 'x', code_verifier: PKCE.verifier, client_id: post.clientId });
       assert.equal(missing.status, 401, 'a confidential client without its secret');
     });
 
     test('PK-03: a wrong, missing, short or challenge-equal verifier is invalid_grant, consumes the code, revokes nothing', async () => {
       const { clientId } = await registerClient();
-      for (const verifier of ['A'.repeat(43), undefined, VERIFIER.slice(1), CHALLENGE]) {
-        const code = await getCode(clientId);
-        const response = await redeem({ grant_type: 'authorization_code', code, client_id: clientId, ...(verifier ? { code_verifier: verifier } : {}) });
+      for (const verifier of ['A'.repeat(43), undefined, PKCE.verifier.slice(1), PKCE.challenge]) {
+        const code = await oauth.code(clientId);
+        const response = await oauth.token({ grant_type: 'authorization_code', code, client_id: clientId, ...(verifier ? { code_verifier: verifier } : {}) });
         assert.equal(response.status, 400, String(verifier));
         assert.equal((await response.json()).error, 'invalid_grant');
-        const retry = await redeem({ grant_type: 'authorization_code', code, code_verifier: VERIFIER, client_id: clientId });
+        const retry = await oauth.token({ grant_type: 'authorization_code', code, code_verifier: PKCE.verifier, client_id: clientId });
         assert.equal(retry.status, 400, 'the code was consumed by the failed attempt');
       }
       assert.equal((await grantOf(clientId)).revoked_at, null);
@@ -128,34 +103,34 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
     test('PK-04: a code row without a challenge is never redeemable', async () => {
       const { clientId } = await registerClient();
-      const code = await getCode(clientId);
+      const code = await oauth.code(clientId);
       const { sha256 } = await import('../../src/secrets.ts');
       await db().updateTable('authorization_codes').set({ code_challenge: '' }).where('code_hash', '=', sha256(code)).execute();
-      const withVerifier = await redeem({ grant_type: 'authorization_code', code, code_verifier: VERIFIER, client_id: clientId });
+      const withVerifier = await oauth.token({ grant_type: 'authorization_code', code, code_verifier: PKCE.verifier, client_id: clientId });
       assert.equal((await withVerifier.json()).error, 'invalid_request');
-      const code2 = await getCode(clientId);
+      const code2 = await oauth.code(clientId);
       await db().updateTable('authorization_codes').set({ code_challenge: '' }).where('code_hash', '=', sha256(code2)).execute();
-      assert.equal((await (await redeem({ grant_type: 'authorization_code', code: code2, client_id: clientId })).json()).error, 'invalid_grant');
+      assert.equal((await (await oauth.token({ grant_type: 'authorization_code', code: code2, client_id: clientId })).json()).error, 'invalid_grant');
     });
 
     test('AC-01: replaying a redeemed code is invalid_grant, and the tokens it issued stop working', async () => {
       const { clientId } = await registerClient();
-      const code = await getCode(clientId);
-      const request = { grant_type: 'authorization_code', code, code_verifier: VERIFIER, client_id: clientId };
-      const issued = await redeem(request);
+      const code = await oauth.code(clientId);
+      const request = { grant_type: 'authorization_code', code, code_verifier: PKCE.verifier, client_id: clientId };
+      const issued = await oauth.token(request);
       assert.equal(issued.status, 200);
       const { access_token: accessToken, refresh_token: refreshToken } = await issued.json();
       assert.equal(await mcpStatus(accessToken), 200, 'the access token works before the replay');
-      const replay = await redeem(request);
+      const replay = await oauth.token(request);
       assert.equal(replay.status, 400);
       assert.equal((await replay.json()).error, 'invalid_grant');
       assert.equal(await mcpStatus(accessToken), 401, 'the access token is refused at the MCP endpoint');
-      const refreshed = await refresh(clientId, refreshToken);
+      const refreshed = await oauth.refresh(clientId, refreshToken);
       assert.equal(refreshed.status, 400);
       assert.equal((await refreshed.json()).error, 'invalid_grant', 'the refresh token is refused at /token');
       clockOffset = 30;
       try {
-        assert.equal((await (await redeem(request)).json()).error, 'invalid_grant', 'a replay 30 s later too');
+        assert.equal((await (await oauth.token(request)).json()).error, 'invalid_grant', 'a replay 30 s later too');
         assert.equal(await mcpStatus(accessToken), 401);
       } finally {
         clockOffset = 0;
@@ -168,32 +143,32 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
     test('AC-02: a replay with a wrong verifier or without client authentication revokes nothing', async () => {
       const confidential = await registerClient('client_secret_post');
-      const code = await getCode(confidential.clientId);
-      assert.equal((await redeem({ grant_type: 'authorization_code', code, code_verifier: VERIFIER, client_id: confidential.clientId, client_secret: confidential.secret! })).status, 200);
-      assert.equal((await redeem({ grant_type: 'authorization_code', code, code_verifier: 'B'.repeat(43), client_id: confidential.clientId, client_secret: confidential.secret! })).status, 400);
-      assert.equal((await redeem({ grant_type: 'authorization_code', code, code_verifier: VERIFIER, client_id: confidential.clientId })).status, 401);
+      const code = await oauth.code(confidential.clientId);
+      assert.equal((await oauth.token({ grant_type: 'authorization_code', code, code_verifier: PKCE.verifier, client_id: confidential.clientId, client_secret: confidential.secret! })).status, 200);
+      assert.equal((await oauth.token({ grant_type: 'authorization_code', code, code_verifier: 'B'.repeat(43), client_id: confidential.clientId, client_secret: confidential.secret! })).status, 400);
+      assert.equal((await oauth.token({ grant_type: 'authorization_code', code, code_verifier: PKCE.verifier, client_id: confidential.clientId })).status, 401);
       assert.equal((await grantOf(confidential.clientId)).revoked_at, null);
     });
 
     test('AC-03, AC-04: a code redeemed by another client, or with another redirect_uri, is invalid_grant', async () => {
       const a = await registerClient();
       const b = await registerClient();
-      assert.equal((await (await redeem({ grant_type: 'authorization_code', code: await getCode(a.clientId), code_verifier: VERIFIER, client_id: b.clientId })).json()).error, 'invalid_grant');
+      assert.equal((await (await oauth.token({ grant_type: 'authorization_code', code: await oauth.code(a.clientId), code_verifier: PKCE.verifier, client_id: b.clientId })).json()).error, 'invalid_grant');
       for (const redirect of [`${REDIRECT}2`, `${REDIRECT}/`]) {
-        const response = await redeem({ grant_type: 'authorization_code', code: await getCode(a.clientId), code_verifier: VERIFIER, client_id: a.clientId, redirect_uri: redirect });
+        const response = await oauth.token({ grant_type: 'authorization_code', code: await oauth.code(a.clientId), code_verifier: PKCE.verifier, client_id: a.clientId, redirect_uri: redirect });
         assert.equal((await response.json()).error, 'invalid_grant', redirect);
       }
     });
 
     test('AC-05: an expired code, or one whose person lost the wiki, is invalid_grant', async () => {
       const { clientId } = await registerClient();
-      const code = await getCode(clientId);
+      const code = await oauth.code(clientId);
       await db().updateTable('authorization_codes').set({ expires_at: 1 }).execute();
-      assert.equal((await (await redeem({ grant_type: 'authorization_code', code, code_verifier: VERIFIER, client_id: clientId })).json()).error, 'invalid_grant');
-      const code2 = await getCode(clientId);
+      assert.equal((await (await oauth.token({ grant_type: 'authorization_code', code, code_verifier: PKCE.verifier, client_id: clientId })).json()).error, 'invalid_grant');
+      const code2 = await oauth.code(clientId);
       await db().updateTable('wikis').set({ owner_did: 'did:plc:someoneelseaaaaaaaaaaaaa' }).execute();
       try {
-        assert.equal((await (await redeem({ grant_type: 'authorization_code', code: code2, code_verifier: VERIFIER, client_id: clientId })).json()).error, 'invalid_grant');
+        assert.equal((await (await oauth.token({ grant_type: 'authorization_code', code: code2, code_verifier: PKCE.verifier, client_id: clientId })).json()).error, 'invalid_grant');
       } finally {
         await db().updateTable('wikis').set({ owner_did: CAROL_DID }).execute();
       }
@@ -201,8 +176,8 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
     test('AC-06: 20 parallel redemptions of one code: exactly one 200, the rest invalid_grant, no 500', async () => {
       const { clientId } = await registerClient();
-      const code = await getCode(clientId);
-      const statuses = await Promise.all(Array.from({ length: 20 }, () => redeem({ grant_type: 'authorization_code', code, code_verifier: VERIFIER, client_id: clientId }).then((r) => r.status)));
+      const code = await oauth.code(clientId);
+      const statuses = await Promise.all(Array.from({ length: 20 }, () => oauth.token({ grant_type: 'authorization_code', code, code_verifier: PKCE.verifier, client_id: clientId }).then((r) => r.status)));
       assert.equal(statuses.filter((s) => s === 200).length, 1, statuses.join(','));
       assert.equal(statuses.filter((s) => s === 400).length, 19, statuses.join(','));
       assert.ok((await grantOf(clientId)).revoked_at, 'the losers are valid replays: the family is revoked');
@@ -215,21 +190,20 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.equal((await json.json()).error, 'invalid_request');
       assert.equal((await carol.request('/w/notes/oauth/token')).status, 405);
       for (const grantType of ['password', 'client_credentials', 'urn:unknown']) {
-        const response = await redeem({ grant_type: grantType, client_id: clientId });
+        const response = await oauth.token({ grant_type: grantType, client_id: clientId });
         assert.equal(response.status, 400);
         assert.equal((await response.json()).error, 'unsupported_grant_type');
         assert.equal(response.headers.get('cache-control'), 'no-store');
       }
       const repeated = await new TestClient(platform.platform.app, platform.config.publicUrl).request('/w/notes/oauth/token', { method: 'POST', body: `grant_type=authorization_code&code=a&code=b&client_id=${clientId}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
       assert.equal((await repeated.json()).error, 'invalid_request');
-      assert.equal((await redeem({ grant_type: 'authorization_code', client_id: clientId, padding: 'x'.repeat(9000) })).status, 413);
+      assert.equal((await oauth.token({ grant_type: 'authorization_code', client_id: clientId, padding: 'x'.repeat(9000) })).status, 413);
     });
 
     async function tokensFor(clientId: string) {
-      const response = await redeem({ grant_type: 'authorization_code', code: await getCode(clientId), code_verifier: VERIFIER, client_id: clientId });
+      const response = await oauth.redeem(clientId, await oauth.code(clientId));
       return (await response.json()) as { access_token: string; refresh_token?: string; scope: string };
     }
-    const refresh = (clientId: string, refreshToken: string, extra: Record<string, string> = {}) => redeem({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId, ...extra });
     const liveInFamily = async (clientId: string) => (await db().selectFrom('refresh_tokens').select('token_hash').where('client_id', '=', clientId).where('rotated_at', 'is', null).execute()).length;
 
     test('refresh tokens are issued only to clients registered for them (no offline_access needed)', async () => {
@@ -240,7 +214,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     test('RT-01: a refresh returns a new access token and a new refresh token with the same scope and resource', async () => {
       const { clientId } = await registerClient();
       const first = await tokensFor(clientId);
-      const response = await refresh(clientId, first.refresh_token!);
+      const response = await oauth.refresh(clientId, first.refresh_token!);
       assert.equal(response.status, 200);
       assert.equal(response.headers.get('cache-control'), 'no-store');
       const second = await response.json();
@@ -253,8 +227,8 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     test('grace window: a retry with the just-rotated token gets the same successor; never two live tokens', async () => {
       const { clientId } = await registerClient();
       const first = await tokensFor(clientId);
-      const second = await (await refresh(clientId, first.refresh_token!)).json();
-      const retry = await (await refresh(clientId, first.refresh_token!)).json();
+      const second = await (await oauth.refresh(clientId, first.refresh_token!)).json();
+      const retry = await (await oauth.refresh(clientId, first.refresh_token!)).json();
       assert.equal(retry.refresh_token, second.refresh_token);
       assert.equal(await liveInFamily(clientId), 1);
     });
@@ -262,20 +236,20 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     test('RT-02: reuse after the grace window, or after the successor was itself used, revokes the whole family', async () => {
       const { clientId } = await registerClient();
       const first = await tokensFor(clientId);
-      const second = await (await refresh(clientId, first.refresh_token!)).json();
-      const third = await (await refresh(clientId, second.refresh_token!)).json();
-      const reuse = await refresh(clientId, first.refresh_token!);
+      const second = await (await oauth.refresh(clientId, first.refresh_token!)).json();
+      const third = await (await oauth.refresh(clientId, second.refresh_token!)).json();
+      const reuse = await oauth.refresh(clientId, first.refresh_token!);
       assert.equal((await reuse.json()).error, 'invalid_grant');
-      assert.equal((await (await refresh(clientId, third.refresh_token!)).json()).error, 'invalid_grant', 'the live token died with the family');
+      assert.equal((await (await oauth.refresh(clientId, third.refresh_token!)).json()).error, 'invalid_grant', 'the live token died with the family');
       assert.ok(platform.logs.lines.some((line) => line.includes('oauth.refresh.replayed')));
 
       const other = await registerClient();
       const a = await tokensFor(other.clientId);
-      const b = await (await refresh(other.clientId, a.refresh_token!)).json();
+      const b = await (await oauth.refresh(other.clientId, a.refresh_token!)).json();
       clockOffset = 61;
       try {
-        assert.equal((await (await refresh(other.clientId, a.refresh_token!)).json()).error, 'invalid_grant', 'after the grace window');
-        assert.equal((await (await refresh(other.clientId, b.refresh_token!)).json()).error, 'invalid_grant');
+        assert.equal((await (await oauth.refresh(other.clientId, a.refresh_token!)).json()).error, 'invalid_grant', 'after the grace window');
+        assert.equal((await (await oauth.refresh(other.clientId, b.refresh_token!)).json()).error, 'invalid_grant');
       } finally {
         clockOffset = 0;
       }
@@ -285,28 +259,26 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const a = await registerClient();
       const b = await registerClient();
       const tokens = await tokensFor(a.clientId);
-      assert.equal((await (await refresh(b.clientId, tokens.refresh_token!)).json()).error, 'invalid_grant');
-      assert.equal((await refresh(a.clientId, tokens.refresh_token!)).status, 200);
+      assert.equal((await (await oauth.refresh(b.clientId, tokens.refresh_token!)).json()).error, 'invalid_grant');
+      assert.equal((await oauth.refresh(a.clientId, tokens.refresh_token!)).status, 200);
     });
 
     test('RT-04: a wider scope or another resource is refused without consuming the token', async () => {
       const { clientId } = await registerClient();
-      const query = new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, code_challenge: CHALLENGE, code_challenge_method: 'S256', scope: 'wiki:read' });
-      const page = await (await carol.request(`/w/notes/oauth/authorize?${query}`)).text();
-      const approved = await carol.form('/w/notes/oauth/consent', { request_id: /name="request_id" value="([^"]+)"/.exec(page)![1]!, csrf: /name="csrf" value="([^"]+)"/.exec(page)![1]!, decision: 'approve' });
-      const code = new URL(approved.headers.get('location')!).searchParams.get('code')!;
-      const readOnly = await (await redeem({ grant_type: 'authorization_code', code, code_verifier: VERIFIER, client_id: clientId })).json();
+      const approved = await oauth.consent(await oauth.authorize(clientId, { scope: 'wiki:read', state: undefined }));
+      const code = codeIn(approved);
+      const readOnly = await (await oauth.token({ grant_type: 'authorization_code', code, code_verifier: PKCE.verifier, client_id: clientId })).json();
       assert.equal(readOnly.scope, 'wiki:read');
-      assert.equal((await (await refresh(clientId, readOnly.refresh_token, { scope: 'wiki:read wiki:write' })).json()).error, 'invalid_scope');
-      assert.equal((await (await refresh(clientId, readOnly.refresh_token, { resource: `${platform.config.publicUrl}/w/other/mcp` })).json()).error, 'invalid_target');
-      assert.equal((await refresh(clientId, readOnly.refresh_token)).status, 200, 'not consumed by the refused requests');
+      assert.equal((await (await oauth.refresh(clientId, readOnly.refresh_token, { scope: 'wiki:read wiki:write' })).json()).error, 'invalid_scope');
+      assert.equal((await (await oauth.refresh(clientId, readOnly.refresh_token, { resource: `${platform.config.publicUrl}/w/other/mcp` })).json()).error, 'invalid_target');
+      assert.equal((await oauth.refresh(clientId, readOnly.refresh_token)).status, 200, 'not consumed by the refused requests');
 
     });
 
     test('RT-05: 10 parallel refreshes with one token: all get the same successor, one live token remains', async () => {
       const { clientId } = await registerClient();
       const tokens = await tokensFor(clientId);
-      const results = await Promise.all(Array.from({ length: 10 }, () => refresh(clientId, tokens.refresh_token!).then(async (r) => ({ status: r.status, body: await r.json() }))));
+      const results = await Promise.all(Array.from({ length: 10 }, () => oauth.refresh(clientId, tokens.refresh_token!).then(async (r) => ({ status: r.status, body: await r.json() }))));
       assert.ok(results.every((r) => r.status === 200), results.map((r) => r.status).join(','));
       assert.equal(new Set(results.map((r) => r.body.refresh_token)).size, 1);
       assert.equal(await liveInFamily(clientId), 1);
@@ -317,11 +289,11 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const expired = await tokensFor(clientId);
       const { sha256 } = await import('../../src/secrets.ts');
       await db().updateTable('refresh_tokens').set({ expires_at: 1 }).where('token_hash', '=', sha256(expired.refresh_token!)).execute();
-      const bodies = [await (await refresh(clientId, expired.refresh_token!)).text(), await (await refresh(clientId, `${expired.refresh_token!.slice(0, -1)}A`)).text()];
+      const bodies = [await (await oauth.refresh(clientId, expired.refresh_token!)).text(), await (await oauth.refresh(clientId, `${expired.refresh_token!.slice(0, -1)}A`)).text()];
       const other = await registerClient();
       const revoked = await tokensFor(other.clientId);
       await db().updateTable('grants').set({ revoked_at: 1 }).where('client_id', '=', other.clientId).execute();
-      bodies.push(await (await refresh(other.clientId, revoked.refresh_token!)).text());
+      bodies.push(await (await oauth.refresh(other.clientId, revoked.refresh_token!)).text());
       assert.equal(new Set(bodies).size, 1, bodies.join(' | '));
       assert.equal(JSON.parse(bodies[0]!).error, 'invalid_grant');
     });
@@ -343,11 +315,11 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const granted = await tokensFor(clientId);
       assert.equal(granted.scope, 'wiki:read wiki:write');
       for (const wider of ['wiki:read wiki:write wiki:admin', 'wiki:admin']) {
-        const refused = await refresh(clientId, granted.refresh_token!, { scope: wider });
+        const refused = await oauth.refresh(clientId, granted.refresh_token!, { scope: wider });
         assert.equal(refused.status, 400, wider);
         assert.equal((await refused.json()).error, 'invalid_scope', wider);
       }
-      const response = await refresh(clientId, granted.refresh_token!, { scope: 'wiki:read' });
+      const response = await oauth.refresh(clientId, granted.refresh_token!, { scope: 'wiki:read' });
       assert.equal(response.status, 200, 'not consumed by the refused requests');
       const narrowed = await response.json();
       assert.equal(narrowed.scope, 'wiki:read');
@@ -365,7 +337,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
       // The refresh token still stands for the whole grant: the next refresh may ask for all of it again.
       const everything = { scope: 'wiki:read wiki:write' };
-      const restored = await (await refresh(clientId, narrowed.refresh_token, everything)).json();
+      const restored = await (await oauth.refresh(clientId, narrowed.refresh_token, everything)).json();
       assert.equal(restored.scope, 'wiki:read wiki:write');
       assert.equal((await mcp(restored.access_token, writeCall('RT-04 restored'))).status, 200);
       const wiki = (await platform.platform.deps.wikis.findBySlug('notes'))!;
@@ -375,9 +347,9 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
     test('RT-06: a refresh token dies 30 days after its last use, 90 days after the code, however used', async () => {
       const DAY = 24 * 60 * 60;
-      const deadBody = await (await refresh((await registerClient()).clientId, 'never-issued')).text();
+      const deadBody = await (await oauth.refresh((await registerClient()).clientId, 'never-issued')).text();
       const assertDead = async (clientId: string, token: string, why: string) => {
-        const response = await refresh(clientId, token);
+        const response = await oauth.refresh(clientId, token);
         assert.equal(response.status, 400, why);
         assert.equal(await response.text(), deadBody, `${why}: the same answer as for a token that never existed`);
       };
@@ -394,9 +366,9 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         const used = await registerClient();
         let token = (await tokensFor(used.clientId)).refresh_token!;
         at(20);
-        token = (await (await refresh(used.clientId, token)).json()).refresh_token;
+        token = (await (await oauth.refresh(used.clientId, token)).json()).refresh_token;
         at(49);
-        const alive = await refresh(used.clientId, token);
+        const alive = await oauth.refresh(used.clientId, token);
         assert.equal(alive.status, 200, 'day 49: 29 days after its last use');
         token = (await alive.json()).refresh_token;
         at(79);
@@ -408,7 +380,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         token = (await tokensFor(regular.clientId)).refresh_token!;
         for (const day of [29, 58, 87, 89.9]) {
           at(day);
-          const response = await refresh(regular.clientId, token);
+          const response = await oauth.refresh(regular.clientId, token);
           assert.equal(response.status, 200, `day ${day}`);
           token = (await response.json()).refresh_token;
         }
@@ -429,13 +401,13 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         const response = await post('/w/notes/oauth/revoke', { token: tokens.refresh_token!, client_id: clientId, ...(hint ? { token_type_hint: hint } : {}) });
         assert.equal(response.status, 200, String(hint));
         assert.equal(await response.text(), '');
-        assert.equal((await (await refresh(clientId, tokens.refresh_token!)).json()).error, 'invalid_grant');
+        assert.equal((await (await oauth.refresh(clientId, tokens.refresh_token!)).json()).error, 'invalid_grant');
         assert.deepEqual(await (await post('/w/notes/oauth/introspect', { token: tokens.access_token, client_id: clientId })).json(), { active: false }, 'its access tokens die too');
       }
       const { clientId } = await registerClient();
       const tokens = await tokensFor(clientId);
       assert.equal((await post('/w/notes/oauth/revoke', { token: tokens.access_token, client_id: clientId })).status, 200);
-      assert.equal((await (await refresh(clientId, tokens.refresh_token!)).json()).error, 'invalid_grant', 'revoking the access token ended the grant');
+      assert.equal((await (await oauth.refresh(clientId, tokens.refresh_token!)).json()).error, 'invalid_grant', 'revoking the access token ended the grant');
     });
 
     test('RV-02: garbage, revoked, or foreign tokens are 200 (no oracle); a missing token is invalid_request; GET is 405', async () => {
@@ -458,7 +430,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.equal((await post('/w/notes/oauth/revoke', { token: tokens.refresh_token!, client_id: publicB.clientId })).status, 200);
       const confidentialB = await registerClient('client_secret_post');
       assert.equal((await post('/w/notes/oauth/revoke', { token: tokens.refresh_token!, client_id: confidentialB.clientId, client_secret: confidentialB.secret! })).status, 400);
-      assert.equal((await refresh(a.clientId, tokens.refresh_token!)).status, 200, "A's token is still valid");
+      assert.equal((await oauth.refresh(a.clientId, tokens.refresh_token!)).status, 200, "A's token is still valid");
     });
 
     test('IN-01: /revoke, /token, /introspect refuse bodies over 8 KiB with 413, unread past the cap', async () => {
@@ -479,7 +451,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         assert.equal((await response.json()).error, 'invalid_request', endpoint);
         assert.ok(streamed.pulled() <= 64 * 1024, `${endpoint}: read ${streamed.pulled()} bytes of an oversized body`);
       }
-      assert.equal((await refresh(clientId, tokens.refresh_token!)).status, 200, 'nothing was revoked');
+      assert.equal((await oauth.refresh(clientId, tokens.refresh_token!)).status, 200, 'nothing was revoked');
     });
 
     const introspect = (form: Record<string, string>, headers: Record<string, string> = {}) =>
@@ -541,12 +513,12 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
     test('IT-01: a confidential client must authenticate to introspect; then it sees its own tokens', async () => {
       const confidential = await registerClient('client_secret_post');
-      const code = await getCode(confidential.clientId);
+      const code = await oauth.code(confidential.clientId);
       const tokens = await (
-        await redeem({
+        await oauth.token({
           grant_type: 'authorization_code',
           code,
-          code_verifier: VERIFIER,
+          code_verifier: PKCE.verifier,
           client_id: confidential.clientId,
           client_secret: confidential.secret!,
         })

@@ -18,7 +18,7 @@ import { pendingSignupStore } from '../../src/store/pending-signups.ts';
 import { platformSessionStore } from '../../src/store/platform-sessions.ts';
 import { sweepExpired } from '../../src/store/sweeper.ts';
 import { AlreadySignedUpError, UsernameTakenError, userStore } from '../../src/store/users.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { createTestDatabase, TEST_DATABASES, type TestDatabase } from '../helpers/databases.ts';
 
 const NOW = 1_800_000_000;
 const did = (n: number | string) => `did:plc:${String(n).padStart(24, 'a')}`;
@@ -35,7 +35,7 @@ const CLI_LOGIN = {
   expires_at: NOW + 600,
 };
 
-for (const kind of ['sqlite', 'postgres'] as const) {
+for (const kind of TEST_DATABASES) {
   describe(`store contract on ${kind}`, () => {
     let testDb: TestDatabase;
     let handle: DatabaseHandle;

@@ -7,7 +7,7 @@ import { pageStore } from '../../src/store/pages.ts';
 import { wikiTokenStore } from '../../src/store/wiki-tokens.ts';
 import { wikiStore, type Wiki } from '../../src/store/wikis.ts';
 import { WikiError, wikiPages, type WikiPages } from '../../src/wiki/pages.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { createTestDatabase, TEST_DATABASES, type TestDatabase } from '../helpers/databases.ts';
 
 const ALICE = 'did:plc:aliceaaaaaaaaaaaaaaaaaaa';
 const BOB = 'did:plc:bobaaaaaaaaaaaaaaaaaaaaa';
@@ -24,7 +24,7 @@ const code = async (promise: Promise<unknown>) => {
   return 'ok';
 };
 
-for (const kind of ['sqlite', 'postgres'] as const) {
+for (const kind of TEST_DATABASES) {
   describe(`wiki stores on ${kind}`, () => {
     let testDb: TestDatabase;
     let handle: DatabaseHandle;

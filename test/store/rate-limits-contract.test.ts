@@ -5,11 +5,11 @@ import { after, before, describe, test } from 'node:test';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from '../../src/store/database.ts';
 import { rateLimitStore } from '../../src/store/rate-limits.ts';
 import { sweepExpired } from '../../src/store/sweeper.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { createTestDatabase, TEST_DATABASES, type TestDatabase } from '../helpers/databases.ts';
 
 const NOW = 1_800_000_000;
 
-for (const kind of ['sqlite', 'postgres'] as const) {
+for (const kind of TEST_DATABASES) {
   describe(`rate-limit store on ${kind}`, () => {
     let testDb: TestDatabase;
     let first: DatabaseHandle;
