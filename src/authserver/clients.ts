@@ -3,6 +3,7 @@
 // clients when metadata has client_id_metadata_document_supported). Documents are fetched with the
 // hardened fetch (no redirects, size and time limits, public addresses only) and cached.
 import type { Context } from 'hono';
+import { ExpiringCache } from '../cache.ts';
 import type { Logger } from '../log.ts';
 import type { OAuthClientStore } from '../store/oauth-clients.ts';
 import type { Wiki } from '../store/wikis.ts';
@@ -103,7 +104,7 @@ export function parseDocument(clientId: string, body: unknown): Client {
 }
 
 export function clientResolver(options: { clients: OAuthClientStore; fetch: typeof globalThis.fetch; allowInsecure: boolean; log: Logger; now: () => number }): ClientResolver {
-  const cache = new Map<string, { client: Client; until: number }>();
+  const cache = new ExpiringCache<string, Client>(CACHE_ENTRIES);
 
   async function fetchDocument(wiki: Wiki, clientId: string, c: Context): Promise<Client> {
     const problem = documentUrlProblem(clientId);
@@ -133,8 +134,7 @@ export function clientResolver(options: { clients: OAuthClientStore; fetch: type
       throw new ClientMetadataError('the client metadata document is not JSON');
     }
     const client = parseDocument(clientId, body);
-    if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
-    cache.set(clientId, { client, until: options.now() + cacheSeconds(response.headers.get('cache-control')) });
+    cache.set(clientId, client, options.now() + cacheSeconds(response.headers.get('cache-control')));
     audit(options.log, c, 'oauth.client.metadata_fetched', { wikiId: wiki.id, clientId });
     return client;
   }
@@ -142,8 +142,7 @@ export function clientResolver(options: { clients: OAuthClientStore; fetch: type
   return {
     async resolve(wiki, clientId, c) {
       if (isDocumentUrl(clientId, options.allowInsecure)) {
-        const cached = cache.get(clientId);
-        return cached && cached.until > options.now() ? cached.client : fetchDocument(wiki, clientId, c);
+        return cache.get(clientId, options.now()) ?? fetchDocument(wiki, clientId, c);
       }
       const row = await options.clients.find(wiki.id, clientId);
       if (!row) return undefined;
