@@ -52,7 +52,7 @@ function missingScopes(body: unknown, caller: Caller): string[] {
   for (const message of messages) {
     if (typeof message !== 'object' || message === null || (message as { method?: unknown }).method !== 'tools/call') continue;
     const name = (message as { params?: { name?: unknown } }).params?.name;
-    const needed = typeof name === 'string' ? TOOL_SCOPES[name] : undefined;
+    const needed = typeof name === 'string' ? TOOL_SCOPES.get(name) : undefined;
     if (needed && !allows(caller.scopes, needed)) missing.add(needed);
   }
   return [...missing];
