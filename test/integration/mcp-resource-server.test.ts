@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { publishedJwks } from '../../src/keys/keystore.ts';
-import { challenge } from '../../src/mcp/endpoint.ts';
+import { challenge } from '../../src/mcp/challenge.ts';
 import type { Wiki } from '../../src/store/wikis.ts';
 import { authClient, cliLogin } from '../helpers/cli-login.ts';
 import { CAROL_DID, VICTIM_DID } from '../helpers/fake-atproto.ts';
