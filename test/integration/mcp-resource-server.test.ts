@@ -366,6 +366,20 @@ describe('wiki MCP endpoint as a resource server', () => {
     assert.match(inspector.headers.get('vary') ?? '', /Origin/i);
   });
 
+  test('RS-14: a served call carries the CORS headers for its origin, and its request id, like the challenge', async () => {
+    const { token } = await accessTokenFor(fixture.platform.platform, wiki, CAROL_DID);
+    const browser = await post(LIST_TOOLS, { authorization: `Bearer ${token}`, origin: 'http://localhost:6274' });
+    assert.equal(browser.status, 200);
+    assert.equal(browser.headers.get('access-control-allow-origin'), 'http://localhost:6274');
+    assert.match(browser.headers.get('access-control-expose-headers')!, /WWW-Authenticate/i);
+    assert.match(browser.headers.get('vary') ?? '', /Origin/i);
+    assert.ok(browser.headers.get('x-request-id'));
+    const tool = await post(LIST_TOOLS, { authorization: `Bearer ${token}` });
+    assert.equal(tool.status, 200);
+    assert.equal(tool.headers.get('access-control-allow-origin'), null);
+    assert.ok(tool.headers.get('x-request-id'));
+  });
+
   test('IN-02: nested or ill-typed JSON-RPC: -32700, -32600 or -32602, one short reason, no -32603 dump', async () => {
     const { token } = await accessTokenFor(fixture.platform.platform, wiki, CAROL_DID);
     const deep = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
