@@ -36,7 +36,8 @@ export function mcpRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {
         wikiTools({ wikiId: found.id, wikiName: found.display_name, pages: deps.pages, caller, log: deps.log, requestId }),
       );
       // The SDK transport builds its own Response, without the headers set on the context before the
-      // route ran: every response names its request (DESIGN.md §5), this one included.
+      // route ran; like every other response it carries its request id, which ties it to its log
+      // lines and audit events (DESIGN.md §5).
       if (requestId) response.headers.set('X-Request-Id', requestId);
       return response;
     } catch (error) {
