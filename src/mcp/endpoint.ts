@@ -5,7 +5,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { Context } from 'hono';
-import { READ_SCOPE, WIKI_SCOPES, WRITE_SCOPE } from '../wiki/access.ts';
+import { READ_SCOPE, WRITE_SCOPE } from '../wiki/access.ts';
+import { challenge } from './challenge.ts';
 import { invalidParamsResponse } from './request-params.ts';
 import { TOOL_SCOPES } from './tools.ts';
 
@@ -26,20 +27,6 @@ export interface Caller {
 
 export type Authenticate = (token: string) => Promise<Caller | { rejected: string }>;
 
-/**
- * RFC 7230 §3.2.6 quoted-string: no way out of the quotes, no CR/LF header injection (PR-03), and
- * printable ASCII only (RFC 6750 §3 limits error_description to it; fetch refuses other bytes).
- */
-const quoted = (value: string) => `"${value.replace(/[^\x20-\x7e]+/g, ' ').replace(/(["\\])/g, '\\$1')}"`;
-
-export function challenge(wiki: McpWiki, error?: { code: 'invalid_token' | 'insufficient_scope'; description?: string; scopes?: string[] }): string {
-  const parts = [`resource_metadata=${quoted(wiki.resourceMetadataUrl)}`, `scope=${quoted((error?.scopes ?? WIKI_SCOPES).join(' '))}`];
-  // RFC 6750 §3.1: no `error` when the request carried no credentials.
-  if (error) parts.push(`error=${quoted(error.code)}`);
-  if (error?.description) parts.push(`error_description=${quoted(error.description)}`);
-  return `Bearer ${parts.join(', ')}`;
-}
-
 /** `wiki:write` includes reading: a client that stepped up to it must not lose read access. */
 export function allows(scopes: string[], needed: string): boolean {
   return scopes.includes(needed) || (needed === READ_SCOPE && scopes.includes(WRITE_SCOPE));
@@ -52,7 +39,7 @@ function missingScopes(body: unknown, caller: Caller): string[] {
   for (const message of messages) {
     if (typeof message !== 'object' || message === null || (message as { method?: unknown }).method !== 'tools/call') continue;
     const name = (message as { params?: { name?: unknown } }).params?.name;
-    const needed = typeof name === 'string' ? TOOL_SCOPES[name] : undefined;
+    const needed = typeof name === 'string' ? TOOL_SCOPES.get(name) : undefined;
     if (needed && !allows(caller.scopes, needed)) missing.add(needed);
   }
   return [...missing];

@@ -10,7 +10,7 @@
 // requires a loopback Host, which is what stops a rebound page's requests that carry no Origin (the
 // MCP SDK's localhost host validation does the same). Everywhere else a bearer token is required
 // anyway, and browsers never attach one by themselves.
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import type { Config } from '../config/config.ts';
 
@@ -81,15 +81,31 @@ export function originGuard(rules: OriginRules): MiddlewareHandler {
   };
 }
 
+const EXPOSED_HEADERS = ['WWW-Authenticate', 'Mcp-Session-Id'];
+
 /**
  * CORS for browser clients on allowed origins only: `WWW-Authenticate` readable (it starts their
  * authorization, PR-03) and preflights answered without authentication. Any other origin gets no grant.
  */
 export function mcpCors(rules: OriginRules): MiddlewareHandler {
-  return cors({
-    origin: (origin, c) => (origin && isAllowedOrigin(rules, origin, new URL(c.req.url)) ? origin : null),
+  const allowOrigin = (origin: string | undefined, c: Context) => (origin && isAllowedOrigin(rules, origin, new URL(c.req.url)) ? origin : null);
+  const preflight = cors({
+    origin: allowOrigin,
     allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
     allowHeaders: ['Authorization', 'Content-Type', 'Mcp-Session-Id', 'MCP-Protocol-Version', 'Last-Event-ID'],
-    exposeHeaders: ['WWW-Authenticate', 'Mcp-Session-Id'],
+    exposeHeaders: EXPOSED_HEADERS,
   });
+  const exposed = EXPOSED_HEADERS.join(',');
+  return async (c, next) => {
+    if (c.req.method === 'OPTIONS') return preflight(c, next);
+    await next();
+    // The same headers hono's cors sets on an actual request, but on the response the route returned:
+    // set on the context before the route runs (or with c.header after), they make Hono re-create that
+    // response to merge them, and the SDK transport's answer then goes out as a stream, on every call.
+    const headers = c.res.headers;
+    const origin = allowOrigin(c.req.header('origin'), c);
+    if (origin) headers.set('Access-Control-Allow-Origin', origin);
+    headers.set('Access-Control-Expose-Headers', exposed);
+    headers.append('Vary', 'Origin');
+  };
 }

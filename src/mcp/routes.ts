@@ -30,10 +30,16 @@ export function mcpRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {
     const urls = wikiUrls(deps.config, found.slug);
     const authenticate: Authenticate = (token) => authenticateBearer(deps, found, token);
     const mcpWiki = { id: found.id, slug: found.slug, displayName: found.display_name, issuer: urls.issuer, mcpUrl: urls.mcp, resourceMetadataUrl: urls.resourceMetadata };
+    const requestId = c.get('requestId') as string | undefined;
     try {
-      return await serveMcp(c, mcpWiki, authenticate, (caller) =>
-        wikiTools({ wikiId: found.id, wikiName: found.display_name, pages: deps.pages, caller, log: deps.log, requestId: c.get('requestId') as string | undefined }),
+      const response = await serveMcp(c, mcpWiki, authenticate, (caller) =>
+        wikiTools({ wikiId: found.id, wikiName: found.display_name, pages: deps.pages, caller, log: deps.log, requestId }),
       );
+      // The SDK transport builds its own Response, without the headers set on the context before the
+      // route ran; like every other response it carries its request id, which ties it to its log
+      // lines and audit events (DESIGN.md §5).
+      if (requestId) response.headers.set('X-Request-Id', requestId);
+      return response;
     } catch (error) {
       return unavailable(deps, c, error);
     }

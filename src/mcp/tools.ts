@@ -1,7 +1,14 @@
 // The wiki's MCP tools (modelled on the original robot.wtf tools). Each answers JSON text; failures
 // are MCP tool errors (`isError`) whose message says what to do next, so an assistant can recover.
+//
+// The endpoint is stateless, so every request gets its own McpServer, bound to that request's wiki
+// and caller. What does not depend on the request is built once per process: the tool definitions
+// with their zod schemas (zod compiles a schema on its first parse; building them per request was a
+// fifth of a call's CPU) and the JSON Schema validator the SDK would otherwise create, with a fresh
+// Ajv, for every server.
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { z } from 'zod';
 import type { Logger } from '../log.ts';
 import { isStoreUnavailable } from '../store/errors.ts';
@@ -23,21 +30,6 @@ export interface ToolContext {
   log: Logger;
   requestId: string | undefined;
 }
-
-/** Which scope each tool needs; the endpoint refuses a call without it before any tool runs (RS-10). */
-export const TOOL_SCOPES: Record<string, string> = {
-  read_note: READ_SCOPE,
-  list_notes: READ_SCOPE,
-  search_notes: READ_SCOPE,
-  get_links: READ_SCOPE,
-  get_recent_changes: READ_SCOPE,
-  get_history: READ_SCOPE,
-  find_orphaned_notes: READ_SCOPE,
-  write_note: WRITE_SCOPE,
-  edit_note: WRITE_SCOPE,
-  rename_note: WRITE_SCOPE,
-  delete_note: WRITE_SCOPE,
-};
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
 
@@ -68,129 +60,173 @@ const revisionView = (revision: RevisionSummary) => ({
   at: iso(revision.created_at),
 });
 
-export function wikiTools(context: ToolContext): McpServer {
-  const { wikiId, pages, caller } = context;
-  const server = new McpServer({ name: 'robot.wtf', version: '0.1.0' }, { instructions: `Tools for the wiki "${context.wikiName}": Markdown pages addressed by path, linked with [[Page Path]], with full history.` });
 
-  /** Runs a tool body: JSON on success, a recoverable tool error on a wiki rule, a generic one otherwise. */
-  const run = async (body: () => Promise<unknown>): Promise<CallToolResult> => {
-    try {
-      return { content: [{ type: 'text', text: JSON.stringify(await body(), null, 1) }] };
-    } catch (error) {
-      if (error instanceof WikiError) return { isError: true, content: [{ type: 'text', text: error.message }] };
-      context.log.error({ err: error, requestId: context.requestId, wikiId }, 'tool failed');
-      const reference = `request ${context.requestId ?? 'unknown'}`;
-      // Only an unreachable store is worth retrying; any other failure is a fault on our side (IN-05).
-      const text = isStoreUnavailable(error)
-        ? `The wiki could not complete this just now (${reference}); try again shortly.`
-        : `The wiki failed to complete this (${reference}); this is a fault on its side.`;
-      return { isError: true, content: [{ type: 'text', text }] };
-    }
-  };
-  const readOnly = { readOnlyHint: true, openWorldHint: false };
+/** One tool: what clients are told about it, the scope it needs, and what it does. */
+interface WikiTool {
+  name: string;
+  /** The endpoint refuses a call without this scope before any tool runs (RS-10). */
+  scope: string;
+  config: { description: string; inputSchema: z.ZodObject; annotations: ToolAnnotations };
+  /** The answer, sent as JSON text; a WikiError becomes a recoverable tool error. */
+  body: (args: Record<string, unknown>, context: ToolContext) => Promise<unknown>;
+}
 
-  server.registerTool(
+/** A tool typed by its own schema; the SDK parses the arguments with that schema before `body` runs. */
+function tool<Shape extends z.ZodRawShape>(
+  name: string,
+  scope: string,
+  description: string,
+  shape: Shape,
+  annotations: ToolAnnotations,
+  body: (args: z.output<z.ZodObject<Shape>>, context: ToolContext) => Promise<unknown>,
+): WikiTool {
+  return { name, scope, config: { description, inputSchema: z.object(shape), annotations }, body: body as WikiTool['body'] };
+}
+
+const readOnly: ToolAnnotations = { readOnlyHint: true, openWorldHint: false };
+const changesText: ToolAnnotations = { destructiveHint: false, idempotentHint: false, openWorldHint: false };
+
+const TOOLS: readonly WikiTool[] = [
+  tool(
     'read_note',
-    { description: 'Read a page: its Markdown text and current revision number (pass that revision as base_revision when you change it). Give a revision to read an older version.', inputSchema: { path, revision: z.number().int().positive().optional().describe('An older revision number from get_history; omit for the current text.') }, annotations: readOnly },
-    ({ path, revision }) => run(async () => {
+    READ_SCOPE,
+    'Read a page: its Markdown text and current revision number (pass that revision as base_revision when you change it). Give a revision to read an older version.',
+    { path, revision: z.number().int().positive().optional().describe('An older revision number from get_history; omit for the current text.') },
+    readOnly,
+    async ({ path, revision }, { wikiId, pages }) => {
       const page = await pages.read(wikiId, path, revision);
       return { path: page.path, revision: page.revision, updated_at: iso(page.updatedAt), updated_by: page.updatedBy, content: page.content };
-    }),
-  );
-
-  server.registerTool(
-    'write_note',
-    {
-      description: 'Create a page, or replace the whole text of an existing one. To replace, pass the revision you read as base_revision: if the page changed since, nothing is saved and you are told the current revision. To change part of a page prefer edit_note.',
-      inputSchema: { path, content: text('multiline').describe('The full Markdown text. Link to other pages with [[Page Path]].'), base_revision: baseRevision.describe('Required to replace an existing page: the revision your text is based on. Omit to create a new page.'), message },
-      annotations: { destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
-    ({ path, content, base_revision, message }) => run(async () => {
+  ),
+  tool(
+    'write_note',
+    WRITE_SCOPE,
+    'Create a page, or replace the whole text of an existing one. To replace, pass the revision you read as base_revision: if the page changed since, nothing is saved and you are told the current revision. To change part of a page prefer edit_note.',
+    { path, content: text('multiline').describe('The full Markdown text. Link to other pages with [[Page Path]].'), base_revision: baseRevision.describe('Required to replace an existing page: the revision your text is based on. Omit to create a new page.'), message },
+    changesText,
+    async ({ path, content, base_revision, message }, { wikiId, pages, caller }) => {
       const page = await pages.write(wikiId, caller.subject, { path, content, baseRevision: base_revision, message });
       return { path: page.path, revision: page.revision, size: page.size };
-    }),
-  );
-
-  server.registerTool(
-    'edit_note',
-    {
-      description: 'Replace one exact passage of a page: old_string must occur exactly once in the current text (copy it from read_note, whitespace included).',
-      inputSchema: { path, old_string: text('multiline').min(1).describe('The exact text to replace; it must occur exactly once.'), new_string: text('multiline').describe('The replacement text (may be empty to delete the passage).'), base_revision: baseRevision.describe('Optional: fail instead of editing if the page is no longer at this revision.'), message },
-      annotations: { destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
-    ({ path, old_string, new_string, base_revision, message }) => run(async () => {
+  ),
+  tool(
+    'edit_note',
+    WRITE_SCOPE,
+    'Replace one exact passage of a page: old_string must occur exactly once in the current text (copy it from read_note, whitespace included).',
+    { path, old_string: text('multiline').min(1).describe('The exact text to replace; it must occur exactly once.'), new_string: text('multiline').describe('The replacement text (may be empty to delete the passage).'), base_revision: baseRevision.describe('Optional: fail instead of editing if the page is no longer at this revision.'), message },
+    changesText,
+    async ({ path, old_string, new_string, base_revision, message }, { wikiId, pages, caller }) => {
       const page = await pages.edit(wikiId, caller.subject, { path, oldString: old_string, newString: new_string, baseRevision: base_revision, message });
       return { path: page.path, revision: page.revision, size: page.size };
-    }),
-  );
-
-  server.registerTool(
-    'list_notes',
-    {
-      description: 'List pages (path, revision, size, last change), alphabetically. Filter by path prefix or by change time.',
-      inputSchema: {
-        prefix: text('line').max(400).optional().describe('Only paths starting with this, e.g. "Projects/".'),
-        updated_since: z.iso.datetime({ offset: true }).optional().describe('Only pages changed at or after this ISO 8601 time, e.g. "2026-01-31T00:00:00Z".'),
-      },
-      annotations: readOnly,
     },
-    ({ prefix, updated_since }) => run(async () => {
+  ),
+  tool(
+    'list_notes',
+    READ_SCOPE,
+    'List pages (path, revision, size, last change), alphabetically. Filter by path prefix or by change time.',
+    {
+      prefix: text('line').max(400).optional().describe('Only paths starting with this, e.g. "Projects/".'),
+      updated_since: z.iso.datetime({ offset: true }).optional().describe('Only pages changed at or after this ISO 8601 time, e.g. "2026-01-31T00:00:00Z".'),
+    },
+    readOnly,
+    async ({ prefix, updated_since }, { wikiId, pages }) => {
       const limit = 500;
       const found = await pages.list(wikiId, { prefix, updatedSince: updated_since ? Math.floor(Date.parse(updated_since) / 1000) : undefined, limit: limit + 1 });
       return {
         pages: found.slice(0, limit).map((page) => ({ path: page.path, revision: page.revision, size: page.size, updated_at: iso(page.updated_at), updated_by: page.updated_by })),
         ...(found.length > limit ? { truncated: `only the first ${limit} are listed; narrow with prefix` } : {}),
       };
-    }),
-  );
-
-  server.registerTool(
+    },
+  ),
+  tool(
     'search_notes',
-    { description: 'Full-text search over page paths and text (words are stemmed; all words must match). Returns paths with a short excerpt, best match first.', inputSchema: { query: text('multiline').min(1).max(500).describe('Words to look for.'), limit: z.number().int().min(1).max(50).optional().describe('At most this many results (default 10).') }, annotations: readOnly },
-    ({ query, limit }) => run(async () => ({ results: await pages.search(wikiId, query, limit ?? 10) })),
-  );
-
-  server.registerTool(
+    READ_SCOPE,
+    'Full-text search over page paths and text (words are stemmed; all words must match). Returns paths with a short excerpt, best match first.',
+    { query: text('multiline').min(1).max(500).describe('Words to look for.'), limit: z.number().int().min(1).max(50).optional().describe('At most this many results (default 10).') },
+    readOnly,
+    async ({ query, limit }, { wikiId, pages }) => ({ results: await pages.search(wikiId, query, limit ?? 10) }),
+  ),
+  tool(
     'get_links',
-    { description: 'The [[links]] a page makes (and whether each target exists) and the pages that link to it.', inputSchema: { path }, annotations: readOnly },
-    ({ path }) => run(() => pages.links(wikiId, path)),
-  );
-
-  server.registerTool(
+    READ_SCOPE,
+    'The [[links]] a page makes (and whether each target exists) and the pages that link to it.',
+    { path },
+    readOnly,
+    ({ path }, { wikiId, pages }) => pages.links(wikiId, path),
+  ),
+  tool(
     'get_recent_changes',
-    { description: 'The latest changes across the wiki, newest first: who changed which page, when, how, and why.', inputSchema: { limit: z.number().int().min(1).max(100).optional().describe('At most this many changes (default 20).') }, annotations: readOnly },
-    ({ limit }) => run(async () => ({ changes: (await pages.recentChanges(wikiId, limit ?? 20)).map(revisionView) })),
-  );
-
-  server.registerTool(
+    READ_SCOPE,
+    'The latest changes across the wiki, newest first: who changed which page, when, how, and why.',
+    { limit: z.number().int().min(1).max(100).optional().describe('At most this many changes (default 20).') },
+    readOnly,
+    async ({ limit }, { wikiId, pages }) => ({ changes: (await pages.recentChanges(wikiId, limit ?? 20)).map(revisionView) }),
+  ),
+  tool(
     'get_history',
-    { description: 'The revisions of one page, newest first (works for deleted pages too). read_note with a revision shows an old text.', inputSchema: { path, limit: z.number().int().min(1).max(100).optional().describe('At most this many revisions (default 20).') }, annotations: readOnly },
-    ({ path, limit }) => run(async () => ({ revisions: (await pages.history(wikiId, path, limit ?? 20)).map(revisionView) })),
-  );
-
-  server.registerTool(
+    READ_SCOPE,
+    'The revisions of one page, newest first (works for deleted pages too). read_note with a revision shows an old text.',
+    { path, limit: z.number().int().min(1).max(100).optional().describe('At most this many revisions (default 20).') },
+    readOnly,
+    async ({ path, limit }, { wikiId, pages }) => ({ revisions: (await pages.history(wikiId, path, limit ?? 20)).map(revisionView) }),
+  ),
+  tool(
     'rename_note',
-    { description: 'Move a page to a new path, keeping its history. Links in other pages are not rewritten.', inputSchema: { path, new_path: path.describe('The new path; no page may exist there.'), message }, annotations: { destructiveHint: false, openWorldHint: false } },
-    ({ path, new_path, message }) => run(async () => {
+    WRITE_SCOPE,
+    'Move a page to a new path, keeping its history. Links in other pages are not rewritten.',
+    { path, new_path: path.describe('The new path; no page may exist there.'), message },
+    { destructiveHint: false, openWorldHint: false },
+    async ({ path, new_path, message }, { wikiId, pages, caller }) => {
       const page = await pages.rename(wikiId, caller.subject, { path, newPath: new_path, message });
       return { path: page.path, revision: page.revision };
-    }),
-  );
-
-  server.registerTool(
+    },
+  ),
+  tool(
     'delete_note',
-    { description: 'Delete a page. Its history is kept: get_history and read_note with a revision still show it.', inputSchema: { path, message }, annotations: { destructiveHint: true, openWorldHint: false } },
-    ({ path, message }) => run(async () => {
+    WRITE_SCOPE,
+    'Delete a page. Its history is kept: get_history and read_note with a revision still show it.',
+    { path, message },
+    { destructiveHint: true, openWorldHint: false },
+    async ({ path, message }, { wikiId, pages, caller }) => {
       const page = await pages.remove(wikiId, caller.subject, { path, message });
       return { deleted: page.path, revision: page.revision };
-    }),
-  );
+    },
+  ),
+  tool('find_orphaned_notes', READ_SCOPE, 'Pages that no other page links to.', {}, readOnly, async (_args, { wikiId, pages }) => ({ orphans: await pages.orphans(wikiId) })),
+];
 
-  server.registerTool(
-    'find_orphaned_notes',
-    { description: 'Pages that no other page links to.', inputSchema: {}, annotations: readOnly },
-    () => run(async () => ({ orphans: await pages.orphans(wikiId) })),
-  );
+/** Which scope each tool needs; the endpoint refuses a call without it before any tool runs (RS-10). */
+export const TOOL_SCOPES: ReadonlyMap<string, string> = new Map(TOOLS.map((definition) => [definition.name, definition.scope]));
 
+/**
+ * The SDK validates JSON Schema only for what a server asks of a client (elicitation), which these
+ * tools never do; one validator serves every server instead of a new Ajv with formats per request.
+ */
+const jsonSchemaValidator = new AjvJsonSchemaValidator();
+const SERVER_INFO = { name: 'robot.wtf', version: '0.1.0' };
+
+/** Runs a tool body: JSON on success, a recoverable tool error on a wiki rule, a generic one otherwise. */
+async function answer(definition: WikiTool, args: Record<string, unknown>, context: ToolContext): Promise<CallToolResult> {
+  try {
+    return { content: [{ type: 'text', text: JSON.stringify(await definition.body(args, context), null, 1) }] };
+  } catch (error) {
+    if (error instanceof WikiError) return { isError: true, content: [{ type: 'text', text: error.message }] };
+    context.log.error({ err: error, requestId: context.requestId, wikiId: context.wikiId }, 'tool failed');
+    const reference = `request ${context.requestId ?? 'unknown'}`;
+    // Only an unreachable store is worth retrying; any other failure is a fault on our side (IN-05).
+    const reply = isStoreUnavailable(error)
+      ? `The wiki could not complete this just now (${reference}); try again shortly.`
+      : `The wiki failed to complete this (${reference}); this is a fault on its side.`;
+    return { isError: true, content: [{ type: 'text', text: reply }] };
+  }
+}
+
+/** A server for one request: the shared tool definitions, bound to this request's wiki and caller. */
+export function wikiTools(context: ToolContext): McpServer {
+  const server = new McpServer(SERVER_INFO, {
+    instructions: `Tools for the wiki "${context.wikiName}": Markdown pages addressed by path, linked with [[Page Path]], with full history.`,
+    jsonSchemaValidator,
+  });
+  for (const definition of TOOLS) server.registerTool(definition.name, definition.config, (args) => answer(definition, args, context));
   return server;
 }

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { publishedJwks } from '../../src/keys/keystore.ts';
-import { challenge } from '../../src/mcp/endpoint.ts';
+import { challenge } from '../../src/mcp/challenge.ts';
 import type { Wiki } from '../../src/store/wikis.ts';
 import { authClient, cliLogin } from '../helpers/cli-login.ts';
 import { CAROL_DID, VICTIM_DID } from '../helpers/fake-atproto.ts';
@@ -364,6 +364,20 @@ describe('wiki MCP endpoint as a resource server', () => {
     assert.equal(inspector.headers.get('access-control-allow-origin'), 'http://localhost:6274');
     assert.match(inspector.headers.get('access-control-allow-headers')!, /Authorization/i);
     assert.match(inspector.headers.get('vary') ?? '', /Origin/i);
+  });
+
+  test('RS-14: a served call carries the CORS headers for its origin, and its request id, like the challenge', async () => {
+    const { token } = await accessTokenFor(fixture.platform.platform, wiki, CAROL_DID);
+    const browser = await post(LIST_TOOLS, { authorization: `Bearer ${token}`, origin: 'http://localhost:6274' });
+    assert.equal(browser.status, 200);
+    assert.equal(browser.headers.get('access-control-allow-origin'), 'http://localhost:6274');
+    assert.match(browser.headers.get('access-control-expose-headers')!, /WWW-Authenticate/i);
+    assert.match(browser.headers.get('vary') ?? '', /Origin/i);
+    assert.ok(browser.headers.get('x-request-id'));
+    const tool = await post(LIST_TOOLS, { authorization: `Bearer ${token}` });
+    assert.equal(tool.status, 200);
+    assert.equal(tool.headers.get('access-control-allow-origin'), null);
+    assert.ok(tool.headers.get('x-request-id'));
   });
 
   test('IN-02: nested or ill-typed JSON-RPC: -32700, -32600 or -32602, one short reason, no -32603 dump', async () => {
