@@ -108,12 +108,15 @@ export interface RunningServer<R extends ReadyBase = ReadyBase> {
   stop(): Promise<void>;
 }
 
+/** Every server runs with the flags `robot serve` runs with (bin/robot.mjs says why). */
+export const SERVER_NODE_FLAGS = ['--experimental-async-context-frame'];
+
 /**
  * Starts `script` (relative to the repository root) under tsx, pinned to the server core, persisting to
  * `database`; `nodeArgs` go before the script.
  */
 export async function startServer<R extends ReadyBase>(name: string, script: string, database: BenchDatabase, nodeArgs: string[] = []): Promise<RunningServer<R>> {
-  const args = ['--import', 'tsx', ...nodeArgs, script];
+  const args = ['--import', 'tsx', ...SERVER_NODE_FLAGS, ...nodeArgs, script];
   const [command, commandArgs] = pinned ? ['taskset', ['-c', '1', process.execPath, ...args]] : [process.execPath, args];
   const env = { ...process.env, DATABASE_URL: database.url };
   const child: ChildProcess = spawn(command, commandArgs, { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });

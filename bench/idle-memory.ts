@@ -17,6 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/helpers/platform.ts';
 // Not from ./harness.ts, which pins this process to one core on import.
+import { SERVER_NODE_FLAGS } from './harness.ts';
 import { markdownTable } from './markdown-table.ts';
 import { benchDatabase } from './servers/database.ts';
 
@@ -81,7 +82,7 @@ async function idleServe(): Promise<number> {
   const database = await benchDatabase();
   const port = await freePort();
   const env = { ...process.env, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn', DATABASE_URL: database.name === 'postgres' ? database.url : `sqlite:${path.join(dataDir, 'robot.sqlite')}` };
-  const child = spawn(process.execPath, ['bin/robot.mjs', 'serve'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, 'bin/robot.mjs', 'serve'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
   const exited = once(child, 'exit');
   try {
     await Promise.race([healthy(`http://127.0.0.1:${port}/healthz`, Date.now() + 60_000), exited.then(() => Promise.reject(new Error('robot serve exited during startup')))]);
