@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Hono } from 'hono';
 import { createAtprotoClient, clientMetadata } from './atproto/client.ts';
 import { AtprotoLogin, type AtprotoClientPort } from './atproto/login.ts';
-import { atprotoStateStore } from './atproto/stores.ts';
+import { atprotoStateStore } from './store/atproto-oauth.ts';
 import { longestPlatformTokenSeconds, type Config } from './config/config.ts';
 import { loadOrCreateAtprotoClientKey, loadOrCreatePlatformKeys, loadOrCreateSecret, nowSeconds, publicKeysByKid, publicPart } from './keys/keystore.ts';
 import { createLogger, type Logger } from './log.ts';

@@ -11,7 +11,7 @@ import type { Config } from '../config/config.ts';
 import { hardenedFetch } from '../net/hardened-fetch.ts';
 import { systemResolver, type Resolver } from '../net/resolver.ts';
 import type { DatabaseHandle } from '../store/database.ts';
-import { atprotoRequestLock, atprotoSessionStore, atprotoStateStore } from './stores.ts';
+import { atprotoRequestLock, atprotoSessionStore, atprotoStateStore } from '../store/atproto-oauth.ts';
 
 /** Identity only: we prove who the user is and ask for no repository access. */
 export const ATPROTO_SCOPE = 'atproto';

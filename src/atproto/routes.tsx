@@ -9,7 +9,7 @@ import { readForm } from '../web/form.ts';
 import { LoginPage } from '../web/pages.tsx';
 import { rateLimit, type RateLimit } from '../web/rate-limit.ts';
 import { safeReturnTo } from '../web/return-to.ts';
-import { LOGIN_STATE_TTL_SECONDS } from './stores.ts';
+import { LOGIN_STATE_TTL_SECONDS } from '../store/atproto-oauth.ts';
 import { newLoginNonce, type LoginFailure } from './login.ts';
 
 const NONCE_SHAPE = /^[A-Za-z0-9_-]{43}$/;
