@@ -13,7 +13,7 @@ import { createLogger, type Logger } from './log.ts';
 import { AUTH_SERVICE_PATH, authServiceHandler } from './rpc/auth-service.ts';
 import { CliLogins } from './rpc/cli-logins.ts';
 import { localLoginEvents, postgresLoginEvents, type LoginEvents } from './rpc/login-events.ts';
-import { cookieJar } from './session/cookies.ts';
+import { cookieJar } from './http/cookies.ts';
 import { CLI_JWT_TYPE, PLATFORM_JWT_TYPE, platformJwt, type TokenKind } from './session/platform-jwt.ts';
 import { sessionService } from './session/sessions.ts';
 import { clientResolver } from './authserver/clients.ts';
@@ -36,7 +36,7 @@ import { sweepExpired } from './store/sweeper.ts';
 import { userStore } from './store/users.ts';
 import { createApp } from './web/app.tsx';
 import type { AppDeps } from './web/deps.ts';
-import { memoryRateLimiters, storeRateLimiters } from './web/rate-limit.ts';
+import { memoryRateLimiters, storeRateLimiters } from './http/rate-limit.ts';
 
 /** Clock skew tolerated when deciding a retired key's tokens have all expired. */
 const CLOCK_SKEW_SECONDS = 60;

@@ -1,14 +1,14 @@
 // /auth/login, /auth/callback and the client's public metadata (atproto OAuth "Client ID Metadata").
 import { Hono } from 'hono';
 import { AppError } from '../errors/app-error.ts';
-import { CLI_CONFIRM_COOKIE, LOGIN_NONCE_COOKIE, SIGNUP_COOKIE } from '../session/cookies.ts';
+import { CLI_CONFIRM_COOKIE, LOGIN_NONCE_COOKIE, SIGNUP_COOKIE } from '../http/cookies.ts';
 import { CLI_LOGIN_TTL_SECONDS } from '../rpc/cli-logins.ts';
-import { completeSignIn } from '../session/sign-in.ts';
+import { completeSignIn } from './sign-in.ts';
 import type { AppDeps } from '../web/deps.ts';
-import { readForm } from '../web/form.ts';
-import { LoginPage } from '../web/pages.tsx';
-import { rateLimit, type RateLimit } from '../web/rate-limit.ts';
-import { safeReturnTo } from '../web/return-to.ts';
+import { readForm } from '../http/form.ts';
+import { LoginPage } from '../http/pages.tsx';
+import { rateLimit, type RateLimit } from '../http/rate-limit.ts';
+import { safeReturnTo } from '../http/return-to.ts';
 import { LOGIN_STATE_TTL_SECONDS } from '../store/atproto-oauth.ts';
 import { newLoginNonce, type LoginFailure } from './login.ts';
 

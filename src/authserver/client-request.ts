@@ -5,7 +5,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { constantTimeEqual, sha256 } from '../secrets.ts';
 import type { Wiki } from '../store/wikis.ts';
 import type { AppDeps } from '../web/deps.ts';
-import { parseForm } from '../web/form.ts';
+import { parseForm } from '../http/form.ts';
 import { ClientMetadataError, type Client } from './clients.ts';
 
 /** Catalogue "Body caps": /token and /revoke (and /introspect, which shares their reader) 8 KiB. */

@@ -9,7 +9,7 @@ import type { SessionService } from '../session/sessions.ts';
 import type { CliLogin, CliLoginStore } from '../store/cli-logins.ts';
 import type { DatabaseHandle } from '../store/database.ts';
 import type { UserStore } from '../store/users.ts';
-import type { RateLimit, RateLimiters } from '../web/rate-limit.ts';
+import type { RateLimit, RateLimiters } from '../http/rate-limit.ts';
 import { constantTimeEqual, randomToken, sha256 } from '../secrets.ts';
 import { clientLabel } from './client-label.ts';
 import { codeHash, codeMatches, newConfirmationCode, normalizeCode } from './confirmation-code.ts';

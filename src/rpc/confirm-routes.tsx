@@ -4,12 +4,12 @@
 import { Hono, type Context } from 'hono';
 import { AppError } from '../errors/app-error.ts';
 import { constantTimeEqual } from '../secrets.ts';
-import { CLI_CONFIRM_COOKIE } from '../session/cookies.ts';
+import { CLI_CONFIRM_COOKIE } from '../http/cookies.ts';
 import type { CliLogin } from '../store/cli-logins.ts';
 import type { AppDeps } from '../web/deps.ts';
-import { readForm } from '../web/form.ts';
-import { CliConfirmPage, CliDecidedPage, type CliOutcome } from '../web/pages.tsx';
-import { minutesAgo, utcMinute } from '../web/time.ts';
+import { readForm } from '../http/form.ts';
+import { CliConfirmPage, CliDecidedPage, type CliOutcome } from '../http/pages.tsx';
+import { minutesAgo, utcMinute } from '../http/time.ts';
 import { burned, MAX_CODE_ATTEMPTS } from './cli-logins.ts';
 
 const expired = () =>

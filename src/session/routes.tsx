@@ -4,9 +4,9 @@ import { AppError } from '../errors/app-error.ts';
 import { constantTimeEqual, sha256 } from '../secrets.ts';
 import { AlreadySignedUpError, UsernameTakenError } from '../store/users.ts';
 import type { AppDeps } from '../web/deps.ts';
-import { readForm } from '../web/form.ts';
-import { LoggedOutPage, LogoutPage, SignupPage } from '../web/pages.tsx';
-import { SIGNUP_COOKIE } from './cookies.ts';
+import { readForm } from '../http/form.ts';
+import { LoggedOutPage, LogoutPage, SignupPage } from '../http/pages.tsx';
+import { SIGNUP_COOKIE } from '../http/cookies.ts';
 import { isSessionCsrf, sessionCsrf } from './csrf.ts';
 import { checkUsername, suggestUsername } from './username.ts';
 

@@ -9,12 +9,12 @@ import type { PlatformClaims } from '../session/platform-jwt.ts';
 import { checkUsername } from '../session/username.ts';
 import { SlugTakenError, type Wiki } from '../store/wikis.ts';
 import type { User } from '../store/users.ts';
-import { DashboardPage, WikiSettingsPage, type WikiSettingsProps } from '../web/dashboard-pages.tsx';
+import { DashboardPage, WikiSettingsPage, type WikiSettingsProps } from './pages.tsx';
 import type { AppDeps } from '../web/deps.ts';
-import { readForm, type Form } from '../web/form.ts';
-import { READ_SCOPE, roleOf, WRITE_SCOPE, type Role } from './access.ts';
-import { newWikiToken } from './tokens.ts';
-import { wikiUrls } from './urls.ts';
+import { readForm, type Form } from '../http/form.ts';
+import { READ_SCOPE, roleOf, WRITE_SCOPE, type Role } from '../wiki/access.ts';
+import { newWikiToken } from '../wiki/tokens.ts';
+import { wikiUrls } from '../wiki/urls.ts';
 
 const MAX_DISPLAY_NAME = 80;
 const MAX_TOKEN_NAME = 60;

@@ -2,7 +2,7 @@
 // signup bound to this browser (catalogue SU-05). If anything here fails, the atproto tokens just
 // received are revoked and no platform session exists (DB-05).
 import type { Context } from 'hono';
-import type { CompletedLogin } from '../atproto/login.ts';
+import type { CompletedLogin } from './login.ts';
 import { randomToken, sha256 } from '../secrets.ts';
 import type { AppDeps } from '../web/deps.ts';
 
