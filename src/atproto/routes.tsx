@@ -1,12 +1,10 @@
 // /auth/login, /auth/callback and the client's public metadata (atproto OAuth "Client ID Metadata").
-import { Hono } from 'hono';
-import { AppError } from '../errors/app-error.ts';
-import { CLI_CONFIRM_COOKIE, LOGIN_NONCE_COOKIE, SIGNUP_COOKIE } from '../http/cookies.ts';
 import type { OAuthClientMetadataInput } from '@atproto/oauth-client-node';
+import { Hono } from 'hono';
 import type { JWK } from 'jose';
 import type { Config } from '../config/config.ts';
-import type { CookieJar } from '../http/cookies.ts';
-import { completeSignIn, type SignInDeps } from './sign-in.ts';
+import { AppError } from '../errors/app-error.ts';
+import { CLI_CONFIRM_COOKIE, LOGIN_NONCE_COOKIE, SIGNUP_COOKIE, type CookieJar } from '../http/cookies.ts';
 import { readForm } from '../http/form.ts';
 import { LoginPage } from '../http/pages.tsx';
 import { rateLimit, type RateLimit, type RateLimiters } from '../http/rate-limit.ts';
@@ -14,6 +12,7 @@ import { safeReturnTo } from '../http/return-to.ts';
 import { LOGIN_STATE_TTL_SECONDS } from '../store/atproto-oauth.ts';
 import { CLI_LOGIN_TTL_SECONDS } from '../store/cli-logins.ts';
 import { newLoginNonce, type AtprotoLogin, type CompletedLogin, type LoginFailure } from './login.ts';
+import { completeSignIn, type SignInDeps } from './sign-in.ts';
 
 const NONCE_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 /** Login starts per client address per minute: ample for people, a wall for scripts (SS-07). */

@@ -4,10 +4,9 @@
 import { Hono, type Context } from 'hono';
 import { AppError } from '../errors/app-error.ts';
 import type { RevisionSummary } from '../store/pages.ts';
-import type { Wiki } from '../store/wikis.ts';
+import type { Wiki, WikiStore } from '../store/wikis.ts';
 import type { Config } from '../config/config.ts';
 import type { SessionService } from '../session/sessions.ts';
-import type { WikiStore } from '../store/wikis.ts';
 import { utcMinute as when } from '../http/time.ts';
 import { WikiHistoryPage, WikiIndexPage, WikiPageView, type ChangeView } from './web-view-pages.tsx';
 import { canReadPages, roleOf, type Role } from './access.ts';
