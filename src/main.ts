@@ -10,14 +10,14 @@ import type { Hono } from 'hono';
 import { lazyAtprotoClient } from './atproto/lazy-client.ts';
 import { AtprotoLogin, type AtprotoClientPort } from './atproto/login.ts';
 import { assertValidClientMetadata, clientMetadata } from './atproto/metadata.ts';
-import { atprotoStateStore } from './atproto/stores.ts';
+import { atprotoStateStore } from './store/atproto-oauth.ts';
 import { longestPlatformTokenSeconds, type Config } from './config/config.ts';
 import { CLOCK_SKEW_SECONDS } from './keys/jwt-verifier.ts';
 import { loadOrCreateAtprotoClientKey, loadOrCreatePlatformKeys, loadOrCreateSecret, nowSeconds, publicKeysByKid, publicPart } from './keys/keystore.ts';
 import { createLogger, type Logger } from './log.ts';
 import { CliLogins } from './rpc/cli-logins.ts';
 import { localLoginEvents, postgresLoginEvents, type LoginEvents } from './rpc/login-events.ts';
-import { cookieJar } from './session/cookies.ts';
+import { cookieJar } from './http/cookies.ts';
 import { CLI_JWT_TYPE, PLATFORM_JWT_TYPE, platformJwt, type TokenKind } from './session/platform-jwt.ts';
 import { sessionService } from './session/sessions.ts';
 import { clientResolver } from './authserver/clients.ts';
@@ -40,7 +40,7 @@ import { sweepExpired } from './store/sweeper.ts';
 import { userStore } from './store/users.ts';
 import { createApp } from './web/app.tsx';
 import type { AppDeps } from './web/deps.ts';
-import { memoryRateLimiters, storeRateLimiters } from './web/rate-limit.ts';
+import { memoryRateLimiters, storeRateLimiters } from './http/rate-limit.ts';
 
 const SWEEP_INTERVAL_MS = 5 * 60 * 1000;
 

@@ -1,6 +1,6 @@
 // Our server for bench/authserver.ts: the platform (bench/servers/platform.ts) plus a logged-in user,
 // a platform session minted like a real sign-in would, so the benchmark needs no atproto network.
-import { SESSION_COOKIE } from '../../src/session/cookies.ts';
+import { SESSION_COOKIE } from '../../src/http/cookies.ts';
 import { startPlatform, USER } from './platform.ts';
 import { serveDriver, type Ready } from './protocol.ts';
 

@@ -8,7 +8,7 @@ import { hardenedFetch } from '../net/hardened-fetch.ts';
 import { systemResolver, type Resolver } from '../net/resolver.ts';
 import type { DatabaseHandle } from '../store/database.ts';
 import { clientMetadata } from './metadata.ts';
-import { atprotoRequestLock, atprotoSessionStore, atprotoStateStore } from './stores.ts';
+import { atprotoRequestLock, atprotoSessionStore, atprotoStateStore } from '../store/atproto-oauth.ts';
 
 export async function createAtprotoClient(
   config: Config,

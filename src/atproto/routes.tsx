@@ -1,23 +1,45 @@
 // /auth/login, /auth/callback and the client's public metadata (atproto OAuth "Client ID Metadata").
+import type { OAuthClientMetadataInput } from '@atproto/oauth-client-node';
 import { Hono } from 'hono';
+import type { JWK } from 'jose';
+import type { Config } from '../config/config.ts';
 import { AppError } from '../errors/app-error.ts';
-import { CLI_CONFIRM_COOKIE, LOGIN_NONCE_COOKIE, SIGNUP_COOKIE } from '../session/cookies.ts';
-import { CLI_LOGIN_TTL_SECONDS } from '../rpc/cli-logins.ts';
-import { completeSignIn } from '../session/sign-in.ts';
-import type { AppDeps } from '../web/deps.ts';
-import { readForm } from '../web/form.ts';
-import { LoginPage } from '../web/pages.tsx';
-import { rateLimit, type RateLimit } from '../web/rate-limit.ts';
-import { safeReturnTo } from '../web/return-to.ts';
-import { LOGIN_STATE_TTL_SECONDS } from './stores.ts';
-import { newLoginNonce, type LoginFailure } from './login.ts';
+import { CLI_CONFIRM_COOKIE, LOGIN_NONCE_COOKIE, SIGNUP_COOKIE, type CookieJar } from '../http/cookies.ts';
+import { readForm } from '../http/form.ts';
+import { LoginPage } from '../http/pages.tsx';
+import { rateLimit, type RateLimit, type RateLimiters } from '../http/rate-limit.ts';
+import { safeReturnTo } from '../http/return-to.ts';
+import { LOGIN_STATE_TTL_SECONDS } from '../store/atproto-oauth.ts';
+import { CLI_LOGIN_TTL_SECONDS } from '../store/cli-logins.ts';
+import { newLoginNonce, type AtprotoLogin, type CompletedLogin, type LoginFailure } from './login.ts';
+import { completeSignIn, type SignInDeps } from './sign-in.ts';
 
 const NONCE_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 /** Login starts per client address per minute: ample for people, a wall for scripts (SS-07). */
 export const LOGIN_RATE_LIMIT = 30;
 const LOGIN_LIMIT: RateLimit = { bucket: 'login', limit: LOGIN_RATE_LIMIT, windowSeconds: 60 };
 
-export function atprotoRoutes(deps: AppDeps): Hono {
+/**
+ * The CLI login (src/rpc/cli-logins.ts) a callback may belong to. Handed in rather than imported:
+ * the CLI login is built on this feature, so importing it here would close a cycle.
+ */
+export interface CliLoginHandoff {
+  fail(cliLoginId: string): Promise<void>;
+  browserSignedIn(completed: CompletedLogin & { cliLoginId: string }): Promise<{ confirmToken: string; isUser: boolean }>;
+}
+
+/** What the login routes use; the assembly passes its AppDeps (src/web/deps.ts). */
+export interface AtprotoRouteDeps extends SignInDeps {
+  config: Config;
+  cookies: CookieJar;
+  login: AtprotoLogin;
+  cliLogins: CliLoginHandoff;
+  rateLimits: RateLimiters;
+  atprotoClientMetadata: OAuthClientMetadataInput;
+  atprotoClientJwks: { keys: JWK[] };
+}
+
+export function atprotoRoutes(deps: AtprotoRouteDeps): Hono {
   const { config, cookies, login, sessions, now } = deps;
   const app = new Hono();
 

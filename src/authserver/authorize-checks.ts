@@ -3,7 +3,7 @@
 // person is signed in, so a registered phishing URI cannot use us as a redirector: catalogue RU-04),
 // a refusal is a page on our origin; only the checks after that may send the client an error.
 import type { Wiki } from '../store/wikis.ts';
-import { quotedName, repeatedParameter } from '../web/form.ts';
+import { quotedName, repeatedParameter } from '../http/form.ts';
 import { scopesOf, type Role } from '../wiki/access.ts';
 import type { WikiUrls } from '../wiki/urls.ts';
 import { canonicalResource, type Check } from './checks.ts';

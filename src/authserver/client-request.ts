@@ -4,7 +4,7 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { constantTimeEqual, sha256 } from '../secrets.ts';
 import type { Wiki } from '../store/wikis.ts';
-import { parseForm } from '../web/form.ts';
+import { parseForm } from '../http/form.ts';
 import { ClientMetadataError, type Client, type ClientResolver } from './clients.ts';
 import type { ClientRequestDeps } from './deps.ts';
 import { jsonError, OAuthError } from './oauth-error.ts';

@@ -10,7 +10,7 @@ import type { CodeStore, GrantStore } from '../store/grants.ts';
 import type { OAuthClientStore } from '../store/oauth-clients.ts';
 import type { RefreshTokenStore } from '../store/refresh-tokens.ts';
 import type { WikiStore } from '../store/wikis.ts';
-import type { RateLimiters } from '../web/rate-limit.ts';
+import type { RateLimiters } from '../http/rate-limit.ts';
 import type { ClientResolver } from './clients.ts';
 
 /** Every issuer handler: where the wiki's URLs come from, the audit log, the clock. */

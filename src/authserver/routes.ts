@@ -7,14 +7,15 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { publishedJwks } from '../keys/keystore.ts';
-import { mcpRoutes } from '../mcp/routes.ts';
+import { mcpRoutes, type McpRouteDeps } from '../mcp/routes.ts';
 import { AppError } from '../errors/app-error.ts';
-import type { Wiki } from '../store/wikis.ts';
-import type { AppDeps } from '../web/deps.ts';
+import type { PlatformKeys } from '../keys/keystore.ts';
+import type { Wiki, WikiStore } from '../store/wikis.ts';
 import { wikiUrls } from '../wiki/urls.ts';
-import { wikiViewRoutes } from '../wiki/web-view.tsx';
+import { wikiViewRoutes, type WikiViewDeps } from '../wiki/web-view.tsx';
 import { authorizationServerMetadata, protectedResourceMetadata } from './metadata.ts';
 import { authorize, consent } from './authorize.tsx';
+import type { AuthorizeDeps, RegistrationDeps, RevocationDeps, TokenDeps } from './deps.ts';
 import { tokenBodyLimit } from './client-request.ts';
 import { asOAuthError, jsonError, logUnexpected, OAuthError } from './oauth-error.ts';
 import { registerClient, registrationBodyLimit } from './registration.ts';
@@ -28,6 +29,9 @@ const notFound = (c: Context) => jsonError(c, new OAuthError('not_found', 'no su
 
 type WikiResolver = (c: Context) => Promise<Wiki | undefined>;
 
+/** One wiki's whole site: its issuer's handlers, its MCP endpoint and its web view. */
+export type WikiSiteDeps = AuthorizeDeps & TokenDeps & RevocationDeps & RegistrationDeps & McpRouteDeps & WikiViewDeps & { platformKeys: PlatformKeys; wikis: WikiStore };
+
 /** A public JSON document about the wiki the request names, or 404 when there is none. */
 function wikiDocument(wikiOf: WikiResolver, document: (wiki: Wiki) => object) {
   return async (c: Context) => {
@@ -36,7 +40,7 @@ function wikiDocument(wikiOf: WikiResolver, document: (wiki: Wiki) => object) {
   };
 }
 
-function discoveryDocuments(deps: AppDeps, wikiOf: WikiResolver) {
+function discoveryDocuments(deps: WikiSiteDeps, wikiOf: WikiResolver) {
   return {
     authorizationServer: wikiDocument(wikiOf, (wiki) => authorizationServerMetadata(wikiUrls(deps.config, wiki.slug))),
     protectedResource: wikiDocument(wikiOf, (wiki) => protectedResourceMetadata(wikiUrls(deps.config, wiki.slug), wiki)),
@@ -44,7 +48,7 @@ function discoveryDocuments(deps: AppDeps, wikiOf: WikiResolver) {
 }
 
 /** Routes of one wiki's issuer, mounted at its base path (`/w/{slug}` or a wiki host's root). */
-function issuerRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {
+function issuerRoutes(deps: WikiSiteDeps, wikiOf: WikiResolver): Hono {
   const app = new Hono();
   // Not on the MCP endpoint: it grants CORS itself, to allowed origins only (mcp/origin.ts).
   app.use('*', (c, next) => (c.req.path.endsWith('/mcp') ? next() : publicCors(c, next)));
@@ -79,7 +83,7 @@ function issuerRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {
 }
 
 /** Browser-facing issuer routes: no CORS, our security headers, and HTML errors. */
-function browserRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {
+function browserRoutes(deps: WikiSiteDeps, wikiOf: WikiResolver): Hono {
   const app = new Hono();
   const withWiki = (handler: (c: Context, wiki: Wiki) => Promise<Response>) => async (c: Context) => {
     const wiki = await wikiOf(c);
@@ -92,7 +96,7 @@ function browserRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {
 }
 
 /** One wiki's site, mounted at its base path (`/w/{slug}` or a wiki host's root). */
-function wikiSite(deps: AppDeps, wikiOf: WikiResolver): Hono {
+function wikiSite(deps: WikiSiteDeps, wikiOf: WikiResolver): Hono {
   const app = new Hono();
   app.route('/', issuerRoutes(deps, wikiOf));
   app.route('/', browserRoutes(deps, wikiOf));
@@ -101,7 +105,7 @@ function wikiSite(deps: AppDeps, wikiOf: WikiResolver): Hono {
   return app;
 }
 
-export function wikiRoutes(deps: AppDeps): Hono {
+export function wikiRoutes(deps: WikiSiteDeps): Hono {
   const app = new Hono();
   const bySlugParam = (c: Context) => deps.wikis.findBySlug(c.req.param('slug') ?? '');
   const documents = discoveryDocuments(deps, bySlugParam);
@@ -117,7 +121,7 @@ export function wikiRoutes(deps: AppDeps): Hono {
 }
 
 /** Host mode: requests whose Host is `{slug}.$WIKI_DOMAIN` are served by that wiki's site. */
-export function wikiHostRoutes(deps: AppDeps): Hono | undefined {
+export function wikiHostRoutes(deps: WikiSiteDeps): Hono | undefined {
   const { config, wikis } = deps;
   if (!config.wikiDomain) return undefined;
   const suffix = `.${config.wikiDomain}`;
@@ -140,6 +144,6 @@ export function wikiHostRoutes(deps: AppDeps): Hono | undefined {
   return app;
 }
 
-export function isWikiHost(deps: AppDeps, c: Context): boolean {
+export function isWikiHost(deps: WikiSiteDeps, c: Context): boolean {
   return Boolean(deps.config.wikiDomain && new URL(c.req.url).hostname.endsWith(`.${deps.config.wikiDomain}`));
 }

@@ -1,8 +1,15 @@
 // Defaults and cross-field rules on top of the parsed environment (DESIGN.md §2).
-import type { PageLimits } from '../wiki/pages.ts';
 import { BlockList, isIP } from 'node:net';
 import path from 'node:path';
 import { ConfigError, readEnv, type Env } from './env.ts';
+
+/** Size limits of wiki pages (enforced in src/wiki/pages.ts); declared here so config imports no feature. */
+export interface PageLimits {
+  /** UTF-8 bytes of one page. */
+  pageBytes: number;
+  /** UTF-8 bytes of all current pages of one wiki together. */
+  wikiBytes: number;
+}
 
 export type AtprotoClientMode = 'loopback' | 'confidential';
 

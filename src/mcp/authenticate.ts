@@ -3,16 +3,24 @@
 // role. The MCP endpoint authenticates with this, and the issuer's introspection endpoint (RFC 7662)
 // answers with it, so introspection never calls a token active that the MCP endpoint refuses.
 import type { Wiki } from '../store/wikis.ts';
-import type { AppDeps } from '../web/deps.ts';
+import type { Config } from '../config/config.ts';
+import type { WikiStore } from '../store/wikis.ts';
 import { roleOf, scopesOf } from '../wiki/access.ts';
 import { wikiUrls } from '../wiki/urls.ts';
-import type { VerifiedToken } from './bearer.ts';
+import type { ExpectedAudience, Verification, VerifiedToken } from './bearer.ts';
 import { allows, type Caller } from './endpoint.ts';
 
 export type Authentication = (Caller & { token: VerifiedToken }) | { rejected: string };
 
+/** What authenticating a bearer token uses: the wiki's URLs, the verifier, and members' roles. */
+export interface AuthenticateDeps {
+  config: Pick<Config, 'publicUrl' | 'wikiDomain'>;
+  verifyBearer: (token: string, expected: ExpectedAudience) => Promise<Verification>;
+  wikis: Pick<WikiStore, 'member'>;
+}
+
 export async function authenticateBearer(
-  deps: Pick<AppDeps, 'config' | 'verifyBearer' | 'wikis'>,
+  deps: AuthenticateDeps,
   wiki: Wiki,
   token: string,
 ): Promise<Authentication> {

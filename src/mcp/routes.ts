@@ -4,15 +4,24 @@ import { Hono, type Context } from 'hono';
 import { isStoreUnavailable } from '../store/errors.ts';
 import type { Wiki } from '../store/wikis.ts';
 import { wikiUrls } from '../wiki/urls.ts';
-import type { AppDeps } from '../web/deps.ts';
-import { authenticateBearer } from './authenticate.ts';
+import type { Config } from '../config/config.ts';
+import type { Logger } from '../log.ts';
+import type { WikiPages } from '../wiki/pages.ts';
+import { authenticateBearer, type AuthenticateDeps } from './authenticate.ts';
 import { serveMcp, type Authenticate } from './endpoint.ts';
 import { mcpCors, originGuard, originRules } from './origin.ts';
 import { wikiTools } from './tools.ts';
 
 type WikiResolver = (c: Context) => Promise<Wiki | undefined>;
 
-export function mcpRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {
+/** What the MCP route uses: bearer authentication, the origin rules, the pages, the log. */
+export interface McpRouteDeps extends AuthenticateDeps {
+  config: Config;
+  pages: WikiPages;
+  log: Logger;
+}
+
+export function mcpRoutes(deps: McpRouteDeps, wikiOf: WikiResolver): Hono {
   const app = new Hono();
   const rules = originRules(deps.config);
   // CORS first, so preflights are answered (without a grant for a foreign origin); then the
@@ -52,7 +61,7 @@ export function mcpRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {
  * that is out of reach is an outage (503 + Retry-After); anything else, such as a data error, is our
  * fault and is not cured by retrying (IN-05).
  */
-function unavailable(deps: AppDeps, c: Context, error: unknown): Response {
+function unavailable(deps: Pick<McpRouteDeps, 'log'>, c: Context, error: unknown): Response {
   deps.log.error({ err: error, requestId: c.get('requestId') }, 'MCP request failed');
   if (!isStoreUnavailable(error)) {
     return c.json({ error: 'server_error', error_description: 'internal error' }, 500, { 'Cache-Control': 'no-store' });

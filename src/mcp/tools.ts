@@ -14,7 +14,7 @@ import type { Logger } from '../log.ts';
 import { isStoreUnavailable } from '../store/errors.ts';
 import type { RevisionSummary } from '../store/pages.ts';
 import { READ_SCOPE, WRITE_SCOPE } from '../wiki/access.ts';
-import { textProblem, type TextKind } from '../web/input-text.ts';
+import { textProblem, type TextKind } from '../http/input-text.ts';
 import { WikiError, type WikiPages } from '../wiki/pages.ts';
 
 export interface ToolCaller {

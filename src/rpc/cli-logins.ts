@@ -6,16 +6,15 @@ import { AppError } from '../errors/app-error.ts';
 import type { AtprotoLogin, CompletedLogin } from '../atproto/login.ts';
 import type { Logger } from '../log.ts';
 import type { SessionService } from '../session/sessions.ts';
-import type { CliLogin, CliLoginStore } from '../store/cli-logins.ts';
+import { CLI_LOGIN_TTL_SECONDS, type CliLogin, type CliLoginStore } from '../store/cli-logins.ts';
 import type { UserStore } from '../store/users.ts';
-import type { RateLimit, RateLimiters } from '../web/rate-limit.ts';
+import type { RateLimit, RateLimiters } from '../http/rate-limit.ts';
 import { constantTimeEqual, randomToken, sha256 } from '../secrets.ts';
 import { clientLabel } from './client-label.ts';
 import { codeHash, codeMatches, newConfirmationCode, normalizeCode } from './confirmation-code.ts';
 import type { LoginEvents } from './login-events.ts';
 
-/** Catalogue policy: a pending CLI login lives 10 minutes; a confirmed one waits 60 s for its client. */
-export const CLI_LOGIN_TTL_SECONDS = 10 * 60;
+/** Catalogue policy: a confirmed CLI login waits 60 s for its client (a pending one lives CLI_LOGIN_TTL_SECONDS). */
 export const CLI_DELIVERY_GRACE_SECONDS = 60;
 /** Streams re-read their row this often even without a notification (a missed NOTIFY costs latency, not correctness). */
 const RECHECK_MS = 2_000;

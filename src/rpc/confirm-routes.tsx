@@ -4,13 +4,13 @@
 import { Hono, type Context } from 'hono';
 import { AppError, formExpired } from '../errors/app-error.ts';
 import { constantTimeEqual } from '../secrets.ts';
-import { CLI_CONFIRM_COOKIE } from '../session/cookies.ts';
+import type { Config } from '../config/config.ts';
+import { CLI_CONFIRM_COOKIE, type CookieJar } from '../http/cookies.ts';
 import type { CliLogin } from '../store/cli-logins.ts';
-import type { AppDeps } from '../web/deps.ts';
-import { readForm } from '../web/form.ts';
-import { CliConfirmPage, CliDecidedPage, type CliOutcome } from '../web/pages.tsx';
-import { minutesAgo, utcMinute } from '../web/time.ts';
-import { burned, MAX_CODE_ATTEMPTS } from './cli-logins.ts';
+import { readForm } from '../http/form.ts';
+import { CliConfirmPage, CliDecidedPage, type CliOutcome } from '../http/pages.tsx';
+import { minutesAgo, utcMinute } from '../http/time.ts';
+import { burned, MAX_CODE_ATTEMPTS, type CliLogins } from './cli-logins.ts';
 
 const expired = () =>
   new AppError(
@@ -21,7 +21,15 @@ const expired = () =>
     'Login expired',
   );
 
-export function cliConfirmRoutes(deps: AppDeps): Hono {
+/** What the CLI confirmation page uses; the assembly passes its AppDeps (src/web/deps.ts). */
+export interface CliConfirmDeps {
+  cliLogins: CliLogins;
+  cookies: CookieJar;
+  config: Config;
+  now: () => number;
+}
+
+export function cliConfirmRoutes(deps: CliConfirmDeps): Hono {
   const { cliLogins, cookies, config, now } = deps;
   const app = new Hono();
   const lifetime = `${Math.round(config.cliTokenTtlSeconds / 3600)} hours`;

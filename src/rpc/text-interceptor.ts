@@ -1,7 +1,7 @@
 // Every string field of an RPC request follows the platform's text rule (catalogue IN-06): a NUL in a
 // session id is InvalidArgument, the same on SQLite and PostgreSQL, never Internal.
 import { Code, ConnectError, type Interceptor } from '@connectrpc/connect';
-import { jsonTextProblem } from '../web/input-text.ts';
+import { jsonTextProblem } from '../http/input-text.ts';
 
 function check(message: unknown): void {
   const problem = jsonTextProblem(message, 'line');

@@ -2,18 +2,34 @@
 import { Hono, type Context } from 'hono';
 import { AppError, formExpired } from '../errors/app-error.ts';
 import { constantTimeEqual, sha256 } from '../secrets.ts';
-import { AlreadySignedUpError, UsernameTakenError } from '../store/users.ts';
-import type { AppDeps } from '../web/deps.ts';
-import { readForm } from '../web/form.ts';
-import { LoggedOutPage, LogoutPage, SignupPage } from '../web/pages.tsx';
-import { SIGNUP_COOKIE } from './cookies.ts';
+import type { Logger } from '../log.ts';
+import type { DatabaseHandle } from '../store/database.ts';
+import type { PendingSignupStore } from '../store/pending-signups.ts';
+import { AlreadySignedUpError, UsernameTakenError, type UserStore } from '../store/users.ts';
+import { readForm } from '../http/form.ts';
+import { LoggedOutPage, LogoutPage, SignupPage } from '../http/pages.tsx';
+import { SIGNUP_COOKIE, type CookieJar } from '../http/cookies.ts';
 import { isSessionCsrf, sessionCsrf } from './csrf.ts';
+import type { SessionService } from './sessions.ts';
 import { checkUsername, suggestUsername } from './username.ts';
 
 const signupExpired = () =>
   new AppError('signup_expired', 401, 'Your signup session has expired or was already used. Please log in again to finish signing up.', 'Signup expired');
 
-export function sessionRoutes(deps: AppDeps): Hono {
+/** What the signup, logout and /auth/me routes use; the assembly passes its AppDeps (src/web/deps.ts). */
+export interface SessionRouteDeps {
+  users: UserStore;
+  pendingSignups: PendingSignupStore;
+  sessions: SessionService;
+  cookies: CookieJar;
+  database: DatabaseHandle;
+  log: Logger;
+  /** Ends the atproto session at logout (src/atproto/login.ts); atproto builds on session, so it is handed in. */
+  login: { revoke(did: string): Promise<void> };
+  now: () => number;
+}
+
+export function sessionRoutes(deps: SessionRouteDeps): Hono {
   const { users, pendingSignups, sessions, cookies, database, log, now } = deps;
   const app = new Hono();
 

@@ -7,7 +7,7 @@ import type { Logger } from '../log.ts';
 import type { PlatformSessionStore } from '../store/platform-sessions.ts';
 import type { Database } from '../store/schema.ts';
 import type { User } from '../store/users.ts';
-import { SESSION_COOKIE, type CookieJar } from './cookies.ts';
+import { SESSION_COOKIE, type CookieJar } from '../http/cookies.ts';
 import type { PlatformClaims, PlatformJwt } from './platform-jwt.ts';
 
 type Minted = { token: string; claims: PlatformClaims };

@@ -6,6 +6,9 @@ import type { CliLoginStatus, CliLoginsTable, Database } from './schema.ts';
 
 export type CliLogin = CliLoginsTable;
 
+/** Catalogue policy: a pending CLI login lives 10 minutes (its row, and the browser's confirm cookie). */
+export const CLI_LOGIN_TTL_SECONDS = 10 * 60;
+
 export type WrongCodeCount = Pick<CliLogin, 'failed_attempts' | 'status'>;
 
 export interface CliLoginStore {

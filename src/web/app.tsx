@@ -16,11 +16,11 @@ import { redactUrl } from '../log.ts';
 import { cliConfirmRoutes } from '../rpc/confirm-routes.tsx';
 import { isStoreUnavailable } from '../store/errors.ts';
 import { sessionRoutes } from '../session/routes.tsx';
-import { dashboardRoutes } from '../wiki/dashboard.tsx';
+import { dashboardRoutes } from '../dashboard/routes.tsx';
 import type { AppDeps } from './deps.ts';
-import { refuseHostileUrls } from './input-guard.ts';
-import { requestTarget } from './request-target.ts';
-import { ErrorPage } from './pages.tsx';
+import { refuseHostileUrls } from '../http/input-guard.ts';
+import { requestTarget } from '../http/request-target.ts';
+import { ErrorPage } from '../http/pages.tsx';
 
 const require = createRequire(import.meta.url);
 const STATIC_FILES: Record<string, string> = {

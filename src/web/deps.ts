@@ -3,7 +3,7 @@ import type { Config } from '../config/config.ts';
 import type { Logger } from '../log.ts';
 import type { AtprotoLogin } from '../atproto/login.ts';
 import type { CliLogins } from '../rpc/cli-logins.ts';
-import type { CookieJar } from '../session/cookies.ts';
+import type { CookieJar } from '../http/cookies.ts';
 import type { SessionService } from '../session/sessions.ts';
 import type { DatabaseHandle } from '../store/database.ts';
 import type { PendingSignupStore } from '../store/pending-signups.ts';
@@ -19,7 +19,7 @@ import type { JWK } from 'jose';
 import type { ExpectedAudience, Verification } from '../mcp/bearer.ts';
 import type { WikiTokenStore } from '../store/wiki-tokens.ts';
 import type { WikiPages } from '../wiki/pages.ts';
-import type { RateLimiters } from './rate-limit.ts';
+import type { RateLimiters } from '../http/rate-limit.ts';
 
 export interface AppDeps {
   config: Config;

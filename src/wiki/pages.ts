@@ -1,5 +1,6 @@
 // What can be done to a wiki's pages, with the rules and the messages a person or an assistant can
 // act on: path rules, size limits, optimistic concurrency, not-found. Callers check access first.
+import type { PageLimits } from '../config/config.ts';
 import { PathTakenError, RevisionConflictError, WikiFullError, type Page, type PageRevision, type PageStore, type PageSummary, type RevisionSummary, type SearchHit } from '../store/pages.ts';
 import { wikiLinks } from './links.ts';
 import { normalizePagePath, PagePathError } from './paths.ts';
@@ -11,13 +12,6 @@ export class WikiError extends Error {
   constructor(readonly code: WikiErrorCode, message: string) {
     super(message);
   }
-}
-
-export interface PageLimits {
-  /** UTF-8 bytes of one page. */
-  pageBytes: number;
-  /** UTF-8 bytes of all current pages of one wiki together. */
-  wikiBytes: number;
 }
 
 export interface PageContent {

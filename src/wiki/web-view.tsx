@@ -4,12 +4,13 @@
 import { Hono, type Context } from 'hono';
 import { AppError } from '../errors/app-error.ts';
 import type { RevisionSummary } from '../store/pages.ts';
-import type { Wiki } from '../store/wikis.ts';
-import type { AppDeps } from '../web/deps.ts';
-import { utcMinute as when } from '../web/time.ts';
-import { WikiHistoryPage, WikiIndexPage, WikiPageView, type ChangeView } from '../web/wiki-view-pages.tsx';
+import type { Wiki, WikiStore } from '../store/wikis.ts';
+import type { Config } from '../config/config.ts';
+import type { SessionService } from '../session/sessions.ts';
+import { utcMinute as when } from '../http/time.ts';
+import { WikiHistoryPage, WikiIndexPage, WikiPageView, type ChangeView } from './web-view-pages.tsx';
 import { canReadPages, roleOf, type Role } from './access.ts';
-import { WikiError } from './pages.ts';
+import { WikiError, type WikiPages } from './pages.ts';
 import { renderMarkdown } from './markdown.ts';
 import { wikiUrls } from './urls.ts';
 
@@ -18,7 +19,16 @@ type WikiResolver = (c: Context) => Promise<Wiki | undefined>;
 const noSuchPage = (message = 'There is no page at this address.') => new AppError('not_found', 404, message, 'Not found');
 const encodePath = (path: string) => path.split('/').map(encodeURIComponent).join('/');
 
-export function wikiViewRoutes(deps: AppDeps, wikiOf: WikiResolver): Hono {
+/** What the web view uses; the assembly passes its AppDeps (src/web/deps.ts). */
+export interface WikiViewDeps {
+  config: Config;
+  sessions: Pick<SessionService, 'current'>;
+  wikis: WikiStore;
+  pages: WikiPages;
+  now: () => number;
+}
+
+export function wikiViewRoutes(deps: WikiViewDeps, wikiOf: WikiResolver): Hono {
   const { config, sessions, wikis, pages, now } = deps;
   const app = new Hono();
 

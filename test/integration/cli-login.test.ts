@@ -10,9 +10,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { Stage } from '../../src/rpc/gen/robot/auth/v1/auth_pb.ts';
-import { CLI_DELIVERY_GRACE_SECONDS, CLI_LOGIN_TTL_SECONDS } from '../../src/rpc/cli-logins.ts';
+import { CLI_DELIVERY_GRACE_SECONDS } from '../../src/rpc/cli-logins.ts';
+import { CLI_LOGIN_TTL_SECONDS } from '../../src/store/cli-logins.ts';
 import { CLI_JWT_TYPE, PLATFORM_JWT_TYPE } from '../../src/session/platform-jwt.ts';
-import { utcMinute } from '../../src/web/time.ts';
+import { utcMinute } from '../../src/http/time.ts';
 import {
   authClient,
   browserSignsIn,

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { atprotoRequestLock, atprotoSessionStore, atprotoStateStore } from '../../src/atproto/stores.ts';
+import { atprotoRequestLock, atprotoSessionStore, atprotoStateStore } from '../../src/store/atproto-oauth.ts';
 import type { Kysely } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { cliLoginStore } from '../../src/store/cli-logins.ts';

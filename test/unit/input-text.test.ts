@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { jsonTextProblem, textProblem, urlPartProblem } from '../../src/web/input-text.ts';
+import { jsonTextProblem, textProblem, urlPartProblem } from '../../src/http/input-text.ts';
 
 describe('the text rule at the edges (IN-06)', () => {
   test('IN-06: NUL, other C0 controls, DEL and unpaired surrogates are refused; page text keeps tab, CR, LF', () => {

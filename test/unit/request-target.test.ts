@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { requestTarget } from '../../src/web/request-target.ts';
+import { requestTarget } from '../../src/http/request-target.ts';
 import { seeded } from '../helpers/property.ts';
 
 const expected = (url: string) => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { loadConfig } from '../../src/config/config.ts';
-import { safeReturnTo } from '../../src/web/return-to.ts';
+import { safeReturnTo } from '../../src/http/return-to.ts';
 import { redirectTricks, seeded } from '../helpers/property.ts';
 
 describe('return_to (no open redirect)', () => {

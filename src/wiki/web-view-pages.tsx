@@ -1,7 +1,7 @@
 // The read-only web view of a wiki: its pages, one page rendered, one page's history.
 import { raw } from 'hono/html';
 import type { Child, FC } from 'hono/jsx';
-import { Layout, Table } from './pages.tsx';
+import { Layout, Table } from '../http/pages.tsx';
 
 export interface ChangeView {
   path: string;

@@ -2,19 +2,24 @@
 // instructions, bearer tokens, collaborators, anonymous read and deletion. Every POST needs the
 // session's CSRF token (and passes the Origin check in web/app.tsx).
 import { Hono, type Context } from 'hono';
+import type { AtprotoLogin } from '../atproto/login.ts';
 import { connectedAppName } from '../authserver/clients.ts';
+import type { Config } from '../config/config.ts';
 import { AppError, formExpired } from '../errors/app-error.ts';
+import type { Logger } from '../log.ts';
 import { isSessionCsrf, sessionCsrf } from '../session/csrf.ts';
 import type { PlatformClaims } from '../session/platform-jwt.ts';
+import type { SessionService } from '../session/sessions.ts';
 import { checkUsername } from '../session/username.ts';
-import { SlugTakenError, type Wiki } from '../store/wikis.ts';
-import type { User } from '../store/users.ts';
-import { DashboardPage, WikiSettingsPage, type WikiSettingsProps } from '../web/dashboard-pages.tsx';
-import type { AppDeps } from '../web/deps.ts';
-import { readForm, type Form } from '../web/form.ts';
-import { READ_SCOPE, roleOf, WRITE_SCOPE, type Role } from './access.ts';
-import { newWikiToken } from './tokens.ts';
-import { wikiUrls } from './urls.ts';
+import type { GrantStore } from '../store/grants.ts';
+import type { User, UserStore } from '../store/users.ts';
+import type { WikiTokenStore } from '../store/wiki-tokens.ts';
+import { SlugTakenError, type Wiki, type WikiStore } from '../store/wikis.ts';
+import { DashboardPage, WikiSettingsPage, type WikiSettingsProps } from './pages.tsx';
+import { readForm, type Form } from '../http/form.ts';
+import { READ_SCOPE, roleOf, WRITE_SCOPE, type Role } from '../wiki/access.ts';
+import { newWikiToken } from '../wiki/tokens.ts';
+import { wikiUrls } from '../wiki/urls.ts';
 
 const MAX_DISPLAY_NAME = 80;
 const MAX_TOKEN_NAME = 60;
@@ -31,7 +36,21 @@ function displayNameOf(input: string | undefined): string | undefined {
   return name.length >= 1 && name.length <= MAX_DISPLAY_NAME ? name : undefined;
 }
 
-export function dashboardRoutes(deps: AppDeps): Hono {
+/** What the dashboard uses; the assembly passes its AppDeps (src/web/deps.ts). */
+export interface DashboardDeps {
+  config: Config;
+  log: Logger;
+  sessions: SessionService;
+  users: UserStore;
+  wikis: WikiStore;
+  grants: GrantStore;
+  wikiTokens: WikiTokenStore;
+  /** Finds the account a collaborator is invited by (handle or DID). */
+  login: Pick<AtprotoLogin, 'resolveAccount'>;
+  now: () => number;
+}
+
+export function dashboardRoutes(deps: DashboardDeps): Hono {
   const { sessions, users, wikis, log, now } = deps;
   const app = new Hono();
 

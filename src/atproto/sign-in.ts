@@ -2,15 +2,30 @@
 // signup bound to this browser (catalogue SU-05). If anything here fails, the atproto tokens just
 // received are revoked and no platform session exists (DB-05).
 import type { Context } from 'hono';
-import type { CompletedLogin } from '../atproto/login.ts';
+import type { Logger } from '../log.ts';
 import { randomToken, sha256 } from '../secrets.ts';
-import type { AppDeps } from '../web/deps.ts';
+import type { SessionService } from '../session/sessions.ts';
+import type { DatabaseHandle } from '../store/database.ts';
+import type { PendingSignupStore } from '../store/pending-signups.ts';
+import type { UserStore } from '../store/users.ts';
+import type { AtprotoLogin, CompletedLogin } from './login.ts';
 
 export const SIGNUP_TTL_SECONDS = 15 * 60;
 
 export type SignInOutcome = { kind: 'session'; location: string } | { kind: 'signup'; location: string; token: string; ttlSeconds: number };
 
-export async function completeSignIn(deps: AppDeps, c: Context, login: CompletedLogin): Promise<SignInOutcome> {
+/** What completing a sign-in uses; the assembly passes its AppDeps (src/web/deps.ts). */
+export interface SignInDeps {
+  users: UserStore;
+  pendingSignups: PendingSignupStore;
+  sessions: SessionService;
+  database: DatabaseHandle;
+  log: Logger;
+  login: Pick<AtprotoLogin, 'revoke'>;
+  now: () => number;
+}
+
+export async function completeSignIn(deps: SignInDeps, c: Context, login: CompletedLogin): Promise<SignInOutcome> {
   const { users, pendingSignups, sessions, database, log, now } = deps;
   try {
     const user = await users.findByDid(login.did);

@@ -2,8 +2,8 @@
 // can finish on another, and a restart loses nothing.
 import type { NodeSavedSession, NodeSavedSessionStore, NodeSavedState, NodeSavedStateStore, RuntimeLock } from '@atproto/oauth-client-node';
 import { sql, type Kysely } from 'kysely';
-import type { Dialect } from '../store/database.ts';
-import type { Database } from '../store/schema.ts';
+import type { Dialect } from './database.ts';
+import type { Database } from './schema.ts';
 
 /** Login transaction (`state`) lifetime: catalogue policy, 10 min (ST-01). */
 export const LOGIN_STATE_TTL_SECONDS = 10 * 60;

@@ -1,7 +1,7 @@
 // The dashboard's pages: your account, your wikis, and one wiki's settings (connections, bearer
 // tokens, collaborators, access, deletion). Typed props only; hono/jsx escapes every value.
 import type { Child, FC } from 'hono/jsx';
-import { Alert, Layout, Table, TextField } from './pages.tsx';
+import { Alert, Layout, Table, TextField } from '../http/pages.tsx';
 
 export interface ConnectedAppView {
   grantId: string;
