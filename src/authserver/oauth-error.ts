@@ -5,7 +5,7 @@
 import type { Context } from 'hono';
 import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../log.ts';
-import { isStoreUnavailable } from '../store/errors.ts';
+import { isStoreUnavailable, RETRY_AFTER_SECONDS } from '../store/errors.ts';
 
 export type OAuthErrorCode =
   | 'invalid_request'
@@ -38,13 +38,6 @@ export class OAuthError extends Error {
     super(description);
   }
 }
-
-/**
- * Short: well inside an authorization code's 60 s lifetime, so a client honouring it can still redeem.
- * The code exchange and the refresh rotation are single transactions, so the retry of the same request
- * finds nothing half-done (catalogue DB-01, DB-04).
- */
-export const RETRY_AFTER_SECONDS = 5;
 
 /** What an unexpected failure becomes: a store briefly out of reach is retryable, anything else is ours. */
 export function asOAuthError(error: unknown): OAuthError {

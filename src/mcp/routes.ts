@@ -1,7 +1,7 @@
 // The wiki's MCP endpoint route: Origin validation and CORS for browser clients on allowed origins
 // (origin.ts); bearer verification, then the caller's current role in the wiki.
 import { Hono, type Context } from 'hono';
-import { isStoreUnavailable } from '../store/errors.ts';
+import { isStoreUnavailable, RETRY_AFTER_SECONDS } from '../store/errors.ts';
 import type { Wiki } from '../store/wikis.ts';
 import { wikiUrls } from '../wiki/urls.ts';
 import type { Config } from '../config/config.ts';
@@ -66,5 +66,5 @@ function unavailable(deps: Pick<McpRouteDeps, 'log'>, c: Context, error: unknown
   if (!isStoreUnavailable(error)) {
     return c.json({ error: 'server_error', error_description: 'internal error' }, 500, { 'Cache-Control': 'no-store' });
   }
-  return c.json({ error: 'temporarily_unavailable', error_description: 'the wiki cannot be reached right now; try again shortly' }, 503, { 'Retry-After': '5' });
+  return c.json({ error: 'temporarily_unavailable', error_description: 'the wiki cannot be reached right now; try again shortly' }, 503, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
 }

@@ -1,5 +1,13 @@
 // Maps driver-specific unique-constraint failures to one shape, so callers never test for a
 // SQLite message or a PostgreSQL SQLSTATE themselves.
+/**
+ * How long a client is asked to wait (`Retry-After`) when the store is briefly out of reach. Short: well
+ * inside an authorization code's 60 s lifetime, so a client honouring it can still redeem; the code
+ * exchange and the refresh rotation are single transactions, so the retry of the same request finds
+ * nothing half-done (catalogue DB-01, DB-04).
+ */
+export const RETRY_AFTER_SECONDS = 5;
+
 export function uniqueViolationColumn(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const { code, message, constraint } = error as { code?: unknown; message?: unknown; constraint?: unknown };

@@ -75,6 +75,7 @@ const CODE_COLUMNS = 'code_hash, grant_id, wiki_id, client_id, user_did, redirec
 const INSERT_CODE = `insert into authorization_codes (${CODE_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 const codeValues = (code: AuthorizationCode) => [code.code_hash, code.grant_id, code.wiki_id, code.client_id, code.user_did, code.redirect_uri, code.code_challenge, code.scope, code.resource, code.expires_at, code.consumed_at, code.validly_consumed_at];
 
+const REQUEST_COLUMNS = 'id, wiki_id, client_id, user_did, redirect_uri, state, code_challenge, scope, resource, csrf, expires_at';
 const FIND_ACTIVE = 'select id, wiki_id, client_id, user_did, scope, created_at, revoked_at from grants where wiki_id = ? and client_id = ? and user_did = ? and revoked_at is null';
 
 /** Widens the live grant to cover `scope`, or creates one: 2 statements (a SELECT, then an UPDATE or INSERT when needed). */
@@ -124,12 +125,8 @@ export function grantStore({ db, sql }: Pick<DatabaseHandle, 'db' | 'sql'>): Gra
     async saveRequest(request) {
       await db.insertInto('authorization_requests').values(request).execute();
     },
-    async takeRequest(id, now) {
-      const request = await db.selectFrom('authorization_requests').selectAll().where('id', '=', id).where('expires_at', '>', now).executeTakeFirst();
-      if (!request) return undefined;
-      const deleted = await db.deleteFrom('authorization_requests').where('id', '=', id).executeTakeFirst();
-      return Number(deleted.numDeletedRows) === 1 ? request : undefined;
-    },
+    // One statement: the row comes back only to the caller whose DELETE removed it (CS-01).
+    takeRequest: (id, now) => sql.one<AuthorizationRequest>(`delete from authorization_requests where id = ? and expires_at > ? returning ${REQUEST_COLUMNS}`, [id, now]),
     findRequest: (id, now) => db.selectFrom('authorization_requests').selectAll().where('id', '=', id).where('expires_at', '>', now).executeTakeFirst(),
   };
 }

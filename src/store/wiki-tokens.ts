@@ -1,5 +1,6 @@
 // Named per-wiki bearer tokens for Claude Code and scripts. Only a hash is stored; the token itself
 // is shown once when it is made.
+import { ExpiringCache } from '../cache.ts';
 import { randomUUID } from 'node:crypto';
 import type { StoreDb } from './database.ts';
 import type { WikiTokensTable } from './schema.ts';
@@ -28,7 +29,7 @@ export function wikiTokenStore(db: StoreDb): WikiTokenStore {
   // Every MCP call with a dashboard token touches it. Within the resolution the statement is skipped
   // altogether: even an UPDATE that matches no row takes SQLite's write lock. The WHERE clause below
   // still keeps several instances from writing more often than that.
-  const touchedAt = new Map<string, number>();
+  const recentlyTouched = new ExpiringCache<string, true>(REMEMBERED_TOUCHES);
   return {
     async create({ wikiId, ownerDid, name, tokenHash, scope }, now) {
       const token: WikiToken = { id: randomUUID(), wiki_id: wikiId, owner_did: ownerDid, name, scope, created_at: now, last_used_at: null };
@@ -43,11 +44,8 @@ export function wikiTokenStore(db: StoreDb): WikiTokenStore {
       return Number(result.numDeletedRows) === 1;
     },
     async touch(id, now) {
-      const last = touchedAt.get(id);
-      if (last !== undefined && now - last < LAST_USED_RESOLUTION_SECONDS) return;
-      touchedAt.delete(id);
-      if (touchedAt.size >= REMEMBERED_TOUCHES) touchedAt.delete(touchedAt.keys().next().value!);
-      touchedAt.set(id, now);
+      if (recentlyTouched.get(id, now)) return;
+      recentlyTouched.set(id, true, now + LAST_USED_RESOLUTION_SECONDS);
       await db
         .updateTable('wiki_tokens')
         .set({ last_used_at: now })
