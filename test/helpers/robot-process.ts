@@ -42,6 +42,9 @@ export class RobotProcess {
     child.stdout!.on('data', (chunk) => (output += chunk));
     child.stderr!.on('data', (chunk) => (output += chunk));
     for (let i = 0; i < 200 && !output.includes('is running') && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
+    // A server that did not come up in time must not outlive the failed test: its pipes would keep
+    // the test process (and so the whole run) waiting for ever.
+    if (!output.includes('is running')) child.kill('SIGKILL');
     assert.match(output, /is running/, output);
     const devtools = new WebSocket(/Debugger listening on (ws:\/\/127\.0\.0\.1:\d+\/\S+)/.exec(output)![1]!);
     await new Promise((resolve, reject) => {
