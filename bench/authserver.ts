@@ -10,7 +10,28 @@
 // BENCH_QUERIES=1 lists the SQL statements one operation runs on each server.
 import { createHash, randomBytes } from 'node:crypto';
 import { REGISTRATION_RATE_LIMIT } from '../src/authserver/registration.ts';
-import { BenchError, benchDatabases, cpuMicrosPerOperation, expectStatus, machine, markdownTable, pinned, printQueries, range, runRounds, settingsFromEnv, startServer, summaryLine, type BenchDatabase, type Contender, type Measurement, type Results, type Operation, type RunningServer, type Workers } from './harness.ts';
+import {
+  BenchError,
+  benchDatabases,
+  cpuMicrosPerOperation,
+  expectStatus,
+  machine,
+  markdownTable,
+  pinned,
+  printQueries,
+  range,
+  runRounds,
+  settingsFromEnv,
+  startServer,
+  summaryLine,
+  type BenchDatabase,
+  type Contender,
+  type Measurement,
+  type Results,
+  type Operation,
+  type RunningServer,
+  type Workers,
+} from './harness.ts';
 import { Connection, CookieJar, form, json, type HttpResponse } from './http.ts';
 import type { Ready } from './servers/protocol.ts';
 
@@ -28,7 +49,13 @@ const TARGETS: Record<Metric, number | undefined> = { 'code flow': 1500, refresh
 type Metric = 'code flow' | 'refresh' | 'registration';
 const METRIC_KEYS: Record<string, Metric> = { code: 'code flow', refresh: 'refresh', registration: 'registration' };
 const METRICS: Metric[] = process.env.BENCH_METRICS
-  ? process.env.BENCH_METRICS.split(',').map((key) => METRIC_KEYS[key.trim()] ?? (() => { throw new Error(`BENCH_METRICS: unknown metric ${key}`); })())
+  ? process.env.BENCH_METRICS.split(',').map(
+      (key) =>
+        METRIC_KEYS[key.trim()] ??
+        (() => {
+          throw new Error(`BENCH_METRICS: unknown metric ${key}`);
+        })(),
+    )
   : Object.values(METRIC_KEYS);
 
 const SERVERS = {
@@ -57,7 +84,13 @@ function pathOf(url: string): string {
 }
 
 function registrationBody() {
-  return { client_name: 'Bench', redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] };
+  return {
+    client_name: 'Bench',
+    redirect_uris: [REDIRECT_URI],
+    token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+  };
 }
 
 async function register(connection: Connection, registerPath: string): Promise<string> {
@@ -80,7 +113,16 @@ function pkce(): Pkce {
 }
 
 function authorizePath(target: Target, { challenge, state }: Pkce): string {
-  const query = new URLSearchParams({ response_type: 'code', client_id: target.clientId, redirect_uri: REDIRECT_URI, scope: SCOPE, state, code_challenge: challenge, code_challenge_method: 'S256', resource: target.ready.resource });
+  const query = new URLSearchParams({
+    response_type: 'code',
+    client_id: target.clientId,
+    redirect_uri: REDIRECT_URI,
+    scope: SCOPE,
+    state,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    resource: target.ready.resource,
+  });
   return `${target.authorize}?${query}`;
 }
 
@@ -118,14 +160,24 @@ async function codeFlow(connection: Connection, target: Target): Promise<Tokens>
   if (!code) throw new BenchError('authorize: no code (consent not remembered?)');
   const redeemed = await connection.request(
     target.token,
-    form({ grant_type: 'authorization_code', code, code_verifier: request.verifier, redirect_uri: REDIRECT_URI, client_id: target.clientId, resource: target.ready.resource }),
+    form({
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: request.verifier,
+      redirect_uri: REDIRECT_URI,
+      client_id: target.clientId,
+      resource: target.ready.resource,
+    }),
   );
   return tokensFrom(redeemed, 'token (code)');
 }
 
 /** One refresh grant; the rotated refresh token replaces the presented one. */
 async function refresh(connection: Connection, target: Target, refreshToken: string): Promise<string> {
-  const response = await connection.request(target.token, form({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: target.clientId, resource: target.ready.resource }));
+  const response = await connection.request(
+    target.token,
+    form({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: target.clientId, resource: target.ready.resource }),
+  );
   const tokens = tokensFrom(response, 'token (refresh)');
   if (tokens.refresh_token === refreshToken) throw new BenchError('refresh: the refresh token was not rotated');
   return tokens.refresh_token;
@@ -154,7 +206,10 @@ async function prepare(name: ServerName, ready: Ready): Promise<Target> {
 
     // The measured shape must hold: straight to a code now, and a JWT access token for the resource.
     const tokens = await codeFlow(connection, target);
-    const [header, payload] = tokens.access_token.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>);
+    const [header, payload] = tokens.access_token
+      .split('.')
+      .slice(0, 2)
+      .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>);
     const audience = ([] as unknown[]).concat(payload?.aud);
     if (header?.alg !== 'ES256' || !audience.includes(ready.resource)) throw new BenchError(`${name}: access token is not an ES256 JWT for the resource`);
     console.log(`  ${name}: ready; access tokens are ${String(header.typ ?? 'JWT')} ${header.alg}, aud = resource, plus a refresh token`);
@@ -176,7 +231,10 @@ async function approveOnConsentPage(connection: Connection, target: Target): Pro
   if (!action || !requestId || !csrf) throw new BenchError('consent page: form not found');
   const consent = form({ request_id: requestId, csrf, decision: 'approve' });
   // A browser posting our own page's form sends Origin (or Sec-Fetch-Site: same-origin).
-  const approved = await connection.request(action.replace(/&amp;/g, '&'), { ...consent, headers: { ...consent.headers, cookie: target.cookie, origin: new URL(target.ready.issuer).origin } });
+  const approved = await connection.request(action.replace(/&amp;/g, '&'), {
+    ...consent,
+    headers: { ...consent.headers, cookie: target.cookie, origin: new URL(target.ready.issuer).origin },
+  });
   expectStatus(approved, [303], 'consent');
   if (!codeFrom(approved.headers.location, request.state)) throw new BenchError('consent: no code');
   return target.cookie;
@@ -213,7 +271,9 @@ async function workersFor(metric: Metric, target: Target): Promise<Workers> {
     connections.push(connection);
     return connection;
   };
-  const close = () => connections.forEach((connection) => connection.close());
+  const close = () => {
+    for (const connection of connections) connection.close();
+  };
   if (metric === 'code flow') {
     return {
       workers: range(CONCURRENCY).map(() => {
@@ -266,11 +326,18 @@ async function benchAll(names: ServerName[], database: BenchDatabase) {
   try {
     for (const name of names) {
       // Only our server is profiled: BENCH_PROFILE is for finding our hotspots.
-      const server = await startServer<Ready>(name, SERVERS[name], database, PROFILE_DIR && name === 'ours' ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []);
+      const server = await startServer<Ready>(
+        name,
+        SERVERS[name],
+        database,
+        PROFILE_DIR && name === 'ours' ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
+      );
       servers.push(server);
       contenders.push({ name, server, target: await prepare(name, server.ready) });
     }
-    const countQueries = COUNT_QUERIES ? ({ name, server }: Contender<Target>, metric: Metric, workers: Operation[]) => printQueries(`${name}, ${metric}`, server, workers[0]!) : undefined;
+    const countQueries = COUNT_QUERIES
+      ? ({ name, server }: Contender<Target>, metric: Metric, workers: Operation[]) => printQueries(`${name}, ${metric}`, server, workers[0]!)
+      : undefined;
     return await runRounds(SETTINGS, contenders, METRICS, workersFor, countQueries);
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
@@ -304,7 +371,9 @@ function table(ours: Map<Metric, Measurement>, peer: Map<Metric, Measurement>): 
 function dialectTable(sqlite: Results<Metric>, postgres: Results<Metric>): string {
   const rows = [['metric', 'ours SQLite /s', 'ours PG /s', 'ours PG ÷ SQLite', 'peer SQLite /s', 'peer PG /s', 'peer PG ÷ SQLite']];
   for (const metric of METRICS) {
-    const [a, b, c, d] = [sqlite.get('ours'), postgres.get('ours'), sqlite.get('oidc-provider'), postgres.get('oidc-provider')].map((results) => results?.get(metric));
+    const [a, b, c, d] = [sqlite.get('ours'), postgres.get('ours'), sqlite.get('oidc-provider'), postgres.get('oidc-provider')].map((results) =>
+      results?.get(metric),
+    );
     rows.push([metric, rate(a), rate(b), ratio(b, a), rate(c), rate(d), ratio(d, c)]);
   }
   return markdownTable(rows);
@@ -315,13 +384,16 @@ if (!pinned) console.warn('warning: could not pin processes to cores');
 const byDatabase = new Map<string, Results<Metric>>();
 for (const database of DATABASES) {
   if (DATABASES.length > 1) console.log(`\n${database.name}:`);
-  const results = await benchAll((Object.keys(SERVERS) as ServerName[]).filter((name) => !ONLY || name === ONLY), database);
+  const results = await benchAll(
+    (Object.keys(SERVERS) as ServerName[]).filter((name) => !ONLY || name === ONLY),
+    database,
+  );
   byDatabase.set(database.name, results);
   console.log(summaryLine(SETTINGS) + (DATABASES.length > 1 ? `; ${database.name}` : ''));
   console.log(table(results.get('ours') ?? new Map(), results.get('oidc-provider') ?? new Map()));
 }
 const [sqlite, postgres] = [byDatabase.get('sqlite'), byDatabase.get('postgres')];
 if (sqlite && postgres) {
-  console.log('\nPostgreSQL against SQLite (the PostgreSQL server\'s own processes are not pinned to a core, and their CPU time is in no figure above)');
+  console.log("\nPostgreSQL against SQLite (the PostgreSQL server's own processes are not pinned to a core, and their CPU time is in no figure above)");
   console.log(dialectTable(sqlite, postgres));
 }

@@ -115,7 +115,12 @@ export const SERVER_NODE_FLAGS = ['--experimental-async-context-frame'];
  * Starts `script` (relative to the repository root) under tsx, pinned to the server core, persisting to
  * `database`; `nodeArgs` go before the script.
  */
-export async function startServer<R extends ReadyBase>(name: string, script: string, database: BenchDatabase, nodeArgs: string[] = []): Promise<RunningServer<R>> {
+export async function startServer<R extends ReadyBase>(
+  name: string,
+  script: string,
+  database: BenchDatabase,
+  nodeArgs: string[] = [],
+): Promise<RunningServer<R>> {
   const args = ['--import', 'tsx', ...SERVER_NODE_FLAGS, ...nodeArgs, script];
   const [command, commandArgs] = pinned ? ['taskset', ['-c', '1', process.execPath, ...args]] : [process.execPath, args];
   const env = { ...process.env, DATABASE_URL: database.url };
@@ -278,7 +283,9 @@ export async function runRounds<M extends string, T>(
           if (!previous || result.perSecond > previous.perSecond) best.get(name)!.set(metric, result);
           // Below ~90 % the server was not the bottleneck: something else ran on its core, or waited.
           const flag = result.serverCpu < 0.9 ? '  (server core not saturated)' : '';
-          console.log(`  ${metric.padEnd(12)} round ${round}  ${name.padEnd(13)} ${result.perSecond.toFixed(0).padStart(6)}/s   server CPU ${(result.serverCpu * 100).toFixed(0).padStart(3)} %, driver CPU ${(result.driverCpu * 100).toFixed(0).padStart(3)} %${flag}`);
+          console.log(
+            `  ${metric.padEnd(12)} round ${round}  ${name.padEnd(13)} ${result.perSecond.toFixed(0).padStart(6)}/s   server CPU ${(result.serverCpu * 100).toFixed(0).padStart(3)} %, driver CPU ${(result.driverCpu * 100).toFixed(0).padStart(3)} %${flag}`,
+          );
           if (afterFirstRound && round === 1) await afterFirstRound(contender, metric, workers);
         } finally {
           close();
@@ -310,14 +317,20 @@ export async function printQueries(label: string, server: RunningServer, operati
     return key.startsWith('read') ? 'read' : 'write';
   };
   const total = (kind: string) => perOperation.filter(([key]) => kindOf(key) === kind).reduce((sum, [, count]) => sum + count, 0);
-  console.log(`    ${label}: ${total('read').toFixed(1)} reads, ${total('write').toFixed(1)} writes, ${total('transaction').toFixed(1)} explicit transactions per operation`);
+  console.log(
+    `    ${label}: ${total('read').toFixed(1)} reads, ${total('write').toFixed(1)} writes, ${total('transaction').toFixed(1)} explicit transactions per operation`,
+  );
   for (const [key, count] of perOperation) console.log(`    ${count.toFixed(2).padStart(5)}  ${key.slice(0, 150)}`);
 }
 
 // ---------------------------------------------------------------------------------------------
 // The report.
 
-export const loadAverage = () => os.loadavg().map((load) => load.toFixed(2)).join(' ');
+export const loadAverage = () =>
+  os
+    .loadavg()
+    .map((load) => load.toFixed(2))
+    .join(' ');
 
 /** The machine, the versions of `packages`, the databases and the method's parameters. */
 export function machine(settings: Settings, packages: string[], databases: BenchDatabase[]): string {

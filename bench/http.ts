@@ -20,7 +20,10 @@ export class Connection {
   private readonly host: string;
   private readonly port: number;
 
-  constructor(origin: string, readonly localAddress?: string) {
+  constructor(
+    origin: string,
+    readonly localAddress?: string,
+  ) {
     const url = new URL(origin);
     if (url.hostname !== '127.0.0.1') throw new Error(`the benchmark only talks to 127.0.0.1, not ${url.hostname}`);
     this.host = url.hostname;

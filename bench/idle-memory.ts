@@ -81,11 +81,20 @@ async function idleServe(): Promise<number> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'robot-memory-'));
   const database = await benchDatabase();
   const port = await freePort();
-  const env = { ...process.env, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn', DATABASE_URL: database.name === 'postgres' ? database.url : `sqlite:${path.join(dataDir, 'robot.sqlite')}` };
+  const env = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: database.name === 'postgres' ? database.url : `sqlite:${path.join(dataDir, 'robot.sqlite')}`,
+  };
   const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, 'bin/robot.mjs', 'serve'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
   const exited = once(child, 'exit');
   try {
-    await Promise.race([healthy(`http://127.0.0.1:${port}/healthz`, Date.now() + 60_000), exited.then(() => Promise.reject(new Error('robot serve exited during startup')))]);
+    await Promise.race([
+      healthy(`http://127.0.0.1:${port}/healthz`, Date.now() + 60_000),
+      exited.then(() => Promise.reject(new Error('robot serve exited during startup'))),
+    ]);
     await sleep(SETTLE_MS);
     return rssKiB(child.pid!);
   } finally {

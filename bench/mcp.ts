@@ -75,9 +75,14 @@ function readNote(token: string, id: number): { method: 'POST'; headers: Record<
 async function call(connection: Connection, target: Target, token: string, id: number): Promise<void> {
   const response = await connection.request(target.mcpPath, readNote(token, id));
   expectStatus(response, [200], 'tools/call read_note');
-  const answer = JSON.parse(response.body) as { id?: number; error?: { code?: number }; result?: { isError?: boolean; content?: { type: string; text: string }[] } };
+  const answer = JSON.parse(response.body) as {
+    id?: number;
+    error?: { code?: number };
+    result?: { isError?: boolean; content?: { type: string; text: string }[] };
+  };
   if (answer.error) throw new BenchError(`tools/call read_note: JSON-RPC error ${answer.error.code}`);
-  if (answer.id !== id || answer.result?.isError || answer.result?.content?.[0]?.type !== 'text') throw new BenchError('tools/call read_note: not a successful tool result');
+  if (answer.id !== id || answer.result?.isError || answer.result?.content?.[0]?.type !== 'text')
+    throw new BenchError('tools/call read_note: not a successful tool result');
   const note = JSON.parse(answer.result.content[0].text) as { path?: string; content?: string };
   if (note.path !== PAGE_PATH || note.content !== PAGE_CONTENT) throw new BenchError('tools/call read_note: not the page text');
 }
@@ -89,9 +94,14 @@ function workersFor(token: string) {
     return {
       workers: connections.map((connection) => {
         let id = 0;
-        return () => call(connection, target, token, (id += 1));
+        return () => {
+          id += 1;
+          return call(connection, target, token, id);
+        };
       }),
-      close: () => connections.forEach((connection) => connection.close()),
+      close: () => {
+        for (const connection of connections) connection.close();
+      },
     };
   };
 }
@@ -117,7 +127,9 @@ async function benchBoth(database: BenchDatabase): Promise<Results<typeof METRIC
   const contenders: Contender<Target>[] = [];
   try {
     for (const name of Object.keys(SERVERS) as ServerName[]) {
-      const profile = SETTINGS.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${SETTINGS.profileDir}`, `--cpu-prof-name=${name.replace(' ', '-')}.cpuprofile`] : [];
+      const profile = SETTINGS.profileDir
+        ? ['--cpu-prof', `--cpu-prof-dir=${SETTINGS.profileDir}`, `--cpu-prof-name=${name.replace(' ', '-')}.cpuprofile`]
+        : [];
       const server = await startServer<McpReady>(name, SERVERS[name], database, profile);
       servers.push(server);
       contenders.push({ name, server, target: { origin: server.ready.origin, mcpPath: server.ready.mcpPath } });
@@ -126,7 +138,9 @@ async function benchBoth(database: BenchDatabase): Promise<Results<typeof METRIC
     const token = servers[0]!.ready.token;
     if (!token) throw new BenchError('bearer: no access token');
     for (const { name, target } of contenders) await check(name as ServerName, target, token);
-    const countQueries = process.env.BENCH_QUERIES ? ({ name, server }: Contender<Target>, _metric: string, workers: Operation[]) => printQueries(name, server, workers[0]!) : undefined;
+    const countQueries = process.env.BENCH_QUERIES
+      ? ({ name, server }: Contender<Target>, _metric: string, workers: Operation[]) => printQueries(name, server, workers[0]!)
+      : undefined;
     return await runRounds(SETTINGS, contenders, [METRIC], workersFor(token), countQueries);
   } finally {
     await Promise.all(servers.map((server) => server.stop()));

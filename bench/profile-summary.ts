@@ -97,7 +97,10 @@ profile.samples.forEach((id, index) => {
 
 const print = (title: string, map: Map<string, number>, include: (key: string) => boolean = () => true) => {
   console.log(`\n${title}`);
-  for (const [key, micros] of [...map].filter(([key]) => include(key)).sort((a, b) => b[1] - a[1]).slice(0, top)) {
+  for (const [key, micros] of [...map]
+    .filter(([key]) => include(key))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)) {
     console.log(`${((micros / total) * 100).toFixed(1).padStart(5)} %  ${key}`);
   }
 };

@@ -6,15 +6,33 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 export type { Logger };
 
 const SECRET_KEYS = [
-  'token', 'accessToken', 'refreshToken', 'code', 'codeVerifier', 'secret', 'password', 'jwt', 'cookie',
-  'authorization', 'dpop', 'privateJwk', 'clientAssertion', 'd',
+  'token',
+  'accessToken',
+  'refreshToken',
+  'code',
+  'codeVerifier',
+  'secret',
+  'password',
+  'jwt',
+  'cookie',
+  'authorization',
+  'dpop',
+  'privateJwk',
+  'clientAssertion',
+  'd',
 ];
 
 const REDACT_PATHS = [
   ...SECRET_KEYS,
   ...SECRET_KEYS.map((key) => `*.${key}`),
-  'req.headers.authorization', 'req.headers.cookie', 'req.headers.dpop', 'res.headers["set-cookie"]',
-  'headers.authorization', 'headers.cookie', 'headers["set-cookie"]', 'headers.dpop',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers.dpop',
+  'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+  'headers["set-cookie"]',
+  'headers.dpop',
 ];
 
 /** Query parameters that carry codes, state (= CLI session ids) or tokens (catalogue LG-02). */

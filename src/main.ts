@@ -81,12 +81,13 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       options.atprotoClient ??
       lazyAtprotoClient(async () => (await import('./atproto/client.ts')).createAtprotoClient(config, database, clientKey, now, options.resolver));
     // Client ID Metadata Documents are fetched only for clients not seen before.
-    const outboundFetch = lazily(async () => (await import('./net/hardened-fetch.ts')).hardenedFetch(config.atproto.allowInsecure, { lookup: options.resolver?.lookup }));
+    const outboundFetch = lazily(async () =>
+      (await import('./net/hardened-fetch.ts')).hardenedFetch(config.atproto.allowInsecure, { lookup: options.resolver?.lookup }),
+    );
     const cookies = cookieJar(config);
     const users = userStore(database.db);
     const oauthClients = oauthClientStore(database.db);
-    const tokenKind = (typ: TokenKind['typ'], ttlSeconds: number) =>
-      platformJwt(platformKeys, config.publicUrl, { typ, ttlSeconds }, now);
+    const tokenKind = (typ: TokenKind['typ'], ttlSeconds: number) => platformJwt(platformKeys, config.publicUrl, { typ, ttlSeconds }, now);
     const tokens = {
       browser: tokenKind(PLATFORM_JWT_TYPE, config.sessionTtlSeconds),
       cli: tokenKind(CLI_JWT_TYPE, config.cliTokenTtlSeconds),
@@ -101,10 +102,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     const wikiTokens = wikiTokenStore(database.db);
     events = database.dialect === 'postgres' ? await postgresLoginEvents(config.databaseUrl, log) : localLoginEvents();
     // One process on SQLite counts in memory; instances sharing PostgreSQL count together there.
-    const rateLimits =
-      database.dialect === 'postgres'
-        ? storeRateLimiters(rateLimitStore(database.db), log, now)
-        : memoryRateLimiters(now);
+    const rateLimits = database.dialect === 'postgres' ? storeRateLimiters(rateLimitStore(database.db), log, now) : memoryRateLimiters(now);
     const deps: AppDeps = {
       config,
       log,
@@ -115,7 +113,14 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       sessions,
       login,
       cliLogins: new CliLogins({
-        store: cliLoginStore(database), events, login, users, sessions, log, rateLimits, now,
+        store: cliLoginStore(database),
+        events,
+        login,
+        users,
+        sessions,
+        log,
+        rateLimits,
+        now,
       }),
       wikis,
       pages: wikiPages(pageStore(database.db, database.dialect), config.pageLimits, now),
@@ -242,7 +247,10 @@ export async function startServer(config: Config, options: PlatformOptions = {})
   });
   const url = await listen(server, config.port, config.host);
   const grpcUrl = grpc ? await listen(grpc, config.grpcPort!, config.host) : undefined;
-  platform.deps.log.info({ event: 'listening', url, grpcUrl, publicUrl: config.publicUrl, database: platform.deps.database.dialect, atprotoClient: config.atprotoClientMode }, 'robot.wtf is listening');
+  platform.deps.log.info(
+    { event: 'listening', url, grpcUrl, publicUrl: config.publicUrl, database: platform.deps.database.dialect, atprotoClient: config.atprotoClientMode },
+    'robot.wtf is listening',
+  );
   return {
     platform,
     server,

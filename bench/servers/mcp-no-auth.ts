@@ -23,7 +23,14 @@ app.post('/w/:slug/mcp', async (c) => {
   const wiki = await deps.wikis.findBySlug(c.req.param('slug'));
   if (!wiki) return c.json({ error: 'not_found' }, 404);
   // The tools act as the wiki's owner, the subject the bearer server's token names.
-  const server = wikiTools({ wikiId: wiki.id, wikiName: wiki.display_name, pages: deps.pages, caller: { subject: USER.did }, log: deps.log, requestId: undefined });
+  const server = wikiTools({
+    wikiId: wiki.id,
+    wikiName: wiki.display_name,
+    pages: deps.pages,
+    caller: { subject: USER.did },
+    log: deps.log,
+    requestId: undefined,
+  });
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   await server.connect(transport);
   // serveMcp parses the body itself (for its scope check) and hands it over; here the transport parses it.

@@ -85,7 +85,9 @@ async function interaction(req: IncomingMessage, res: ServerResponse): Promise<v
     return;
   }
   const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
-  const grant = (details.grantId && (await provider.Grant.find(details.grantId))) || new provider.Grant({ accountId: details.session!.accountId!, clientId: details.params.client_id! });
+  const grant =
+    (details.grantId && (await provider.Grant.find(details.grantId))) ||
+    new provider.Grant({ accountId: details.session!.accountId!, clientId: details.params.client_id! });
   if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
   if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
   for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));

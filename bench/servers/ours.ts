@@ -8,6 +8,12 @@ const { config, running, deps, base, close } = await startPlatform();
 const { token } = await deps.sessions.mint(deps.database.db, USER, deps.now());
 
 serveDriver<Ready>(
-  { type: 'ready', origin: running.url, issuer: `${config.publicUrl}${base}`, resource: `${config.publicUrl}${base}/mcp`, cookie: `${SESSION_COOKIE}=${token}` },
+  {
+    type: 'ready',
+    origin: running.url,
+    issuer: `${config.publicUrl}${base}`,
+    resource: `${config.publicUrl}${base}/mcp`,
+    cookie: `${SESSION_COOKIE}=${token}`,
+  },
   close,
 );

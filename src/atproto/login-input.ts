@@ -2,10 +2,7 @@
 // PDS / entryway URL. Bad syntax and reserved TLDs are refused here, before any network I/O
 // (catalogue AT-04), with a message the person can act on.
 
-export type LoginInput =
-  | { kind: 'handle'; value: string }
-  | { kind: 'did'; value: string }
-  | { kind: 'service'; value: string };
+export type LoginInput = { kind: 'handle'; value: string } | { kind: 'did'; value: string } | { kind: 'service'; value: string };
 
 export class LoginInputError extends Error {
   override name = 'LoginInputError';

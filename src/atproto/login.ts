@@ -84,12 +84,22 @@ export class AtprotoLogin {
     }
     if (resolved.pds && !isServerOrigin(resolved.pds, this.options.allowInsecure)) {
       // atproto DID spec: the #atproto_pds endpoint is a bare https origin (AT-05).
-      throw new AppError('identity_invalid', 400, 'The identity document for that account names an invalid account server address, so we cannot log you in with it.', 'Account not usable');
+      throw new AppError(
+        'identity_invalid',
+        400,
+        'The identity document for that account names an invalid account server address, so we cannot log you in with it.',
+        'Account not usable',
+      );
     }
     const problem = atprotoProfileProblem(resolved.metadata, { authMethod: this.options.authMethod, allowHttp: this.options.allowInsecure });
     if (problem) {
       this.log.warn({ event: 'atproto.login.server_unsupported', issuer: resolved.metadata.issuer, problem }, 'authorization server rejected');
-      throw new AppError('auth_server_unsupported', 502, `Your account server does not meet the atproto login requirements (${problem}), so we did not contact it.`, 'Account server not supported');
+      throw new AppError(
+        'auth_server_unsupported',
+        502,
+        `Your account server does not meet the atproto login requirements (${problem}), so we did not contact it.`,
+        'Account server not supported',
+      );
     }
     const expectedDid = resolved.identityInfo?.did;
 
@@ -118,7 +128,12 @@ export class AtprotoLogin {
       // state so the code can never be exchanged, and never touch the token endpoint.
       await this.states.del(state);
       this.log.warn({ event: 'atproto.login.browser_mismatch' }, 'login callback from another browser');
-      throw new AppError('login_browser_mismatch', 400, 'This login was started in a different browser or has expired. Please log in again here.', 'Login not recognised');
+      throw new AppError(
+        'login_browser_mismatch',
+        400,
+        'This login was started in a different browser or has expired. Please log in again here.',
+        'Login not recognised',
+      );
     }
 
     try {
@@ -134,7 +149,12 @@ export class AtprotoLogin {
     if (params.get('error') === 'access_denied') {
       await this.states.del(state);
       this.log.info({ event: 'atproto.login.denied' }, 'atproto authorization denied');
-      throw new AppError('login_denied', 403, 'You declined to share your identity, so you were not logged in. You can try again whenever you like.', 'Login cancelled');
+      throw new AppError(
+        'login_denied',
+        403,
+        'You declined to share your identity, so you were not logged in. You can try again whenever you like.',
+        'Login cancelled',
+      );
     }
 
     let session: AtprotoSessionPort;
@@ -152,7 +172,12 @@ export class AtprotoLogin {
       // AT-01: the account server vouched for someone other than the account the user asked for.
       await this.signOut(session);
       this.log.warn({ event: 'atproto.login.identity_mismatch', expected: appState.did, got: session.did }, 'token sub does not match the requested identity');
-      throw new AppError('login_identity_mismatch', 403, 'Your account server signed you in as a different account than the one you asked for, so we stopped.', 'Login refused');
+      throw new AppError(
+        'login_identity_mismatch',
+        403,
+        'Your account server signed you in as a different account than the one you asked for, so we stopped.',
+        'Login refused',
+      );
     }
 
     // The token response's `sub` (a DID), `scope` (contains atproto, AT-08) and `token_type` (DPoP) are
@@ -174,7 +199,8 @@ export class AtprotoLogin {
       if (error instanceof LoginInputError) throw new AppError('invalid_handle', 400, error.message, 'Check the handle');
       throw error;
     }
-    if (input.kind === 'service') throw new AppError('invalid_handle', 400, 'Enter a handle (alice.bsky.social) or a DID, not a server address.', 'Check the handle');
+    if (input.kind === 'service')
+      throw new AppError('invalid_handle', 400, 'Enter a handle (alice.bsky.social) or a DID, not a server address.', 'Check the handle');
     try {
       const { did, handle } = await this.client.identityResolver.resolve(input.value);
       return { did, handle: handle && handle !== HANDLE_INVALID ? handle : null };
@@ -211,12 +237,30 @@ export class AtprotoLogin {
     const { OAuthResolverError } = await import('@atproto/oauth-client-node');
     if (error instanceof OAuthResolverError && !error.message.startsWith('Failed to resolve identity') && !isUnreachable(error)) {
       // The identity resolved, but its servers' OAuth metadata is malformed or inconsistent (AT-06).
-      return new AppError('auth_server_unsupported', 502, 'Your account server\'s OAuth configuration is invalid, so we did not log you in there.', 'Account server not supported', { cause: error });
+      return new AppError(
+        'auth_server_unsupported',
+        502,
+        "Your account server's OAuth configuration is invalid, so we did not log you in there.",
+        'Account server not supported',
+        { cause: error },
+      );
     }
     if (isUnreachable(error)) {
-      return new AppError('identity_unreachable', 503, 'We could not reach the account server for that handle right now. Please try again in a minute.', 'Account server unreachable', { cause: error });
+      return new AppError(
+        'identity_unreachable',
+        503,
+        'We could not reach the account server for that handle right now. Please try again in a minute.',
+        'Account server unreachable',
+        { cause: error },
+      );
     }
-    return new AppError('identity_not_found', 400, `We could not find an atproto account for "${truncateForDisplay(input)}". Check the spelling and try again.`, 'Account not found', { cause: error });
+    return new AppError(
+      'identity_not_found',
+      400,
+      `We could not find an atproto account for "${truncateForDisplay(input)}". Check the spelling and try again.`,
+      'Account not found',
+      { cause: error },
+    );
   }
 }
 

@@ -45,7 +45,8 @@ export function atprotoRoutes(deps: AtprotoRouteDeps): Hono {
 
   app.get('/auth/client-metadata.json', (c) => {
     // The loopback client's id is not a URL; nothing fetches metadata for it.
-    if (config.atprotoClientMode !== 'confidential') return c.json({ error: 'not_found', error_description: 'this instance uses the atproto loopback client' }, 404);
+    if (config.atprotoClientMode !== 'confidential')
+      return c.json({ error: 'not_found', error_description: 'this instance uses the atproto loopback client' }, 404);
     return c.json(deps.atprotoClientMetadata, 200, { 'Cache-Control': 'public, max-age=300' });
   });
 

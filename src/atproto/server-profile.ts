@@ -17,7 +17,8 @@ export interface AuthServerMetadata {
 /** The first way `metadata` falls short of the atproto profile, or undefined when it meets it. */
 export function atprotoProfileProblem(metadata: AuthServerMetadata, options: { authMethod: string; allowHttp: boolean }): string | undefined {
   const has = (list: string[] | undefined, value: string) => Array.isArray(list) && list.includes(value);
-  if (metadata.require_pushed_authorization_requests !== true || !metadata.pushed_authorization_request_endpoint) return 'pushed authorization requests are not required';
+  if (metadata.require_pushed_authorization_requests !== true || !metadata.pushed_authorization_request_endpoint)
+    return 'pushed authorization requests are not required';
   if (!has(metadata.code_challenge_methods_supported, 'S256')) return 'PKCE S256 is not supported';
   if (!has(metadata.dpop_signing_alg_values_supported, 'ES256')) return 'DPoP with ES256 is not supported';
   if (metadata.authorization_response_iss_parameter_supported !== true) return 'the iss response parameter (RFC 9207) is not supported';

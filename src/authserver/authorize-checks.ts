@@ -58,7 +58,8 @@ export const knownClient: Check<AuthorizeContext> = async (context) => {
   try {
     context.client = clientId ? await context.resolveClient(clientId) : undefined;
   } catch (error) {
-    if (error instanceof ClientMetadataError) throw new OAuthError('invalid_request', `The application that sent you here describes itself in a way we cannot use: ${error.message}.`);
+    if (error instanceof ClientMetadataError)
+      throw new OAuthError('invalid_request', `The application that sent you here describes itself in a way we cannot use: ${error.message}.`);
     throw error;
   }
   if (!context.client) throw new OAuthError('invalid_request', 'The application that sent you here is not registered with this wiki.');
@@ -83,14 +84,16 @@ export const responseTypeCode: Check<AuthorizeContext> = (context) => {
 /** OAuth 2.1 §4.1.1, RFC 7636: PKCE with S256 on every request (catalogue PK-01). */
 export const pkceS256: Check<AuthorizeContext> = (context) => {
   const challenge = param(context, 'code_challenge');
-  if (!challenge || param(context, 'code_challenge_method') !== 'S256') throw new OAuthError('invalid_request', 'PKCE with code_challenge_method=S256 is required');
+  if (!challenge || param(context, 'code_challenge_method') !== 'S256')
+    throw new OAuthError('invalid_request', 'PKCE with code_challenge_method=S256 is required');
   if (!CODE_CHALLENGE.test(challenge)) throw new OAuthError('invalid_request', 'code_challenge must be 43 base64url characters');
 };
 
 /** RFC 8707: the only resource a wiki's issuer serves is the wiki's MCP endpoint. */
 export const resourceIsThisWiki: Check<AuthorizeContext> = (context) => {
   const resource = param(context, 'resource');
-  if (resource !== undefined && canonicalResource(resource) !== context.urls.mcp) throw new OAuthError('invalid_target', `resource must be ${context.urls.mcp}`);
+  if (resource !== undefined && canonicalResource(resource) !== context.urls.mcp)
+    throw new OAuthError('invalid_target', `resource must be ${context.urls.mcp}`);
 };
 
 /** The scopes asked for, if any were; each must be one of ours. */
@@ -100,7 +103,8 @@ function requestedScopes(context: AuthorizeContext): string[] | undefined {
 
 export const knownScopes: Check<AuthorizeContext> = (context) => {
   const requested = requestedScopes(context);
-  if (requested && (requested.length === 0 || requested.some((scope) => !(WIKI_SCOPES as readonly string[]).includes(scope)))) throw new OAuthError('invalid_scope', 'scopes are wiki:read and wiki:write');
+  if (requested && (requested.length === 0 || requested.some((scope) => !(WIKI_SCOPES as readonly string[]).includes(scope))))
+    throw new OAuthError('invalid_scope', 'scopes are wiki:read and wiki:write');
 };
 
 /**

@@ -12,7 +12,6 @@ import { jsonError, OAuthError } from './oauth-error.ts';
 /** Catalogue "Body caps": /token and /revoke (and /introspect, which shares their reader) 8 KiB. */
 export const TOKEN_BODY_LIMIT = 8 * 1024;
 
-
 /**
  * Route middleware for the endpoints that read a client request: a body over the cap is a 413 before
  * the wiki is looked up or anything is parsed (catalogue IN-01). It goes by Content-Length when there
@@ -25,7 +24,8 @@ export const tokenBodyLimit = bodyLimit({
 
 /** Parses the form body with plain URLSearchParams semantics. */
 async function readTokenForm(c: Context): Promise<Map<string, string>> {
-  if (!(c.req.header('content-type') ?? '').startsWith('application/x-www-form-urlencoded')) throw new OAuthError('invalid_request', 'the request must be application/x-www-form-urlencoded');
+  if (!(c.req.header('content-type') ?? '').startsWith('application/x-www-form-urlencoded'))
+    throw new OAuthError('invalid_request', 'the request must be application/x-www-form-urlencoded');
   // The platform's one form rule: a repeated parameter (IN-03) or one that is not clean text (IN-06) is an error.
   const form = parseForm(await c.req.text());
   if ('problem' in form) throw new OAuthError('invalid_request', form.problem);
@@ -56,7 +56,12 @@ export function presentedCredentials(header: string | undefined, form: Map<strin
 }
 
 /** The client, if the presented credentials match its registration; public clients present none. */
-export async function authenticateClient(clients: ClientResolver, c: Context, wiki: Wiki, credentials: Omit<Credentials, 'basic'>): Promise<Client | undefined> {
+export async function authenticateClient(
+  clients: ClientResolver,
+  c: Context,
+  wiki: Wiki,
+  credentials: Omit<Credentials, 'basic'>,
+): Promise<Client | undefined> {
   if (!credentials.clientId) return undefined;
   let client: Client | undefined;
   try {

@@ -65,7 +65,8 @@ export function documentUrlProblem(clientId: string): string | undefined {
     return 'the client_id is not a URL';
   }
   if (url.href !== clientId) return 'the client_id is not in normalised form';
-  if (url.pathname === '/' || url.hash || url.username || url.password || /\/\.\.?(\/|$)/.test(clientId)) return 'the client_id URL must have a path and no fragment, credentials or dot segments';
+  if (url.pathname === '/' || url.hash || url.username || url.password || /\/\.\.?(\/|$)/.test(clientId))
+    return 'the client_id URL must have a path and no fragment, credentials or dot segments';
   return undefined;
 }
 
@@ -90,20 +91,34 @@ export function parseDocument(clientId: string, body: unknown): Client {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ClientMetadataError('the metadata document is not a JSON object');
   const document = body as Record<string, unknown>;
   if (document.client_id !== clientId) throw new ClientMetadataError('the metadata document names a different client_id');
-  if ('client_secret' in document || 'client_secret_expires_at' in document) throw new ClientMetadataError('a metadata document must not carry a client secret');
+  if ('client_secret' in document || 'client_secret_expires_at' in document)
+    throw new ClientMetadataError('a metadata document must not carry a client secret');
   const method = document.token_endpoint_auth_method ?? 'none';
   if (method !== 'none') throw new ClientMetadataError('metadata-document clients must use token_endpoint_auth_method none');
   const redirectUris = document.redirect_uris;
-  if (!Array.isArray(redirectUris) || redirectUris.length === 0 || redirectUris.length > 10 || !redirectUris.every((uri) => typeof uri === 'string' && !redirectUriProblem(uri))) {
+  if (
+    !Array.isArray(redirectUris) ||
+    redirectUris.length === 0 ||
+    redirectUris.length > 10 ||
+    !redirectUris.every((uri) => typeof uri === 'string' && !redirectUriProblem(uri))
+  ) {
     throw new ClientMetadataError('the metadata document has missing or invalid redirect_uris');
   }
-  const grantTypes = Array.isArray(document.grant_types) ? document.grant_types.filter((g): g is string => g === 'authorization_code' || g === 'refresh_token') : ['authorization_code'];
+  const grantTypes = Array.isArray(document.grant_types)
+    ? document.grant_types.filter((g): g is string => g === 'authorization_code' || g === 'refresh_token')
+    : ['authorization_code'];
   const host = new URL(clientId).host;
   const clientName = clientLabel(document.client_name, host);
   return { clientId, secretHash: null, redirectUris, clientName, grantTypes, verifiedHost: host };
 }
 
-export function clientResolver(options: { clients: OAuthClientStore; fetch: typeof globalThis.fetch; allowInsecure: boolean; log: Logger; now: () => number }): ClientResolver {
+export function clientResolver(options: {
+  clients: OAuthClientStore;
+  fetch: typeof globalThis.fetch;
+  allowInsecure: boolean;
+  log: Logger;
+  now: () => number;
+}): ClientResolver {
   const cache = new ExpiringCache<string, Client>(CACHE_ENTRIES);
 
   async function fetchDocument(wiki: Wiki, clientId: string, c: Context): Promise<Client> {
@@ -118,9 +133,11 @@ export function clientResolver(options: { clients: OAuthClientStore; fetch: type
       throw new ClientMetadataError('the client metadata document could not be fetched');
     }
     const refusal =
-      response.status !== 200 ? `answered ${response.status}`
-      : !isJsonMediaType(response.headers.get('content-type')) ? 'is not served as application/json'
-      : undefined;
+      response.status !== 200
+        ? `answered ${response.status}`
+        : !isJsonMediaType(response.headers.get('content-type'))
+          ? 'is not served as application/json'
+          : undefined;
     if (refusal) {
       await response.body?.cancel();
       throw new ClientMetadataError(`the client metadata document ${refusal}`);

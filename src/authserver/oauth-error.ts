@@ -54,7 +54,11 @@ export function logUnexpected(log: Logger, c: Context, error: unknown, message =
 
 /** RFC 6749 §5.2: `{error, error_description}`, never cached (§5.1). */
 export function jsonError(c: Context, error: OAuthError): Response {
-  return c.json({ error: error.error, error_description: error.description }, error.status, { 'Cache-Control': 'no-store', Pragma: 'no-cache', ...error.headers });
+  return c.json({ error: error.error, error_description: error.description }, error.status, {
+    'Cache-Control': 'no-store',
+    Pragma: 'no-cache',
+    ...error.headers,
+  });
 }
 
 /** Where an authorization response goes once the client and its redirect URI are trusted. */

@@ -32,7 +32,11 @@ const httpsUrl = z.url({ protocol: /^https$/ }).max(2000);
 const registrationRequest = z.object({
   redirect_uris: z.array(z.string()).min(1).max(10),
   token_endpoint_auth_method: z.enum(CLIENT_AUTH_METHODS).default('client_secret_basic'),
-  grant_types: z.array(z.enum(['authorization_code', 'refresh_token'])).min(1).max(2).default(['authorization_code']),
+  grant_types: z
+    .array(z.enum(['authorization_code', 'refresh_token']))
+    .min(1)
+    .max(2)
+    .default(['authorization_code']),
   response_types: z.array(z.literal('code')).min(1).max(1).default(['code']),
   client_name: text(200).optional(),
   client_uri: httpsUrl.optional(),
@@ -80,7 +84,8 @@ export async function registerClient(deps: RegistrationDeps, c: Context, wiki: W
   } catch {
     throw new OAuthError('invalid_client_metadata', 'the registration request is not valid JSON');
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new OAuthError('invalid_client_metadata', 'the registration request must be a JSON object');
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new OAuthError('invalid_client_metadata', 'the registration request must be a JSON object');
   // IN-06: every string, unknown members' too, follows the platform's text rule (a client_name with NUL is refused).
   const textProblem = jsonTextProblem(json, 'line');
   if (textProblem) throw new OAuthError('invalid_client_metadata', `a string in the request ${textProblem}`);
@@ -101,7 +106,14 @@ export async function registerClient(deps: RegistrationDeps, c: Context, wiki: W
   const clientId = `mcp_${randomToken(16)}`;
   const secret = request.token_endpoint_auth_method === 'none' ? undefined : randomToken();
   const metadata = { ...request, client_id: clientId, client_id_issued_at: issuedAt };
-  await oauthClients.create({ client_id: clientId, wiki_id: wiki.id, secret_hash: secret ? sha256(secret) : null, metadata: JSON.stringify(metadata), created_at: issuedAt, last_used_at: null });
+  await oauthClients.create({
+    client_id: clientId,
+    wiki_id: wiki.id,
+    secret_hash: secret ? sha256(secret) : null,
+    metadata: JSON.stringify(metadata),
+    created_at: issuedAt,
+    last_used_at: null,
+  });
   const clientName = clientLabel(request.client_name, clientId);
   const authMethod = request.token_endpoint_auth_method;
   audit(log, c, 'oauth.client.registered', { wikiId: wiki.id, clientId, authMethod, clientName });

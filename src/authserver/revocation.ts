@@ -18,32 +18,21 @@ import type { RevocationDeps } from './deps.ts';
 const refreshTokenOf = (deps: RevocationDeps, wiki: Wiki, token: string) => deps.refreshTokens.find(sha256(token), wiki);
 
 /** Where a token given for revocation came from (the type hint is only a hint, RFC 7009 §2.1). */
-async function grantOf(
-  deps: RevocationDeps,
-  wiki: Wiki,
-  token: string,
-): Promise<{ grantId: string; clientId: string } | undefined> {
+async function grantOf(deps: RevocationDeps, wiki: Wiki, token: string): Promise<{ grantId: string; clientId: string } | undefined> {
   const refresh = await refreshTokenOf(deps, wiki, token);
   if (refresh) return { grantId: refresh.grant_id, clientId: refresh.client_id };
   // Dashboard tokens belong to no OAuth client; they are revoked on the dashboard.
   if (isWikiToken(token)) return undefined;
   const urls = wikiUrls(deps.config, wiki.slug);
   const verified = await deps.verifyBearer(token, { issuer: urls.issuer, audience: urls.mcp, wikiId: wiki.id });
-  return 'rejected' in verified || !verified.oauth
-    ? undefined
-    : { grantId: verified.oauth.grantId, clientId: verified.oauth.clientId };
+  return 'rejected' in verified || !verified.oauth ? undefined : { grantId: verified.oauth.grantId, clientId: verified.oauth.clientId };
 }
 
 /** RFC 7662 §2.2: what may be said about a token the token endpoint or the MCP endpoint would accept now. */
-async function activeClaims(
-  deps: RevocationDeps,
-  wiki: Wiki,
-  token: string,
-): Promise<({ client_id: string } & Record<string, unknown>) | undefined> {
+async function activeClaims(deps: RevocationDeps, wiki: Wiki, token: string): Promise<({ client_id: string } & Record<string, unknown>) | undefined> {
   const refresh = await refreshTokenOf(deps, wiki, token);
   if (refresh) {
-    const live =
-      refresh.rotated_at === null && refresh.expires_at > deps.now() && refresh.authorized;
+    const live = refresh.rotated_at === null && refresh.expires_at > deps.now() && refresh.authorized;
     if (!live) return undefined;
     return {
       token_type: 'refresh_token',

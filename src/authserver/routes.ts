@@ -23,14 +23,24 @@ import { introspect, revoke } from './revocation.ts';
 import { token } from './token.ts';
 
 /** MCP Inspector and other browser clients call discovery, registration and token endpoints cross-origin. */
-const publicCors = cors({ origin: '*', allowMethods: ['GET', 'POST', 'OPTIONS'], allowHeaders: ['Authorization', 'Content-Type', 'MCP-Protocol-Version'], maxAge: 86400 });
+const publicCors = cors({
+  origin: '*',
+  allowMethods: ['GET', 'POST', 'OPTIONS'],
+  allowHeaders: ['Authorization', 'Content-Type', 'MCP-Protocol-Version'],
+  maxAge: 86400,
+});
 
 const notFound = (c: Context) => jsonError(c, new OAuthError('not_found', 'no such wiki', 404));
 
 type WikiResolver = (c: Context) => Promise<Wiki | undefined>;
 
 /** One wiki's whole site: its issuer's handlers, its MCP endpoint and its web view. */
-export type WikiSiteDeps = AuthorizeDeps & TokenDeps & RevocationDeps & RegistrationDeps & McpRouteDeps & WikiViewDeps & { platformKeys: PlatformKeys; wikis: WikiStore };
+export type WikiSiteDeps = AuthorizeDeps &
+  TokenDeps &
+  RevocationDeps &
+  RegistrationDeps &
+  McpRouteDeps &
+  WikiViewDeps & { platformKeys: PlatformKeys; wikis: WikiStore };
 
 /** A public JSON document about the wiki the request names, or 404 when there is none. */
 function wikiDocument(wikiOf: WikiResolver, document: (wiki: Wiki) => object) {
@@ -71,10 +81,26 @@ function issuerRoutes(deps: WikiSiteDeps, wikiOf: WikiResolver): Hono {
   app.get('/.well-known/oauth-authorization-server', asMetadata);
   app.get('/.well-known/openid-configuration', asMetadata);
   app.get('/oauth/jwks.json', (c) => c.json(publishedJwks(deps.platformKeys), 200, { 'Cache-Control': 'public, max-age=300' }));
-  app.post('/oauth/register', registrationBodyLimit, withWiki((c, wiki) => registerClient(deps, c, wiki)));
-  app.post('/oauth/token', tokenBodyLimit, withWiki((c, wiki) => token(deps, c, wiki)));
-  app.post('/oauth/revoke', tokenBodyLimit, withWiki((c, wiki) => revoke(deps, c, wiki)));
-  app.post('/oauth/introspect', tokenBodyLimit, withWiki((c, wiki) => introspect(deps, c, wiki)));
+  app.post(
+    '/oauth/register',
+    registrationBodyLimit,
+    withWiki((c, wiki) => registerClient(deps, c, wiki)),
+  );
+  app.post(
+    '/oauth/token',
+    tokenBodyLimit,
+    withWiki((c, wiki) => token(deps, c, wiki)),
+  );
+  app.post(
+    '/oauth/revoke',
+    tokenBodyLimit,
+    withWiki((c, wiki) => revoke(deps, c, wiki)),
+  );
+  app.post(
+    '/oauth/introspect',
+    tokenBodyLimit,
+    withWiki((c, wiki) => introspect(deps, c, wiki)),
+  );
   // Catalogue IN-04, RV-02: these endpoints answer only POST.
   app.on(['GET', 'PUT', 'DELETE', 'PATCH'], ['/oauth/token', '/oauth/revoke', '/oauth/introspect'], (c) =>
     jsonError(c, new OAuthError('invalid_request', 'use POST', 405, { Allow: 'POST' })),
@@ -90,8 +116,20 @@ function browserRoutes(deps: WikiSiteDeps, wikiOf: WikiResolver): Hono {
     if (!wiki) throw new AppError('not_found', 404, 'There is no wiki at this address.', 'Not found');
     return handler(c, wiki);
   };
-  app.get('/oauth/authorize', withWiki((c, wiki) => authorize(deps, c, wiki)));
-  app.post('/oauth/consent', bodyLimit({ maxSize: 4 * 1024, onError: () => { throw new AppError('payload_too_large', 413, 'That request is too large.', 'Too large'); } }), withWiki((c, wiki) => consent(deps, c, wiki)));
+  app.get(
+    '/oauth/authorize',
+    withWiki((c, wiki) => authorize(deps, c, wiki)),
+  );
+  app.post(
+    '/oauth/consent',
+    bodyLimit({
+      maxSize: 4 * 1024,
+      onError: () => {
+        throw new AppError('payload_too_large', 413, 'That request is too large.', 'Too large');
+      },
+    }),
+    withWiki((c, wiki) => consent(deps, c, wiki)),
+  );
   return app;
 }
 

@@ -23,7 +23,8 @@ export const codeIssuedToThisClient: Check<CodeGrantContext> = ({ client, code }
 
 /** RFC 7636 §4.6 and OAuth 2.1 §4.1.3: a verifier for a code issued without a challenge is refused. */
 export const verifierOnlyWithChallenge: Check<CodeGrantContext> = ({ form, code }) => {
-  if (code.code_challenge === '' && form.get('code_verifier') !== undefined) throw new OAuthError('invalid_request', 'code_verifier sent for a code issued without PKCE');
+  if (code.code_challenge === '' && form.get('code_verifier') !== undefined)
+    throw new OAuthError('invalid_request', 'code_verifier sent for a code issued without PKCE');
 };
 
 /** RFC 7636 §4.6, S256 only: every code needs its verifier (catalogue PK-01..03). */
@@ -36,7 +37,8 @@ export const verifierMatchesChallenge: Check<CodeGrantContext> = ({ form, code }
 
 export const sameRedirectUri: Check<CodeGrantContext> = ({ form, code }) => {
   const redirectUri = form.get('redirect_uri');
-  if (redirectUri !== undefined && redirectUri !== code.redirect_uri) throw new OAuthError('invalid_grant', 'redirect_uri differs from the authorization request');
+  if (redirectUri !== undefined && redirectUri !== code.redirect_uri)
+    throw new OAuthError('invalid_grant', 'redirect_uri differs from the authorization request');
 };
 
 export const codeNotExpired: Check<CodeGrantContext> = ({ code, now }) => {
@@ -60,7 +62,15 @@ export const codeStillAuthorized: Check<CodeGrantContext> = ({ code }) => {
  * Every check that does not depend on the code being unused, in order. The attempt that consumes the
  * code is recorded as valid or not by them (catalogue PK-03: a failed attempt consumes but revokes nothing).
  */
-export const CODE_GRANT_CHECKS: readonly Check<CodeGrantContext>[] = [codeIssuedToThisClient, verifierOnlyWithChallenge, verifierMatchesChallenge, sameRedirectUri, codeNotExpired, codeResource, codeStillAuthorized];
+export const CODE_GRANT_CHECKS: readonly Check<CodeGrantContext>[] = [
+  codeIssuedToThisClient,
+  verifierOnlyWithChallenge,
+  verifierMatchesChallenge,
+  sameRedirectUri,
+  codeNotExpired,
+  codeResource,
+  codeStillAuthorized,
+];
 
 export interface RefreshGrantContext {
   client: Client;
@@ -81,7 +91,7 @@ export const refreshTokenOfThisClient: Check<RefreshGrantContext> = ({ client, t
 export const scopeNotWidened: Check<RefreshGrantContext> = ({ form, token }) => {
   const requested = form.get('scope');
   const granted = token.scope.split(' ');
-  if (requested !== undefined && requested.split(' ').some((scope) => !granted.includes(scope))) throw new OAuthError('invalid_scope', 'a refresh cannot widen the scope');
+  if (requested?.split(' ').some((scope) => !granted.includes(scope))) throw new OAuthError('invalid_scope', 'a refresh cannot widen the scope');
 };
 
 /** Not idle past its expiry, and its grant still stands (RT-06). */

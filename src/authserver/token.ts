@@ -93,9 +93,30 @@ function refreshFamily(wiki: Wiki, client: Client, authorization: Authorization,
   };
 }
 
-async function tokenResponse(deps: TokenDeps, c: Context, wiki: Wiki, client: Client, authorization: Authorization, scope: string, refreshToken: string | undefined): Promise<Response> {
+async function tokenResponse(
+  deps: TokenDeps,
+  c: Context,
+  wiki: Wiki,
+  client: Client,
+  authorization: Authorization,
+  scope: string,
+  refreshToken: string | undefined,
+): Promise<Response> {
   const urls = wikiUrls(deps.config, wiki.slug);
-  const access = await mintAccessToken(deps.platformKeys, { issuer: urls.issuer, audience: authorization.resource, subject: authorization.user_did, clientId: client.clientId, scope, wikiId: wiki.id, grantId: authorization.grant_id }, deps.config.accessTokenTtlSeconds, deps.now());
+  const access = await mintAccessToken(
+    deps.platformKeys,
+    {
+      issuer: urls.issuer,
+      audience: authorization.resource,
+      subject: authorization.user_did,
+      clientId: client.clientId,
+      scope,
+      wikiId: wiki.id,
+      grantId: authorization.grant_id,
+    },
+    deps.config.accessTokenTtlSeconds,
+    deps.now(),
+  );
   return c.json(
     { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, scope, ...(refreshToken ? { refresh_token: refreshToken } : {}) },
     200,
@@ -123,7 +144,12 @@ async function refreshGrant(deps: TokenDeps, c: Context, wiki: Wiki, client: Cli
 
   const successor = successorOf(deps.refreshKey, presented);
   const { authorized: _, ...row } = current;
-  const next: RefreshTokenRow = { ...row, token_hash: sha256(successor), expires_at: Math.min(now() + REFRESH_IDLE_SECONDS, row.family_started_at + REFRESH_ABSOLUTE_SECONDS), rotated_at: null };
+  const next: RefreshTokenRow = {
+    ...row,
+    token_hash: sha256(successor),
+    expires_at: Math.min(now() + REFRESH_IDLE_SECONDS, row.family_started_at + REFRESH_ABSOLUTE_SECONDS),
+    rotated_at: null,
+  };
   const rotation = await refreshTokens.rotate(row, next, now(), REFRESH_GRACE_SECONDS);
   const ids = { wikiId: wiki.id, clientId: client.clientId, grantId: row.grant_id };
   if (rotation === 'replayed') {

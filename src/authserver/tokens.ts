@@ -16,8 +16,24 @@ export interface AccessTokenClaims {
   grantId: string;
 }
 
-export async function mintAccessToken(keys: PlatformKeys, claims: AccessTokenClaims, ttlSeconds: number, now: number): Promise<{ token: string; expiresIn: number }> {
+export async function mintAccessToken(
+  keys: PlatformKeys,
+  claims: AccessTokenClaims,
+  ttlSeconds: number,
+  now: number,
+): Promise<{ token: string; expiresIn: number }> {
   // RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti; plus our scope, wiki id and grant id.
-  const payload = { iss: claims.issuer, aud: claims.audience, sub: claims.subject, client_id: claims.clientId, scope: claims.scope, wiki_id: claims.wikiId, gid: claims.grantId, jti: randomToken(16), iat: now, exp: now + ttlSeconds };
+  const payload = {
+    iss: claims.issuer,
+    aud: claims.audience,
+    sub: claims.subject,
+    client_id: claims.clientId,
+    scope: claims.scope,
+    wiki_id: claims.wikiId,
+    gid: claims.grantId,
+    jti: randomToken(16),
+    iat: now,
+    exp: now + ttlSeconds,
+  };
   return { token: signEs256(keys.active.privateKey, { kid: keys.active.kid, typ: ACCESS_TOKEN_TYPE }, payload), expiresIn: ttlSeconds };
 }

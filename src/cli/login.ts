@@ -6,7 +6,7 @@ import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { CLI_DELIVERY_GRACE_SECONDS } from '../rpc/cli-logins.ts';
-import { AuthService, Stage } from '../rpc/gen/robot/auth/v1/auth_pb.ts';
+import { AuthService, type Stage } from '../rpc/gen/robot/auth/v1/auth_pb.ts';
 import { randomToken, sha256 } from '../secrets.ts';
 import { CLI_JWT_TYPE } from '../session/platform-jwt.ts';
 import { credentialsFile, readLogin, saveLogin } from './credentials.ts';
@@ -46,7 +46,9 @@ function describe(error: unknown, server: string): string {
 function openBrowser(url: string): void {
   const command = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
   if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return;
-  spawn(command, [url], { stdio: 'ignore', detached: true }).on('error', () => {}).unref();
+  spawn(command, [url], { stdio: 'ignore', detached: true })
+    .on('error', () => {})
+    .unref();
 }
 
 export function serverUrl(flag: string | undefined): string {

@@ -78,7 +78,9 @@ export function buildConfig(env: Env, cwd: string): Config {
     atprotoClientMode = 'loopback';
   } else if (hostname === 'localhost') {
     // atproto loopback clients must redirect to an IP literal; the PDS refuses `localhost` redirects.
-    throw new ConfigError(`PUBLIC_URL: use http://127.0.0.1:${new URL(publicUrl).port || 80} instead of localhost (atproto loopback clients redirect to an IP address)`);
+    throw new ConfigError(
+      `PUBLIC_URL: use http://127.0.0.1:${new URL(publicUrl).port || 80} instead of localhost (atproto loopback clients redirect to an IP address)`,
+    );
   } else {
     throw new ConfigError(`PUBLIC_URL: http is only allowed on a loopback address (127.0.0.1 or [::1]); use https for ${hostname}`);
   }
@@ -97,9 +99,7 @@ export function buildConfig(env: Env, cwd: string): Config {
     databaseUrl: parseDatabaseUrl(env.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'robot.sqlite')}`, cwd),
     atproto: {
       plcDirectoryUrl: parseHttpUrl('ATPROTO_PLC_URL', env.ATPROTO_PLC_URL ?? 'https://plc.directory', allowInsecure),
-      handleResolver: env.ATPROTO_HANDLE_RESOLVER
-        ? parseHttpUrl('ATPROTO_HANDLE_RESOLVER', env.ATPROTO_HANDLE_RESOLVER, allowInsecure)
-        : undefined,
+      handleResolver: env.ATPROTO_HANDLE_RESOLVER ? parseHttpUrl('ATPROTO_HANDLE_RESOLVER', env.ATPROTO_HANDLE_RESOLVER, allowInsecure) : undefined,
       allowInsecure,
       clientKeyFile: path.resolve(cwd, env.ATPROTO_CLIENT_KEY_FILE ?? path.join(dataDir, 'atproto-client-key.json')),
     },
@@ -189,8 +189,7 @@ function parseTrustedProxies(value: string | undefined): BlockList {
   const list = new BlockList();
   for (const entry of (value ?? '').split(/[\s,]+/).filter(Boolean)) {
     const name = `TRUSTED_PROXIES: ${JSON.stringify(entry)}`;
-    const notAnAddress = () =>
-      new ConfigError(`${name} is not an IP address or CIDR (e.g. 127.0.0.1, 10.0.0.0/8, fd00::/8)`);
+    const notAnAddress = () => new ConfigError(`${name} is not an IP address or CIDR (e.g. 127.0.0.1, 10.0.0.0/8, fd00::/8)`);
     const [address = '', prefix, ...rest] = entry.split('/');
     const family = isIP(address);
     if (!family || rest.length > 0 || (prefix !== undefined && !/^\d{1,3}$/.test(prefix))) throw notAnAddress();

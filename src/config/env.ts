@@ -35,8 +35,16 @@ export const envSchema = z.object({
     .min(60, 'must be between 60 and 86400 seconds')
     .max(86400, 'must be between 60 and 86400 seconds')
     .optional(),
-  PAGE_MAX_BYTES: z.coerce.number({ error: 'must be a number of bytes' }).int('must be a whole number of bytes').min(1024, 'must be at least 1024 bytes').optional(),
-  WIKI_MAX_BYTES: z.coerce.number({ error: 'must be a number of bytes' }).int('must be a whole number of bytes').min(1024, 'must be at least 1024 bytes').optional(),
+  PAGE_MAX_BYTES: z.coerce
+    .number({ error: 'must be a number of bytes' })
+    .int('must be a whole number of bytes')
+    .min(1024, 'must be at least 1024 bytes')
+    .optional(),
+  WIKI_MAX_BYTES: z.coerce
+    .number({ error: 'must be a number of bytes' })
+    .int('must be a whole number of bytes')
+    .min(1024, 'must be at least 1024 bytes')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   MCP_ALLOWED_ORIGINS: optionalString,
 });
@@ -45,9 +53,7 @@ export type Env = z.infer<typeof envSchema>;
 
 /** Parses the given environment (process.env by default); throws ConfigError on bad values. */
 export function readEnv(source: Record<string, string | undefined> = process.env): Env {
-  const picked = Object.fromEntries(
-    Object.keys(envSchema.shape).map((key) => [key, source[key] === '' ? undefined : source[key]]),
-  );
+  const picked = Object.fromEntries(Object.keys(envSchema.shape).map((key) => [key, source[key] === '' ? undefined : source[key]]));
   const parsed = envSchema.safeParse(picked);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

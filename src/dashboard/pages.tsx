@@ -85,7 +85,16 @@ export const DashboardPage: FC<{
       <h3>Create a wiki</h3>
       <Alert message={props.createError} />
       <form method="post" action="/app/wikis">
-        <TextField name="slug" label="Address" value={props.createSlug ?? ''} error={props.createError} help="3–30 characters: lower-case letters, digits and hyphens. It becomes part of the wiki's address and cannot be changed." minlength={3} maxlength={30} autofocus={false} />
+        <TextField
+          name="slug"
+          label="Address"
+          value={props.createSlug ?? ''}
+          error={props.createError}
+          help="3–30 characters: lower-case letters, digits and hyphens. It becomes part of the wiki's address and cannot be changed."
+          minlength={3}
+          maxlength={30}
+          autofocus={false}
+        />
         <label for="display_name">
           Name
           <input id="display_name" name="display_name" type="text" value={props.createName ?? ''} maxlength={80} required />
@@ -101,7 +110,13 @@ export const DashboardPage: FC<{
       ) : (
         <Table
           headings={['App', 'Wiki', 'Access', 'Since', '']}
-          rows={props.apps.map((app): Child[] => [app.name, app.wiki, app.scopes, app.connectedAt, <PostButton action={`/app/apps/${encodeURIComponent(app.grantId)}/revoke`} csrf={props.csrf} label="Disconnect" />])}
+          rows={props.apps.map((app): Child[] => [
+            app.name,
+            app.wiki,
+            app.scopes,
+            app.connectedAt,
+            <PostButton action={`/app/apps/${encodeURIComponent(app.grantId)}/revoke`} csrf={props.csrf} label="Disconnect" />,
+          ])}
         />
       )}
     </article>
@@ -165,7 +180,10 @@ const ConnectInstructions: FC<{ slug: string; mcpUrl: string }> = ({ slug, mcpUr
     </details>
     <details>
       <summary>ChatGPT</summary>
-      <p>Settings → Apps &amp; Connectors → Advanced settings → turn on Developer mode. Then Create, paste the address above, choose OAuth as authentication, and connect.</p>
+      <p>
+        Settings → Apps &amp; Connectors → Advanced settings → turn on Developer mode. Then Create, paste the address above, choose OAuth as authentication, and
+        connect.
+      </p>
     </details>
     <details>
       <summary>MCP Inspector</summary>
@@ -212,7 +230,9 @@ export const WikiSettingsPage: FC<WikiSettingsProps> = (props) => {
               token.access,
               token.createdAt,
               token.lastUsed,
-              token.mine || props.isOwner ? <PostButton action={`${base}/tokens/${encodeURIComponent(token.id)}/revoke`} csrf={props.csrf} label="Revoke" /> : null,
+              token.mine || props.isOwner ? (
+                <PostButton action={`${base}/tokens/${encodeURIComponent(token.id)}/revoke`} csrf={props.csrf} label="Revoke" />
+              ) : null,
             ])}
           />
         )}
@@ -278,6 +298,7 @@ export const WikiSettingsPage: FC<WikiSettingsProps> = (props) => {
             <h2>Access</h2>
             <form method="post" action={`${base}/access`}>
               <label for="anonymous_read">
+                {/* biome-ignore lint/a11y/useAriaPropsForRole: a native checkbox carries its own checked state; ARIA in HTML says not to add aria-checked to it */}
                 <input id="anonymous_read" name="anonymous_read" type="checkbox" role="switch" value="on" checked={props.anonymousRead} />
                 Anyone with the link can read the pages (without signing in). Assistants always need access.
               </label>

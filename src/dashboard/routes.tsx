@@ -32,7 +32,10 @@ const ownersOnly = () => new AppError('forbidden', 403, 'Only the wiki’s owner
 
 /** Display names: trimmed, no control or invisible formatting characters, 1–80 characters. */
 function displayNameOf(input: string | undefined): string | undefined {
-  const name = (input ?? '').replace(/[\p{Cc}\p{Cf}]/gu, '').trim().replace(/\s+/g, ' ');
+  const name = (input ?? '')
+    .replace(/[\p{Cc}\p{Cf}]/gu, '')
+    .trim()
+    .replace(/\s+/g, ' ');
   return name.length >= 1 && name.length <= MAX_DISPLAY_NAME ? name : undefined;
 }
 
@@ -76,7 +79,12 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
     return { wiki, role };
   }
 
-  async function renderHome(c: Context, session: { claims: PlatformClaims; user: User }, create?: { error: string; slug: string; name: string }, status: 200 | 409 | 422 = 200) {
+  async function renderHome(
+    c: Context,
+    session: { claims: PlatformClaims; user: User },
+    create?: { error: string; slug: string; name: string },
+    status: 200 | 409 | 422 = 200,
+  ) {
     const { user, claims } = session;
     const apps = (await deps.grants.listForUser(user.did)).map((grant) => ({
       grantId: grant.grantId,
@@ -85,22 +93,63 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
       scopes: grant.scope.split(' ').includes(WRITE_SCOPE) ? 'read & write' : 'read only',
       connectedAt: day(grant.createdAt),
     }));
-    const mine = (await wikis.listForMember(user.did)).map((wiki) => ({ slug: wiki.slug, name: wiki.display_name, role: wiki.role, viewUrl: wikiUrls(deps.config, wiki.slug).base }));
+    const mine = (await wikis.listForMember(user.did)).map((wiki) => ({
+      slug: wiki.slug,
+      name: wiki.display_name,
+      role: wiki.role,
+      viewUrl: wikiUrls(deps.config, wiki.slug).base,
+    }));
     return c.html(
-      <DashboardPage did={user.did} handle={user.handle} username={user.username} wikis={mine} apps={apps} csrf={sessionCsrf(claims.sid)} createError={create?.error} createSlug={create?.slug} createName={create?.name} />,
+      <DashboardPage
+        did={user.did}
+        handle={user.handle}
+        username={user.username}
+        wikis={mine}
+        apps={apps}
+        csrf={sessionCsrf(claims.sid)}
+        createError={create?.error}
+        createSlug={create?.slug}
+        createName={create?.name}
+      />,
       status,
     );
   }
 
-  async function renderWiki(c: Context, session: { claims: PlatformClaims; user: User }, wiki: Wiki, role: Role, extra: Pick<WikiSettingsProps, 'error' | 'newToken'> = {}, status: 200 | 400 | 422 | 503 = 200) {
+  async function renderWiki(
+    c: Context,
+    session: { claims: PlatformClaims; user: User },
+    wiki: Wiki,
+    role: Role,
+    extra: Pick<WikiSettingsProps, 'error' | 'newToken'> = {},
+    status: 200 | 400 | 422 | 503 = 200,
+  ) {
     const isOwner = role === 'owner';
     const members = isOwner ? (await wikis.members(wiki.id)).map((member) => ({ did: member.did, role: member.role, handle: member.handle })) : [];
     const tokens = (await deps.wikiTokens.listForWiki(wiki.id))
       .filter((token) => isOwner || token.owner_did === session.user.did)
-      .map((token) => ({ id: token.id, name: token.name, access: token.scope.includes(WRITE_SCOPE) ? 'read and write' : 'read', createdAt: day(token.created_at), lastUsed: day(token.last_used_at), mine: token.owner_did === session.user.did }));
+      .map((token) => ({
+        id: token.id,
+        name: token.name,
+        access: token.scope.includes(WRITE_SCOPE) ? 'read and write' : 'read',
+        createdAt: day(token.created_at),
+        lastUsed: day(token.last_used_at),
+        mine: token.owner_did === session.user.did,
+      }));
     const urls = wikiUrls(deps.config, wiki.slug);
     return c.html(
-      <WikiSettingsPage slug={wiki.slug} name={wiki.display_name} role={role} isOwner={isOwner} viewUrl={urls.base} mcpUrl={urls.mcp} anonymousRead={wiki.anonymous_read === 1} members={members} tokens={tokens} csrf={sessionCsrf(session.claims.sid)} {...extra} />,
+      <WikiSettingsPage
+        slug={wiki.slug}
+        name={wiki.display_name}
+        role={role}
+        isOwner={isOwner}
+        viewUrl={urls.base}
+        mcpUrl={urls.mcp}
+        anonymousRead={wiki.anonymous_read === 1}
+        members={members}
+        tokens={tokens}
+        csrf={sessionCsrf(session.claims.sid)}
+        {...extra}
+      />,
       status,
     );
   }
@@ -123,7 +172,8 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
     const session = await signedInForm(c);
     const rawSlug = session.form.get('slug') ?? '';
     const rawName = session.form.get('display_name') ?? '';
-    const again = (error: string, status: 409 | 422) => renderHome(c, session, { error, slug: rawSlug.slice(0, 64), name: rawName.slice(0, MAX_DISPLAY_NAME) }, status);
+    const again = (error: string, status: 409 | 422) =>
+      renderHome(c, session, { error, slug: rawSlug.slice(0, 64), name: rawName.slice(0, MAX_DISPLAY_NAME) }, status);
     const slug = checkUsername(rawSlug, 'wiki address');
     if (!slug.ok) return again(slug.message!, 422);
     const name = displayNameOf(rawName);
@@ -152,10 +202,15 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
     const access = session.form.get('access');
     if (!name) return renderWiki(c, session, wiki, role, { error: 'Give the token a name, so you can tell it apart later.' }, 422);
     if (access !== 'read' && access !== 'write') return renderWiki(c, session, wiki, role, { error: 'Choose read, or read and write.' }, 422);
-    if (access === 'write' && role === 'read') return renderWiki(c, session, wiki, role, { error: 'You can read this wiki but not edit it, so your tokens can only read.' }, 422);
-    if ((await deps.wikiTokens.listForWiki(wiki.id)).length >= MAX_TOKENS_PER_WIKI) return renderWiki(c, session, wiki, role, { error: `A wiki has at most ${MAX_TOKENS_PER_WIKI} tokens. Revoke one first.` }, 422);
+    if (access === 'write' && role === 'read')
+      return renderWiki(c, session, wiki, role, { error: 'You can read this wiki but not edit it, so your tokens can only read.' }, 422);
+    if ((await deps.wikiTokens.listForWiki(wiki.id)).length >= MAX_TOKENS_PER_WIKI)
+      return renderWiki(c, session, wiki, role, { error: `A wiki has at most ${MAX_TOKENS_PER_WIKI} tokens. Revoke one first.` }, 422);
     const { token, hash } = newWikiToken();
-    const made = await deps.wikiTokens.create({ wikiId: wiki.id, ownerDid: session.user.did, name, tokenHash: hash, scope: access === 'write' ? `${READ_SCOPE} ${WRITE_SCOPE}` : READ_SCOPE }, now());
+    const made = await deps.wikiTokens.create(
+      { wikiId: wiki.id, ownerDid: session.user.did, name, tokenHash: hash, scope: access === 'write' ? `${READ_SCOPE} ${WRITE_SCOPE}` : READ_SCOPE },
+      now(),
+    );
     log.info({ event: 'wiki.token.created', wikiId: wiki.id, tokenId: made.id, did: session.user.did }, 'bearer token made');
     return renderWiki(c, session, wiki, role, { newToken: { name, token } });
   });
@@ -196,7 +251,8 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
     const { wiki, role } = await memberWiki(c, session.user.did);
     if (role !== 'owner') throw ownersOnly();
     const did = session.form.get('did') ?? '';
-    if (await wikis.removeMember(wiki.id, did, now())) log.info({ event: 'wiki.member.removed', wikiId: wiki.id, member: did, did: session.user.did }, 'collaborator removed');
+    if (await wikis.removeMember(wiki.id, did, now()))
+      log.info({ event: 'wiki.member.removed', wikiId: wiki.id, member: did, did: session.user.did }, 'collaborator removed');
     return c.redirect(`/app/wikis/${wiki.slug}`, 303);
   });
 
@@ -214,7 +270,8 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
     const session = await signedInForm(c);
     const { wiki, role } = await memberWiki(c, session.user.did);
     if (role !== 'owner') throw ownersOnly();
-    if (session.form.get('confirm') !== wiki.slug) return renderWiki(c, session, wiki, role, { error: `To delete the wiki, type its address "${wiki.slug}" exactly.` }, 422);
+    if (session.form.get('confirm') !== wiki.slug)
+      return renderWiki(c, session, wiki, role, { error: `To delete the wiki, type its address "${wiki.slug}" exactly.` }, 422);
     await wikis.delete(wiki.id);
     log.info({ event: 'wiki.deleted', wikiId: wiki.id, slug: wiki.slug, did: session.user.did }, 'wiki deleted');
     return c.redirect('/app/', 303);

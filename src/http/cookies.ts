@@ -19,8 +19,7 @@ export interface CookieJar {
 export function cookieJar(config: Config): CookieJar {
   // Browsers treat http://127.0.0.1 as a secure context, so Secure cookies work on a laptop too.
   const base: CookieOptions = { path: '/', secure: true, httpOnly: true, sameSite: 'Lax' };
-  const options = (name: string): CookieOptions =>
-    name === SESSION_COOKIE && config.cookieDomain ? { ...base, domain: config.cookieDomain } : base;
+  const options = (name: string): CookieOptions => (name === SESSION_COOKIE && config.cookieDomain ? { ...base, domain: config.cookieDomain } : base);
   return {
     set(c, name, value, maxAgeSeconds) {
       setCookie(c, name, value, { ...options(name), maxAge: maxAgeSeconds });

@@ -40,12 +40,7 @@ export function parseForm(body: string): Form | { problem: string } {
 export async function readForm(c: Context): Promise<Form> {
   const type = c.req.header('content-type') ?? '';
   if (!type.startsWith('application/x-www-form-urlencoded')) {
-    throw new AppError(
-      'invalid_request',
-      400,
-      'This form must be sent as application/x-www-form-urlencoded.',
-      'Bad request',
-    );
+    throw new AppError('invalid_request', 400, 'This form must be sent as application/x-www-form-urlencoded.', 'Bad request');
   }
   const form = parseForm(await c.req.text());
   if ('problem' in form) throw new AppError('invalid_request', 400, form.problem, 'Bad request');

@@ -18,9 +18,7 @@ export type TextKind = 'line' | 'multiline';
 export function textProblem(value: string, kind: TextKind): string | undefined {
   if (LONE_SURROGATE.test(value)) return 'is not valid Unicode text (it holds an unpaired surrogate)';
   if ((kind === 'line' ? CONTROL : CONTROL_BUT_LINE_BREAKS).test(value)) {
-    return kind === 'line'
-      ? 'must not contain NUL or other control characters'
-      : 'must not contain NUL or control characters other than tab and line breaks';
+    return kind === 'line' ? 'must not contain NUL or other control characters' : 'must not contain NUL or control characters other than tab and line breaks';
   }
   return undefined;
 }

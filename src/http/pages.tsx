@@ -5,34 +5,34 @@ import type { Child, FC } from 'hono/jsx';
 
 export const Layout: FC<{ title: string; children: Child; wide?: boolean; home?: string }> = ({ title, children, wide, home = '/app/' }) => (
   <>
-  {raw('<!DOCTYPE html>')}
-  <html lang="en">
-    <head>
-      <meta charset="utf-8" />
-      <meta name="viewport" content="width=device-width, initial-scale=1" />
-      <meta name="referrer" content="no-referrer" />
-      <title>{`${title} · robot.wtf`}</title>
-      <link rel="stylesheet" href="/static/pico.min.css" />
-      <link rel="stylesheet" href="/static/app.css" />
-    </head>
-    <body>
-      <header class={wide ? 'container' : 'container narrow'}>
-        <nav>
-          <ul>
-            <li>
-              <a href={home} class="brand">
-                <strong>robot.wtf</strong>
-              </a>
-            </li>
-          </ul>
-        </nav>
-      </header>
-      <main class={wide ? 'container' : 'container narrow'}>{children}</main>
-      <footer class={wide ? 'container' : 'container narrow'}>
-        <small>Wikis your AI assistants can read and write. Sign in with your Bluesky / atproto account.</small>
-      </footer>
-    </body>
-  </html>
+    {raw('<!DOCTYPE html>')}
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="referrer" content="no-referrer" />
+        <title>{`${title} · robot.wtf`}</title>
+        <link rel="stylesheet" href="/static/pico.min.css" />
+        <link rel="stylesheet" href="/static/app.css" />
+      </head>
+      <body>
+        <header class={wide ? 'container' : 'container narrow'}>
+          <nav>
+            <ul>
+              <li>
+                <a href={home} class="brand">
+                  <strong>robot.wtf</strong>
+                </a>
+              </li>
+            </ul>
+          </nav>
+        </header>
+        <main class={wide ? 'container' : 'container narrow'}>{children}</main>
+        <footer class={wide ? 'container' : 'container narrow'}>
+          <small>Wikis your AI assistants can read and write. Sign in with your Bluesky / atproto account.</small>
+        </footer>
+      </body>
+    </html>
   </>
 );
 
@@ -66,10 +66,28 @@ export const Table: FC<{ headings: string[]; rows: Child[][] }> = ({ headings, r
 );
 
 /** A labelled single-line field for identifiers: no auto-capitalising or spell-checking. */
-export const TextField: FC<{ name: string; label: string; value: string; help: string; error: string | undefined } & Record<string, unknown>> = ({ name, label, value, help, error, ...attributes }) => (
+export const TextField: FC<{ name: string; label: string; value: string; help: string; error: string | undefined } & Record<string, unknown>> = ({
+  name,
+  label,
+  value,
+  help,
+  error,
+  ...attributes
+}) => (
   <label for={name}>
     {label}
-    <input id={name} name={name} type="text" value={value} autocapitalize="none" spellcheck={false} required aria-invalid={error ? 'true' : undefined} autofocus {...attributes} />
+    <input
+      id={name}
+      name={name}
+      type="text"
+      value={value}
+      autocapitalize="none"
+      spellcheck={false}
+      required
+      aria-invalid={error ? 'true' : undefined}
+      autofocus
+      {...attributes}
+    />
     <small>{help}</small>
   </label>
 );
@@ -83,7 +101,15 @@ export const LoginPage: FC<{ error?: string; handle?: string; returnTo?: string 
       </hgroup>
       <Alert message={error} />
       <form method="post" action="/auth/login">
-        <TextField name="handle" label="Handle" value={handle ?? ''} error={error} help="Your handle, your DID, or your PDS address (https://…)." placeholder="alice.bsky.social" autocomplete="username" />
+        <TextField
+          name="handle"
+          label="Handle"
+          value={handle ?? ''}
+          error={error}
+          help="Your handle, your DID, or your PDS address (https://…)."
+          placeholder="alice.bsky.social"
+          autocomplete="username"
+        />
         {returnTo ? <input type="hidden" name="return_to" value={returnTo} /> : null}
         <button type="submit">Continue</button>
       </form>
@@ -91,7 +117,13 @@ export const LoginPage: FC<{ error?: string; handle?: string; returnTo?: string 
   </Layout>
 );
 
-export const SignupPage: FC<{ handle: string | null; did: string; username: string; csrf: string; error?: string }> = ({ handle, did, username, csrf, error }) => (
+export const SignupPage: FC<{ handle: string | null; did: string; username: string; csrf: string; error?: string }> = ({
+  handle,
+  did,
+  username,
+  csrf,
+  error,
+}) => (
   <Layout title="Choose a username">
     <article>
       <hgroup>
@@ -100,7 +132,16 @@ export const SignupPage: FC<{ handle: string | null; did: string; username: stri
       </hgroup>
       <Alert message={error} />
       <form method="post" action="/auth/signup">
-        <TextField name="username" label="Username" value={username} error={error} help="3–30 characters: lower-case letters, digits and hyphens." minlength={3} maxlength={30} pattern="[a-z0-9][a-z0-9\-]{1,28}[a-z0-9]" />
+        <TextField
+          name="username"
+          label="Username"
+          value={username}
+          error={error}
+          help="3–30 characters: lower-case letters, digits and hyphens."
+          minlength={3}
+          maxlength={30}
+          pattern="[a-z0-9][a-z0-9\-]{1,28}[a-z0-9]"
+        />
         <input type="hidden" name="csrf" value={csrf} />
         <button type="submit">Create my account</button>
       </form>
@@ -120,9 +161,11 @@ export const ErrorPage: FC<{ title: string; message: string; requestId?: string;
       <h1>{title}</h1>
       <p>{message}</p>
       <p>
+        {/* biome-ignore lint/a11y/useSemanticElements: Pico's documented way to style a navigation link as a button; it navigates, so it stays a link */}
         <a href={`${platform}/auth/login`} role="button">
           Back to log in
         </a>{' '}
+        {/* biome-ignore lint/a11y/useSemanticElements: Pico's documented way to style a navigation link as a button; it navigates, so it stays a link */}
         <a href={`${platform}/app/`} role="button" class="secondary outline">
           Home
         </a>
@@ -155,6 +198,7 @@ export const LoggedOutPage: FC = () => (
     <article>
       <h1>You are logged out</h1>
       <p>Your session has ended.</p>
+      {/* biome-ignore lint/a11y/useSemanticElements: Pico's documented way to style a navigation link as a button; it navigates, so it stays a link */}
       <a href="/auth/login" role="button">
         Log in again
       </a>
@@ -199,8 +243,8 @@ export const CliConfirmPage: FC<CliConfirmProps> = (props) => (
       <hgroup>
         <h1>Log in to the robot command line</h1>
         <p>
-          A <code>robot login</code> for {props.handle ? `@${props.handle}` : 'your account'} is waiting for your
-          approval. Approving gives that terminal access to your account for {props.lifetime}.
+          A <code>robot login</code> for {props.handle ? `@${props.handle}` : 'your account'} is waiting for your approval. Approving gives that terminal access
+          to your account for {props.lifetime}.
         </p>
       </hgroup>
       <p class="warning">
@@ -238,9 +282,7 @@ export const CliConfirmPage: FC<CliConfirmProps> = (props) => (
             aria-describedby="code-help"
             autofocus
           />
-          <small id="code-help">
-            {props.error ?? 'robot login printed it after the link, as "Confirmation code". Type it here.'}
-          </small>
+          <small id="code-help">{props.error ?? 'robot login printed it after the link, as "Confirmation code". Type it here.'}</small>
         </label>
         <input type="hidden" name="csrf" value={props.csrf} />
         <div class="grid">
@@ -261,26 +303,21 @@ export const CliDecidedPage: FC<{ outcome: CliOutcome; lifetime: string; attempt
       title: 'You are logged in on the command line',
       body: (
         <>
-          The terminal where you ran <code>robot login</code> now has access to your account for {lifetime}. That
-          access works only from the command line: it cannot sign in to this website. You can close this tab.
+          The terminal where you ran <code>robot login</code> now has access to your account for {lifetime}. That access works only from the command line: it
+          cannot sign in to this website. You can close this tab.
         </>
       ),
     },
     denied: {
       title: 'Login denied',
-      body: (
-        <>
-          Nothing was shared with the command line. If someone sent you the link, you can ignore it: your account is
-          safe.
-        </>
-      ),
+      body: <>Nothing was shared with the command line. If someone sent you the link, you can ignore it: your account is safe.</>,
     },
     burned: {
       title: 'Login cancelled',
       body: (
         <>
-          The code was typed wrong {attempts} times, so this login was cancelled and nothing was shared. If you
-          started it, run <code>robot login</code> again in your terminal and type the code it shows.
+          The code was typed wrong {attempts} times, so this login was cancelled and nothing was shared. If you started it, run <code>robot login</code> again
+          in your terminal and type the code it shows.
         </>
       ),
     },
@@ -296,14 +333,25 @@ export const CliDecidedPage: FC<{ outcome: CliOutcome; lifetime: string; attempt
   );
 };
 
-export const ConsentPage: FC<{ clientName: string; verifiedHost: string | undefined; redirectHost: string; wikiName: string; wikiUrl: string; scopes: string[]; requestId: string; csrf: string; action: string }> = (props) => (
+export const ConsentPage: FC<{
+  clientName: string;
+  verifiedHost: string | undefined;
+  redirectHost: string;
+  wikiName: string;
+  wikiUrl: string;
+  scopes: string[];
+  requestId: string;
+  csrf: string;
+  action: string;
+}> = (props) => (
   <Layout title="Allow access?">
     <article>
       <hgroup>
         <h1>Allow access to {props.wikiName}?</h1>
         <p>
           <strong>{props.clientName}</strong>{' '}
-          <small>{props.verifiedHost ? `(published by ${props.verifiedHost})` : '(name chosen by the application itself, not verified)'}</small> wants to use your wiki.
+          <small>{props.verifiedHost ? `(published by ${props.verifiedHost})` : '(name chosen by the application itself, not verified)'}</small> wants to use
+          your wiki.
         </p>
       </hgroup>
       <dl>

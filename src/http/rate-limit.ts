@@ -83,10 +83,7 @@ export function storeRateLimiters(store: RateLimitStore, log: Logger, now: () =>
       const count = await store.hit(policy.bucket, addressBucket(address), start, start + policy.windowSeconds);
       return count <= policy.limit;
     } catch (error) {
-      log.warn(
-        { event: 'rate_limit.store_failed', bucket: policy.bucket, err: error },
-        'rate-limit store failed; counting in this instance alone',
-      );
+      log.warn({ event: 'rate_limit.store_failed', bucket: policy.bucket, err: error }, 'rate-limit store failed; counting in this instance alone');
       return fallback(policy)(address);
     }
   };
@@ -96,12 +93,7 @@ export function storeRateLimiters(store: RateLimitStore, log: Logger, now: () =>
 export function rateLimit(allow: RateLimiter, trustedProxies: BlockList): MiddlewareHandler {
   return async (c, next) => {
     if (!(await allow(requestAddress(c, trustedProxies)))) {
-      throw new AppError(
-        'rate_limited',
-        429,
-        'Too many login attempts from your network. Please wait a minute and try again.',
-        'Slow down',
-      );
+      throw new AppError('rate_limited', 429, 'Too many login attempts from your network. Please wait a minute and try again.', 'Slow down');
     }
     await next();
   };

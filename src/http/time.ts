@@ -1,6 +1,5 @@
 // How pages show a moment: to the minute, in UTC (the server cannot know the reader's zone).
-export const utcMinute = (seconds: number) =>
-  new Date(seconds * 1000).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+export const utcMinute = (seconds: number) => `${new Date(seconds * 1000).toISOString().replace('T', ' ').slice(0, 16)} UTC`;
 
 /** "just now", "1 minute ago", "7 minutes ago": beside a time, so nobody has to do the arithmetic. */
 export function minutesAgo(seconds: number, now: number): string {

@@ -20,9 +20,7 @@ const privateEcJwk = z.looseObject({
 });
 
 const platformKeyFile = z.object({
-  keys: z
-    .array(z.object({ kid: z.string().min(1), privateJwk: privateEcJwk, createdAt: z.number(), retiredAt: z.number().nullable() }))
-    .min(1),
+  keys: z.array(z.object({ kid: z.string().min(1), privateJwk: privateEcJwk, createdAt: z.number(), retiredAt: z.number().nullable() })).min(1),
 });
 
 type PlatformKeyRecord = z.infer<typeof platformKeyFile>['keys'][number];

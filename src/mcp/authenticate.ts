@@ -19,11 +19,7 @@ export interface AuthenticateDeps {
   wikis: Pick<WikiStore, 'member'>;
 }
 
-export async function authenticateBearer(
-  deps: AuthenticateDeps,
-  wiki: Wiki,
-  token: string,
-): Promise<Authentication> {
+export async function authenticateBearer(deps: AuthenticateDeps, wiki: Wiki, token: string): Promise<Authentication> {
   const urls = wikiUrls(deps.config, wiki.slug);
   const verified = await deps.verifyBearer(token, { issuer: urls.issuer, audience: urls.mcp, wikiId: wiki.id });
   if ('rejected' in verified) return verified;

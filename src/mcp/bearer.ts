@@ -50,7 +50,13 @@ export function bearerVerifier(options: BearerVerifierOptions) {
       requiredClaims: ['jti'],
       claims(verified) {
         const payload = verified as JWTPayload & { client_id?: unknown; scope?: unknown; wiki_id?: unknown; gid?: unknown };
-        if (typeof payload.client_id !== 'string' || typeof payload.scope !== 'string' || typeof payload.wiki_id !== 'string' || typeof payload.gid !== 'string') return undefined;
+        if (
+          typeof payload.client_id !== 'string' ||
+          typeof payload.scope !== 'string' ||
+          typeof payload.wiki_id !== 'string' ||
+          typeof payload.gid !== 'string'
+        )
+          return undefined;
         // jose checks exp and nbf; a token issued in the future or living longer than any we mint is forged.
         if (payload.iat! > options.now() + CLOCK_SKEW_SECONDS || payload.exp! - payload.iat! > options.maxLifetimeSeconds) return undefined;
         const oauth = { clientId: payload.client_id, grantId: payload.gid, issuedAt: payload.iat!, jti: payload.jti! };
@@ -62,7 +68,8 @@ export function bearerVerifier(options: BearerVerifierOptions) {
 
   async function verifyAccessToken(token: string, expected: ExpectedAudience): Promise<Verification> {
     const verification = await verifyJwt(token, expected);
-    if ('rejected' in verification) return { rejected: verification.rejected === 'expired' ? 'the access token has expired' : 'the access token is not valid here' };
+    if ('rejected' in verification)
+      return { rejected: verification.rejected === 'expired' ? 'the access token has expired' : 'the access token is not valid here' };
     // The verifier remembers a token by its string, but the wiki it is presented at must still be the
     // one it names: a wiki re-created under the same slug has a new id (catalogue RS-12).
     const { wikiId, ...accessToken } = verification.claims;

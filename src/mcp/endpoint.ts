@@ -62,11 +62,14 @@ function credentialsOf(c: Context): Credentials {
 export async function serveMcp(c: Context, wiki: McpWiki, authenticate: Authenticate, toolsFor: (caller: Caller) => McpServer): Promise<Response> {
   const credentials = credentialsOf(c);
   if ('conflict' in credentials) return c.json({ error: 'invalid_request', error_description: credentials.conflict }, 400);
-  if ('none' in credentials) return c.json({ error: 'unauthorized', error_description: 'a bearer token is required' }, 401, { 'WWW-Authenticate': challenge(wiki) });
+  if ('none' in credentials)
+    return c.json({ error: 'unauthorized', error_description: 'a bearer token is required' }, 401, { 'WWW-Authenticate': challenge(wiki) });
 
   const caller = credentials.token ? await authenticate(credentials.token) : { rejected: 'the bearer token is empty' };
   if ('rejected' in caller) {
-    return c.json({ error: 'invalid_token', error_description: caller.rejected }, 401, { 'WWW-Authenticate': challenge(wiki, { code: 'invalid_token', description: caller.rejected }) });
+    return c.json({ error: 'invalid_token', error_description: caller.rejected }, 401, {
+      'WWW-Authenticate': challenge(wiki, { code: 'invalid_token', description: caller.rejected }),
+    });
   }
 
   // Stateless (no sessions): there are no server-initiated messages to stream, so a GET stream would

@@ -25,9 +25,7 @@ export interface OriginRules {
   wikiDomain: string | undefined;
 }
 
-export function originRules(
-  config: Pick<Config, 'publicUrl' | 'atprotoClientMode' | 'wikiDomain' | 'mcpAllowedOrigins'>,
-): OriginRules {
+export function originRules(config: Pick<Config, 'publicUrl' | 'atprotoClientMode' | 'wikiDomain' | 'mcpAllowedOrigins'>): OriginRules {
   return {
     allowed: new Set([config.publicUrl, ...config.mcpAllowedOrigins]),
     // An http PUBLIC_URL is only accepted on a loopback address (config.ts), and selects this mode.
@@ -40,11 +38,7 @@ export function originRules(
 function isLoopbackOrigin(origin: string): boolean {
   if (!URL.canParse(origin)) return false;
   const url = new URL(origin);
-  return (
-    url.origin === origin &&
-    (url.protocol === 'http:' || url.protocol === 'https:') &&
-    LOOPBACK_HOSTNAMES.has(url.hostname)
-  );
+  return url.origin === origin && (url.protocol === 'http:' || url.protocol === 'https:') && LOOPBACK_HOSTNAMES.has(url.hostname);
 }
 
 /** Host mode: the wiki's own origin, from a Host under our own domain (path mode: the platform's, in `allowed`). */

@@ -6,9 +6,7 @@ import { ClientRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 
 type Schema = (typeof ClientRequestSchema.options)[number];
 
-const SCHEMAS = new Map<string, Schema>(
-  ClientRequestSchema.options.map((schema) => [schema.shape.method.value, schema]),
-);
+const SCHEMAS = new Map<string, Schema>(ClientRequestSchema.options.map((schema) => [schema.shape.method.value, schema]));
 
 export interface JsonRpcError {
   jsonrpc: '2.0';

@@ -38,7 +38,14 @@ export function mcpRoutes(deps: McpRouteDeps, wikiOf: WikiResolver): Hono {
     const found = wiki;
     const urls = wikiUrls(deps.config, found.slug);
     const authenticate: Authenticate = (token) => authenticateBearer(deps, found, token);
-    const mcpWiki = { id: found.id, slug: found.slug, displayName: found.display_name, issuer: urls.issuer, mcpUrl: urls.mcp, resourceMetadataUrl: urls.resourceMetadata };
+    const mcpWiki = {
+      id: found.id,
+      slug: found.slug,
+      displayName: found.display_name,
+      issuer: urls.issuer,
+      mcpUrl: urls.mcp,
+      resourceMetadataUrl: urls.resourceMetadata,
+    };
     const requestId = c.get('requestId') as string | undefined;
     try {
       const response = await serveMcp(c, mcpWiki, authenticate, (caller) =>
@@ -66,5 +73,7 @@ function unavailable(deps: Pick<McpRouteDeps, 'log'>, c: Context, error: unknown
   if (!isStoreUnavailable(error)) {
     return c.json({ error: 'server_error', error_description: 'internal error' }, 500, { 'Cache-Control': 'no-store' });
   }
-  return c.json({ error: 'temporarily_unavailable', error_description: 'the wiki cannot be reached right now; try again shortly' }, 503, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
+  return c.json({ error: 'temporarily_unavailable', error_description: 'the wiki cannot be reached right now; try again shortly' }, 503, {
+    'Retry-After': String(RETRY_AFTER_SECONDS),
+  });
 }

@@ -44,10 +44,7 @@ const text = (kind: TextKind) =>
     if (problem) context.addIssue({ code: 'custom', message: `This text ${problem}.` });
   });
 
-const path = text('line')
-  .min(1)
-  .max(400)
-  .describe('The page path, e.g. "Projects/Robot Arm": names separated by "/", case-sensitive.');
+const path = text('line').min(1).max(400).describe('The page path, e.g. "Projects/Robot Arm": names separated by "/", case-sensitive.');
 const message = text('multiline').max(500).optional().describe('A short note on why, kept in the page history.');
 const baseRevision = z.number().int().positive().optional();
 
@@ -59,7 +56,6 @@ const revisionView = (revision: RevisionSummary) => ({
   message: revision.message,
   at: iso(revision.created_at),
 });
-
 
 /** One tool: what clients are told about it, the scope it needs, and what it does. */
 interface WikiTool {
@@ -102,7 +98,12 @@ const TOOLS: readonly WikiTool[] = [
     'write_note',
     WRITE_SCOPE,
     'Create a page, or replace the whole text of an existing one. To replace, pass the revision you read as base_revision: if the page changed since, nothing is saved and you are told the current revision. To change part of a page prefer edit_note.',
-    { path, content: text('multiline').describe('The full Markdown text. Link to other pages with [[Page Path]].'), base_revision: baseRevision.describe('Required to replace an existing page: the revision your text is based on. Omit to create a new page.'), message },
+    {
+      path,
+      content: text('multiline').describe('The full Markdown text. Link to other pages with [[Page Path]].'),
+      base_revision: baseRevision.describe('Required to replace an existing page: the revision your text is based on. Omit to create a new page.'),
+      message,
+    },
     changesText,
     async ({ path, content, base_revision, message }, { wikiId, pages, caller }) => {
       const page = await pages.write(wikiId, caller.subject, { path, content, baseRevision: base_revision, message });
@@ -113,7 +114,13 @@ const TOOLS: readonly WikiTool[] = [
     'edit_note',
     WRITE_SCOPE,
     'Replace one exact passage of a page: old_string must occur exactly once in the current text (copy it from read_note, whitespace included).',
-    { path, old_string: text('multiline').min(1).describe('The exact text to replace; it must occur exactly once.'), new_string: text('multiline').describe('The replacement text (may be empty to delete the passage).'), base_revision: baseRevision.describe('Optional: fail instead of editing if the page is no longer at this revision.'), message },
+    {
+      path,
+      old_string: text('multiline').min(1).describe('The exact text to replace; it must occur exactly once.'),
+      new_string: text('multiline').describe('The replacement text (may be empty to delete the passage).'),
+      base_revision: baseRevision.describe('Optional: fail instead of editing if the page is no longer at this revision.'),
+      message,
+    },
     changesText,
     async ({ path, old_string, new_string, base_revision, message }, { wikiId, pages, caller }) => {
       const page = await pages.edit(wikiId, caller.subject, { path, oldString: old_string, newString: new_string, baseRevision: base_revision, message });
@@ -131,9 +138,15 @@ const TOOLS: readonly WikiTool[] = [
     readOnly,
     async ({ prefix, updated_since }, { wikiId, pages }) => {
       const limit = 500;
-      const found = await pages.list(wikiId, { prefix, updatedSince: updated_since ? Math.floor(Date.parse(updated_since) / 1000) : undefined, limit: limit + 1 });
+      const found = await pages.list(wikiId, {
+        prefix,
+        updatedSince: updated_since ? Math.floor(Date.parse(updated_since) / 1000) : undefined,
+        limit: limit + 1,
+      });
       return {
-        pages: found.slice(0, limit).map((page) => ({ path: page.path, revision: page.revision, size: page.size, updated_at: iso(page.updated_at), updated_by: page.updated_by })),
+        pages: found
+          .slice(0, limit)
+          .map((page) => ({ path: page.path, revision: page.revision, size: page.size, updated_at: iso(page.updated_at), updated_by: page.updated_by })),
         ...(found.length > limit ? { truncated: `only the first ${limit} are listed; narrow with prefix` } : {}),
       };
     },
@@ -142,7 +155,10 @@ const TOOLS: readonly WikiTool[] = [
     'search_notes',
     READ_SCOPE,
     'Full-text search over page paths and text (words are stemmed; all words must match). Returns paths with a short excerpt, best match first.',
-    { query: text('multiline').min(1).max(500).describe('Words to look for.'), limit: z.number().int().min(1).max(50).optional().describe('At most this many results (default 10).') },
+    {
+      query: text('multiline').min(1).max(500).describe('Words to look for.'),
+      limit: z.number().int().min(1).max(50).optional().describe('At most this many results (default 10).'),
+    },
     readOnly,
     async ({ query, limit }, { wikiId, pages }) => ({ results: await pages.search(wikiId, query, limit ?? 10) }),
   ),
@@ -192,7 +208,9 @@ const TOOLS: readonly WikiTool[] = [
       return { deleted: page.path, revision: page.revision };
     },
   ),
-  tool('find_orphaned_notes', READ_SCOPE, 'Pages that no other page links to.', {}, readOnly, async (_args, { wikiId, pages }) => ({ orphans: await pages.orphans(wikiId) })),
+  tool('find_orphaned_notes', READ_SCOPE, 'Pages that no other page links to.', {}, readOnly, async (_args, { wikiId, pages }) => ({
+    orphans: await pages.orphans(wikiId),
+  })),
 ];
 
 /** Which scope each tool needs; the endpoint refuses a call without it before any tool runs (RS-10). */

@@ -28,18 +28,13 @@ function hopAddress(entry: string): string | undefined {
   return canonicalAddress(/^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(entry)?.[1] ?? entry);
 }
 
-const isTrusted = (address: string, trusted: BlockList) =>
-  trusted.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
+const isTrusted = (address: string, trusted: BlockList) => trusted.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
 
 /**
  * The client's address: the peer's, or when the peer is trusted, the rightmost X-Forwarded-For entry that
  * is not (the leftmost if all are). An entry that is no address ends the walk at the hop that wrote it.
  */
-export function clientAddress(
-  peer: string | undefined,
-  forwardedFor: string | readonly string[] | undefined,
-  trusted: BlockList,
-): string {
+export function clientAddress(peer: string | undefined, forwardedFor: string | readonly string[] | undefined, trusted: BlockList): string {
   let client = peer === undefined ? undefined : canonicalAddress(peer);
   if (client === undefined) return UNKNOWN_ADDRESS;
   if (!isTrusted(client, trusted) || forwardedFor === undefined) return client;

@@ -42,9 +42,7 @@ export function hardenedFetch(allowInsecure: boolean, options: HardenedFetchOpti
   // The URL policy, applied by the dispatcher to every hop of a redirect chain (SS-03). Literal IP
   // hosts are checked here: Node never resolves them, so the lookup below does not see them.
   const checkUrl = (url: URL) =>
-    checkProtocolPolicy(url, protocols) ??
-    checkForbiddenDomainNamePolicy(url, forbiddenNames) ??
-    (allowInsecure ? undefined : checkUnicastPolicy(url));
+    checkProtocolPolicy(url, protocols) ?? checkForbiddenDomainNamePolicy(url, forbiddenNames) ?? (allowInsecure ? undefined : checkUnicastPolicy(url));
   // SS-01, SS-02: the lookup the connection itself dials with refuses non-public answers, so the
   // address checked is the address dialled; there is no separate pre-check to rebind around.
   const dispatch = safeDispatchFetchWrap({ checkUrl, lookup: allowInsecure ? lookup : publicAddressLookup(lookup) });

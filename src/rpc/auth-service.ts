@@ -87,12 +87,7 @@ export type RpcHandler = (request: IncomingMessage | Http2ServerRequest, respons
  * One implementation for both transports: Connect (and gRPC-Web) on HTTP/1.1, gRPC on h2c. Either may sit
  * behind a reverse proxy: the client address is read the same way as for web requests (catalogue IN-07).
  */
-export function authServiceHandler(
-  cliLogins: CliLogins,
-  transport: 'connect' | 'grpc',
-  trustedProxies: BlockList,
-  log: Logger,
-): RpcHandler {
+export function authServiceHandler(cliLogins: CliLogins, transport: 'connect' | 'grpc', trustedProxies: BlockList, log: Logger): RpcHandler {
   const handler = connectNodeAdapter({
     routes: authRoutes(cliLogins),
     // The access log first, so that calls the text rule refuses are logged too.

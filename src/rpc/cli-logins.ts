@@ -48,12 +48,7 @@ const STAGES: Partial<Record<CliLogin['status'], CliStage>> = {
 };
 
 /** What typing the code and pressing Approve came to. */
-export type Approval =
-  | { kind: 'approved' }
-  | { kind: 'empty' }
-  | { kind: 'wrong'; attemptsLeft: number }
-  | { kind: 'burned' }
-  | { kind: 'gone' };
+export type Approval = { kind: 'approved' } | { kind: 'empty' } | { kind: 'wrong'; attemptsLeft: number } | { kind: 'burned' } | { kind: 'gone' };
 
 /** A denied login whose wrong codes reached the limit was burned, not refused by the person. */
 export const burned = (login: CliLogin) => login.status === 'denied' && login.failed_attempts >= MAX_CODE_ATTEMPTS;
@@ -200,7 +195,8 @@ export class CliLogins {
       now(),
     );
     // CL-06: the login was swept or already used: mint nothing.
-    if (!moved) throw new AppError('cli_login_expired', 400, 'This command-line login has expired or was already used. Run robot login again.', 'Login expired');
+    if (!moved)
+      throw new AppError('cli_login_expired', 400, 'This command-line login has expired or was already used. Run robot login again.', 'Login expired');
     await events.publish(completed.cliLoginId);
     return { confirmToken, isUser: user !== undefined };
   }

@@ -16,8 +16,7 @@ const expired = () =>
   new AppError(
     'cli_login_expired',
     400,
-    'This command-line login has expired, was already completed, or was started in another browser. ' +
-      'Run robot login again.',
+    'This command-line login has expired, was already completed, or was started in another browser. ' + 'Run robot login again.',
     'Login expired',
   );
 
@@ -50,10 +49,7 @@ export function cliConfirmRoutes(deps: CliConfirmDeps): Hono {
       error ? 422 : 200,
     );
   const decidedPage = (c: Context, outcome: CliOutcome) =>
-    c.html(
-      <CliDecidedPage outcome={outcome} lifetime={lifetime} attempts={MAX_CODE_ATTEMPTS} />,
-      outcome === 'burned' ? 403 : 200,
-    );
+    c.html(<CliDecidedPage outcome={outcome} lifetime={lifetime} attempts={MAX_CODE_ATTEMPTS} />, outcome === 'burned' ? 403 : 200);
 
   app.get('/auth/cli/confirm', async (c) => {
     const login = await cliLogins.forBrowser(cookies.all(c, CLI_CONFIRM_COOKIE)[0]);
@@ -66,7 +62,7 @@ export function cliConfirmRoutes(deps: CliConfirmDeps): Hono {
   app.post('/auth/cli/confirm', async (c) => {
     const form = await readForm(c);
     const login = await cliLogins.forBrowser(cookies.all(c, CLI_CONFIRM_COOKIE)[0]);
-    if (!login || login.status !== 'authenticated') throw expired();
+    if (login?.status !== 'authenticated') throw expired();
     if (!constantTimeEqual(form.get('csrf') ?? '', login.csrf!)) {
       throw formExpired();
     }

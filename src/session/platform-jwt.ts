@@ -55,7 +55,17 @@ export function platformJwt(keys: PlatformKeys, issuer: string, kind: TokenKind,
         iat: now,
         exp: now + kind.ttlSeconds,
       };
-      const payload = { handle: claims.handle, username: claims.username, sid: claims.sid, iss: issuer, aud: issuer, sub: claims.sub, jti: claims.sid, iat: claims.iat, exp: claims.exp };
+      const payload = {
+        handle: claims.handle,
+        username: claims.username,
+        sid: claims.sid,
+        iss: issuer,
+        aud: issuer,
+        sub: claims.sub,
+        jti: claims.sid,
+        iat: claims.iat,
+        exp: claims.exp,
+      };
       return { token: signEs256(keys.active.privateKey, { kid: keys.active.kid, typ: kind.typ }, payload), claims };
     },
     async verify(token) {

@@ -29,13 +29,7 @@ export interface SessionTokens {
   cli: PlatformJwt;
 }
 
-export function sessionService(
-  tokens: SessionTokens,
-  store: PlatformSessionStore,
-  cookies: CookieJar,
-  ttlSeconds: number,
-  log: Logger,
-): SessionService {
+export function sessionService(tokens: SessionTokens, store: PlatformSessionStore, cookies: CookieJar, ttlSeconds: number, log: Logger): SessionService {
   const recorded = async (jwt: PlatformJwt, tx: Kysely<Database>, user: User, now: number) => {
     const minted = await jwt.mint(user, now);
     await store.create(tx, { sid: minted.claims.sid, did: user.did, createdAt: now, expiresAt: minted.claims.exp });

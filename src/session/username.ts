@@ -4,12 +4,71 @@
 
 /** One central list, checked on the normalised value. Infrastructure names and role accounts. */
 export const RESERVED_NAMES: ReadonlySet<string> = new Set([
-  'abuse', 'account', 'accounts', 'admin', 'administrator', 'api', 'app', 'apps', 'assets', 'atproto', 'auth',
-  'billing', 'blog', 'cdn', 'dashboard', 'dev', 'docs', 'email', 'ftp', 'grpc', 'help', 'hostmaster', 'imap',
-  'info', 'localhost', 'login', 'logout', 'mail', 'mcp', 'me', 'media', 'metrics', 'mx', 'news', 'noc', 'ns',
-  'ns1', 'ns2', 'oauth', 'owner', 'pop', 'postmaster', 'register', 'robot', 'root', 'rpc', 'security', 'settings',
-  'signin', 'signup', 'smtp', 'staging', 'static', 'status', 'support', 'system', 'test', 'user', 'users', 'w',
-  'webmaster', 'well-known', 'wiki', 'wikis', 'www',
+  'abuse',
+  'account',
+  'accounts',
+  'admin',
+  'administrator',
+  'api',
+  'app',
+  'apps',
+  'assets',
+  'atproto',
+  'auth',
+  'billing',
+  'blog',
+  'cdn',
+  'dashboard',
+  'dev',
+  'docs',
+  'email',
+  'ftp',
+  'grpc',
+  'help',
+  'hostmaster',
+  'imap',
+  'info',
+  'localhost',
+  'login',
+  'logout',
+  'mail',
+  'mcp',
+  'me',
+  'media',
+  'metrics',
+  'mx',
+  'news',
+  'noc',
+  'ns',
+  'ns1',
+  'ns2',
+  'oauth',
+  'owner',
+  'pop',
+  'postmaster',
+  'register',
+  'robot',
+  'root',
+  'rpc',
+  'security',
+  'settings',
+  'signin',
+  'signup',
+  'smtp',
+  'staging',
+  'static',
+  'status',
+  'support',
+  'system',
+  'test',
+  'user',
+  'users',
+  'w',
+  'webmaster',
+  'well-known',
+  'wiki',
+  'wikis',
+  'www',
 ]);
 
 const USERNAME = /^[a-z0-9][a-z0-9-]{1,28}[a-z0-9]$/;
@@ -44,6 +103,10 @@ export function checkUsername(input: string, noun: 'username' | 'wiki address' =
 export function suggestUsername(handle: string | null): string {
   if (!handle) return '';
   const label = handle.toLowerCase().split('.')[0] ?? '';
-  const candidate = label.replace(/[^a-z0-9-]/g, '').replace(/^-+|-+$/g, '').slice(0, 30).replace(/-+$/, '');
+  const candidate = label
+    .replace(/[^a-z0-9-]/g, '')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 30)
+    .replace(/-+$/, '');
   return checkUsername(candidate).ok ? candidate : '';
 }

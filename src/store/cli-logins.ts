@@ -52,7 +52,8 @@ export function cliLoginStore({ db }: Pick<DatabaseHandle, 'db'>): CliLoginStore
       db.selectFrom('cli_logins').selectAll().where('browser_hash', '=', browserHash).where('expires_at', '>', now).executeTakeFirst(),
     transition: (id, from, to, patch, now) => transition(db, id, from, to, patch, now),
     // Everything inside uses `tx`: SQLite has one connection, so a query on the pool would wait forever.
-    deliver: (id, now, record) => db.transaction().execute(async (tx) => ((await transition(tx, id, ['confirmed'], 'delivered', {}, now)) ? record(tx) : undefined)),
+    deliver: (id, now, record) =>
+      db.transaction().execute(async (tx) => ((await transition(tx, id, ['confirmed'], 'delivered', {}, now)) ? record(tx) : undefined)),
     recordWrongCode: (id, limit, now) =>
       db
         .updateTable('cli_logins')
@@ -67,7 +68,11 @@ export function cliLoginStore({ db }: Pick<DatabaseHandle, 'db'>): CliLoginStore
         .returning(['failed_attempts', 'status'])
         .executeTakeFirst(),
     async countLive(now) {
-      const row = await db.selectFrom('cli_logins').select((eb) => eb.fn.countAll<number>().as('n')).where('expires_at', '>', now).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom('cli_logins')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('expires_at', '>', now)
+        .executeTakeFirstOrThrow();
       return Number(row.n);
     },
   };

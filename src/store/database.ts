@@ -18,7 +18,10 @@ export type { Dialect } from './sql.ts';
  * hot rows through `db.sql` and builds everything else.
  */
 export class StoreDb extends Kysely<Database> {
-  constructor(config: KyselyConfig, readonly sql: Sql) {
+  constructor(
+    config: KyselyConfig,
+    readonly sql: Sql,
+  ) {
     super(config);
   }
 }

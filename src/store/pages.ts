@@ -21,7 +21,10 @@ export interface SearchHit {
 /** The page changed since the revision the writer read; nothing was saved. */
 export class RevisionConflictError extends Error {
   override name = 'RevisionConflictError';
-  constructor(readonly path: string, readonly currentRevision: number | undefined) {
+  constructor(
+    readonly path: string,
+    readonly currentRevision: number | undefined,
+  ) {
     super(`${path} changed concurrently`);
   }
 }
@@ -37,7 +40,10 @@ export class PathTakenError extends Error {
 /** The wiki would grow past its size limit; nothing was saved. */
 export class WikiFullError extends Error {
   override name = 'WikiFullError';
-  constructor(readonly usedBytes: number, readonly limitBytes: number) {
+  constructor(
+    readonly usedBytes: number,
+    readonly limitBytes: number,
+  ) {
     super('wiki size limit reached');
   }
 }
@@ -94,14 +100,26 @@ export function pageStore(db: Kysely<Database>, dialect: Dialect): PageStore {
   async function pageIdFor(wikiId: string, path: string): Promise<string | undefined> {
     const live = await find(wikiId, path);
     if (live) return live.id;
-    const last = await db.selectFrom('page_revisions').select('page_id').where('wiki_id', '=', wikiId).where('path', '=', path).orderBy('created_at', 'desc').orderBy('revision', 'desc').limit(1).executeTakeFirst();
+    const last = await db
+      .selectFrom('page_revisions')
+      .select('page_id')
+      .where('wiki_id', '=', wikiId)
+      .where('path', '=', path)
+      .orderBy('created_at', 'desc')
+      .orderBy('revision', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     return last?.page_id;
   }
 
   async function replaceIndex(tx: Transaction<Database>, page: Page, links: string[] | undefined): Promise<void> {
     if (links) {
       await tx.deleteFrom('page_links').where('from_page_id', '=', page.id).execute();
-      if (links.length > 0) await tx.insertInto('page_links').values(links.map((to) => ({ wiki_id: page.wiki_id, from_page_id: page.id, to_path: to }))).execute();
+      if (links.length > 0)
+        await tx
+          .insertInto('page_links')
+          .values(links.map((to) => ({ wiki_id: page.wiki_id, from_page_id: page.id, to_path: to })))
+          .execute();
     }
     // PostgreSQL keeps its tsvector column current by itself.
     if (dialect === 'sqlite') {
@@ -116,7 +134,10 @@ export function pageStore(db: Kysely<Database>, dialect: Dialect): PageStore {
   }
 
   async function checkLimit(tx: Transaction<Database>, change: ChangeBase, replacedPageId: string | undefined, newSize: number): Promise<void> {
-    let others = tx.selectFrom('pages').select((eb) => eb.fn.coalesce(eb.fn.sum<number>('size'), eb.lit(0)).as('used')).where('wiki_id', '=', change.wikiId);
+    let others = tx
+      .selectFrom('pages')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('size'), eb.lit(0)).as('used'))
+      .where('wiki_id', '=', change.wikiId);
     if (replacedPageId) others = others.where('id', '!=', replacedPageId);
     const used = Number((await others.executeTakeFirstOrThrow()).used);
     if (used + newSize > change.wikiLimitBytes) throw new WikiFullError(used, change.wikiLimitBytes);
@@ -125,7 +146,17 @@ export function pageStore(db: Kysely<Database>, dialect: Dialect): PageStore {
   async function recordRevision(tx: Transaction<Database>, page: Page, action: PageAction, change: ChangeBase): Promise<void> {
     await tx
       .insertInto('page_revisions')
-      .values({ page_id: page.id, revision: page.revision, wiki_id: page.wiki_id, path: page.path, content: action === 'delete' ? null : page.content, action, author_did: change.author, message: change.message, created_at: change.now })
+      .values({
+        page_id: page.id,
+        revision: page.revision,
+        wiki_id: page.wiki_id,
+        path: page.path,
+        content: action === 'delete' ? null : page.content,
+        action,
+        author_did: change.author,
+        message: change.message,
+        created_at: change.now,
+      })
       .execute();
   }
 
@@ -137,7 +168,11 @@ export function pageStore(db: Kysely<Database>, dialect: Dialect): PageStore {
       .where('id', '=', current.id)
       .where('revision', '=', current.revision)
       .executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) throw new RevisionConflictError(current.path, (await tx.selectFrom('pages').select('revision').where('id', '=', current.id).executeTakeFirst())?.revision);
+    if (Number(result.numUpdatedRows) !== 1)
+      throw new RevisionConflictError(
+        current.path,
+        (await tx.selectFrom('pages').select('revision').where('id', '=', current.id).executeTakeFirst())?.revision,
+      );
   }
 
   async function apply(tx: Transaction<Database>, change: PageChange): Promise<Page> {
@@ -201,7 +236,14 @@ export function pageStore(db: Kysely<Database>, dialect: Dialect): PageStore {
       return query.orderBy('path').limit(limit).execute();
     },
     recentChanges: (wikiId, limit) =>
-      db.selectFrom('page_revisions').select(revisionSummaryColumns).where('wiki_id', '=', wikiId).orderBy('created_at', 'desc').orderBy('revision', 'desc').limit(limit).execute(),
+      db
+        .selectFrom('page_revisions')
+        .select(revisionSummaryColumns)
+        .where('wiki_id', '=', wikiId)
+        .orderBy('created_at', 'desc')
+        .orderBy('revision', 'desc')
+        .limit(limit)
+        .execute(),
     async search(wikiId, query, limit) {
       if (dialect === 'sqlite') {
         const match = fts5Query(query);
@@ -247,7 +289,16 @@ export function pageStore(db: Kysely<Database>, dialect: Dialect): PageStore {
         .select('path')
         .where('wiki_id', '=', wikiId)
         .where(({ not, exists, selectFrom }) =>
-          not(exists(selectFrom('page_links as l').innerJoin('pages as source', 'source.id', 'l.from_page_id').select('l.to_path').whereRef('l.to_path', '=', 'pages.path').whereRef('l.wiki_id', '=', 'pages.wiki_id').whereRef('source.id', '!=', 'pages.id'))),
+          not(
+            exists(
+              selectFrom('page_links as l')
+                .innerJoin('pages as source', 'source.id', 'l.from_page_id')
+                .select('l.to_path')
+                .whereRef('l.to_path', '=', 'pages.path')
+                .whereRef('l.wiki_id', '=', 'pages.wiki_id')
+                .whereRef('source.id', '!=', 'pages.id'),
+            ),
+          ),
         )
         .orderBy('path')
         .execute();

@@ -15,7 +15,10 @@ export interface PendingSignupStore {
 export function pendingSignupStore(db: Kysely<Database>): PendingSignupStore {
   return {
     async create(tokenHash, signup) {
-      await db.insertInto('pending_signups').values({ token_hash: tokenHash, ...signup }).execute();
+      await db
+        .insertInto('pending_signups')
+        .values({ token_hash: tokenHash, ...signup })
+        .execute();
     },
     find: (tokenHash, now) =>
       db
@@ -25,11 +28,7 @@ export function pendingSignupStore(db: Kysely<Database>): PendingSignupStore {
         .where('expires_at', '>', now)
         .executeTakeFirst(),
     async consume(tx, tokenHash, now) {
-      const result = await tx
-        .deleteFrom('pending_signups')
-        .where('token_hash', '=', tokenHash)
-        .where('expires_at', '>', now)
-        .executeTakeFirst();
+      const result = await tx.deleteFrom('pending_signups').where('token_hash', '=', tokenHash).where('expires_at', '>', now).executeTakeFirst();
       return Number(result.numDeletedRows) === 1;
     },
   };

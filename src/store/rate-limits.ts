@@ -16,11 +16,7 @@ export function rateLimitStore(db: Kysely<Database>): RateLimitStore {
       const row = await db
         .insertInto('rate_limits')
         .values({ bucket, address, window_start: windowStart, count: 1, expires_at: expiresAt })
-        .onConflict((conflict) =>
-          conflict
-            .columns(['bucket', 'address', 'window_start'])
-            .doUpdateSet((eb) => ({ count: eb('rate_limits.count', '+', 1) })),
-        )
+        .onConflict((conflict) => conflict.columns(['bucket', 'address', 'window_start']).doUpdateSet((eb) => ({ count: eb('rate_limits.count', '+', 1) })))
         .returning('count')
         .executeTakeFirstOrThrow();
       return Number(row.count);

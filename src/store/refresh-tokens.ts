@@ -32,7 +32,8 @@ export function refreshTokenStore({ sql }: Pick<DatabaseHandle, 'sql'>): Refresh
       let rotatedAt = current.rotated_at;
       if (rotatedAt === null) {
         const rotated = await sql.transaction(async (tx) => {
-          if ((await tx.run('update refresh_tokens set rotated_at = ? where token_hash = ? and rotated_at is null', [now, current.token_hash])) !== 1) return false;
+          if ((await tx.run('update refresh_tokens set rotated_at = ? where token_hash = ? and rotated_at is null', [now, current.token_hash])) !== 1)
+            return false;
           await insertRefreshToken(tx, successor);
           return true;
         });

@@ -16,7 +16,14 @@ export async function sweepExpired(db: Kysely<Database>, now: number): Promise<R
   count('pending_signups', await db.deleteFrom('pending_signups').where('expires_at', '<=', now).executeTakeFirst());
   count('platform_sessions', await db.deleteFrom('platform_sessions').where('expires_at', '<=', now).executeTakeFirst());
   // Registrations never used within a day: MCP clients register anew on every connection (DC-05).
-  count('oauth_clients', await db.deleteFrom('oauth_clients').where('last_used_at', 'is', null).where('created_at', '<=', now - UNUSED_CLIENT_SECONDS).executeTakeFirst());
+  count(
+    'oauth_clients',
+    await db
+      .deleteFrom('oauth_clients')
+      .where('last_used_at', 'is', null)
+      .where('created_at', '<=', now - UNUSED_CLIENT_SECONDS)
+      .executeTakeFirst(),
+  );
   // Abandoned CLI logins, and confirmed ones never collected within their grace period.
   count('cli_logins', await db.deleteFrom('cli_logins').where('expires_at', '<=', now).executeTakeFirst());
   // Unanswered consent forms once expired; codes a day after they expire, so that until then a replay
@@ -24,7 +31,13 @@ export async function sweepExpired(db: Kysely<Database>, now: number): Promise<R
   count('authorization_requests', await db.deleteFrom('authorization_requests').where('expires_at', '<=', now).executeTakeFirst());
   // Finished rate-limit windows (the shared counts on PostgreSQL): a window is over at expires_at.
   count('rate_limits', await db.deleteFrom('rate_limits').where('expires_at', '<=', now).executeTakeFirst());
-  count('authorization_codes', await db.deleteFrom('authorization_codes').where('expires_at', '<=', now - CODE_REPLAY_WINDOW_SECONDS).executeTakeFirst());
+  count(
+    'authorization_codes',
+    await db
+      .deleteFrom('authorization_codes')
+      .where('expires_at', '<=', now - CODE_REPLAY_WINDOW_SECONDS)
+      .executeTakeFirst(),
+  );
   count(
     'atproto_sessions',
     await db

@@ -24,11 +24,13 @@ export function userStore(db: StoreDb): UserStore {
   const columns = ['did', 'username', 'handle'] as const;
   return {
     findByDid: (did) => db.sql.one<User>('select did, username, handle from users where did = ?', [did]),
-    findByUsername: (username) =>
-      db.selectFrom('users').select(columns).where('username', '=', username).executeTakeFirst(),
+    findByUsername: (username) => db.selectFrom('users').select(columns).where('username', '=', username).executeTakeFirst(),
     async create(tx, user, now) {
       try {
-        await tx.insertInto('users').values({ ...user, created_at: now, updated_at: now }).execute();
+        await tx
+          .insertInto('users')
+          .values({ ...user, created_at: now, updated_at: now })
+          .execute();
       } catch (error) {
         const column = uniqueViolationColumn(error);
         if (column === 'username') throw new UsernameTakenError(user.username);

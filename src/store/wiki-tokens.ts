@@ -33,7 +33,10 @@ export function wikiTokenStore(db: StoreDb): WikiTokenStore {
   return {
     async create({ wikiId, ownerDid, name, tokenHash, scope }, now) {
       const token: WikiToken = { id: randomUUID(), wiki_id: wikiId, owner_did: ownerDid, name, scope, created_at: now, last_used_at: null };
-      await db.insertInto('wiki_tokens').values({ ...token, token_hash: tokenHash }).execute();
+      await db
+        .insertInto('wiki_tokens')
+        .values({ ...token, token_hash: tokenHash })
+        .execute();
       return token;
     },
     // Every MCP call with a dashboard token: plain SQL (./sql.ts).

@@ -38,7 +38,18 @@ export interface WikiStore {
 }
 
 /** Tables whose rows belong to one wiki, emptied when it is deleted (children before parents). */
-const WIKI_TABLES = ['refresh_tokens', 'authorization_codes', 'authorization_requests', 'grants', 'oauth_clients', 'wiki_tokens', 'page_links', 'page_revisions', 'pages', 'wiki_members'] as const;
+const WIKI_TABLES = [
+  'refresh_tokens',
+  'authorization_codes',
+  'authorization_requests',
+  'grants',
+  'oauth_clients',
+  'wiki_tokens',
+  'page_links',
+  'page_revisions',
+  'pages',
+  'wiki_members',
+] as const;
 
 /**
  * Columns named rather than `*`: PostgreSQL refuses to run a prepared statement whose result shape a
@@ -64,11 +75,22 @@ export function wikiStore(db: StoreDb, dialect: Dialect): WikiStore {
     findBySlug: (slug) => db.sql.one<Wiki>(`select ${WIKI_COLUMNS} from wikis where slug = ?`, [slug]),
     async listForMember(did) {
       const owned = await db.selectFrom('wikis').selectAll().where('owner_did', '=', did).orderBy('display_name').execute();
-      const shared = await db.selectFrom('wikis').innerJoin('wiki_members', 'wiki_members.wiki_id', 'wikis.id').selectAll('wikis').select('wiki_members.role').where('wiki_members.did', '=', did).orderBy('wikis.display_name').execute();
+      const shared = await db
+        .selectFrom('wikis')
+        .innerJoin('wiki_members', 'wiki_members.wiki_id', 'wikis.id')
+        .selectAll('wikis')
+        .select('wiki_members.role')
+        .where('wiki_members.did', '=', did)
+        .orderBy('wikis.display_name')
+        .execute();
       return [...owned.map((wiki) => ({ ...wiki, role: 'owner' as const })), ...shared];
     },
     async setAnonymousRead(wikiId, enabled) {
-      await db.updateTable('wikis').set({ anonymous_read: enabled ? 1 : 0 }).where('id', '=', wikiId).execute();
+      await db
+        .updateTable('wikis')
+        .set({ anonymous_read: enabled ? 1 : 0 })
+        .where('id', '=', wikiId)
+        .execute();
     },
     async delete(wikiId) {
       await db.transaction().execute(async (tx) => {
@@ -90,7 +112,13 @@ export function wikiStore(db: StoreDb, dialect: Dialect): WikiStore {
     async removeMember(wikiId, did, now) {
       return db.transaction().execute(async (tx) => {
         const removed = await tx.deleteFrom('wiki_members').where('wiki_id', '=', wikiId).where('did', '=', did).executeTakeFirst();
-        await tx.updateTable('grants').set({ revoked_at: now }).where('wiki_id', '=', wikiId).where('user_did', '=', did).where('revoked_at', 'is', null).execute();
+        await tx
+          .updateTable('grants')
+          .set({ revoked_at: now })
+          .where('wiki_id', '=', wikiId)
+          .where('user_did', '=', did)
+          .where('revoked_at', 'is', null)
+          .execute();
         await tx.deleteFrom('wiki_tokens').where('wiki_id', '=', wikiId).where('owner_did', '=', did).execute();
         return Number(removed.numDeletedRows) === 1;
       });

@@ -37,7 +37,14 @@ export function createApp(deps: AppDeps): Hono {
   const { config, log } = deps;
   const app = new Hono();
   const onError: ErrorHandler = (error, c) => {
-    const appError = error instanceof AppError ? error : error instanceof HTTPException ? fromHttpException(error) : isStoreUnavailable(error) ? storeUnavailable() : internalError();
+    const appError =
+      error instanceof AppError
+        ? error
+        : error instanceof HTTPException
+          ? fromHttpException(error)
+          : isStoreUnavailable(error)
+            ? storeUnavailable()
+            : internalError();
     const requestId = c.get('requestId') as string | undefined;
     if (appError.code === 'server_error') {
       // Details go to the log only; the response carries just a correlation id (catalogue IN-05).
@@ -58,7 +65,14 @@ export function createApp(deps: AppDeps): Hono {
     await next();
     const { pathname, search } = requestTarget(c.req.url);
     log.info(
-      { event: 'http', method: c.req.method, url: redactUrl(`${pathname}${search}`), status: c.res.status, ms: Math.round(performance.now() - started), requestId: c.get('requestId') },
+      {
+        event: 'http',
+        method: c.req.method,
+        url: redactUrl(`${pathname}${search}`),
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+        requestId: c.get('requestId'),
+      },
       'request',
     );
   });
@@ -97,7 +111,16 @@ export function createApp(deps: AppDeps): Hono {
   // Cookie-authenticated POSTs must come from our own pages (Origin check, catalogue decision 4).
   app.use('/auth/*', csrf({ origin: config.publicUrl }));
   app.use('/app/*', csrf({ origin: config.publicUrl }));
-  app.on('POST', ['/auth/*', '/app/*'], bodyLimit({ maxSize: FORM_BODY_LIMIT, onError: () => { throw new AppError('payload_too_large', 413, 'That request is too large.', 'Too large'); } }));
+  app.on(
+    'POST',
+    ['/auth/*', '/app/*'],
+    bodyLimit({
+      maxSize: FORM_BODY_LIMIT,
+      onError: () => {
+        throw new AppError('payload_too_large', 413, 'That request is too large.', 'Too large');
+      },
+    }),
+  );
 
   app.get('/healthz', async (c) => {
     await sql`select 1`.execute(deps.database.db);
@@ -129,15 +152,19 @@ function withRequestId(c: Context): Request {
 /** Middleware refusals (hono's csrf guard answers 403) keep their status, with our wording. */
 function fromHttpException(error: HTTPException): AppError {
   if (error.status >= 500) return internalError();
-  if (error.status === 403) return new AppError('forbidden', 403, 'This request did not come from a robot.wtf page, so it was refused. Go back, reload the page and try again.', 'Request refused');
+  if (error.status === 403)
+    return new AppError(
+      'forbidden',
+      403,
+      'This request did not come from a robot.wtf page, so it was refused. Go back, reload the page and try again.',
+      'Request refused',
+    );
   if (error.status === 413) return new AppError('payload_too_large', 413, 'That request is too large.', 'Too large');
   return new AppError('bad_request', 400, 'The request could not be understood.', 'Bad request');
 }
 
 /** Machine endpoints (metadata, OAuth back channel, MCP) answer errors in JSON, whatever they accept. */
-const JSON_PATHS = [
-  /\.json$/,
-  /^\/auth\/me$/, /^\/healthz$/, /^\/\.well-known\//, /\/mcp$/, /\/oauth\/(token|revoke|introspect|register)$/];
+const JSON_PATHS = [/\.json$/, /^\/auth\/me$/, /^\/healthz$/, /^\/\.well-known\//, /\/mcp$/, /\/oauth\/(token|revoke|introspect|register)$/];
 
 function wantsJson(c: Context): boolean {
   const accept = c.req.header('accept') ?? '';
@@ -148,5 +175,9 @@ function respondWithError(c: Context, error: AppError, requestId: string | undef
   c.header('Cache-Control', 'no-store');
   if (wantsJson(c)) return c.json({ error: error.code, error_description: error.message }, error.status);
   const retryAfter = error.status === 503 ? { 'Retry-After': '30' } : error.status === 429 ? { 'Retry-After': '60' } : undefined;
-  return c.html(<ErrorPage title={error.title} message={error.message} requestId={error.status >= 500 ? requestId : undefined} platform={platform} />, error.status, retryAfter);
+  return c.html(
+    <ErrorPage title={error.title} message={error.message} requestId={error.status >= 500 ? requestId : undefined} platform={platform} />,
+    error.status,
+    retryAfter,
+  );
 }

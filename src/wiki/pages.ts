@@ -1,7 +1,17 @@
 // What can be done to a wiki's pages, with the rules and the messages a person or an assistant can
 // act on: path rules, size limits, optimistic concurrency, not-found. Callers check access first.
 import type { PageLimits } from '../config/config.ts';
-import { PathTakenError, RevisionConflictError, WikiFullError, type Page, type PageRevision, type PageStore, type PageSummary, type RevisionSummary, type SearchHit } from '../store/pages.ts';
+import {
+  PathTakenError,
+  RevisionConflictError,
+  WikiFullError,
+  type Page,
+  type PageRevision,
+  type PageStore,
+  type PageSummary,
+  type RevisionSummary,
+  type SearchHit,
+} from '../store/pages.ts';
 import { wikiLinks } from './links.ts';
 import { normalizePagePath, PagePathError } from './paths.ts';
 
@@ -9,7 +19,10 @@ export type WikiErrorCode = 'invalid_path' | 'not_found' | 'conflict' | 'exists'
 
 export class WikiError extends Error {
   override name = 'WikiError';
-  constructor(readonly code: WikiErrorCode, message: string) {
+  constructor(
+    readonly code: WikiErrorCode,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -74,7 +87,11 @@ export interface WikiPages {
 export function wikiPages(store: PageStore, limits: PageLimits, now: () => number): WikiPages {
   function checkSize(content: string): void {
     const bytes = Buffer.byteLength(content, 'utf8');
-    if (bytes > limits.pageBytes) throw new WikiError('too_large', `The page would be ${kib(bytes)}; a page is at most ${kib(limits.pageBytes)}. Nothing was saved: split it into several pages.`);
+    if (bytes > limits.pageBytes)
+      throw new WikiError(
+        'too_large',
+        `The page would be ${kib(bytes)}; a page is at most ${kib(limits.pageBytes)}. Nothing was saved: split it into several pages.`,
+      );
   }
 
   async function existing(wikiId: string, path: string): Promise<Page> {
@@ -89,13 +106,27 @@ export function wikiPages(store: PageStore, limits: PageLimits, now: () => numbe
       return await run();
     } catch (error) {
       if (error instanceof RevisionConflictError) throw conflict(error.path, error.currentRevision, basedOn ?? 0);
-      if (error instanceof PathTakenError) throw new WikiError('exists', `A page "${error.path}" already exists. Nothing was saved: read it and pass its revision as base_revision to replace it, or choose another path.`);
-      if (error instanceof WikiFullError) throw new WikiError('too_large', `This wiki holds ${kib(error.usedBytes)} of its ${kib(error.limitBytes)} limit, and the change would pass it. Nothing was saved: delete or shorten pages first.`);
+      if (error instanceof PathTakenError)
+        throw new WikiError(
+          'exists',
+          `A page "${error.path}" already exists. Nothing was saved: read it and pass its revision as base_revision to replace it, or choose another path.`,
+        );
+      if (error instanceof WikiFullError)
+        throw new WikiError(
+          'too_large',
+          `This wiki holds ${kib(error.usedBytes)} of its ${kib(error.limitBytes)} limit, and the change would pass it. Nothing was saved: delete or shorten pages first.`,
+        );
       throw error;
     }
   }
 
-  const base = (wikiId: string, author: string, message: string | undefined) => ({ wikiId, author, message: messageOf(message), now: now(), wikiLimitBytes: limits.wikiBytes });
+  const base = (wikiId: string, author: string, message: string | undefined) => ({
+    wikiId,
+    author,
+    message: messageOf(message),
+    now: now(),
+    wikiLimitBytes: limits.wikiBytes,
+  });
 
   return {
     async read(wikiId, rawPath, revision) {
@@ -106,7 +137,8 @@ export function wikiPages(store: PageStore, limits: PageLimits, now: () => numbe
       }
       const old: PageRevision | undefined = await store.revision(wikiId, path, revision);
       if (!old) throw new WikiError('not_found', `"${path}" has no revision ${revision}. get_history lists its revisions.`);
-      if (old.content === null) throw new WikiError('not_found', `Revision ${revision} of "${path}" is its deletion; read revision ${revision - 1} for its last text.`);
+      if (old.content === null)
+        throw new WikiError('not_found', `Revision ${revision} of "${path}" is its deletion; read revision ${revision - 1} for its last text.`);
       return { path: old.path, revision: old.revision, content: old.content, updatedAt: old.created_at, updatedBy: old.author_did };
     },
 
@@ -130,8 +162,13 @@ export function wikiPages(store: PageStore, limits: PageLimits, now: () => numbe
       const page = await existing(wikiId, path);
       if (baseRevision !== undefined && page.revision !== baseRevision) throw conflict(path, page.revision, baseRevision);
       const at = page.content.indexOf(oldString);
-      if (at === -1) throw new WikiError('no_match', `old_string does not occur in "${path}" (revision ${page.revision}). Read the page and copy the exact text, including whitespace.`);
-      if (page.content.indexOf(oldString, at + 1) !== -1) throw new WikiError('no_match', `old_string occurs more than once in "${path}". Include more surrounding text so that it matches exactly one place.`);
+      if (at === -1)
+        throw new WikiError(
+          'no_match',
+          `old_string does not occur in "${path}" (revision ${page.revision}). Read the page and copy the exact text, including whitespace.`,
+        );
+      if (page.content.indexOf(oldString, at + 1) !== -1)
+        throw new WikiError('no_match', `old_string occurs more than once in "${path}". Include more surrounding text so that it matches exactly one place.`);
       const content = page.content.slice(0, at) + newString + page.content.slice(at + oldString.length);
       checkSize(content);
       // The revision read here guards the write: an edit that raced another fails instead of undoing it.

@@ -17,7 +17,8 @@ const FORBIDDEN = /[\p{Cc}\p{Cf}[\]|#\\]/u;
 export function normalizePagePath(input: string): string {
   const segments = input.split('/').map((segment) => segment.trim().replace(/\s+/g, ' '));
   const path = segments.join('/');
-  if (segments.some((segment) => segment === '')) throw new PagePathError('A page path is one or more names separated by "/", with no empty part (no leading, trailing or double slash).');
+  if (segments.some((segment) => segment === ''))
+    throw new PagePathError('A page path is one or more names separated by "/", with no empty part (no leading, trailing or double slash).');
   if (segments.some((segment) => segment === '.' || segment === '..')) throw new PagePathError('A page path cannot contain "." or ".." as a part.');
   if (FORBIDDEN.test(path)) throw new PagePathError('A page path cannot contain control characters or any of [ ] | # \\.');
   if (path.length > MAX_PATH_LENGTH) throw new PagePathError(`A page path is at most ${MAX_PATH_LENGTH} characters long.`);

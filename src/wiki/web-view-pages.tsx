@@ -64,11 +64,19 @@ const ChangeTable: FC<{ changes: ChangeView[] }> = ({ changes }) =>
   ) : (
     <Table
       headings={['Page', 'Revision', 'Change', 'By', 'When']}
-      rows={changes.map((change): Child[] => [<a href={change.url}>{change.path}</a>, String(change.revision), `${change.action}${change.message ? ` — ${change.message}` : ''}`, <code>{change.author}</code>, change.at])}
+      rows={changes.map((change): Child[] => [
+        <a href={change.url}>{change.path}</a>,
+        String(change.revision),
+        `${change.action}${change.message ? ` — ${change.message}` : ''}`,
+        <code>{change.author}</code>,
+        change.at,
+      ])}
     />
   );
 
-export const WikiPageView: FC<WikiFrame & { path: string; revision: number; current: boolean; updated: string; author: string; html: string; historyUrl: string; currentUrl: string }> = (props) => (
+export const WikiPageView: FC<
+  WikiFrame & { path: string; revision: number; current: boolean; updated: string; author: string; html: string; historyUrl: string; currentUrl: string }
+> = (props) => (
   <Layout title={`${props.path} · ${props.wikiName}`} wide home={props.home}>
     <article>
       <WikiHeader {...props} />

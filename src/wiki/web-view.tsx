@@ -66,15 +66,17 @@ export function wikiViewRoutes(deps: WikiViewDeps, wikiOf: WikiResolver): Hono {
     };
   }
 
-  const changeView = (pageUrl: (path: string) => string) => (change: RevisionSummary): ChangeView => ({
-    path: change.path,
-    url: change.action === 'delete' ? `${pageUrl(change.path)}?revision=${change.revision - 1}` : `${pageUrl(change.path)}?revision=${change.revision}`,
-    revision: change.revision,
-    action: change.action,
-    author: change.author_did,
-    message: change.message,
-    at: when(change.created_at),
-  });
+  const changeView =
+    (pageUrl: (path: string) => string) =>
+    (change: RevisionSummary): ChangeView => ({
+      path: change.path,
+      url: change.action === 'delete' ? `${pageUrl(change.path)}?revision=${change.revision - 1}` : `${pageUrl(change.path)}?revision=${change.revision}`,
+      revision: change.revision,
+      action: change.action,
+      author: change.author_did,
+      message: change.message,
+      at: when(change.created_at),
+    });
 
   /** Wiki rule violations (bad path, missing page or revision) are a 404 page here; the wiki's own
    * messages are written for assistants using the tools. */
@@ -95,7 +97,11 @@ export function wikiViewRoutes(deps: WikiViewDeps, wikiOf: WikiResolver): Hono {
     const list = await pages.list(wiki.id, { limit: 1000 });
     const changes = await pages.recentChanges(wiki.id, 15);
     return c.html(
-      <WikiIndexPage {...view} pages={list.map((page) => ({ path: page.path, url: view.pageUrl(page.path), updated: when(page.updated_at) }))} changes={changes.map(changeView(view.pageUrl))} />,
+      <WikiIndexPage
+        {...view}
+        pages={list.map((page) => ({ path: page.path, url: view.pageUrl(page.path), updated: when(page.updated_at) }))}
+        changes={changes.map(changeView(view.pageUrl))}
+      />,
     );
   });
 
@@ -110,9 +116,24 @@ export function wikiViewRoutes(deps: WikiViewDeps, wikiOf: WikiResolver): Hono {
     if (revision !== undefined && !(Number.isInteger(revision) && revision > 0)) throw noSuchPage('That revision number is not valid.');
     const page = await orNotFound(() => pages.read(wiki.id, path, revision));
     // Only an explicitly requested revision can be an old one.
-    const current = revision === undefined || (await pages.read(wiki.id, path).then((live) => live.revision === page.revision, () => false));
+    const current =
+      revision === undefined ||
+      (await pages.read(wiki.id, path).then(
+        (live) => live.revision === page.revision,
+        () => false,
+      ));
     return c.html(
-      <WikiPageView {...view} path={page.path} revision={page.revision} current={current} updated={when(page.updatedAt)} author={page.updatedBy} html={renderMarkdown(page.content, view.pageUrl)} historyUrl={view.historyUrl(page.path)} currentUrl={view.pageUrl(page.path)} />,
+      <WikiPageView
+        {...view}
+        path={page.path}
+        revision={page.revision}
+        current={current}
+        updated={when(page.updatedAt)}
+        author={page.updatedBy}
+        html={renderMarkdown(page.content, view.pageUrl)}
+        historyUrl={view.historyUrl(page.path)}
+        currentUrl={view.pageUrl(page.path)}
+      />,
     );
   });
 

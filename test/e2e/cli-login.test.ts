@@ -82,7 +82,7 @@ describe('robot login against a real PDS, finished in Chromium', () => {
     assert.match(whoami.stdout, new RegExp(`@alice\\.test \\(${network.accounts.alice.did}\\)`));
   });
 
-  test('CL-03, CL-09: phished: none of the attacker\'s words, no token untyped, no browser session', async () => {
+  test("CL-03, CL-09: phished: none of the attacker's words, no token untyped, no browser session", async () => {
     const alice = network.accounts.alice;
     const attacker = authClient(platform.url, '127.0.0.3');
     const victim = await browser.newContext();
@@ -105,7 +105,7 @@ describe('robot login against a real PDS, finished in Chromium', () => {
     async function phish(label: string) {
       const { secret, secretHash } = newSecret();
       const started = await attacker.initiateLogin({ identifier: alice.handle, secretHash, clientName: label });
-      assert.equal(new URL(started.oauthUrl).origin, network.pdsUrl, 'the link is a page on the victim\'s real PDS');
+      assert.equal(new URL(started.oauthUrl).origin, network.pdsUrl, "the link is a page on the victim's real PDS");
       const stream = collect(attacker.awaitLogin({ sessionId: started.sessionId, secret }));
       await page.goto(started.oauthUrl);
       await answerAtPds(page, alice, 'Authorize');
@@ -153,7 +153,10 @@ describe('robot login against a real PDS, finished in Chromium', () => {
     await shoot('burned');
     const burned = await first.stream;
     assert.equal((burned.error as ConnectError).code, Code.PermissionDenied);
-    assert.ok(burned.messages.every((m) => m.event.case === 'progress'), 'nothing delivered');
+    assert.ok(
+      burned.messages.every((m) => m.event.case === 'progress'),
+      'nothing delivered',
+    );
 
     // 2. Markup and bidi controls in the label; this time the victim is talked into typing the code.
     const second = await phish('<img src=x onerror=alert(1)>\u202Eexe.gnp Official\u2066 <b>Staff</b>');

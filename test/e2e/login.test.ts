@@ -28,7 +28,8 @@ describe('log in with atproto against a real PDS, in Chromium', () => {
     page = await context.newPage();
     context.on('request', (request) => {
       const url = new URL(request.url());
-      if (url.pathname === '/auth/callback') for (const name of ['code', 'state']) if (url.searchParams.get(name)) callbackSecrets.push(url.searchParams.get(name)!);
+      if (url.pathname === '/auth/callback')
+        for (const name of ['code', 'state']) if (url.searchParams.get(name)) callbackSecrets.push(url.searchParams.get(name)!);
     });
   });
 

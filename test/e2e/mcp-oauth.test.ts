@@ -38,7 +38,9 @@ describe('MCP SDK client through MCP authorization, against a real PDS, in Chrom
     documents = await startLoopbackHttps(certificate, (req, res) => {
       documentRequests.push(req.url!);
       if (req.url !== DOCUMENT_PATH) return void res.writeHead(404).end();
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ client_id: `${documents.url}${DOCUMENT_PATH}`, ...clientMetadata(callback.redirect) }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ client_id: `${documents.url}${DOCUMENT_PATH}`, ...clientMetadata(callback.redirect) }));
     });
   });
   after(async () => {
@@ -58,7 +60,11 @@ describe('MCP SDK client through MCP authorization, against a real PDS, in Chrom
    */
   async function connectThroughBrowser(provider: MemoryProvider, atConsent: (page: Page) => Promise<void>): Promise<void> {
     const mcpUrl = new URL(`${platform.config.publicUrl}/w/notes/mcp`);
-    const bare = await fetch(mcpUrl, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}' });
+    const bare = await fetch(mcpUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}',
+    });
     assert.equal(bare.status, 401);
     assert.match(bare.headers.get('www-authenticate')!, /resource_metadata="http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource\/w\/notes\/mcp"/);
 
@@ -74,7 +80,11 @@ describe('MCP SDK client through MCP authorization, against a real PDS, in Chrom
     // Refresh twice, then replay the first refresh token: the family is revoked.
     const tokenUrl = `${platform.config.publicUrl}/w/notes/oauth/token`;
     const refresh = (refreshToken: string) =>
-      fetch(tokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: provider.information!.client_id }) });
+      fetch(tokenUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: provider.information!.client_id }),
+      });
     const first = provider.saved!.refresh_token!;
     const second = await (await refresh(first)).json();
     assert.ok(second.access_token && second.refresh_token && second.refresh_token !== first);
@@ -85,14 +95,20 @@ describe('MCP SDK client through MCP authorization, against a real PDS, in Chrom
     assert.equal((await replay.json()).error, 'invalid_grant');
     // The MCP endpoint reads the grant on every request, so the revoked family's access tokens stop
     // working at once.
-    const list = await fetch(mcpUrl, { method: 'POST', headers: { authorization: `Bearer ${third.access_token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}' });
+    const list = await fetch(mcpUrl, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${third.access_token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: '{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}',
+    });
     assert.equal(list.status, 401);
   }
 
   /** The platform's log events since line `from`, and among them any sign of a registration. */
   function logsSince(from: number) {
     const events = platform.logs.lines.slice(from).map((line) => JSON.parse(line) as { event?: string; method?: string; url?: string; clientId?: string });
-    const registrations = events.filter((line) => line.event === 'oauth.client.registered' || (line.event === 'http' && line.method === 'POST' && line.url?.includes('/oauth/register')));
+    const registrations = events.filter(
+      (line) => line.event === 'oauth.client.registered' || (line.event === 'http' && line.method === 'POST' && line.url?.includes('/oauth/register')),
+    );
     return { events, registrations };
   }
 

@@ -76,14 +76,26 @@ describe('a wiki end to end: dashboard, MCP over OAuth, sharing, bearer token, w
     const client = await connectWithOAuth(mcpUrl(), provider, { browser, account: network.accounts.alice, callback });
     try {
       const call = async (name: string, args: Record<string, unknown>) => toolJson(await client.callTool({ name, arguments: args }));
-      assert.equal((await call('write_note', { path: PAGE, content: '# Robot arm\n\nServo torque notes. Parts list: [[Parts]].', message: 'first notes' })).revision, 1);
+      assert.equal(
+        (await call('write_note', { path: PAGE, content: '# Robot arm\n\nServo torque notes. Parts list: [[Parts]].', message: 'first notes' })).revision,
+        1,
+      );
       assert.equal((await call('edit_note', { path: PAGE, old_string: 'Servo torque notes.', new_string: 'Servo torque and gearing notes.' })).revision, 2);
       const read = await call('read_note', { path: PAGE });
       assert.equal(read.content, '# Robot arm\n\nServo torque and gearing notes. Parts list: [[Parts]].');
       assert.equal(read.updated_by, network.accounts.alice.did);
-      assert.deepEqual((await call('search_notes', { query: 'gearing' })).results.map((hit: { path: string }) => hit.path), [PAGE]);
+      assert.deepEqual(
+        (await call('search_notes', { query: 'gearing' })).results.map((hit: { path: string }) => hit.path),
+        [PAGE],
+      );
       const history = await call('get_history', { path: PAGE });
-      assert.deepEqual(history.revisions.map((r: { revision: number; action: string; message: string | null }) => [r.revision, r.action, r.message]), [[2, 'edit', null], [1, 'create', 'first notes']]);
+      assert.deepEqual(
+        history.revisions.map((r: { revision: number; action: string; message: string | null }) => [r.revision, r.action, r.message]),
+        [
+          [2, 'edit', null],
+          [1, 'create', 'first notes'],
+        ],
+      );
       assert.deepEqual((await call('get_links', { path: PAGE })).outgoing, [{ path: 'Parts', exists: false }]);
     } finally {
       await client.close();
@@ -121,7 +133,10 @@ describe('a wiki end to end: dashboard, MCP over OAuth, sharing, bearer token, w
   test('the bearer token works over HTTP without OAuth', async () => {
     const session = await connectMcp(undefined, mcpUrl().href, bearerToken);
     try {
-      assert.deepEqual((await session.json('list_notes', {})).pages.map((p: { path: string }) => p.path), [PAGE]);
+      assert.deepEqual(
+        (await session.json('list_notes', {})).pages.map((p: { path: string }) => p.path),
+        [PAGE],
+      );
       assert.equal((await session.json('write_note', { path: 'Parts', content: 'Servos, brackets.' })).revision, 1);
     } finally {
       await session.close();

@@ -11,21 +11,70 @@ export const MEGABYTE = 1024 * 1024;
  * unreachable account server is rightly a 503); the fake atproto network answers the handle and DID.
  */
 // prettier-ignore
-const PLAUSIBLE = ['notes', 'carol.test', CAROL_DID, 'read', 'write', 'on', 'approve', 'deny', 'wiki:read wiki:write',
-  'authorization_code', 'refresh_token', 'code', 'S256', 'none', 'app.example/cb', '/app/', 'Home',
-  'Projects/Robot Arm', '1', '0', '-1', '1e309', 'true'];
+const PLAUSIBLE = [
+  'notes',
+  'carol.test',
+  CAROL_DID,
+  'read',
+  'write',
+  'on',
+  'approve',
+  'deny',
+  'wiki:read wiki:write',
+  'authorization_code',
+  'refresh_token',
+  'code',
+  'S256',
+  'none',
+  'app.example/cb',
+  '/app/',
+  'Home',
+  'Projects/Robot Arm',
+  '1',
+  '0',
+  '-1',
+  '1e309',
+  'true',
+];
 /** NUL and controls, unpaired surrogates, bidi and invisible formatting, markup, traversal, injection. */
 // prettier-ignore
-const NASTY = ['\u0000', 'a\u0000b', '\ud800', 'x\udfffy', '\ud83d', '\u202egnp.exe', '\u2066x\u2069', '\u200b',
-  '\ufeff', '\u0085', '\u001b[31m', '\r\nSet-Cookie: x=1', '\t', '\u007f', '<script>alert(1)</script>',
-  '"><svg onload=alert(1)>', '../../etc/passwd', '..\\..', "' or 1=1 --", '${7*7}', '__proto__', 'constructor',
-  '[[Home]]', '%00', '%ff', '%ed%a0%80', '%', '', ' ', '\u{10ffff}', '𝕏'];
+const NASTY = [
+  '\u0000',
+  'a\u0000b',
+  '\ud800',
+  'x\udfffy',
+  '\ud83d',
+  '\u202egnp.exe',
+  '\u2066x\u2069',
+  '\u200b',
+  '\ufeff',
+  '\u0085',
+  '\u001b[31m',
+  '\r\nSet-Cookie: x=1',
+  '\t',
+  '\u007f',
+  '<script>alert(1)</script>',
+  '"><svg onload=alert(1)>',
+  '../../etc/passwd',
+  '..\\..',
+  "' or 1=1 --",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a template-injection probe, meant literally
+  '${7*7}',
+  '__proto__',
+  'constructor',
+  '[[Home]]',
+  '%00',
+  '%ff',
+  '%ed%a0%80',
+  '%',
+  '',
+  ' ',
+  '\u{10ffff}',
+  '𝕏',
+];
 
 /** Printable text that a person might send. */
-export const plausibleText: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom(...PLAUSIBLE),
-  fc.string({ unit: 'grapheme', maxLength: 24 }),
-);
+export const plausibleText: fc.Arbitrary<string> = fc.oneof(fc.constantFrom(...PLAUSIBLE), fc.string({ unit: 'grapheme', maxLength: 24 }));
 
 /** A hostile string of up to a few KiB (may hold NUL or an unpaired surrogate). */
 export const hostileText: fc.Arbitrary<string> = fc.oneof(
@@ -63,25 +112,14 @@ export const encodedPiece: fc.Arbitrary<string> = fc.oneof(
   { weight: 4, arbitrary: hostileText.map(percentEncode) },
   {
     weight: 1,
-    arbitrary: fc.constantFrom(
-      ...'%00 %ff %fe%ff %c0%80 %c0%af %ed%a0%80 %e2%82 %f4%90%80%80 %0d%0a %2e%2e %2f %5c % %zz +'.split(' '),
-    ),
+    arbitrary: fc.constantFrom(...'%00 %ff %fe%ff %c0%80 %c0%af %ed%a0%80 %e2%82 %f4%90%80%80 %0d%0a %2e%2e %2f %5c % %zz +'.split(' ')),
   },
 );
 
 /** `name=value&…` pairs; names repeat freely (duplicated parameters), bracket names too; values clean or hostile. */
-export const encodedPairs = (
-  names: string[],
-  values: fc.Arbitrary<string> = fc.oneof(plausibleText.map(percentEncode), encodedPiece),
-) =>
+export const encodedPairs = (names: string[], values: fc.Arbitrary<string> = fc.oneof(plausibleText.map(percentEncode), encodedPiece)) =>
   fc
-    .array(
-      fc.tuple(
-        fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...names, 'scope[]', 'client_id[0]') }, encodedPiece),
-        values,
-      ),
-      { maxLength: 8 },
-    )
+    .array(fc.tuple(fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...names, 'scope[]', 'client_id[0]') }, encodedPiece), values), { maxLength: 8 })
     .map((pairs) => pairs.map(([name, value]) => `${name}=${value}`).join('&'));
 
 /** JSON nested `depth` deep, arrays or objects. */
@@ -111,33 +149,45 @@ export const hostileJson: fc.Arbitrary<string> = fc.oneof(
   {
     weight: 1,
     // prettier-ignore
-    arbitrary: fc.constantFrom('', 'null', '[]', '"str"', '{"a":', '{"a":1,}', '\ufeff{}',
-      '{"__proto__":{"admin":true}}', '{"constructor":{"prototype":{"x":1}}}', '{"a":1,"a":2}'),
+    arbitrary: fc.constantFrom(
+      '',
+      'null',
+      '[]',
+      '"str"',
+      '{"a":',
+      '{"a":1,}',
+      '\ufeff{}',
+      '{"__proto__":{"admin":true}}',
+      '{"constructor":{"prototype":{"x":1}}}',
+      '{"a":1,"a":2}',
+    ),
   },
 );
 
 /** Content types: the right one, wrong ones, charset variants and none. */
 // prettier-ignore
-export const contentType = fc.constantFrom('application/x-www-form-urlencoded',
-  'application/x-www-form-urlencoded; charset=iso-8859-1', 'application/json', 'text/plain',
-  'multipart/form-data; boundary=x', 'application/octet-stream', 'application/grpc', 'application/connect+json', '');
+export const contentType = fc.constantFrom(
+  'application/x-www-form-urlencoded',
+  'application/x-www-form-urlencoded; charset=iso-8859-1',
+  'application/json',
+  'text/plain',
+  'multipart/form-data; boundary=x',
+  'application/octet-stream',
+  'application/grpc',
+  'application/connect+json',
+  '',
+);
 
 /** A request body in some encoding (the content type is chosen separately, so they often disagree). */
 export const hostileBody = (formNames: string[]) =>
   fc.oneof(
     {
       weight: 5,
-      arbitrary: encodedPairs(
-        formNames,
-        fc.oneof(plausibleText.map(percentEncode), encodedPiece, hostileString.map(percentEncode)),
-      ),
+      arbitrary: encodedPairs(formNames, fc.oneof(plausibleText.map(percentEncode), encodedPiece, hostileString.map(percentEncode))),
     },
     { weight: 3, arbitrary: hostileJson },
     {
       weight: 1,
-      arbitrary: fc.constantFrom(
-        '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n\u0000\r\n--x--',
-        `handle=${'a'.repeat(MEGABYTE)}`,
-      ),
+      arbitrary: fc.constantFrom('--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n\u0000\r\n--x--', `handle=${'a'.repeat(MEGABYTE)}`),
     },
   );

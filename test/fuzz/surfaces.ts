@@ -10,22 +10,12 @@ import { AuthService } from '../../src/rpc/gen/robot/auth/v1/auth_pb.ts';
 import type { AppDeps } from '../../src/web/deps.ts';
 import { TestClient } from '../helpers/http-client.ts';
 import type { FuzzTarget, Outcome } from './harness.ts';
-import {
-  contentType,
-  encodedPairs,
-  encodedPiece,
-  hostileBody,
-  hostileJson,
-  hostileString,
-  percentEncode,
-  plausibleText,
-} from './hostile.ts';
+import { contentType, encodedPairs, encodedPiece, hostileBody, hostileJson, hostileString, percentEncode, plausibleText } from './hostile.ts';
 
 const FORM_NAMES = `csrf handle return_to username slug display_name name access account role did confirm
   anonymous_read decision request_id grant_type code code_verifier redirect_uri client_id client_secret refresh_token
   resource scope token token_type_hint`.split(/\s+/);
-const QUERY_NAMES =
-  `return_to client_id redirect_uri response_type state code_challenge code_challenge_method scope resource
+const QUERY_NAMES = `return_to client_id redirect_uri response_type state code_challenge code_challenge_method scope resource
   revision code iss error access_token prompt`.split(/\s+/);
 
 // ---- HTTP routes ----
@@ -59,11 +49,7 @@ const PARAMS: Record<string, fc.Arbitrary<string>> = {
 
 const pathOf = (template: string) =>
   fc
-    .tuple(
-      ...template
-        .split('/')
-        .map((part) => (/^[:*]/.test(part) ? (PARAMS[part.replace(/^:/, '')] ?? encodedPiece) : fc.constant(part))),
-    )
+    .tuple(...template.split('/').map((part) => (/^[:*]/.test(part) ? (PARAMS[part.replace(/^:/, '')] ?? encodedPiece) : fc.constant(part))))
     .map((parts) => parts.join('/'));
 
 /** One hostile request to one of `routes`: path, query, credentials, body and headers all chosen. */
@@ -93,8 +79,7 @@ export async function sendHttp(target: FuzzTarget, origin: string, request: Http
   if (who.endsWith('bearer')) headers.authorization = `Bearer ${who === 'bearer' ? token : `${token.slice(0, -2)}xx`}`;
   if (request.contentType) headers['content-type'] = request.contentType;
   if (request.accept) headers.accept = request.accept;
-  if (request.origin !== 'none')
-    headers.origin = request.origin === 'own' ? target.fixture.platform.config.publicUrl : 'https://evil.example';
+  if (request.origin !== 'none') headers.origin = request.origin === 'own' ? target.fixture.platform.config.publicUrl : 'https://evil.example';
   const hasBody = route.method !== 'GET' && route.method !== 'HEAD';
   const url = `${origin}${path}${query ? `?${query}` : ''}`;
   const sent = `${who}, ${request.contentType || 'no type'}, body ${hasBody ? body.length : 0} chars`;
@@ -110,11 +95,7 @@ export async function sendHttp(target: FuzzTarget, origin: string, request: Http
 // ---- Forms, as our pages render them ----
 
 /** Pages with forms, as carol sees them: the dashboard, a wiki's settings, a consent page. */
-const FORM_PAGES: Array<(target: FuzzTarget) => Promise<string>> = [
-  async () => '/app/',
-  async () => '/app/wikis/notes',
-  (target) => target.consentPath(),
-];
+const FORM_PAGES: Array<(target: FuzzTarget) => Promise<string>> = [async () => '/app/', async () => '/app/wikis/notes', (target) => target.consentPath()];
 
 const attribute = (tag: string, name: string) => new RegExp(`\\s${name}="([^"]*)"`).exec(tag)?.[1];
 const unescapeHtml = (value: string) =>
@@ -133,8 +114,7 @@ function formsOf(html: string): Array<{ action: string; hidden: string[]; fields
     const tags = inner!.match(/<(input|select|textarea|button)\b[^>]*>/g) ?? [];
     const named = tags.filter((tag) => attribute(tag, 'name') !== undefined);
     const hidden = named.filter((tag) => attribute(tag, 'type') === 'hidden');
-    const encoded = (tag: string) =>
-      `${attribute(tag, 'name')}=${percentEncode(unescapeHtml(attribute(tag, 'value') ?? ''))}`;
+    const encoded = (tag: string) => `${attribute(tag, 'name')}=${percentEncode(unescapeHtml(attribute(tag, 'value') ?? ''))}`;
     const fields = [...new Set(named.filter((tag) => !hidden.includes(tag)).map((tag) => attribute(tag, 'name')!))];
     return [{ action: unescapeHtml(action), hidden: hidden.map(encoded), fields }];
   });
@@ -144,20 +124,14 @@ function formsOf(html: string): Array<{ action: string; hidden: string[]; fields
 export const formSubmissions = fc.record({
   page: fc.nat(FORM_PAGES.length - 1),
   form: fc.nat(),
-  values: fc.array(
-    fc.option(fc.oneof(plausibleText.map(percentEncode), encodedPiece, hostileString.map(percentEncode))),
-    {
-      minLength: 8,
-      maxLength: 8,
-    },
-  ),
+  values: fc.array(fc.option(fc.oneof(plausibleText.map(percentEncode), encodedPiece, hostileString.map(percentEncode))), {
+    minLength: 8,
+    maxLength: 8,
+  }),
   strays: fc.oneof(fc.constant(''), encodedPairs(FORM_NAMES)),
 });
 
-export async function submitForm(
-  target: FuzzTarget,
-  plan: typeof formSubmissions extends fc.Arbitrary<infer T> ? T : never,
-) {
+export async function submitForm(target: FuzzTarget, plan: typeof formSubmissions extends fc.Arbitrary<infer T> ? T : never) {
   const origin = target.fixture.platform.config.publicUrl;
   const { cookie } = await target.signedIn();
   const headers = { cookie, origin, 'content-type': 'application/x-www-form-urlencoded' };
@@ -187,16 +161,8 @@ export async function listTools(target: FuzzTarget): Promise<Array<{ name: strin
 /** Arguments for a tool from its published input schema: each property hostile or absent, plus strays. */
 function toolArguments(schema: InputSchema): fc.Arbitrary<unknown> {
   const number = fc.oneof(fc.integer(), fc.double(), fc.constantFrom(-1, 0, 2 ** 53), hostileString);
-  const value = (type?: string) =>
-    type === 'string'
-      ? hostileString
-      : type === 'integer' || type === 'number'
-        ? number
-        : fc.jsonValue({ maxDepth: 3 });
-  const known = fc.record(
-    Object.fromEntries(Object.entries(schema.properties ?? {}).map(([name, { type }]) => [name, value(type)])),
-    { requiredKeys: [] },
-  );
+  const value = (type?: string) => (type === 'string' ? hostileString : type === 'integer' || type === 'number' ? number : fc.jsonValue({ maxDepth: 3 }));
+  const known = fc.record(Object.fromEntries(Object.entries(schema.properties ?? {}).map(([name, { type }]) => [name, value(type)])), { requiredKeys: [] });
   const strays = fc.dictionary(hostileString, hostileString, { maxKeys: 2 });
   return fc.oneof(
     { weight: 8, arbitrary: fc.tuple(known, strays).map(([args, stray]) => ({ ...stray, ...args })) },
@@ -217,8 +183,7 @@ export async function callTool(target: FuzzTarget, { name, args }: { name: strin
       result?: { isError?: boolean; content?: Array<{ text?: string }> };
     };
     // A JSON-RPC internal error, or a tool error that blames the wiki, is a server fault wearing a 200.
-    const fault =
-      answer.error?.code === -32603 || /try again|fault on its side/i.test(answer.result?.content?.[0]?.text ?? '');
+    const fault = answer.error?.code === -32603 || /try again|fault on its side/i.test(answer.result?.content?.[0]?.text ?? '');
     return {
       status: fault ? 500 : response.status,
       refused: Boolean(answer.error || answer.result?.isError),
@@ -275,14 +240,10 @@ function rawPost(url: string, contentType: string, body: string): Promise<Outcom
   });
 }
 
-export async function callRpc(
-  target: FuzzTarget,
-  call: typeof rpcCalls extends fc.Arbitrary<infer T> ? T : never,
-): Promise<void> {
+export async function callRpc(target: FuzzTarget, call: typeof rpcCalls extends fc.Arbitrary<infer T> ? T : never): Promise<void> {
   const { url } = target.fixture.platform;
   await target.observe(`${call.method} ${JSON.stringify(call).slice(0, 300)}`, async () => {
-    if (call.method === 'raw')
-      return rawPost(`${url}/robot.auth.v1.AuthService/${call.rpc}`, call.contentType, call.body);
+    if (call.method === 'raw') return rawPost(`${url}/robot.auth.v1.AuthService/${call.rpc}`, call.contentType, call.body);
     const transport = createConnectTransport({
       baseUrl: url,
       httpVersion: '1.1',

@@ -18,8 +18,7 @@ export function authClient(serverUrl: string, from?: string): AuthClient {
 
 /** gRPC over h2c (GRPC_PORT) from the source address `from`. */
 export function grpcAuthClient(grpcUrl: string, from: string): AuthClient {
-  const createConnection = (authority: URL) =>
-    net.connect({ host: authority.hostname, port: Number(authority.port), localAddress: from });
+  const createConnection = (authority: URL) => net.connect({ host: authority.hostname, port: Number(authority.port), localAddress: from });
   return createClient(AuthService, createGrpcTransport({ baseUrl: grpcUrl, nodeOptions: { createConnection } }));
 }
 
@@ -50,11 +49,7 @@ export async function browserSignsIn(browser: TestClient, fake: FakeAtproto, cod
 }
 
 /** The person answers the confirmation page: `code` is what they type (read off their terminal). */
-export async function confirmInBrowser(
-  browser: TestClient,
-  code: string,
-  decision: 'approve' | 'deny' = 'approve',
-): Promise<Response> {
+export async function confirmInBrowser(browser: TestClient, code: string, decision: 'approve' | 'deny' = 'approve'): Promise<Response> {
   const page = await browser.request('/auth/cli/confirm');
   assert.equal(page.status, 200, `confirmation page: ${page.status}`);
   const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())![1]!;

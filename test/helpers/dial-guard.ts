@@ -28,8 +28,7 @@ export function tableResolver(table: ResolverTable, txt: Record<string, string[]
     const asked = lookups.filter((entry) => entry.hostname === hostname).length;
     lookups.push({ hostname, options });
     const entry = table[hostname];
-    const rounds =
-      entry === undefined ? [] : typeof entry[0] === 'string' ? [entry as string[]] : (entry as string[][]);
+    const rounds = entry === undefined ? [] : typeof entry[0] === 'string' ? [entry as string[]] : (entry as string[][]);
     const addresses = rounds[Math.min(asked, rounds.length - 1)] ?? [];
     const answers = addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
     setImmediate(() => {
@@ -64,9 +63,7 @@ export interface DialGuard {
 export function guardDials(): DialGuard {
   // process.binding is deprecated, but it is the only place every TCP connect passes through with
   // the final address, after any lookup: net's internalConnect calls handle.connect(req, address, port).
-  const { TCP } = (
-    process as unknown as { binding(name: string): { TCP: { prototype: Record<string, unknown> } } }
-  ).binding('tcp_wrap');
+  const { TCP } = (process as unknown as { binding(name: string): { TCP: { prototype: Record<string, unknown> } } }).binding('tcp_wrap');
   const attempts: string[] = [];
   const originals = new Map<string, unknown>();
   for (const method of ['connect', 'connect6']) {

@@ -12,7 +12,13 @@ import { answerAtPds } from './pds-ui.ts';
 import { freePort } from './platform.ts';
 
 export function clientMetadata(redirect: string): OAuthClientMetadata {
-  return { client_name: 'SDK e2e client', redirect_uris: [redirect], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none' };
+  return {
+    client_name: 'SDK e2e client',
+    redirect_uris: [redirect],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'none',
+  };
 }
 
 /** An MCP client's OAuth state, kept in memory the way a desktop client keeps it on disk. */

@@ -11,11 +11,21 @@ import { newWikiToken } from '../../src/wiki/tokens.ts';
 import { wikiUrls } from '../../src/wiki/urls.ts';
 
 /** An OAuth access token for `subject` at `wiki`, backed by a real grant (as the token endpoint issues). */
-export async function accessTokenFor(platform: Platform, wiki: Wiki, subject: string, scope = 'wiki:read wiki:write'): Promise<{ token: string; grantId: string }> {
+export async function accessTokenFor(
+  platform: Platform,
+  wiki: Wiki,
+  subject: string,
+  scope = 'wiki:read wiki:write',
+): Promise<{ token: string; grantId: string }> {
   const { deps } = platform;
   const grant = await deps.grants.approve({ wikiId: wiki.id, clientId: `test-client-${subject}`, userDid: subject, scope }, deps.now());
   const urls = wikiUrls(deps.config, wiki.slug);
-  const { token } = await mintAccessToken(deps.platformKeys, { issuer: urls.issuer, audience: urls.mcp, subject, clientId: grant.client_id, scope, wikiId: wiki.id, grantId: grant.id }, deps.config.accessTokenTtlSeconds, deps.now());
+  const { token } = await mintAccessToken(
+    deps.platformKeys,
+    { issuer: urls.issuer, audience: urls.mcp, subject, clientId: grant.client_id, scope, wikiId: wiki.id, grantId: grant.id },
+    deps.config.accessTokenTtlSeconds,
+    deps.now(),
+  );
   return { token, grantId: grant.id };
 }
 

@@ -25,17 +25,10 @@ export const redirectTricks = (hosts: string[]) =>
   fc
     .tuple(
       fc.constantFrom('/', '/', '/', '\\', '', ' ', '\t', 'https:', 'http:'),
-      fc.array(
-        fc.tuple(
-          fc.constantFrom('.', '..', '%2e', '%2E%2e', 'a', '', '', '@'),
-          fc.constantFrom('/', '\\', '\t/', '/\n', '%2f', '%5c'),
-        ),
-        { maxLength: 4 },
-      ),
+      fc.array(fc.tuple(fc.constantFrom('.', '..', '%2e', '%2E%2e', 'a', '', '', '@'), fc.constantFrom('/', '\\', '\t/', '/\n', '%2f', '%5c')), {
+        maxLength: 4,
+      }),
       fc.constantFrom(...hosts),
       fc.constantFrom('', '/x?y=1', ':8443/', '#f'),
     )
-    .map(
-      ([start, segments, host, rest]) =>
-        start + segments.map(([segment, separator]) => segment + separator).join('') + host + rest,
-    );
+    .map(([start, segments, host, rest]) => start + segments.map(([segment, separator]) => segment + separator).join('') + host + rest);

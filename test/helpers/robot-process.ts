@@ -37,7 +37,10 @@ export class RobotProcess {
 
   /** Starts `robot serve` with `env` and waits until it listens. */
   static async start(env: Record<string, string>): Promise<RobotProcess> {
-    const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', path.resolve('bin/robot.mjs'), 'serve'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', path.resolve('bin/robot.mjs'), 'serve'], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout!.on('data', (chunk) => (output += chunk));
     child.stderr!.on('data', (chunk) => (output += chunk));

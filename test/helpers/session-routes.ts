@@ -28,7 +28,13 @@ const REDIRECT_URI = 'https://app.example/callback';
  */
 export async function askSessionRoutes(client: TestClient, slug: string): Promise<RouteAnswer[]> {
   // A public client registered at the wiki (RFC 7591), so its consent page can be asked for.
-  const oauth = new OAuthTestClient({ issuer: `/w/${slug}`, browser: client, backChannel: () => client, redirectUri: REDIRECT_URI, metadata: { client_name: 'Probe', grant_types: undefined } });
+  const oauth = new OAuthTestClient({
+    issuer: `/w/${slug}`,
+    browser: client,
+    backChannel: () => client,
+    redirectUri: REDIRECT_URI,
+    metadata: { client_name: 'Probe', grant_types: undefined },
+  });
   const registration = await oauth.register();
   assert.equal(registration.status, 201, 'client registration');
   const authorize = oauth.authorizeUrl(((await registration.json()) as { client_id: string }).client_id);

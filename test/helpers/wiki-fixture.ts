@@ -17,7 +17,10 @@ export interface WikiFixture {
 
 export async function startWikiFixture(env: Record<string, string> = {}, options: PlatformOptions = {}): Promise<WikiFixture> {
   const fake = await FakeAtproto.start();
-  const platform = await startTestPlatform({ ATPROTO_PLC_URL: fake.url, ATPROTO_HANDLE_RESOLVER: fake.url, DANGEROUSLY_ALLOW_INSECURE_ATPROTO: '1', ...env }, options);
+  const platform = await startTestPlatform(
+    { ATPROTO_PLC_URL: fake.url, ATPROTO_HANDLE_RESOLVER: fake.url, DANGEROUSLY_ALLOW_INSECURE_ATPROTO: '1', ...env },
+    options,
+  );
   const carol = new TestClient(platform.platform.app, platform.config.publicUrl);
   await signUp(carol, fake, 'carol');
   await platform.platform.deps.wikis.create({ slug: 'notes', ownerDid: CAROL_DID, displayName: 'Carol’s notes' }, 1);

@@ -92,7 +92,10 @@ describe('atproto client, confidential mode, against a scriptable authorization 
     });
     for (const { header, payload } of assertions) {
       assert.equal(header.alg, 'ES256');
-      assert.ok(keys.some((key: { kid: string }) => key.kid === header.kid), 'kid is published in our JWKS');
+      assert.ok(
+        keys.some((key: { kid: string }) => key.kid === header.kid),
+        'kid is published in our JWKS',
+      );
       assert.equal(payload.iss, CLIENT_ID);
       assert.equal(payload.sub, CLIENT_ID);
       assert.equal(payload.aud, fake.url);
@@ -270,7 +273,10 @@ describe('atproto client, confidential mode, against a scriptable authorization 
     const elsewhere = await FakeAtproto.start();
     try {
       // The victim's DID document names another PDS, whose authorization server is not this one.
-      fake.behaviour = { token: { sub: VICTIM_DID }, didDocuments: { [VICTIM_DID]: { service: [{ id: '#atproto_pds', type: 'AtprotoPersonalDataServer', serviceEndpoint: elsewhere.url }] } } };
+      fake.behaviour = {
+        token: { sub: VICTIM_DID },
+        didDocuments: { [VICTIM_DID]: { service: [{ id: '#atproto_pds', type: 'AtprotoPersonalDataServer', serviceEndpoint: elsewhere.url }] } },
+      };
       const response = await browser.form('/auth/login', { handle: fake.url });
       assert.equal(response.status, 303);
       const state = fake.requestsTo('/oauth/par').at(-1)!.form.state!;
@@ -390,7 +396,10 @@ describe('atproto client, confidential mode, against a scriptable authorization 
     await callback(browser, state, 'sentinel-code-LG01');
     const logs = platform.logs.text();
     const secrets = [
-      'sentinel-code-LG01', 'fake-access-', 'fake-refresh-', state,
+      'sentinel-code-LG01',
+      'fake-access-',
+      'fake-refresh-',
+      state,
       ...fake.requests.flatMap((r) => [r.form.client_assertion, r.form.code_verifier, r.headers.dpop]),
       ...browser.cookies.values(),
     ].filter((value): value is string => typeof value === 'string' && value.length > 0);
@@ -400,7 +409,9 @@ describe('atproto client, confidential mode, against a scriptable authorization 
       assert.equal(logs.includes(encodeURIComponent(secret)), false);
     }
     assert.doesNotMatch(logs, /"d":"/, 'no private key material');
-    assert.ok(platform.logs.lines.some((line) => line.includes('/auth/callback?')), 'callback requests are logged (redacted)');
+    assert.ok(
+      platform.logs.lines.some((line) => line.includes('/auth/callback?')),
+      'callback requests are logged (redacted)',
+    );
   });
 });
-

@@ -122,21 +122,33 @@ describe('audit events', () => {
     expect(await oauth.authorize(e), e, false, 'oauth.client.metadata_failed');
 
     const lines = parse(platform.logs.lines);
-    const grantOf = async (clientId: string) => (await platform.platform.deps.database.db.selectFrom('grants').select('id').where('client_id', '=', clientId).executeTakeFirstOrThrow()).id;
+    const grantOf = async (clientId: string) =>
+      (await platform.platform.deps.database.db.selectFrom('grants').select('id').where('client_id', '=', clientId).executeTakeFirstOrThrow()).id;
     for (const step of expected) {
       const found = lines.filter((line) => line.event === step.event && line.requestId === step.requestId);
       assert.equal(found.length, 1, `one ${step.event} for request ${step.requestId}`);
       assert.equal(found[0]!.clientId, step.clientId, step.event);
       assert.equal(found[0]!.grantId, step.grant ? await grantOf(step.clientId) : undefined, `${step.event}: grant id`);
-      assert.ok(lines.some((line) => line.event === 'http' && line.requestId === step.requestId), `${step.event}: the access-log line has the same id`);
+      assert.ok(
+        lines.some((line) => line.event === 'http' && line.requestId === step.requestId),
+        `${step.event}: the access-log line has the same id`,
+      );
     }
-    for (const [step, event] of Object.entries(STEPS)) assert.ok(expected.some((e) => e.event === event), `step "${step}" was exercised`);
+    for (const [step, event] of Object.entries(STEPS))
+      assert.ok(
+        expected.some((e) => e.event === event),
+        `step "${step}" was exercised`,
+      );
     const oauthEvents = lines.filter((line) => line.event?.startsWith('oauth.'));
-    assert.ok(oauthEvents.every((line) => line.requestId), 'no oauth.* event without a request id');
+    assert.ok(
+      oauthEvents.every((line) => line.requestId),
+      'no oauth.* event without a request id',
+    );
     assert.equal(oauthEvents.length, expected.length, 'and none unaccounted for');
 
     const log = platform.logs.text();
-    for (const secret of new Set(secrets)) assert.ok(!log.includes(secret) && !log.includes(encodeURIComponent(secret)), `a secret (${secret.length} chars) is in the log`);
+    for (const secret of new Set(secrets))
+      assert.ok(!log.includes(secret) && !log.includes(encodeURIComponent(secret)), `a secret (${secret.length} chars) is in the log`);
   });
 });
 
@@ -152,12 +164,20 @@ describe('audit events, host mode', () => {
   after(() => platform?.close());
 
   test("a wiki host's routes carry the platform's request id into their events, and map errors like the platform", async () => {
-    const response = await wiki.request('/oauth/register', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' }) });
+    const response = await wiki.request('/oauth/register', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' }),
+    });
     assert.equal(response.status, 201);
     const requestId = response.headers.get('x-request-id');
     assert.ok(requestId);
     const lines = parse(platform.logs.lines).filter((line) => line.requestId === requestId);
-    assert.deepEqual(lines.map((line) => line.event), ['oauth.client.registered', 'http'], 'the event and the access-log line share the id');
+    assert.deepEqual(
+      lines.map((line) => line.event),
+      ['oauth.client.registered', 'http'],
+      'the event and the access-log line share the id',
+    );
     assert.equal(lines[0]!.clientId, (await response.json()).client_id);
 
     const unknown = await wiki.request('/oauth/authorize?client_id=nobody');

@@ -38,7 +38,11 @@ describe('authorization server discovery, path mode', () => {
 
   test('the same document at the OIDC and suffix-appended variants clients also try', async () => {
     const expected = await (await client.request('/.well-known/oauth-authorization-server/w/notes')).json();
-    for (const path of ['/.well-known/openid-configuration/w/notes', '/w/notes/.well-known/openid-configuration', '/w/notes/.well-known/oauth-authorization-server']) {
+    for (const path of [
+      '/.well-known/openid-configuration/w/notes',
+      '/w/notes/.well-known/openid-configuration',
+      '/w/notes/.well-known/oauth-authorization-server',
+    ]) {
       const response = await client.request(path);
       assert.equal(response.status, 200, path);
       assert.deepEqual(await response.json(), expected, path);
@@ -55,7 +59,11 @@ describe('authorization server discovery, path mode', () => {
   });
 
   test('PR-02: an unknown wiki is a 404 everywhere; a POST to metadata is not served', async () => {
-    for (const path of ['/.well-known/oauth-authorization-server/w/nope', '/.well-known/oauth-protected-resource/w/nope/mcp', '/w/nope/.well-known/openid-configuration']) {
+    for (const path of [
+      '/.well-known/oauth-authorization-server/w/nope',
+      '/.well-known/oauth-protected-resource/w/nope/mcp',
+      '/w/nope/.well-known/openid-configuration',
+    ]) {
       assert.equal((await client.request(path)).status, 404, path);
     }
     const post = await client.request('/.well-known/oauth-authorization-server/w/notes', { method: 'POST' });
@@ -65,7 +73,10 @@ describe('authorization server discovery, path mode', () => {
   test('CORS: discovery and registration answer browsers (MCP Inspector), preflights are not gated', async () => {
     const metadata = await client.request('/.well-known/oauth-authorization-server/w/notes', { headers: { origin: 'http://localhost:6274' } });
     assert.equal(metadata.headers.get('access-control-allow-origin'), '*');
-    const preflight = await client.request('/w/notes/oauth/register', { method: 'OPTIONS', headers: { origin: 'http://localhost:6274', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    const preflight = await client.request('/w/notes/oauth/register', {
+      method: 'OPTIONS',
+      headers: { origin: 'http://localhost:6274', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    });
     assert.equal(preflight.status, 204);
     assert.equal(preflight.headers.get('access-control-allow-origin'), '*');
   });

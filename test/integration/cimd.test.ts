@@ -45,7 +45,17 @@ describe('Client ID Metadata Documents', () => {
 
   function document(path: string, body: Record<string, unknown>, extra: { status?: number; headers?: Record<string, string> } = {}): string {
     const clientId = `${base}${path}`;
-    served[path] = { body: { client_id: clientId, client_name: 'Claude Code', redirect_uris: [REDIRECT], grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'none', ...body }, ...extra };
+    served[path] = {
+      body: {
+        client_id: clientId,
+        client_name: 'Claude Code',
+        redirect_uris: [REDIRECT],
+        grant_types: ['authorization_code', 'refresh_token'],
+        token_endpoint_auth_method: 'none',
+        ...body,
+      },
+      ...extra,
+    };
     return clientId;
   }
 
@@ -127,7 +137,13 @@ describe('Client ID Metadata Documents', () => {
     try {
       // This platform runs with the insecure switch; a production resolver (protection on) is built
       // from the same parts to show that the address check blocks loopback before any connection.
-      const resolver = clientResolver({ clients: platform.platform.deps.oauthClients, fetch: hardenedFetch(false), allowInsecure: false, log: platform.platform.deps.log, now: () => Math.floor(Date.now() / 1000) });
+      const resolver = clientResolver({
+        clients: platform.platform.deps.oauthClients,
+        fetch: hardenedFetch(false),
+        allowInsecure: false,
+        log: platform.platform.deps.log,
+        now: () => Math.floor(Date.now() / 1000),
+      });
       const wiki = (await platform.platform.deps.wikis.findBySlug('notes'))!;
       for (const clientId of ['https://127.0.0.1/client.json', 'https://localhost/client.json', 'https://[::1]/client.json']) {
         await assert.rejects(resolver.resolve(wiki, clientId, new Context(new Request('https://robot.example/'))), /could not be fetched/, clientId);
@@ -142,7 +158,9 @@ describe('Client ID Metadata Documents', () => {
     const certificate = loopbackCertificate();
     let connections = 0;
     const https = await startLoopbackHttps(certificate, (_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ client_id: clientId, client_name: 'TLS client', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ client_id: clientId, client_name: 'TLS client', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' }));
     });
     https.server.on('connection', () => (connections += 1));
     const clientId = `${https.url}/tls-client.json`;
@@ -150,7 +168,13 @@ describe('Client ID Metadata Documents', () => {
     try {
       const wiki = (await platform.platform.deps.wikis.findBySlug('notes'))!;
       const c = new Context(new Request('https://robot.example/'));
-      const production = clientResolver({ clients: platform.platform.deps.oauthClients, fetch: hardenedFetch(false), allowInsecure: false, log: platform.platform.deps.log, now: () => Math.floor(Date.now() / 1000) });
+      const production = clientResolver({
+        clients: platform.platform.deps.oauthClients,
+        fetch: hardenedFetch(false),
+        allowInsecure: false,
+        log: platform.platform.deps.log,
+        now: () => Math.floor(Date.now() / 1000),
+      });
       await assert.rejects(production.resolve(wiki, clientId, c), /could not be fetched/);
       assert.equal(connections, 0, 'protection on: refused before connecting');
       // The insecure switch lifts the address rules, not certificate verification.

@@ -13,7 +13,10 @@ const ROBOT = path.resolve('bin/robot.mjs');
 
 async function robot(args: string[], env: Record<string, string> = {}) {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [ROBOT, ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, timeout: 60_000 });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [ROBOT, ...args], {
+      env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+      timeout: 60_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
@@ -69,7 +72,10 @@ describe('robot CLI', () => {
 
   test('serve starts on the embedded defaults, answers /healthz, and stops cleanly on SIGTERM', async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, [ROBOT, 'serve'], { env: { ...process.env, PORT: String(port), DATA_DIR: dataDir(), LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [ROBOT, 'serve'], {
+      env: { ...process.env, PORT: String(port), DATA_DIR: dataDir(), LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
@@ -87,4 +93,3 @@ describe('robot CLI', () => {
     assert.equal(code, 0, output);
   });
 });
-

@@ -28,7 +28,7 @@ describe('CLI login across two server processes on PostgreSQL', () => {
   let fake: FakeAtproto;
   let database: TestDatabase;
   let dataDir: string;
-  let instances: Awaited<ReturnType<typeof serve>>[] = [];
+  const instances: Awaited<ReturnType<typeof serve>>[] = [];
   let publicUrl: string;
 
   before(async () => {
@@ -39,7 +39,15 @@ describe('CLI login across two server processes on PostgreSQL', () => {
     await loadOrCreatePlatformKeys(path.join(dataDir, 'platform-keys.json'), 86460);
     const ports = [await freePort(), await freePort()];
     publicUrl = `http://127.0.0.1:${ports[0]}`;
-    const shared = { DATABASE_URL: database.url, DATA_DIR: dataDir, PUBLIC_URL: publicUrl, ATPROTO_PLC_URL: fake.url, ATPROTO_HANDLE_RESOLVER: fake.url, DANGEROUSLY_ALLOW_INSECURE_ATPROTO: '1', LOG_LEVEL: 'info' };
+    const shared = {
+      DATABASE_URL: database.url,
+      DATA_DIR: dataDir,
+      PUBLIC_URL: publicUrl,
+      ATPROTO_PLC_URL: fake.url,
+      ATPROTO_HANDLE_RESOLVER: fake.url,
+      DANGEROUSLY_ALLOW_INSECURE_ATPROTO: '1',
+      LOG_LEVEL: 'info',
+    };
     // The first applies the migrations before the second starts.
     instances.push(await serve({ ...shared, PORT: String(ports[0]) }));
     instances.push(await serve({ ...shared, PORT: String(ports[1]) }));

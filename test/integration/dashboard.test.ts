@@ -31,17 +31,29 @@ describe('dashboard and web view', () => {
     const response = await client.request(path);
     return { status: response.status, html: await response.text(), location: response.headers.get('location') };
   };
-  const post = async (client: TestClient, path: string, form: Record<string, string>, from = '/app/') => client.form(path, { csrf: csrfOf((await page(client, from)).html), ...form });
+  const post = async (client: TestClient, path: string, form: Record<string, string>, from = '/app/') =>
+    client.form(path, { csrf: csrfOf((await page(client, from)).html), ...form });
   const wiki = async (slug: string) => (await fixture.platform.platform.deps.wikis.findBySlug(slug)) as Wiki;
   const mcpStatus = (slug: string, token: string) =>
-    anonymous.request(`/w/${slug}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: LIST_TOOLS }).then((r) => r.status);
+    anonymous
+      .request(`/w/${slug}/mcp`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: LIST_TOOLS,
+      })
+      .then((r) => r.status);
 
   test('the dashboard lists your wikis and creates new ones with the username rules for addresses', async () => {
     const home = await page(carol, '/app/');
     assert.equal(home.status, 200);
     assert.match(home.html, /Your wikis/);
     assert.match(home.html, /href="\/app\/wikis\/notes"/);
-    for (const [slug, message, status] of [['ab', /3 to 30 characters/, 422], ['admin', /reserved/, 422], ['Bad_Slug', /lower-case letters/, 422], ['notes', /is taken/, 409]] as const) {
+    for (const [slug, message, status] of [
+      ['ab', /3 to 30 characters/, 422],
+      ['admin', /reserved/, 422],
+      ['Bad_Slug', /lower-case letters/, 422],
+      ['notes', /is taken/, 409],
+    ] as const) {
       const response = await post(carol, '/app/wikis', { slug, display_name: 'X' });
       assert.equal(response.status, status, slug);
       assert.match(await response.text(), message);
@@ -117,7 +129,11 @@ describe('dashboard and web view', () => {
   test('web view: members read rendered, sanitised pages with history; outsiders do not; anonymous read when on', async () => {
     const { deps } = fixture.platform.platform;
     const garden = await wiki('garden');
-    await deps.pages.write(garden.id, CAROL_DID, { path: 'Plants/Tomato', content: '# Tomato\n\nSee [[Plants/Basil|basil]].\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1)) <img src=x onerror=alert(1)>\n\n| a | b |\n|---|---|\n| 1 | 2 |' });
+    await deps.pages.write(garden.id, CAROL_DID, {
+      path: 'Plants/Tomato',
+      content:
+        '# Tomato\n\nSee [[Plants/Basil|basil]].\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1)) <img src=x onerror=alert(1)>\n\n| a | b |\n|---|---|\n| 1 | 2 |',
+    });
     await deps.pages.write(garden.id, CAROL_DID, { path: 'Plants/Tomato', content: '# Tomato v2', baseRevision: 1, message: 'shorter' });
 
     const index = await page(carol, '/w/garden');

@@ -11,7 +11,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
-import { TableNode, sql, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely';
+import {
+  TableNode,
+  sql,
+  type KyselyPlugin,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  type QueryResult,
+  type RootOperationNode,
+  type UnknownRow,
+} from 'kysely';
 import pg from 'pg';
 import { sha256 } from '../../src/secrets.ts';
 import { openDatabase, type DatabaseHandle } from '../../src/store/database.ts';
@@ -79,7 +88,9 @@ async function blockedBackend(locker: pg.Client): Promise<{ pid: number; query: 
   for (let i = 0; i < 500; i++) {
     // Statistics views are snapshotted once per transaction, and `locker` is inside one.
     await locker.query('select pg_stat_clear_snapshot()');
-    const { rows } = await locker.query(`select pid, query from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`);
+    const { rows } = await locker.query(
+      `select pid, query from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`,
+    );
     if (rows[0]) return rows[0];
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -160,7 +171,8 @@ for (const kind of TEST_DATABASES) {
     const refreshRows = (clientId: string) => db().selectFrom('refresh_tokens').selectAll().where('client_id', '=', clientId).execute();
     const grantRows = (clientId: string) => db().selectFrom('grants').selectAll().where('client_id', '=', clientId).execute();
     const codeRows = (clientId: string) => db().selectFrom('authorization_codes').selectAll().where('client_id', '=', clientId).execute();
-    const lastUsed = async (clientId: string) => (await db().selectFrom('oauth_clients').select('last_used_at').where('client_id', '=', clientId).executeTakeFirstOrThrow()).last_used_at;
+    const lastUsed = async (clientId: string) =>
+      (await db().selectFrom('oauth_clients').select('last_used_at').where('client_id', '=', clientId).executeTakeFirstOrThrow()).last_used_at;
 
     /** DB-01: 503 `server_error` in OAuth's JSON shape, retryable, with nothing internal in it (IN-05). */
     async function assertRetryLater(response: Response): Promise<void> {
@@ -267,12 +279,20 @@ for (const kind of TEST_DATABASES) {
     /** DB-04: after a failed rotation exactly one token of the family is live, and it is RT1. */
     async function assertRotationRolledBack(clientId: string, rt1: string): Promise<void> {
       const rows = await refreshRows(clientId);
-      assert.deepEqual(rows.map((r) => [r.token_hash, r.rotated_at]), [[sha256(rt1), null]], 'RT1 alone, still live; no RT2');
+      assert.deepEqual(
+        rows.map((r) => [r.token_hash, r.rotated_at]),
+        [[sha256(rt1), null]],
+        'RT1 alone, still live; no RT2',
+      );
       const retry = await refresh(clientId, rt1);
       assert.equal(retry.status, 200, 'the client retries with RT1');
       const rt2 = (await retry.json()).refresh_token as string;
       const live = (await refreshRows(clientId)).filter((r) => r.rotated_at === null);
-      assert.deepEqual(live.map((r) => r.token_hash), [sha256(rt2)], 'then RT2 alone is live');
+      assert.deepEqual(
+        live.map((r) => r.token_hash),
+        [sha256(rt2)],
+        'then RT2 alone is live',
+      );
       assert.equal((await grantRows(clientId))[0]!.revoked_at, null);
     }
 
@@ -313,7 +333,11 @@ for (const kind of TEST_DATABASES) {
       const rt2Hash = sha256(createHmac('sha256', platform.platform.deps.refreshKey).update(rt1).digest('base64url'));
       const [row] = await refreshRows(clientId);
       const { response, blocked } = await outage(
-        (locker) => locker.query('insert into refresh_tokens (token_hash, family_id, grant_id, wiki_id, client_id, user_did, scope, resource, family_started_at, expires_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', [rt2Hash, row!.family_id, row!.grant_id, row!.wiki_id, clientId, row!.user_did, row!.scope, row!.resource, row!.family_started_at, row!.expires_at]),
+        (locker) =>
+          locker.query(
+            'insert into refresh_tokens (token_hash, family_id, grant_id, wiki_id, client_id, user_did, scope, resource, family_started_at, expires_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
+            [rt2Hash, row!.family_id, row!.grant_id, row!.wiki_id, clientId, row!.user_did, row!.scope, row!.resource, row!.family_started_at, row!.expires_at],
+          ),
         () => refresh(clientId, rt1),
       );
       if (kind === 'postgres') assert.match(blocked!, /^insert into "?refresh_tokens"? /);
@@ -338,7 +362,16 @@ for (const kind of TEST_DATABASES) {
       dataDir = mkdtempSync(path.join(os.tmpdir(), 'robot-kill-'));
       const port = await freePort();
       publicUrl = `http://127.0.0.1:${port}`;
-      env = { PORT: String(port), PUBLIC_URL: publicUrl, DATA_DIR: dataDir, DATABASE_URL: database.url, ATPROTO_PLC_URL: fake.url, ATPROTO_HANDLE_RESOLVER: fake.url, DANGEROUSLY_ALLOW_INSECURE_ATPROTO: '1', LOG_LEVEL: 'info' };
+      env = {
+        PORT: String(port),
+        PUBLIC_URL: publicUrl,
+        DATA_DIR: dataDir,
+        DATABASE_URL: database.url,
+        ATPROTO_PLC_URL: fake.url,
+        ATPROTO_HANDLE_RESOLVER: fake.url,
+        DANGEROUSLY_ALLOW_INSECURE_ATPROTO: '1',
+        LOG_LEVEL: 'info',
+      };
       robot = await RobotProcess.start(env);
       carol = new TestClient(publicUrl, publicUrl);
       await signUp(carol, fake, 'carol');

@@ -23,7 +23,12 @@ describe('AuthService over gRPC (h2c)', () => {
 
   before(async () => {
     fake = await FakeAtproto.start();
-    platform = await startTestPlatform({ ATPROTO_PLC_URL: fake.url, ATPROTO_HANDLE_RESOLVER: fake.url, DANGEROUSLY_ALLOW_INSECURE_ATPROTO: '1', GRPC_PORT: String(await freePort()) });
+    platform = await startTestPlatform({
+      ATPROTO_PLC_URL: fake.url,
+      ATPROTO_HANDLE_RESOLVER: fake.url,
+      DANGEROUSLY_ALLOW_INSECURE_ATPROTO: '1',
+      GRPC_PORT: String(await freePort()),
+    });
     const definition = protoLoader.loadSync(path.resolve('proto/robot/auth/v1/auth.proto'), { keepCase: false, longs: String, enums: String, oneofs: true });
     const Service = (grpc.loadPackageDefinition(definition) as any).robot.auth.v1.AuthService as grpc.ServiceClientConstructor;
     client = new Service(new URL(platform.grpcUrl!).host, grpc.credentials.createInsecure()) as unknown as GrpcAuthClient;
@@ -60,7 +65,10 @@ describe('AuthService over gRPC (h2c)', () => {
     await browserSignsIn(person, fake);
     await confirmInBrowser(person, started.confirmationCode!);
     assert.equal(await stream.done, undefined);
-    assert.deepEqual(stream.events.filter((e) => e.progress).map((e) => e.progress!.stage), ['STAGE_WAITING_FOR_BROWSER', 'STAGE_AWAITING_CONFIRMATION']);
+    assert.deepEqual(
+      stream.events.filter((e) => e.progress).map((e) => e.progress!.stage),
+      ['STAGE_WAITING_FOR_BROWSER', 'STAGE_AWAITING_CONFIRMATION'],
+    );
     assert.equal(stream.events.at(-1)!.completed!.did, CAROL_DID);
     assert.equal(stream.events.at(-1)!.completed!.token.split('.').length, 3);
   });
@@ -68,7 +76,10 @@ describe('AuthService over gRPC (h2c)', () => {
   test('gRPC status codes: NOT_FOUND for an unknown login, INVALID_ARGUMENT for a bad request', async () => {
     const unknown = readStream({ sessionId: 'B'.repeat(22), secret: 'x' });
     assert.equal((await unknown.done)?.code, grpc.status.NOT_FOUND);
-    await assert.rejects(initiate({ identifier: 'carol.test', secretHash: 'short' }), (error: grpc.ServiceError) => error.code === grpc.status.INVALID_ARGUMENT);
+    await assert.rejects(
+      initiate({ identifier: 'carol.test', secretHash: 'short' }),
+      (error: grpc.ServiceError) => error.code === grpc.status.INVALID_ARGUMENT,
+    );
   });
 
   test('CL-10: a stock grpc-js client reads status messages as written, not percent-encoded', async () => {

@@ -54,8 +54,7 @@ for (const kind of TEST_DATABASES) {
       logStart = fixture.platform.logs.lines.length;
     });
     /** Error-level lines logged since this test began. */
-    const errorLogs = () =>
-      fixture.platform.logs.lines.slice(logStart).filter((line) => (JSON.parse(line) as { level: number }).level >= 50);
+    const errorLogs = () => fixture.platform.logs.lines.slice(logStart).filter((line) => (JSON.parse(line) as { level: number }).level >= 50);
     const anonymous = () => new TestClient(fixture.platform.platform.app, fixture.platform.config.publicUrl);
     /** `tools/list` at an MCP endpoint with the fixture's token, as an MCP client sends it. */
     const listTools = (path: string) =>
@@ -68,15 +67,9 @@ for (const kind of TEST_DATABASES) {
         },
         body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
       });
-    const send = (
-      client: TestClient,
-      method: string,
-      path: string,
-      form?: Record<string, string>,
-      headers: Record<string, string> = {},
-    ) => (form ? client.request(path, { method, form, headers }) : client.request(path, { method, headers }));
-    const dashboardCsrf = async () =>
-      /name="csrf" value="([^"]+)"/.exec(await (await fixture.carol.request('/app/')).text())![1]!;
+    const send = (client: TestClient, method: string, path: string, form?: Record<string, string>, headers: Record<string, string> = {}) =>
+      form ? client.request(path, { method, form, headers }) : client.request(path, { method, headers });
+    const dashboardCsrf = async () => /name="csrf" value="([^"]+)"/.exec(await (await fixture.carol.request('/app/')).text())![1]!;
 
     test('IN-06: NUL, controls and invalid UTF-8 in paths, queries and forms are a 400 for anyone', async () => {
       for (const [method, path, form] of ANONYMOUS) {
@@ -101,10 +94,7 @@ for (const kind of TEST_DATABASES) {
         ['POST', '/app/wikis/notes/members/remove', { csrf, did: 'x\u0000' }],
         ['POST', '/app/apps/a%00/revoke', { csrf }],
         ['POST', '/app/wikis', { csrf, slug: 'zz\u0000', display_name: 'x' }],
-        [
-          'GET',
-          '/w/notes/oauth/authorize?response_type=code&client_id=a%00b&code_challenge=x&code_challenge_method=S256',
-        ],
+        ['GET', '/w/notes/oauth/authorize?response_type=code&client_id=a%00b&code_challenge=x&code_challenge_method=S256'],
       ];
       for (const [method, path, form] of cases) {
         const response = await send(fixture.carol, method, path, form);
@@ -115,9 +105,7 @@ for (const kind of TEST_DATABASES) {
     });
 
     test('IN-06: dynamic client registration refuses NUL in its JSON; nothing is registered', async () => {
-      const count = async () =>
-        (await fixture.platform.platform.deps.database.db.selectFrom('oauth_clients').select('client_id').execute())
-          .length;
+      const count = async () => (await fixture.platform.platform.deps.database.db.selectFrom('oauth_clients').select('client_id').execute()).length;
       const before = await count();
       const response = await anonymous().request('/w/notes/oauth/register', {
         method: 'POST',

@@ -15,7 +15,12 @@ import { TestClient } from '../helpers/http-client.ts';
 import { accessTokenFor, connectMcp, wikiTokenFor } from '../helpers/mcp.ts';
 import { startWikiFixture, type WikiFixture } from '../helpers/wiki-fixture.ts';
 
-const WRITE_CALL = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'write_note', arguments: { path: 'Pwned', content: 'should never be written' } } };
+const WRITE_CALL = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'tools/call',
+  params: { name: 'write_note', arguments: { path: 'Pwned', content: 'should never be written' } },
+};
 const LIST_TOOLS = { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} };
 
 describe('wiki MCP endpoint as a resource server', () => {
@@ -37,7 +42,11 @@ describe('wiki MCP endpoint as a resource server', () => {
   after(() => fixture?.close());
 
   const post = (body: unknown, headers: Record<string, string> = {}, url = mcpUrl) =>
-    anonymous.request(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body: JSON.stringify(body) });
+    anonymous.request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+      body: JSON.stringify(body),
+    });
   const bearer = (token: string, body: unknown = LIST_TOOLS, url = mcpUrl) => post(body, { authorization: `Bearer ${token}` }, url);
   const pagesWritten = async () => (await fixture.platform.platform.deps.pages.list(wiki.id, { limit: 100 })).length;
   const keys = () => fixture.platform.platform.deps.platformKeys;
@@ -45,7 +54,18 @@ describe('wiki MCP endpoint as a resource server', () => {
   /** A token signed with our real key, with claims and header of the test's choosing. */
   async function forge(claims: Record<string, unknown>, header: Record<string, unknown> = {}, signWith: CryptoKey | KeyObject = keys().active.privateKey) {
     const nowSeconds = now();
-    const base = { iss: fixture.issuer, aud: mcpUrl, sub: CAROL_DID, client_id: 'c', scope: 'wiki:read wiki:write', wiki_id: wiki.id, gid: (await accessTokenFor(fixture.platform.platform, wiki, CAROL_DID)).grantId, jti: `j${Math.random()}`, iat: nowSeconds, exp: nowSeconds + 600 };
+    const base = {
+      iss: fixture.issuer,
+      aud: mcpUrl,
+      sub: CAROL_DID,
+      client_id: 'c',
+      scope: 'wiki:read wiki:write',
+      wiki_id: wiki.id,
+      gid: (await accessTokenFor(fixture.platform.platform, wiki, CAROL_DID)).grantId,
+      jti: `j${Math.random()}`,
+      iat: nowSeconds,
+      exp: nowSeconds + 600,
+    };
     const payload = Object.fromEntries(Object.entries({ ...base, ...claims }).filter(([, value]) => value !== undefined));
     return new SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid: keys().active.kid, typ: 'at+jwt', ...header }).sign(signWith);
   }
@@ -63,7 +83,19 @@ describe('wiki MCP endpoint as a resource server', () => {
     const response = await bearer(token);
     assert.equal(response.status, 200);
     const names = (await response.json()).result.tools.map((tool: { name: string }) => tool.name).sort();
-    assert.deepEqual(names, ['delete_note', 'edit_note', 'find_orphaned_notes', 'get_history', 'get_links', 'get_recent_changes', 'list_notes', 'read_note', 'rename_note', 'search_notes', 'write_note']);
+    assert.deepEqual(names, [
+      'delete_note',
+      'edit_note',
+      'find_orphaned_notes',
+      'get_history',
+      'get_links',
+      'get_recent_changes',
+      'list_notes',
+      'read_note',
+      'rename_note',
+      'search_notes',
+      'write_note',
+    ]);
   });
 
   test('RS-01: alg none (any case, with or without the signature dot) is refused and no tool runs', async () => {
@@ -95,7 +127,15 @@ describe('wiki MCP endpoint as a resource server', () => {
         await assertInvalidToken(await bearer(`${header}.${payload}.${signature}`, WRITE_CALL));
       }
       const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
-      for (const alg of ['RS256', 'PS256']) await assertInvalidToken(await bearer(await new SignJWT({ ...(await import('jose')).decodeJwt(valid) }).setProtectedHeader({ alg, typ: 'at+jwt', kid: keys().active.kid }).sign(rsa.privateKey), WRITE_CALL));
+      for (const alg of ['RS256', 'PS256'])
+        await assertInvalidToken(
+          await bearer(
+            await new SignJWT({ ...(await import('jose')).decodeJwt(valid) })
+              .setProtectedHeader({ alg, typ: 'at+jwt', kid: keys().active.kid })
+              .sign(rsa.privateKey),
+            WRITE_CALL,
+          ),
+        );
       const attacker = await generateKeyPair('ES256');
       const attackerJwk = await exportJWK(attacker.publicKey);
       for (const header of [{ jwk: attackerJwk }, { jku: attackerUrl }, { x5u: attackerUrl }, { kid: 'attacker' }]) {
@@ -112,13 +152,20 @@ describe('wiki MCP endpoint as a resource server', () => {
   test('RS-03: a token for wiki A is refused at wiki B, and only the canonical MCP URL is an audience', async () => {
     const { token } = await accessTokenFor(fixture.platform.platform, wiki, CAROL_DID);
     await assertInvalidToken(await bearer(token, LIST_TOOLS, `${fixture.platform.config.publicUrl}/w/other/mcp`), 'other');
-    for (const aud of [fixture.issuer, fixture.platform.config.publicUrl, `${mcpUrl}/`]) await assertInvalidToken(await bearer(await forge({ aud }), WRITE_CALL));
+    for (const aud of [fixture.issuer, fixture.platform.config.publicUrl, `${mcpUrl}/`])
+      await assertInvalidToken(await bearer(await forge({ aud }), WRITE_CALL));
     assert.equal((await fixture.platform.platform.deps.pages.list(other.id, { limit: 10 })).length, 0);
   });
 
   test('RS-04: missing aud, an aud list without us, a foreign or http:// iss, a missing sub', async () => {
     const httpIssuer = fixture.issuer.replace('http://127.0.0.1', 'http://localhost');
-    for (const claims of [{ aud: undefined }, { aud: ['https://elsewhere.example/mcp'] }, { iss: `${fixture.platform.config.publicUrl}/w/other` }, { iss: httpIssuer }, { sub: undefined }]) {
+    for (const claims of [
+      { aud: undefined },
+      { aud: ['https://elsewhere.example/mcp'] },
+      { iss: `${fixture.platform.config.publicUrl}/w/other` },
+      { iss: httpIssuer },
+      { sub: undefined },
+    ]) {
       await assertInvalidToken(await bearer(await forge(claims), WRITE_CALL));
     }
     assert.equal(await pagesWritten(), 0);
@@ -130,7 +177,8 @@ describe('wiki MCP endpoint as a resource server', () => {
     await assertInvalidToken(expired);
     assert.match((await expired.json()).error_description, /expired/);
     assert.match(expired.headers.get('www-authenticate')!, /error_description="the access token has expired"/);
-    for (const claims of [{ exp: undefined }, { nbf: t + 120 }, { iat: t + 120, exp: t + 700 }, { exp: t + 48 * 3600 }]) await assertInvalidToken(await bearer(await forge(claims)));
+    for (const claims of [{ exp: undefined }, { nbf: t + 120 }, { iat: t + 120, exp: t + 700 }, { exp: t + 48 * 3600 }])
+      await assertInvalidToken(await bearer(await forge(claims)));
     // Within the skew, a just-expired token is still accepted.
     assert.equal((await bearer(await forge({ exp: t - 30, iat: t - 700 }))).status, 200);
   });
@@ -156,12 +204,13 @@ describe('wiki MCP endpoint as a resource server', () => {
     await assertInvalidToken(await bearer(await forge({}, { typ: 'JWT' })));
     await assertInvalidToken(await bearer(await forge({}, { typ: 'dpop+jwt' })));
     await assertInvalidToken(await bearer(await forge({}, { typ: undefined })));
-    await assertInvalidToken(await bearer('rt_' + 'x'.repeat(43)));
+    await assertInvalidToken(await bearer(`rt_${'x'.repeat(43)}`));
   });
 
   test('RS-09: malformed credentials are a 401 challenge (400 for two at once), never a 500', async () => {
     const valid = await forge({});
-    for (const token of ['a.b', 'not!base64.x.y', `${Buffer.from('{not json').toString('base64url')}.e30.x`, 'x'.repeat(64 * 1024)]) await assertInvalidToken(await bearer(token));
+    for (const token of ['a.b', 'not!base64.x.y', `${Buffer.from('{not json').toString('base64url')}.e30.x`, 'x'.repeat(64 * 1024)])
+      await assertInvalidToken(await bearer(token));
     await assertInvalidToken(await post(LIST_TOOLS, { authorization: 'Bearer ' }));
     const basic = await post(LIST_TOOLS, { authorization: 'Basic dXNlcjpwYXNz' });
     assert.equal(basic.status, 401);
@@ -236,7 +285,11 @@ describe('wiki MCP endpoint as a resource server', () => {
   });
 
   test('RS-13: a platform session cookie never authenticates MCP', async () => {
-    const response = await fixture.carol.request(mcpUrl, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify(WRITE_CALL) });
+    const response = await fixture.carol.request(mcpUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify(WRITE_CALL),
+    });
     assert.equal(response.status, 401);
     assert.doesNotMatch(response.headers.get('www-authenticate')!, /error=/);
     assert.equal(await pagesWritten(), 0);
@@ -245,15 +298,28 @@ describe('wiki MCP endpoint as a resource server', () => {
   test('PR-03: the challenge names the metadata URL and scopes, has no error without credentials, and is injection-safe', async () => {
     const bare = await post(LIST_TOOLS);
     assert.equal(bare.status, 401);
-    assert.equal(bare.headers.get('www-authenticate'), `Bearer resource_metadata="${fixture.platform.config.publicUrl}/.well-known/oauth-protected-resource/w/notes/mcp", scope="wiki:read wiki:write"`);
+    assert.equal(
+      bare.headers.get('www-authenticate'),
+      `Bearer resource_metadata="${fixture.platform.config.publicUrl}/.well-known/oauth-protected-resource/w/notes/mcp", scope="wiki:read wiki:write"`,
+    );
     assert.equal(bare.headers.get('access-control-expose-headers')?.toLowerCase().includes('www-authenticate'), true);
     // fetch refuses to send CR/LF, so the escaping is checked on the challenge builder itself.
     const wikiForChallenge = { id: wiki.id, slug: 'notes', displayName: 'x', issuer: fixture.issuer, mcpUrl, resourceMetadataUrl: 'https://a.example/m"x' };
     const hostile = challenge(wikiForChallenge, { code: 'invalid_token', description: 'bad "token"\r\nX-Injected: yes \\' });
     assert.doesNotMatch(hostile, /[\r\n]/);
-    assert.equal(hostile, 'Bearer resource_metadata="https://a.example/m\\"x", scope="wiki:read wiki:write", error="invalid_token", error_description="bad \\"token\\" X-Injected: yes \\\\"');
+    assert.equal(
+      hostile,
+      'Bearer resource_metadata="https://a.example/m\\"x", scope="wiki:read wiki:write", error="invalid_token", error_description="bad \\"token\\" X-Injected: yes \\\\"',
+    );
     assert.equal((await bearer('abc"def')).status, 401);
-    const preflight = await anonymous.request(mcpUrl, { method: 'OPTIONS', headers: { origin: 'https://inspector.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' } });
+    const preflight = await anonymous.request(mcpUrl, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://inspector.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type',
+      },
+    });
     assert.equal(preflight.status, 204);
   });
 

@@ -39,7 +39,10 @@ describe('wiki tools over MCP', () => {
   });
 
   test('write_note creates, read_note reads, and a replace needs the current base_revision', async () => {
-    assert.deepEqual(await carol.json('write_note', { path: 'Projects/Robot Arm', content: '# Robot arm\nServo notes. See [[Parts]].', message: 'first notes' }), { path: 'Projects/Robot Arm', revision: 1, size: 39 });
+    assert.deepEqual(
+      await carol.json('write_note', { path: 'Projects/Robot Arm', content: '# Robot arm\nServo notes. See [[Parts]].', message: 'first notes' }),
+      { path: 'Projects/Robot Arm', revision: 1, size: 39 },
+    );
     const page = await carol.json('read_note', { path: 'Projects/Robot Arm' });
     assert.equal(page.content, '# Robot arm\nServo notes. See [[Parts]].');
     assert.equal(page.revision, 1);
@@ -59,20 +62,32 @@ describe('wiki tools over MCP', () => {
     await carol.json('write_note', { path: 'Todo', content: '- [ ] buy servos\n- [ ] buy screws\n- [ ] buy servos' });
     assert.match(await failure(carol, 'edit_note', { path: 'Todo', old_string: 'buy servos', new_string: 'x' }), /more than once/);
     assert.match(await failure(carol, 'edit_note', { path: 'Todo', old_string: 'buy nuts', new_string: 'x' }), /does not occur/);
-    assert.match(await failure(carol, 'edit_note', { path: 'Todo', old_string: '- [ ] buy screws', new_string: '- [x] buy screws', base_revision: 5 }), /based on revision 5/);
-    assert.equal((await carol.json('edit_note', { path: 'Todo', old_string: '- [ ] buy screws', new_string: '- [x] buy screws', message: 'bought' })).revision, 2);
+    assert.match(
+      await failure(carol, 'edit_note', { path: 'Todo', old_string: '- [ ] buy screws', new_string: '- [x] buy screws', base_revision: 5 }),
+      /based on revision 5/,
+    );
+    assert.equal(
+      (await carol.json('edit_note', { path: 'Todo', old_string: '- [ ] buy screws', new_string: '- [x] buy screws', message: 'bought' })).revision,
+      2,
+    );
     assert.equal((await carol.json('read_note', { path: 'Todo' })).content, '- [ ] buy servos\n- [x] buy screws\n- [ ] buy servos');
   });
 
   test('list_notes, search_notes, get_links, find_orphaned_notes', async () => {
     await carol.json('write_note', { path: 'Parts', content: 'Servos and brackets for the [[Projects/Robot Arm]].' });
     const listed = await carol.json('list_notes', { prefix: 'Projects/' });
-    assert.deepEqual(listed.pages.map((p: { path: string }) => p.path), ['Projects/Robot Arm']);
+    assert.deepEqual(
+      listed.pages.map((p: { path: string }) => p.path),
+      ['Projects/Robot Arm'],
+    );
     assert.equal((await carol.json('list_notes', { updated_since: '2000-01-01T00:00:00Z' })).pages.length >= 3, true);
     assert.equal((await carol.json('list_notes', { updated_since: '2999-01-01T00:00:00Z' })).pages.length, 0);
     assert.ok((await carol.call('list_notes', { updated_since: 'yesterday' })).isError);
     const search = await carol.json('search_notes', { query: 'bracket' });
-    assert.deepEqual(search.results.map((r: { path: string }) => r.path), ['Parts']);
+    assert.deepEqual(
+      search.results.map((r: { path: string }) => r.path),
+      ['Parts'],
+    );
     assert.match(search.results[0].snippet, /«brackets»/);
     const links = await carol.json('get_links', { path: 'Parts' });
     assert.deepEqual(links, { outgoing: [{ path: 'Projects/Robot Arm', exists: true }], backlinks: [] });
@@ -83,16 +98,7 @@ describe('wiki tools over MCP', () => {
 
   test('WK-01: [[links]] in code are text: not in get_links, shown as code in the web view', async () => {
     await carol.json('write_note', { path: 'Code/Target', content: 'linked from Code/Snippets' });
-    const content = [
-      'Use [[Code/Target]]. Inline `[[Inline]]`.',
-      '',
-      '```\n[[Fenced]]\n```',
-      '',
-      '~~~\n[[Tilde]]\n~~~',
-      '',
-      '    [[Indented]]',
-      '',
-    ].join('\n');
+    const content = ['Use [[Code/Target]]. Inline `[[Inline]]`.', '', '```\n[[Fenced]]\n```', '', '~~~\n[[Tilde]]\n~~~', '', '    [[Indented]]', ''].join('\n');
     await carol.json('write_note', { path: 'Code/Snippets', content });
     const links = await carol.json('get_links', { path: 'Code/Snippets' });
     assert.deepEqual(links, { outgoing: [{ path: 'Code/Target', exists: true }], backlinks: [] });
@@ -114,9 +120,23 @@ describe('wiki tools over MCP', () => {
     assert.match(await failure(carol, 'rename_note', { path: 'Archive/Todo', new_path: 'Parts' }), /already exists/);
     await carol.json('delete_note', { path: 'Archive/Todo', message: 'no longer needed' });
     const history = await carol.json('get_history', { path: 'Archive/Todo' });
-    assert.deepEqual(history.revisions.map((r: { action: string; message: string | null }) => [r.action, r.message]), [['delete', 'no longer needed'], ['rename', 'done'], ['edit', 'bought'], ['create', null]]);
+    assert.deepEqual(
+      history.revisions.map((r: { action: string; message: string | null }) => [r.action, r.message]),
+      [
+        ['delete', 'no longer needed'],
+        ['rename', 'done'],
+        ['edit', 'bought'],
+        ['create', null],
+      ],
+    );
     const recent = await carol.json('get_recent_changes', { limit: 2 });
-    assert.deepEqual(recent.changes.map((c: { path: string; action: string }) => [c.path, c.action]), [['Archive/Todo', 'delete'], ['Archive/Todo', 'rename']]);
+    assert.deepEqual(
+      recent.changes.map((c: { path: string; action: string }) => [c.path, c.action]),
+      [
+        ['Archive/Todo', 'delete'],
+        ['Archive/Todo', 'rename'],
+      ],
+    );
     assert.match(await failure(carol, 'get_history', { path: 'Never existed' }), /never was/);
     assert.match(await failure(carol, 'delete_note', { path: 'Archive/Todo' }), /There is no page/);
   });
@@ -138,7 +158,11 @@ describe('wiki tools over MCP', () => {
   test('permissions: a read collaborator reads but cannot write; a bearer token works without OAuth; changes apply at once', async () => {
     const { deps } = fixture.platform.platform;
     await deps.wikis.setMember({ wikiId: wiki.id, did: VICTIM_DID, handle: null, role: 'read' }, deps.now());
-    const reader = await connectMcp(fixture.platform.platform.app, `${fixture.issuer}/mcp`, (await accessTokenFor(fixture.platform.platform, wiki, VICTIM_DID, 'wiki:read')).token);
+    const reader = await connectMcp(
+      fixture.platform.platform.app,
+      `${fixture.issuer}/mcp`,
+      (await accessTokenFor(fixture.platform.platform, wiki, VICTIM_DID, 'wiki:read')).token,
+    );
     try {
       assert.equal((await reader.json('read_note', { path: 'Parts' })).path, 'Parts');
       await assert.rejects(reader.call('write_note', { path: 'Reader was here', content: 'x' }), /403|insufficient_scope/);

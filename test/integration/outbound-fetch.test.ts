@@ -35,7 +35,17 @@ describe('outbound fetch hardening', () => {
   after(() => new Promise<void>((resolve) => tls.close(() => resolve())));
 
   test('SS-01: loopback, private and special addresses, in every literal encoding, are blocked before connecting', async () => {
-    for (const url of ['https://127.0.0.1/', 'https://2130706433/', 'https://0x7f000001/', 'https://127.1/', 'https://0177.0.0.1/', 'https://[::1]/', 'https://[::ffff:127.0.0.1]/', 'https://0.0.0.0/', 'https://localhost/']) {
+    for (const url of [
+      'https://127.0.0.1/',
+      'https://2130706433/',
+      'https://0x7f000001/',
+      'https://127.1/',
+      'https://0177.0.0.1/',
+      'https://[::1]/',
+      'https://[::ffff:127.0.0.1]/',
+      'https://0.0.0.0/',
+      'https://localhost/',
+    ]) {
       await assert.rejects(secure(url), /fetch failed|not a public domain|non-unicast/, url);
     }
     assert.equal(connections, 0, 'no TCP connection was made');

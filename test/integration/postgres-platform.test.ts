@@ -17,10 +17,20 @@ describe('the platform on PostgreSQL', () => {
   before(async () => {
     fake = await FakeAtproto.start();
     database = await createTestDatabase('postgres');
-    const env = { PUBLIC_URL: 'https://robot.example', DATABASE_URL: database.url, ATPROTO_PLC_URL: fake.url, ATPROTO_HANDLE_RESOLVER: fake.url, DANGEROUSLY_ALLOW_INSECURE_ATPROTO: '1' };
+    const env = {
+      PUBLIC_URL: 'https://robot.example',
+      DATABASE_URL: database.url,
+      ATPROTO_PLC_URL: fake.url,
+      ATPROTO_HANDLE_RESOLVER: fake.url,
+      DANGEROUSLY_ALLOW_INSECURE_ATPROTO: '1',
+    };
     first = await startTestPlatform(env);
     // Two instances behind one load balancer share the database and the signing keys.
-    second = await startTestPlatform({ ...env, PLATFORM_KEYS_FILE: first.config.platformKeysFile, ATPROTO_CLIENT_KEY_FILE: first.config.atproto.clientKeyFile });
+    second = await startTestPlatform({
+      ...env,
+      PLATFORM_KEYS_FILE: first.config.platformKeysFile,
+      ATPROTO_CLIENT_KEY_FILE: first.config.atproto.clientKeyFile,
+    });
   });
   after(async () => {
     await second?.close();

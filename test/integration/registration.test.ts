@@ -16,11 +16,20 @@ describe('dynamic client registration', () => {
 
   // A fresh client (peer address) per request: the per-address budget is tested on its own (DC-05).
   const register = (body: unknown, headers: Record<string, string> = {}) =>
-    new TestClient(platform.platform.app, platform.config.publicUrl).request('/w/notes/oauth/register', { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
+    new TestClient(platform.platform.app, platform.config.publicUrl).request('/w/notes/oauth/register', {
+      method: 'POST',
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      headers: { 'content-type': 'application/json', ...headers },
+    });
   const clientCount = async () => (await platform.platform.deps.database.db.selectFrom('oauth_clients').select('client_id').execute()).length;
 
   test('Claude.ai-style: client_secret_post is honoured and echoed, with a secret; the response is no-store', async () => {
-    const response = await register({ client_name: 'Claude', redirect_uris: ['https://claude.ai/api/mcp/auth_callback'], grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'client_secret_post' });
+    const response = await register({
+      client_name: 'Claude',
+      redirect_uris: ['https://claude.ai/api/mcp/auth_callback'],
+      grant_types: ['authorization_code', 'refresh_token'],
+      token_endpoint_auth_method: 'client_secret_post',
+    });
     assert.equal(response.status, 201);
     assert.equal(response.headers.get('cache-control'), 'no-store');
     const body = await response.json();
@@ -41,7 +50,16 @@ describe('dynamic client registration', () => {
   });
 
   test('DC-06: client-chosen ids and secrets are ignored', async () => {
-    const body = await (await register({ client_id: 'did:plc:victim', client_secret: 'chosen', client_id_issued_at: 1, registration_access_token: 'x', redirect_uris: ['https://app.example/cb'], token_endpoint_auth_method: 'none' })).json();
+    const body = await (
+      await register({
+        client_id: 'did:plc:victim',
+        client_secret: 'chosen',
+        client_id_issued_at: 1,
+        registration_access_token: 'x',
+        redirect_uris: ['https://app.example/cb'],
+        token_endpoint_auth_method: 'none',
+      })
+    ).json();
     assert.notEqual(body.client_id, 'did:plc:victim');
     assert.equal(body.client_secret, undefined);
     assert.equal(body.registration_access_token, undefined);
@@ -50,7 +68,20 @@ describe('dynamic client registration', () => {
 
   test('DC-01, DC-02: bad redirect URIs are invalid_redirect_uri and nothing is stored', async () => {
     const before = await clientCount();
-    for (const uri of ['javascript:alert(1)', 'JaVaScRiPt:alert(1)', 'data:text/html,x', 'file:///etc/passwd', 'vbscript:x', 'about:blank', 'http://evil.com/cb', 'https://evil.com/cb#frag', 'https://*.evil.com/cb', 'https://user:pass@evil.com/cb', '/cb', 'myapp:/cb']) {
+    for (const uri of [
+      'javascript:alert(1)',
+      'JaVaScRiPt:alert(1)',
+      'data:text/html,x',
+      'file:///etc/passwd',
+      'vbscript:x',
+      'about:blank',
+      'http://evil.com/cb',
+      'https://evil.com/cb#frag',
+      'https://*.evil.com/cb',
+      'https://user:pass@evil.com/cb',
+      '/cb',
+      'myapp:/cb',
+    ]) {
       const response = await register({ redirect_uris: [uri] });
       assert.equal(response.status, 400, uri);
       assert.equal((await response.json()).error, 'invalid_redirect_uri', uri);
@@ -120,9 +151,7 @@ describe('dynamic client registration', () => {
       const stored = await platform.platform.deps.oauthClients.find(wiki.id, body.client_id);
       assert.equal(JSON.parse(stored!.metadata).scope, registered, 'stored as returned');
     }
-    const without = await (
-      await register({ redirect_uris: ['https://app.example/cb'], token_endpoint_auth_method: 'none' })
-    ).json();
+    const without = await (await register({ redirect_uris: ['https://app.example/cb'], token_endpoint_auth_method: 'none' })).json();
     assert.equal(without.scope, undefined, 'no scope asked, none registered');
   });
 
@@ -153,7 +182,11 @@ describe('dynamic client registration', () => {
 
   test('DC-05: registrations from one address beyond the budget get 429 with Retry-After', async () => {
     const post = () =>
-      fetch(`${platform.url}/w/notes/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: ['https://app.example/cb'], token_endpoint_auth_method: 'none' }) });
+      fetch(`${platform.url}/w/notes/oauth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ redirect_uris: ['https://app.example/cb'], token_endpoint_auth_method: 'none' }),
+      });
     for (let i = 0; i < REGISTRATION_RATE_LIMIT; i++) assert.equal((await post()).status, 201);
     const limited = await post();
     assert.equal(limited.status, 429);

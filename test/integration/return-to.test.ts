@@ -22,8 +22,7 @@ for (const mode of ['path', 'host'] as const) {
   describe(`RU-05: return_to on the real routes (${mode} mode)`, () => {
     let fixture: WikiFixture;
     let publicUrl: string;
-    const env: Record<string, string> =
-      mode === 'host' ? { PUBLIC_URL: 'https://robot.example', WIKI_DOMAIN: 'robot.example' } : {};
+    const env: Record<string, string> = mode === 'host' ? { PUBLIC_URL: 'https://robot.example', WIKI_DOMAIN: 'robot.example' } : {};
 
     before(async () => {
       fixture = await startWikiFixture(env);
@@ -32,10 +31,8 @@ for (const mode of ['path', 'host'] as const) {
     after(() => fixture?.close());
 
     /** The origin a browser lands on after following this response's Location from `requestUrl`. */
-    const landsOn = (response: Response, requestUrl: string) =>
-      new URL(response.headers.get('location')!, requestUrl).origin;
-    const allowed = (origin: string) =>
-      origin === publicUrl || (mode === 'host' && /^https:\/\/[a-z0-9-]+\.robot\.example$/.test(origin));
+    const landsOn = (response: Response, requestUrl: string) => new URL(response.headers.get('location')!, requestUrl).origin;
+    const allowed = (origin: string) => origin === publicUrl || (mode === 'host' && /^https:\/\/[a-z0-9-]+\.robot\.example$/.test(origin));
     const loginUrl = (returnTo: string) => `/auth/login?${new URLSearchParams({ return_to: returnTo })}`;
 
     test('RU-05: signed in, GET /auth/login sends dot-segment tricks to /app/, never to //evil.example', async () => {
@@ -53,18 +50,14 @@ for (const mode of ['path', 'host'] as const) {
         const browser = new TestClient(fixture.platform.platform.app, publicUrl);
         await browser.form('/auth/login', { handle: 'carol.test', return_to: evil });
         const state = fixture.fake.requestsTo('/oauth/par').at(-1)!.form.state!;
-        const back = await browser.request(
-          `/auth/callback?${new URLSearchParams({ code: 'c', state, iss: fixture.fake.url })}`,
-        );
+        const back = await browser.request(`/auth/callback?${new URLSearchParams({ code: 'c', state, iss: fixture.fake.url })}`);
         assert.equal(back.headers.get('location'), '/app/', evil);
       }
       // A first-time user: the value is stored with the pending signup and used after it.
       const newcomer = new TestClient(fixture.platform.platform.app, publicUrl);
       await newcomer.form('/auth/login', { handle: 'mallory.test', return_to: '/.//evil.example' });
       const state = fixture.fake.requestsTo('/oauth/par').at(-1)!.form.state!;
-      const back = await newcomer.request(
-        `/auth/callback?${new URLSearchParams({ code: 'm', state, iss: fixture.fake.url })}`,
-      );
+      const back = await newcomer.request(`/auth/callback?${new URLSearchParams({ code: 'm', state, iss: fixture.fake.url })}`);
       assert.equal(back.headers.get('location'), '/auth/signup');
       const csrf = /name="csrf" value="([^"]+)"/.exec(await (await newcomer.request('/auth/signup')).text())![1]!;
       const signedUp = await newcomer.form('/auth/signup', { username: `mallory${mode}`, csrf });

@@ -36,10 +36,7 @@ describe('rate limits behind Caddy (TRUSTED_PROXIES=127.0.0.1)', () => {
     const database = await openDatabase(`sqlite:${path.join(dataDir, 'robot.sqlite')}`);
     try {
       await migrateToLatest(database.db);
-      await wikiStore(database.db, database.dialect).create(
-        { slug: 'notes', ownerDid: CAROL_DID, displayName: 'Notes' },
-        1,
-      );
+      await wikiStore(database.db, database.dialect).create({ slug: 'notes', ownerDid: CAROL_DID, displayName: 'Notes' }, 1);
     } finally {
       await database.close();
     }
@@ -73,8 +70,7 @@ describe('rate limits behind Caddy (TRUSTED_PROXIES=127.0.0.1)', () => {
       body: JSON.stringify({ redirect_uris: ['https://app.example/cb'], token_endpoint_auth_method: 'none' }),
     });
   async function spendRegistrations(client: TestClient, forwardedFor?: (i: number) => string): Promise<void> {
-    for (let i = 0; i < REGISTRATION_RATE_LIMIT; i++)
-      assert.equal((await register(client, forwardedFor?.(i))).status, 201, `registration ${i + 1}`);
+    for (let i = 0; i < REGISTRATION_RATE_LIMIT; i++) assert.equal((await register(client, forwardedFor?.(i))).status, 201, `registration ${i + 1}`);
   }
 
   test('DC-05, IN-07: through Caddy, client A spending its registrations leaves client B its own budget', async () => {
@@ -91,21 +87,13 @@ describe('rate limits behind Caddy (TRUSTED_PROXIES=127.0.0.1)', () => {
     // The attacker names the victim: were the header believed, it would spend the victim's budget, not its own.
     await spendRegistrations(attacker, () => '127.0.0.5');
     assert.equal((await register(attacker, '203.0.113.9')).status, 429, 'a fresh forged address buys no fresh budget');
-    assert.equal(
-      (await register(throughCaddy('127.0.0.5'))).status,
-      201,
-      'the victim named in the header keeps its budget',
-    );
+    assert.equal((await register(throughCaddy('127.0.0.5'))).status, 201, 'the victim named in the header keeps its budget');
   });
 
   test('IN-07: X-Forwarded-For is ignored from untrusted peers; from the trusted proxy it names clients', async () => {
     const untrusted = straight('127.0.0.6');
     await spendRegistrations(untrusted, (i) => `203.0.113.${i + 1}`);
-    assert.equal(
-      (await register(untrusted, '203.0.113.200')).status,
-      429,
-      'forged addresses sent straight to the platform count as the peer',
-    );
+    assert.equal((await register(untrusted, '203.0.113.200')).status, 429, 'forged addresses sent straight to the platform count as the peer');
 
     // 127.0.0.1 is the trusted proxy: it is not one bucket for everyone behind it, each client it names is.
     const proxy = straight('127.0.0.1');
@@ -130,10 +118,7 @@ describe('rate limits behind Caddy (TRUSTED_PROXIES=127.0.0.1)', () => {
     const { secretHash } = newSecret();
     const initiate = (client: AuthClient, forwardedFor?: string) =>
       client
-        .initiateLogin(
-          { identifier: 'not..valid', secretHash },
-          { headers: forwardedFor ? { 'x-forwarded-for': forwardedFor } : {} },
-        )
+        .initiateLogin({ identifier: 'not..valid', secretHash }, { headers: forwardedFor ? { 'x-forwarded-for': forwardedFor } : {} })
         .then(() => 'ok', codeOf);
     async function spend(client: AuthClient, forwardedFor?: (i: number) => string): Promise<void> {
       for (let i = 0; i < CLI_INITIATE_LIMIT.limit; i++)
@@ -143,11 +128,7 @@ describe('rate limits behind Caddy (TRUSTED_PROXIES=127.0.0.1)', () => {
     const a = authClient(caddy!.url, '127.0.0.9');
     await spend(a);
     assert.equal(await initiate(a), Code.ResourceExhausted);
-    assert.equal(
-      await initiate(authClient(caddy!.url, '127.0.0.10')),
-      Code.InvalidArgument,
-      'B is answered, not limited',
-    );
+    assert.equal(await initiate(authClient(caddy!.url, '127.0.0.10')), Code.InvalidArgument, 'B is answered, not limited');
 
     // gRPC (h2c) is not behind Caddy here: the peer's own forged header is ignored, the trusted peer's believed.
     const untrusted = grpcAuthClient(grpcUrl, '127.0.0.11');

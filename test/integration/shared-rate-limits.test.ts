@@ -60,16 +60,13 @@ describe('rate limits across two instances on PostgreSQL', () => {
     const { db } = a.platform.deps.database;
     await sql`alter table rate_limits rename to rate_limits_gone`.execute(db);
     try {
-      for (let i = 0; i < REGISTRATION_RATE_LIMIT; i++)
-        assert.equal((await register(on(a, '127.0.0.5'))).status, 201, 'fail open');
+      for (let i = 0; i < REGISTRATION_RATE_LIMIT; i++) assert.equal((await register(on(a, '127.0.0.5'))).status, 201, 'fail open');
       assert.equal((await register(on(a, '127.0.0.5'))).status, 429, 'still limited, by this instance alone');
       assert.equal((await register(on(b, '127.0.0.5'))).status, 201, 'the other instance counts on its own');
     } finally {
       await sql`alter table rate_limits_gone rename to rate_limits`.execute(db);
     }
-    const warnings = a.logs.lines
-      .map((line) => JSON.parse(line))
-      .filter((entry) => entry.event === 'rate_limit.store_failed');
+    const warnings = a.logs.lines.map((line) => JSON.parse(line)).filter((entry) => entry.event === 'rate_limit.store_failed');
     assert.ok(warnings.length > 0, 'the failure is logged');
     assert.ok(
       warnings.every((entry) => entry.level === 40),

@@ -77,11 +77,32 @@ for (const kind of TEST_DATABASES) {
 
     test('confidential clients authenticate with client_secret_post or HTTP Basic; a wrong secret is invalid_client', async () => {
       const post = await registerClient('client_secret_post');
-      assert.equal((await oauth.token({ grant_type: 'authorization_code', code: await oauth.code(post.clientId), code_verifier: PKCE.verifier, client_id: post.clientId, client_secret: post.secret! })).status, 200);
+      assert.equal(
+        (
+          await oauth.token({
+            grant_type: 'authorization_code',
+            code: await oauth.code(post.clientId),
+            code_verifier: PKCE.verifier,
+            client_id: post.clientId,
+            client_secret: post.secret!,
+          })
+        ).status,
+        200,
+      );
       const basic = await registerClient('client_secret_basic');
       const authorization = `Basic ${Buffer.from(`${basic.clientId}:${basic.secret}`).toString('base64')}`;
-      assert.equal((await oauth.token({ grant_type: 'authorization_code', code: await oauth.code(basic.clientId), code_verifier: PKCE.verifier }, { authorization })).status, 200);
-      const wrong = await oauth.token({ grant_type: 'authorization_code', code: await oauth.code(post.clientId), code_verifier: PKCE.verifier, client_id: post.clientId, client_secret: 'wrong' });
+      assert.equal(
+        (await oauth.token({ grant_type: 'authorization_code', code: await oauth.code(basic.clientId), code_verifier: PKCE.verifier }, { authorization }))
+          .status,
+        200,
+      );
+      const wrong = await oauth.token({
+        grant_type: 'authorization_code',
+        code: await oauth.code(post.clientId),
+        code_verifier: PKCE.verifier,
+        client_id: post.clientId,
+        client_secret: 'wrong',
+      });
       assert.equal(wrong.status, 401);
       assert.equal((await wrong.json()).error, 'invalid_client');
       const missing = await oauth.token({ grant_type: 'authorization_code', code: 'x', code_verifier: PKCE.verifier, client_id: post.clientId });
@@ -144,8 +165,30 @@ for (const kind of TEST_DATABASES) {
     test('AC-02: a replay with a wrong verifier or without client authentication revokes nothing', async () => {
       const confidential = await registerClient('client_secret_post');
       const code = await oauth.code(confidential.clientId);
-      assert.equal((await oauth.token({ grant_type: 'authorization_code', code, code_verifier: PKCE.verifier, client_id: confidential.clientId, client_secret: confidential.secret! })).status, 200);
-      assert.equal((await oauth.token({ grant_type: 'authorization_code', code, code_verifier: 'B'.repeat(43), client_id: confidential.clientId, client_secret: confidential.secret! })).status, 400);
+      assert.equal(
+        (
+          await oauth.token({
+            grant_type: 'authorization_code',
+            code,
+            code_verifier: PKCE.verifier,
+            client_id: confidential.clientId,
+            client_secret: confidential.secret!,
+          })
+        ).status,
+        200,
+      );
+      assert.equal(
+        (
+          await oauth.token({
+            grant_type: 'authorization_code',
+            code,
+            code_verifier: 'B'.repeat(43),
+            client_id: confidential.clientId,
+            client_secret: confidential.secret!,
+          })
+        ).status,
+        400,
+      );
       assert.equal((await oauth.token({ grant_type: 'authorization_code', code, code_verifier: PKCE.verifier, client_id: confidential.clientId })).status, 401);
       assert.equal((await grantOf(confidential.clientId)).revoked_at, null);
     });
@@ -153,9 +196,22 @@ for (const kind of TEST_DATABASES) {
     test('AC-03, AC-04: a code redeemed by another client, or with another redirect_uri, is invalid_grant', async () => {
       const a = await registerClient();
       const b = await registerClient();
-      assert.equal((await (await oauth.token({ grant_type: 'authorization_code', code: await oauth.code(a.clientId), code_verifier: PKCE.verifier, client_id: b.clientId })).json()).error, 'invalid_grant');
+      assert.equal(
+        (
+          await (
+            await oauth.token({ grant_type: 'authorization_code', code: await oauth.code(a.clientId), code_verifier: PKCE.verifier, client_id: b.clientId })
+          ).json()
+        ).error,
+        'invalid_grant',
+      );
       for (const redirect of [`${REDIRECT}2`, `${REDIRECT}/`]) {
-        const response = await oauth.token({ grant_type: 'authorization_code', code: await oauth.code(a.clientId), code_verifier: PKCE.verifier, client_id: a.clientId, redirect_uri: redirect });
+        const response = await oauth.token({
+          grant_type: 'authorization_code',
+          code: await oauth.code(a.clientId),
+          code_verifier: PKCE.verifier,
+          client_id: a.clientId,
+          redirect_uri: redirect,
+        });
         assert.equal((await response.json()).error, 'invalid_grant', redirect);
       }
     });
@@ -164,11 +220,17 @@ for (const kind of TEST_DATABASES) {
       const { clientId } = await registerClient();
       const code = await oauth.code(clientId);
       await db().updateTable('authorization_codes').set({ expires_at: 1 }).execute();
-      assert.equal((await (await oauth.token({ grant_type: 'authorization_code', code, code_verifier: PKCE.verifier, client_id: clientId })).json()).error, 'invalid_grant');
+      assert.equal(
+        (await (await oauth.token({ grant_type: 'authorization_code', code, code_verifier: PKCE.verifier, client_id: clientId })).json()).error,
+        'invalid_grant',
+      );
       const code2 = await oauth.code(clientId);
       await db().updateTable('wikis').set({ owner_did: 'did:plc:someoneelseaaaaaaaaaaaaa' }).execute();
       try {
-        assert.equal((await (await oauth.token({ grant_type: 'authorization_code', code: code2, code_verifier: PKCE.verifier, client_id: clientId })).json()).error, 'invalid_grant');
+        assert.equal(
+          (await (await oauth.token({ grant_type: 'authorization_code', code: code2, code_verifier: PKCE.verifier, client_id: clientId })).json()).error,
+          'invalid_grant',
+        );
       } finally {
         await db().updateTable('wikis').set({ owner_did: CAROL_DID }).execute();
       }
@@ -177,7 +239,11 @@ for (const kind of TEST_DATABASES) {
     test('AC-06: 20 parallel redemptions of one code: exactly one 200, the rest invalid_grant, no 500', async () => {
       const { clientId } = await registerClient();
       const code = await oauth.code(clientId);
-      const statuses = await Promise.all(Array.from({ length: 20 }, () => oauth.token({ grant_type: 'authorization_code', code, code_verifier: PKCE.verifier, client_id: clientId }).then((r) => r.status)));
+      const statuses = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          oauth.token({ grant_type: 'authorization_code', code, code_verifier: PKCE.verifier, client_id: clientId }).then((r) => r.status),
+        ),
+      );
       assert.equal(statuses.filter((s) => s === 200).length, 1, statuses.join(','));
       assert.equal(statuses.filter((s) => s === 400).length, 19, statuses.join(','));
       assert.ok((await grantOf(clientId)).revoked_at, 'the losers are valid replays: the family is revoked');
@@ -185,7 +251,11 @@ for (const kind of TEST_DATABASES) {
 
     test('IN-04: wrong content type, GET, unknown grant types and repeated parameters', async () => {
       const { clientId } = await registerClient();
-      const json = await new TestClient(platform.platform.app, platform.config.publicUrl).request('/w/notes/oauth/token', { method: 'POST', body: JSON.stringify({ grant_type: 'authorization_code' }), headers: { 'content-type': 'application/json' } });
+      const json = await new TestClient(platform.platform.app, platform.config.publicUrl).request('/w/notes/oauth/token', {
+        method: 'POST',
+        body: JSON.stringify({ grant_type: 'authorization_code' }),
+        headers: { 'content-type': 'application/json' },
+      });
       assert.equal(json.status, 400);
       assert.equal((await json.json()).error, 'invalid_request');
       assert.equal((await carol.request('/w/notes/oauth/token')).status, 405);
@@ -195,7 +265,11 @@ for (const kind of TEST_DATABASES) {
         assert.equal((await response.json()).error, 'unsupported_grant_type');
         assert.equal(response.headers.get('cache-control'), 'no-store');
       }
-      const repeated = await new TestClient(platform.platform.app, platform.config.publicUrl).request('/w/notes/oauth/token', { method: 'POST', body: `grant_type=authorization_code&code=a&code=b&client_id=${clientId}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      const repeated = await new TestClient(platform.platform.app, platform.config.publicUrl).request('/w/notes/oauth/token', {
+        method: 'POST',
+        body: `grant_type=authorization_code&code=a&code=b&client_id=${clientId}`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
       assert.equal((await repeated.json()).error, 'invalid_request');
       assert.equal((await oauth.token({ grant_type: 'authorization_code', client_id: clientId, padding: 'x'.repeat(9000) })).status, 413);
     });
@@ -204,7 +278,8 @@ for (const kind of TEST_DATABASES) {
       const response = await oauth.redeem(clientId, await oauth.code(clientId));
       return (await response.json()) as { access_token: string; refresh_token?: string; scope: string };
     }
-    const liveInFamily = async (clientId: string) => (await db().selectFrom('refresh_tokens').select('token_hash').where('client_id', '=', clientId).where('rotated_at', 'is', null).execute()).length;
+    const liveInFamily = async (clientId: string) =>
+      (await db().selectFrom('refresh_tokens').select('token_hash').where('client_id', '=', clientId).where('rotated_at', 'is', null).execute()).length;
 
     test('refresh tokens are issued only to clients registered for them (no offline_access needed)', async () => {
       assert.ok((await tokensFor((await registerClient()).clientId)).refresh_token);
@@ -270,16 +345,23 @@ for (const kind of TEST_DATABASES) {
       const readOnly = await (await oauth.token({ grant_type: 'authorization_code', code, code_verifier: PKCE.verifier, client_id: clientId })).json();
       assert.equal(readOnly.scope, 'wiki:read');
       assert.equal((await (await oauth.refresh(clientId, readOnly.refresh_token, { scope: 'wiki:read wiki:write' })).json()).error, 'invalid_scope');
-      assert.equal((await (await oauth.refresh(clientId, readOnly.refresh_token, { resource: `${platform.config.publicUrl}/w/other/mcp` })).json()).error, 'invalid_target');
+      assert.equal(
+        (await (await oauth.refresh(clientId, readOnly.refresh_token, { resource: `${platform.config.publicUrl}/w/other/mcp` })).json()).error,
+        'invalid_target',
+      );
       assert.equal((await oauth.refresh(clientId, readOnly.refresh_token)).status, 200, 'not consumed by the refused requests');
-
     });
 
     test('RT-05: 10 parallel refreshes with one token: all get the same successor, one live token remains', async () => {
       const { clientId } = await registerClient();
       const tokens = await tokensFor(clientId);
-      const results = await Promise.all(Array.from({ length: 10 }, () => oauth.refresh(clientId, tokens.refresh_token!).then(async (r) => ({ status: r.status, body: await r.json() }))));
-      assert.ok(results.every((r) => r.status === 200), results.map((r) => r.status).join(','));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => oauth.refresh(clientId, tokens.refresh_token!).then(async (r) => ({ status: r.status, body: await r.json() }))),
+      );
+      assert.ok(
+        results.every((r) => r.status === 200),
+        results.map((r) => r.status).join(','),
+      );
       assert.equal(new Set(results.map((r) => r.body.refresh_token)).size, 1);
       assert.equal(await liveInFamily(clientId), 1);
     });
@@ -289,7 +371,10 @@ for (const kind of TEST_DATABASES) {
       const expired = await tokensFor(clientId);
       const { sha256 } = await import('../../src/secrets.ts');
       await db().updateTable('refresh_tokens').set({ expires_at: 1 }).where('token_hash', '=', sha256(expired.refresh_token!)).execute();
-      const bodies = [await (await oauth.refresh(clientId, expired.refresh_token!)).text(), await (await oauth.refresh(clientId, `${expired.refresh_token!.slice(0, -1)}A`)).text()];
+      const bodies = [
+        await (await oauth.refresh(clientId, expired.refresh_token!)).text(),
+        await (await oauth.refresh(clientId, `${expired.refresh_token!.slice(0, -1)}A`)).text(),
+      ];
       const other = await registerClient();
       const revoked = await tokensFor(other.clientId);
       await db().updateTable('grants').set({ revoked_at: 1 }).where('client_id', '=', other.clientId).execute();
@@ -392,7 +477,11 @@ for (const kind of TEST_DATABASES) {
     });
 
     const post = (path: string, form: Record<string, string>) =>
-      new TestClient(platform.platform.app, platform.config.publicUrl).request(path, { method: 'POST', body: new URLSearchParams(form).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      new TestClient(platform.platform.app, platform.config.publicUrl).request(path, {
+        method: 'POST',
+        body: new URLSearchParams(form).toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
 
     test('RV-01: revoking a refresh token (any hint) or an access token revokes the grant behind it', async () => {
       for (const hint of [undefined, 'refresh_token', 'access_token']) {
@@ -402,7 +491,11 @@ for (const kind of TEST_DATABASES) {
         assert.equal(response.status, 200, String(hint));
         assert.equal(await response.text(), '');
         assert.equal((await (await oauth.refresh(clientId, tokens.refresh_token!)).json()).error, 'invalid_grant');
-        assert.deepEqual(await (await post('/w/notes/oauth/introspect', { token: tokens.access_token, client_id: clientId })).json(), { active: false }, 'its access tokens die too');
+        assert.deepEqual(
+          await (await post('/w/notes/oauth/introspect', { token: tokens.access_token, client_id: clientId })).json(),
+          { active: false },
+          'its access tokens die too',
+        );
       }
       const { clientId } = await registerClient();
       const tokens = await tokensFor(clientId);
@@ -429,7 +522,10 @@ for (const kind of TEST_DATABASES) {
       const publicB = await registerClient();
       assert.equal((await post('/w/notes/oauth/revoke', { token: tokens.refresh_token!, client_id: publicB.clientId })).status, 200);
       const confidentialB = await registerClient('client_secret_post');
-      assert.equal((await post('/w/notes/oauth/revoke', { token: tokens.refresh_token!, client_id: confidentialB.clientId, client_secret: confidentialB.secret! })).status, 400);
+      assert.equal(
+        (await post('/w/notes/oauth/revoke', { token: tokens.refresh_token!, client_id: confidentialB.clientId, client_secret: confidentialB.secret! })).status,
+        400,
+      );
       assert.equal((await oauth.refresh(a.clientId, tokens.refresh_token!)).status, 200, "A's token is still valid");
     });
 
@@ -523,10 +619,9 @@ for (const kind of TEST_DATABASES) {
           client_secret: confidential.secret!,
         })
       ).json();
-      for (const credentials of [
-        { client_id: confidential.clientId },
-        { client_id: confidential.clientId, client_secret: 'wrong' },
-      ] as Array<Record<string, string>>) {
+      for (const credentials of [{ client_id: confidential.clientId }, { client_id: confidential.clientId, client_secret: 'wrong' }] as Array<
+        Record<string, string>
+      >) {
         const refused = await introspect({ token: tokens.access_token, ...credentials });
         assert.equal(refused.status, 401, JSON.stringify(credentials));
         assert.equal((await refused.json()).error, 'invalid_client');
@@ -547,16 +642,8 @@ for (const kind of TEST_DATABASES) {
       };
       await bothAgree(tokens.access_token, true, 'a live token');
       await bothAgree(await mintFor(clientId, { audience: issuer }), false, 'audience is the issuer, not the MCP URL');
-      await bothAgree(
-        await mintFor(clientId, { audience: `${platform.config.publicUrl}/w/other/mcp` }),
-        false,
-        "another wiki's audience",
-      );
-      await bothAgree(
-        await mintFor(clientId, { wikiId: 'a-deleted-wiki-of-the-same-slug' }),
-        false,
-        'a wiki deleted and re-created under the slug (RS-12)',
-      );
+      await bothAgree(await mintFor(clientId, { audience: `${platform.config.publicUrl}/w/other/mcp` }), false, "another wiki's audience");
+      await bothAgree(await mintFor(clientId, { wikiId: 'a-deleted-wiki-of-the-same-slug' }), false, 'a wiki deleted and re-created under the slug (RS-12)');
       clockOffset = ttl + 30;
       try {
         await bothAgree(tokens.access_token, true, 'expired 30 s ago, inside the 60 s skew');
@@ -565,11 +652,7 @@ for (const kind of TEST_DATABASES) {
       } finally {
         clockOffset = 0;
       }
-      await db()
-        .updateTable('wikis')
-        .set({ owner_did: 'did:plc:someoneelseaaaaaaaaaaaaa' })
-        .where('slug', '=', 'notes')
-        .execute();
+      await db().updateTable('wikis').set({ owner_did: 'did:plc:someoneelseaaaaaaaaaaaaa' }).where('slug', '=', 'notes').execute();
       try {
         await bothAgree(tokens.access_token, false, 'the person no longer has the wiki');
         assert.equal(await active(tokens.refresh_token!), false, 'nor is the refresh token, which /token would refuse');
@@ -581,10 +664,7 @@ for (const kind of TEST_DATABASES) {
     });
 
     test('IT-01: at a deleted wiki, neither the MCP endpoint nor introspection knows the token', async () => {
-      const gone = await platform.platform.deps.wikis.create(
-        { slug: `gone-${kind}`, ownerDid: CAROL_DID, displayName: 'Gone' },
-        now(),
-      );
+      const gone = await platform.platform.deps.wikis.create({ slug: `gone-${kind}`, ownerDid: CAROL_DID, displayName: 'Gone' }, now());
       const { token } = await accessTokenFor(platform.platform, gone, CAROL_DID);
       assert.equal(await mcpStatus(token, gone.slug), 200);
       await platform.platform.deps.wikis.delete(gone.id);

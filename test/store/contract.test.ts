@@ -136,22 +136,67 @@ for (const kind of TEST_DATABASES) {
       await clients.create({ client_id: 'mcp_fresh', wiki_id: 'w', secret_hash: null, metadata: '{}', created_at: NOW - 60, last_used_at: null });
       await clients.create({ client_id: 'mcp_used', wiki_id: 'w', secret_hash: null, metadata: '{}', created_at: NOW - 90_000, last_used_at: NOW - 80_000 });
 
-      const code = (hash: string, expiresAt: number) => ({ code_hash: hash, grant_id: 'g', wiki_id: 'w', client_id: 'c', user_did: did('kept'), redirect_uri: 'https://a.example/cb', code_challenge: 'x', scope: 'wiki:read', resource: 'r', expires_at: expiresAt, consumed_at: null, validly_consumed_at: null });
-      await handle.db.insertInto('authorization_codes').values([code('code-recent', NOW - 60), code('code-old', NOW - 90_000)]).execute();
-      const request = (id: string, expiresAt: number) => ({ id, wiki_id: 'w', client_id: 'c', user_did: did('kept'), redirect_uri: 'https://a.example/cb', state: null, code_challenge: 'x', scope: 'wiki:read', resource: 'r', csrf: 'c', expires_at: expiresAt });
-      await handle.db.insertInto('authorization_requests').values([request('req-live', NOW + 60), request('req-stale', NOW - 1)]).execute();
+      const code = (hash: string, expiresAt: number) => ({
+        code_hash: hash,
+        grant_id: 'g',
+        wiki_id: 'w',
+        client_id: 'c',
+        user_did: did('kept'),
+        redirect_uri: 'https://a.example/cb',
+        code_challenge: 'x',
+        scope: 'wiki:read',
+        resource: 'r',
+        expires_at: expiresAt,
+        consumed_at: null,
+        validly_consumed_at: null,
+      });
+      await handle.db
+        .insertInto('authorization_codes')
+        .values([code('code-recent', NOW - 60), code('code-old', NOW - 90_000)])
+        .execute();
+      const request = (id: string, expiresAt: number) => ({
+        id,
+        wiki_id: 'w',
+        client_id: 'c',
+        user_did: did('kept'),
+        redirect_uri: 'https://a.example/cb',
+        state: null,
+        code_challenge: 'x',
+        scope: 'wiki:read',
+        resource: 'r',
+        csrf: 'c',
+        expires_at: expiresAt,
+      });
+      await handle.db
+        .insertInto('authorization_requests')
+        .values([request('req-live', NOW + 60), request('req-stale', NOW - 1)])
+        .execute();
 
       const counts = await sweepExpired(handle.db, NOW);
-      assert.deepEqual((await handle.db.selectFrom('authorization_codes').select('code_hash').execute()).map((r) => r.code_hash), ['code-recent'], 'expired codes are kept a day for replay detection');
-      assert.deepEqual((await handle.db.selectFrom('authorization_requests').select('id').execute()).map((r) => r.id), ['req-live']);
+      assert.deepEqual(
+        (await handle.db.selectFrom('authorization_codes').select('code_hash').execute()).map((r) => r.code_hash),
+        ['code-recent'],
+        'expired codes are kept a day for replay detection',
+      );
+      assert.deepEqual(
+        (await handle.db.selectFrom('authorization_requests').select('id').execute()).map((r) => r.id),
+        ['req-live'],
+      );
       assert.equal(await clients.find('w', 'mcp_stale'), undefined, 'a registration never used for a day is collected');
       assert.ok(await clients.find('w', 'mcp_fresh'));
       assert.ok(await clients.find('w', 'mcp_used'));
-      assert.ok(counts.atproto_states! >= 1 && counts.pending_signups! >= 1 && counts.platform_sessions! >= 1 && counts.atproto_sessions! >= 1, JSON.stringify(counts));
+      assert.ok(
+        counts.atproto_states! >= 1 && counts.pending_signups! >= 1 && counts.platform_sessions! >= 1 && counts.atproto_sessions! >= 1,
+        JSON.stringify(counts),
+      );
       assert.ok(await sessions.get(did('kept')), 'a user keeps their atproto session');
       assert.equal(await sessions.get(did('abandoned')), undefined, 'an abandoned signup leaves nothing');
       const again = await sweepExpired(handle.db, NOW);
-      assert.deepEqual(Object.values(again).reduce((a, b) => a + b, 0), 0, 'idempotent');
+      assert.deepEqual(
+        Object.values(again).reduce((a, b) => a + b, 0),
+        0,
+        'idempotent',
+      );
     });
 
     test('CL-03: wrong codes are counted in one statement; the limit denies the login, even when raced', async () => {
@@ -190,11 +235,7 @@ for (const kind of TEST_DATABASES) {
           await before.insertInto('cli_logins').values(row).execute();
         }
         await migrateToLatest(old.db);
-        const rows = await old.db
-          .selectFrom('cli_logins')
-          .select(['id', 'code_hash', 'failed_attempts'])
-          .orderBy('id')
-          .execute();
+        const rows = await old.db.selectFrom('cli_logins').select(['id', 'code_hash', 'failed_attempts']).orderBy('id').execute();
         assert.deepEqual(rows, [
           { id: 'confirmed', code_hash: '', failed_attempts: 0 },
           { id: 'denied', code_hash: '', failed_attempts: 0 },
@@ -264,7 +305,10 @@ for (const kind of TEST_DATABASES) {
         const member = consent(did('member'));
         const memberGrant = await grants.approveWithCode(codeFor(member, 'member-code'), NOW);
         assert.equal((await codes.find('member-code', wiki))?.authorized, false, 'no role: not authorized');
-        await handle.db.insertInto('wiki_members').values({ wiki_id: wiki.id, did: did('member'), handle: null, role: 'read', added_at: NOW }).execute();
+        await handle.db
+          .insertInto('wiki_members')
+          .values({ wiki_id: wiki.id, did: did('member'), handle: null, role: 'read', added_at: NOW })
+          .execute();
         assert.equal((await codes.find('member-code', wiki))?.authorized, true, 'a collaborator');
         await codes.revokeGrant(memberGrant, NOW);
         assert.equal((await codes.find('member-code', wiki))?.authorized, false, 'a revoked grant');
@@ -273,11 +317,16 @@ for (const kind of TEST_DATABASES) {
       test('AC-06: 20 concurrent redemptions of one code: exactly one wins, one refresh family; the leak revokes the grant', async () => {
         const { grants, codes } = stores();
         const c = consent();
-        await handle.db.insertInto('oauth_clients').values({ client_id: c.clientId, wiki_id: wiki.id, secret_hash: null, metadata: '{}', created_at: NOW, last_used_at: null }).execute();
+        await handle.db
+          .insertInto('oauth_clients')
+          .values({ client_id: c.clientId, wiki_id: wiki.id, secret_hash: null, metadata: '{}', created_at: NOW, last_used_at: null })
+          .execute();
         const code = codeFor(c);
         const grantId = await grants.approveWithCode(code, NOW);
         const outcomes = await Promise.all(
-          Array.from({ length: 20 }, (_, i) => codes.redeem({ codeHash: code.code_hash, valid: true, firstUseOf: c.clientId, refreshToken: refreshRow(grantId, c, `race-${n}-${i}`) }, NOW + 1)),
+          Array.from({ length: 20 }, (_, i) =>
+            codes.redeem({ codeHash: code.code_hash, valid: true, firstUseOf: c.clientId, refreshToken: refreshRow(grantId, c, `race-${n}-${i}`) }, NOW + 1),
+          ),
         );
         assert.equal(outcomes.filter((o) => o === 'redeemed').length, 1, outcomes.join());
         assert.equal(outcomes.filter((o) => o === 'replayed_and_revoked').length, 19);
@@ -310,7 +359,12 @@ for (const kind of TEST_DATABASES) {
         const outcomes = await Promise.all(Array.from({ length: 20 }, () => refreshTokens.rotate(rt1, rt2, NOW + 1, 60)));
         assert.equal(outcomes.filter((o) => o === 'rotated').length, 1, outcomes.join());
         assert.equal(outcomes.filter((o) => o === 'grace').length, 19);
-        const live = await handle.db.selectFrom('refresh_tokens').select('token_hash').where('family_id', '=', rt1.family_id).where('rotated_at', 'is', null).execute();
+        const live = await handle.db
+          .selectFrom('refresh_tokens')
+          .select('token_hash')
+          .where('family_id', '=', rt1.family_id)
+          .where('rotated_at', 'is', null)
+          .execute();
         assert.deepEqual(live, [{ token_hash: rt2.token_hash }], 'exactly one live token: the successor');
         assert.equal((await refreshTokens.find(rt2.token_hash, wiki))?.authorized, true);
         assert.equal(await grants.findActive(c.wikiId, c.clientId, c.userDid).then((g) => g?.id), grant.id, 'nothing revoked');
@@ -342,17 +396,28 @@ for (const kind of TEST_DATABASES) {
         Array.from({ length: 10 }, () =>
           logins.deliver('deliver-once', NOW, async (tx) => {
             recorded += 1;
-            await tx.insertInto('platform_sessions').values({ sid: `cl05-${recorded}`, did: did(8), created_at: NOW, expires_at: NOW + 60, revoked_at: null }).execute();
+            await tx
+              .insertInto('platform_sessions')
+              .values({ sid: `cl05-${recorded}`, did: did(8), created_at: NOW, expires_at: NOW + 60, revoked_at: null })
+              .execute();
             return 'token';
           }),
         ),
       );
-      assert.deepEqual(results.filter((r) => r === 'token'), ['token']);
+      assert.deepEqual(
+        results.filter((r) => r === 'token'),
+        ['token'],
+      );
       assert.equal(recorded, 1);
       assert.equal((await logins.find('deliver-once', NOW))?.status, 'delivered');
 
       await logins.create({ ...row, id: 'deliver-fails', status: 'confirmed' });
-      await assert.rejects(logins.deliver('deliver-fails', NOW, async () => { throw new Error('record failed'); }), /record failed/);
+      await assert.rejects(
+        logins.deliver('deliver-fails', NOW, async () => {
+          throw new Error('record failed');
+        }),
+        /record failed/,
+      );
       assert.equal((await logins.find('deliver-fails', NOW))?.status, 'confirmed', 'rolled back: the retry can still deliver (DB-07)');
       assert.equal(await logins.deliver('deliver-fails', NOW, async () => 'second try'), 'second try');
     });
@@ -384,12 +449,18 @@ for (const kind of TEST_DATABASES) {
 
 describe('opening a database that cannot be opened', () => {
   test('an unreachable PostgreSQL is one clear error', async () => {
-    await assert.rejects(openDatabase('postgres://postgres@127.0.0.1:1/none'), (error: Error) => error instanceof DatabaseOpenError && /cannot connect to PostgreSQL/.test(error.message));
+    await assert.rejects(
+      openDatabase('postgres://postgres@127.0.0.1:1/none'),
+      (error: Error) => error instanceof DatabaseOpenError && /cannot connect to PostgreSQL/.test(error.message),
+    );
   });
   test('an SQLite path that cannot be created is one clear error', async () => {
     // A regular file where a directory should be.
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'robot-notdir-')), 'file');
     writeFileSync(file, '');
-    await assert.rejects(openDatabase(`sqlite:${file}/data/robot.sqlite`), (error: Error) => error instanceof DatabaseOpenError && /cannot open SQLite database/.test(error.message));
+    await assert.rejects(
+      openDatabase(`sqlite:${file}/data/robot.sqlite`),
+      (error: Error) => error instanceof DatabaseOpenError && /cannot open SQLite database/.test(error.message),
+    );
   });
 });

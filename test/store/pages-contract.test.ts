@@ -53,7 +53,13 @@ for (const kind of TEST_DATABASES) {
       assert.deepEqual([current.content, current.revision, current.updatedBy], ['Second draft.', 2, BOB]);
       assert.equal((await pages.read(wiki.id, 'Projects/Robot Arm', 1)).content, 'First draft.');
       const history = await pages.history(wiki.id, 'Projects/Robot Arm', 10);
-      assert.deepEqual(history.map((r) => [r.revision, r.action, r.author_did, r.message]), [[2, 'edit', BOB, null], [1, 'create', ALICE, 'start']]);
+      assert.deepEqual(
+        history.map((r) => [r.revision, r.action, r.author_did, r.message]),
+        [
+          [2, 'edit', BOB, null],
+          [1, 'create', ALICE, 'start'],
+        ],
+      );
     });
 
     test('a stale or missing base revision is a conflict and saves nothing', async () => {
@@ -64,7 +70,9 @@ for (const kind of TEST_DATABASES) {
 
     test('20 concurrent writers on one base revision: exactly one wins, the rest conflict', async () => {
       await pages.write(wiki.id, ALICE, { path: 'Race', content: 'v1' });
-      const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => code(pages.write(wiki.id, ALICE, { path: 'Race', content: `writer ${i}`, baseRevision: 1 }))));
+      const outcomes = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => code(pages.write(wiki.id, ALICE, { path: 'Race', content: `writer ${i}`, baseRevision: 1 }))),
+      );
       assert.equal(outcomes.filter((o) => o === 'ok').length, 1);
       assert.equal(outcomes.filter((o) => o === 'conflict').length, 19);
       assert.equal((await pages.history(wiki.id, 'Race', 50)).length, 2);
@@ -91,7 +99,12 @@ for (const kind of TEST_DATABASES) {
       await pages.write(wiki.id, ALICE, { path: 'Spoke A', content: 'Back to [[Hub]].' });
       await pages.write(wiki.id, ALICE, { path: 'Spoke B', content: 'Alone.' });
       const links = await pages.links(wiki.id, 'Hub');
-      assert.deepEqual(links.outgoing, [{ path: 'Hub', exists: true }, { path: 'Missing', exists: false }, { path: 'Spoke A', exists: true }, { path: 'Spoke B', exists: true }]);
+      assert.deepEqual(links.outgoing, [
+        { path: 'Hub', exists: true },
+        { path: 'Missing', exists: false },
+        { path: 'Spoke A', exists: true },
+        { path: 'Spoke B', exists: true },
+      ]);
       assert.deepEqual(links.backlinks, ['Spoke A']);
       const orphans = await pages.orphans(wiki.id);
       assert.ok(!orphans.includes('Hub') && !orphans.includes('Spoke A') && !orphans.includes('Spoke B'));
@@ -108,8 +121,12 @@ for (const kind of TEST_DATABASES) {
       assert.deepEqual(hits.map((h) => h.path).sort(), ['Cooking', 'Gardening/Tomatoes']);
       assert.equal(hits[0]!.path, 'Gardening/Tomatoes');
       assert.match(hits.find((h) => h.path === 'Cooking')!.snippet, /«tomatoes»/i);
-      assert.deepEqual((await pages.search(wiki.id, 'watered staking', 10)).map((h) => h.path), ['Gardening/Tomatoes']);
-      for (const hostile of ['"unbalanced', 'NEAR(a b', 'a OR', '*', "'; drop table pages; --", 'AND']) assert.ok(Array.isArray(await pages.search(wiki.id, hostile, 10)));
+      assert.deepEqual(
+        (await pages.search(wiki.id, 'watered staking', 10)).map((h) => h.path),
+        ['Gardening/Tomatoes'],
+      );
+      for (const hostile of ['"unbalanced', 'NEAR(a b', 'a OR', '*', "'; drop table pages; --", 'AND'])
+        assert.ok(Array.isArray(await pages.search(wiki.id, hostile, 10)));
     });
 
     test('rename keeps history and moves search; delete keeps history; the path can be reused', async () => {
@@ -117,13 +134,19 @@ for (const kind of TEST_DATABASES) {
       const renamed = await pages.rename(wiki.id, BOB, { path: 'Old name', newPath: 'New name', message: 'clearer' });
       assert.equal(renamed.revision, 2);
       assert.equal(await code(pages.read(wiki.id, 'Old name')), 'not_found');
-      assert.deepEqual((await pages.search(wiki.id, 'zebra', 5)).map((h) => h.path), ['New name']);
+      assert.deepEqual(
+        (await pages.search(wiki.id, 'zebra', 5)).map((h) => h.path),
+        ['New name'],
+      );
       assert.equal(await code(pages.rename(wiki.id, BOB, { path: 'New name', newPath: 'Hub' })), 'exists');
       const deleted = await pages.remove(wiki.id, ALICE, { path: 'New name', message: 'obsolete' });
       assert.equal(deleted.revision, 3);
       assert.equal(await code(pages.read(wiki.id, 'New name')), 'not_found');
       assert.deepEqual(await pages.search(wiki.id, 'zebra', 5), []);
-      assert.deepEqual((await pages.history(wiki.id, 'New name', 10)).map((r) => r.action), ['delete', 'rename', 'create']);
+      assert.deepEqual(
+        (await pages.history(wiki.id, 'New name', 10)).map((r) => r.action),
+        ['delete', 'rename', 'create'],
+      );
       assert.equal((await pages.read(wiki.id, 'New name', 2)).content, 'Unique zebra text.');
       const reborn = await pages.write(wiki.id, ALICE, { path: 'New name', content: 'Fresh start.' });
       assert.equal(reborn.revision, 1);
@@ -132,13 +155,28 @@ for (const kind of TEST_DATABASES) {
     test('list filters by prefix (wildcards literal) and change time; recent changes are newest first', async () => {
       clock += 1;
       await pages.write(wiki.id, ALICE, { path: 'Pro%ject', content: 'percent' });
-      assert.deepEqual((await pages.list(wiki.id, { prefix: 'Projects/', limit: 10 })).map((p) => p.path), ['Projects/Robot Arm']);
-      assert.deepEqual((await pages.list(wiki.id, { prefix: 'Pro%', limit: 10 })).map((p) => p.path), ['Pro%ject']);
+      assert.deepEqual(
+        (await pages.list(wiki.id, { prefix: 'Projects/', limit: 10 })).map((p) => p.path),
+        ['Projects/Robot Arm'],
+      );
+      assert.deepEqual(
+        (await pages.list(wiki.id, { prefix: 'Pro%', limit: 10 })).map((p) => p.path),
+        ['Pro%ject'],
+      );
       clock += 100;
       await pages.write(wiki.id, BOB, { path: 'Latest', content: 'newest' });
-      assert.deepEqual((await pages.list(wiki.id, { updatedSince: clock, limit: 10 })).map((p) => p.path), ['Latest']);
+      assert.deepEqual(
+        (await pages.list(wiki.id, { updatedSince: clock, limit: 10 })).map((p) => p.path),
+        ['Latest'],
+      );
       const recent = await pages.recentChanges(wiki.id, 2);
-      assert.deepEqual(recent.map((r) => [r.path, r.author_did]), [['Latest', BOB], ['Pro%ject', ALICE]]);
+      assert.deepEqual(
+        recent.map((r) => [r.path, r.author_did]),
+        [
+          ['Latest', BOB],
+          ['Pro%ject', ALICE],
+        ],
+      );
     });
 
     test('size limits per page and per wiki are clear errors that save nothing', async () => {
@@ -158,9 +196,18 @@ for (const kind of TEST_DATABASES) {
       await wikis.setMember({ wikiId: wiki.id, did: BOB, handle: null, role: 'read' }, now());
       await wikis.setMember({ wikiId: wiki.id, did: BOB, handle: null, role: 'write' }, now());
       assert.equal((await wikis.member(wiki.id, BOB))?.role, 'write');
-      assert.deepEqual((await wikis.listForMember(BOB)).map((w) => [w.slug, w.role]), [['lab', 'write']]);
-      assert.deepEqual((await wikis.listForMember(ALICE)).map((w) => [w.slug, w.role]), [['lab', 'owner']]);
-      await handle.db.insertInto('grants').values({ id: 'g-bob', wiki_id: wiki.id, client_id: 'c', user_did: BOB, scope: 'wiki:read', created_at: now(), revoked_at: null }).execute();
+      assert.deepEqual(
+        (await wikis.listForMember(BOB)).map((w) => [w.slug, w.role]),
+        [['lab', 'write']],
+      );
+      assert.deepEqual(
+        (await wikis.listForMember(ALICE)).map((w) => [w.slug, w.role]),
+        [['lab', 'owner']],
+      );
+      await handle.db
+        .insertInto('grants')
+        .values({ id: 'g-bob', wiki_id: wiki.id, client_id: 'c', user_did: BOB, scope: 'wiki:read', created_at: now(), revoked_at: null })
+        .execute();
       await tokens.create({ wikiId: wiki.id, ownerDid: BOB, name: 'laptop', tokenHash: 'hash-bob', scope: 'wiki:read' }, now());
       assert.equal(await wikis.removeMember(wiki.id, BOB, now()), true);
       assert.equal(await wikis.member(wiki.id, BOB), undefined);
@@ -176,7 +223,10 @@ for (const kind of TEST_DATABASES) {
       assert.equal((await tokens.findByHash('hash-ci'))?.last_used_at, now());
       await tokens.touch(made.id, now() + 61);
       assert.equal((await tokens.findByHash('hash-ci'))?.last_used_at, now() + 61);
-      assert.deepEqual((await tokens.listForWiki(wiki.id)).map((t) => t.name), ['ci']);
+      assert.deepEqual(
+        (await tokens.listForWiki(wiki.id)).map((t) => t.name),
+        ['ci'],
+      );
       assert.equal(await tokens.revoke(wiki.id, made.id), true);
       assert.equal(await tokens.findByHash('hash-ci'), undefined);
     });

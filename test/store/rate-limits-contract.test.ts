@@ -38,9 +38,7 @@ for (const kind of TEST_DATABASES) {
 
     test('concurrent hits through two connections are each counted exactly once', async () => {
       const stores = [rateLimitStore(first.db), rateLimitStore(second.db)];
-      const counts = await Promise.all(
-        Array.from({ length: 40 }, (_, i) => stores[i % 2]!.hit('race', '2001:db8::/64', NOW, NOW + 60)),
-      );
+      const counts = await Promise.all(Array.from({ length: 40 }, (_, i) => stores[i % 2]!.hit('race', '2001:db8::/64', NOW, NOW + 60)));
       assert.deepEqual(
         counts.sort((x, y) => x - y),
         Array.from({ length: 40 }, (_, i) => i + 1),
@@ -53,11 +51,7 @@ for (const kind of TEST_DATABASES) {
       await store.hit('sweep', '192.0.2.9', NOW, NOW + 60);
       const counts = await sweepExpired(first.db, NOW);
       assert.ok((counts.rate_limits ?? 0) >= 1);
-      const left = await first.db
-        .selectFrom('rate_limits')
-        .select('window_start')
-        .where('bucket', '=', 'sweep')
-        .execute();
+      const left = await first.db.selectFrom('rate_limits').select('window_start').where('bucket', '=', 'sweep').execute();
       assert.deepEqual(
         left.map((row) => Number(row.window_start)),
         [NOW],

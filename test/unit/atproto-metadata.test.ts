@@ -15,5 +15,8 @@ test('loopback and confidential metadata of a valid PUBLIC_URL pass the startup 
 
 test('a confidential client on an IP address is refused at startup, as the atproto library would at login', () => {
   const config = loadConfig({ PUBLIC_URL: 'https://192.0.2.7', DATA_DIR: '/tmp/unused' });
-  assert.throws(() => assertValidClientMetadata(clientMetadata(config, KEY)), (error: unknown) => error instanceof ConfigError && /PUBLIC_URL/.test(error.message) && /IP address/.test(error.message));
+  assert.throws(
+    () => assertValidClientMetadata(clientMetadata(config, KEY)),
+    (error: unknown) => error instanceof ConfigError && /PUBLIC_URL/.test(error.message) && /IP address/.test(error.message),
+  );
 });

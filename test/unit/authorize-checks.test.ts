@@ -99,7 +99,7 @@ describe('authorization request checks', () => {
     assert.equal(await refusal(pkceS256, context({ code_challenge_method: 'S256' })), 'invalid_request');
   });
 
-  test('RFC 8707: the resource is this wiki\'s MCP endpoint, with or without a trailing slash', async () => {
+  test("RFC 8707: the resource is this wiki's MCP endpoint, with or without a trailing slash", async () => {
     assert.equal(await refusal(resourceIsThisWiki, context({})), undefined);
     assert.equal(await refusal(resourceIsThisWiki, context({ resource: `${MCP}/` })), undefined);
     assert.equal(await refusal(resourceIsThisWiki, context({ resource: 'https://other.wiki.example/mcp' })), 'invalid_target');

@@ -13,8 +13,9 @@ function parse(header: string): Map<string, string> {
   assert.ok(match, `not a Bearer challenge: ${header}`);
   const params = new Map<string, string>();
   const param = /([A-Za-z_]+)="((?:[^"\\]|\\[\x20-\x7e])*)"(?:, |$)/y;
-  let found: RegExpExecArray | null;
-  while (param.lastIndex < match[1]!.length && (found = param.exec(match[1]!))) {
+  while (param.lastIndex < match[1]!.length) {
+    const found = param.exec(match[1]!);
+    if (!found) break;
     assert.equal(params.has(found[1]!), false, `${found[1]} appears twice`);
     params.set(found[1]!, found[2]!.replace(/\\(.)/g, '$1'));
   }
@@ -50,7 +51,10 @@ describe('WWW-Authenticate challenge', () => {
   test('PR-03: quotes and backslashes are escaped, CR/LF and other controls cannot end the header', () => {
     const hostile = challenge({ resourceMetadataUrl: 'https://a.example/m"x' }, { code: 'invalid_token', description: 'bad "token"\r\nX-Injected: yes \\' });
     assert.doesNotMatch(hostile, /[\r\n]/);
-    assert.equal(hostile, 'Bearer resource_metadata="https://a.example/m\\"x", scope="wiki:read wiki:write", error="invalid_token", error_description="bad \\"token\\" X-Injected: yes \\\\"');
+    assert.equal(
+      hostile,
+      'Bearer resource_metadata="https://a.example/m\\"x", scope="wiki:read wiki:write", error="invalid_token", error_description="bad \\"token\\" X-Injected: yes \\\\"',
+    );
     const params = parse(hostile);
     assert.equal(params.get('resource_metadata'), 'https://a.example/m"x');
     assert.equal(params.get('error_description'), 'bad "token" X-Injected: yes \\');

@@ -53,17 +53,9 @@ describe('client address', () => {
     assert.equal(clientAddress('127.0.0.1', '203.0.113.9:4711', proxy), '203.0.113.9');
     assert.equal(clientAddress('127.0.0.1', '::ffff:203.0.113.9', proxy), '203.0.113.9');
     assert.equal(clientAddress('fd00::1', '2001:db8::7, fd12::2', proxy), '2001:db8::7');
-    assert.equal(
-      clientAddress('127.0.0.1', '203.0.113.9, ::ffff:10.0.0.7', proxy),
-      '203.0.113.9',
-      'a mapped address matches its IPv4 rule',
-    );
+    assert.equal(clientAddress('127.0.0.1', '203.0.113.9, ::ffff:10.0.0.7', proxy), '203.0.113.9', 'a mapped address matches its IPv4 rule');
     const mappedRule = trusting('::ffff:127.0.0.1');
-    assert.equal(
-      clientAddress('127.0.0.1', '203.0.113.9', mappedRule),
-      '203.0.113.9',
-      'an IPv4-mapped rule matches the IPv4 peer',
-    );
+    assert.equal(clientAddress('127.0.0.1', '203.0.113.9', mappedRule), '203.0.113.9', 'an IPv4-mapped rule matches the IPv4 peer');
   });
 });
 

@@ -4,7 +4,15 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Context } from 'hono';
 import { authenticateClient, presentedCredentials } from '../../src/authserver/client-request.ts';
-import { cacheSeconds, ClientMetadataError, documentUrlProblem, isJsonMediaType, parseDocument, type Client, type ClientResolver } from '../../src/authserver/clients.ts';
+import {
+  cacheSeconds,
+  ClientMetadataError,
+  documentUrlProblem,
+  isJsonMediaType,
+  parseDocument,
+  type Client,
+  type ClientResolver,
+} from '../../src/authserver/clients.ts';
 import { sha256 } from '../../src/secrets.ts';
 import type { Wiki } from '../../src/store/wikis.ts';
 
@@ -13,8 +21,19 @@ const document = { client_id: ID, client_name: 'App', redirect_uris: ['https://a
 
 describe('client metadata documents', () => {
   test('a minimal document is a public client vouched for by its host', () => {
-    assert.deepEqual(parseDocument(ID, document), { clientId: ID, secretHash: null, redirectUris: ['https://app.example/cb'], clientName: 'App', grantTypes: ['authorization_code'], verifiedHost: 'app.example' });
-    assert.deepEqual(parseDocument(ID, { ...document, grant_types: ['authorization_code', 'refresh_token', 'implicit'] }).grantTypes, ['authorization_code', 'refresh_token'], 'unknown grant types are dropped');
+    assert.deepEqual(parseDocument(ID, document), {
+      clientId: ID,
+      secretHash: null,
+      redirectUris: ['https://app.example/cb'],
+      clientName: 'App',
+      grantTypes: ['authorization_code'],
+      verifiedHost: 'app.example',
+    });
+    assert.deepEqual(
+      parseDocument(ID, { ...document, grant_types: ['authorization_code', 'refresh_token', 'implicit'] }).grantTypes,
+      ['authorization_code', 'refresh_token'],
+      'unknown grant types are dropped',
+    );
     assert.equal(parseDocument(ID, { ...document, client_name: undefined }).clientName, 'app.example', 'no name: the host');
   });
 
@@ -37,14 +56,25 @@ describe('client metadata documents', () => {
 
   test('the client_id URL: normalised, with a path, without fragment, credentials or dot segments', () => {
     assert.equal(documentUrlProblem(ID), undefined);
-    for (const id of ['not a url', 'https://app.example', 'https://app.example/', 'https://APP.example/c.json', 'https://app.example/c.json#f', 'https://u:p@app.example/c.json', 'https://app.example/a/../c.json', 'https://app.example/./c.json']) {
+    for (const id of [
+      'not a url',
+      'https://app.example',
+      'https://app.example/',
+      'https://APP.example/c.json',
+      'https://app.example/c.json#f',
+      'https://u:p@app.example/c.json',
+      'https://app.example/a/../c.json',
+      'https://app.example/./c.json',
+    ]) {
       assert.ok(documentUrlProblem(id), id);
     }
   });
 
   test('only application/json or application/*+json is metadata', () => {
-    for (const type of ['application/json', 'application/json; charset=utf-8', 'Application/JSON', 'application/client-metadata+json']) assert.equal(isJsonMediaType(type), true, type);
-    for (const type of [null, '', 'text/html', 'text/json', 'application/jsonp', 'application/+json', 'application/json-seq']) assert.equal(isJsonMediaType(type), false, String(type));
+    for (const type of ['application/json', 'application/json; charset=utf-8', 'Application/JSON', 'application/client-metadata+json'])
+      assert.equal(isJsonMediaType(type), true, type);
+    for (const type of [null, '', 'text/html', 'text/json', 'application/jsonp', 'application/+json', 'application/json-seq'])
+      assert.equal(isJsonMediaType(type), false, String(type));
   });
 
   test('cache lifetimes follow Cache-Control within a minute and a day', () => {
@@ -62,9 +92,26 @@ describe('client authentication', () => {
 
   test('RFC 6749 §2.3.1: Basic with form-urlencoded id and secret, or the body', () => {
     assert.deepEqual(presentedCredentials(basic('mcp%3A1', 's%20s'), new Map()), { clientId: 'mcp:1', secret: 's s', basic: true });
-    assert.deepEqual(presentedCredentials(undefined, new Map([['client_id', 'mcp_1'], ['client_secret', 's']])), { clientId: 'mcp_1', secret: 's', basic: false });
-    assert.deepEqual(presentedCredentials(basic('mcp_1', '%E0%A4%A'), new Map([['client_id', 'other']])), { basic: true }, 'malformed escapes: no credentials, not the body');
-    assert.deepEqual(presentedCredentials('Basic bm9jb2xvbg==', new Map([['client_id', 'mcp_1']])), { clientId: 'mcp_1', secret: undefined, basic: false }, 'no colon: Basic is ignored');
+    assert.deepEqual(
+      presentedCredentials(
+        undefined,
+        new Map([
+          ['client_id', 'mcp_1'],
+          ['client_secret', 's'],
+        ]),
+      ),
+      { clientId: 'mcp_1', secret: 's', basic: false },
+    );
+    assert.deepEqual(
+      presentedCredentials(basic('mcp_1', '%E0%A4%A'), new Map([['client_id', 'other']])),
+      { basic: true },
+      'malformed escapes: no credentials, not the body',
+    );
+    assert.deepEqual(
+      presentedCredentials('Basic bm9jb2xvbg==', new Map([['client_id', 'mcp_1']])),
+      { clientId: 'mcp_1', secret: undefined, basic: false },
+      'no colon: Basic is ignored',
+    );
     assert.deepEqual(presentedCredentials('Bearer x', new Map()), { clientId: undefined, secret: undefined, basic: false });
   });
 

@@ -34,11 +34,7 @@ describe('configuration', () => {
   test('RS-14: MCP_ALLOWED_ORIGINS is a list of origins, kept in the form browsers send', () => {
     assert.deepEqual(load({}).mcpAllowedOrigins, []);
     const list = 'https://App.Example:443/, http://127.0.0.1:6274 https://b.example:8443';
-    assert.deepEqual(load({ MCP_ALLOWED_ORIGINS: list }).mcpAllowedOrigins, [
-      'https://app.example',
-      'http://127.0.0.1:6274',
-      'https://b.example:8443',
-    ]);
+    assert.deepEqual(load({ MCP_ALLOWED_ORIGINS: list }).mcpAllowedOrigins, ['https://app.example', 'http://127.0.0.1:6274', 'https://b.example:8443']);
   });
 
   const bad: Record<string, [Record<string, string>, RegExp]> = {
@@ -53,10 +49,7 @@ describe('configuration', () => {
     'cookie domain not covering the host': [{ PUBLIC_URL: 'https://robot.wtf', COOKIE_DOMAIN: 'example.com' }, /does not cover/],
     'bad log level': [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL:/],
     'an access-token lifetime of a week': [{ ACCESS_TOKEN_LIFETIME: '604800' }, /^ACCESS_TOKEN_LIFETIME: must be between 60 and 86400 seconds/],
-    'a host name as a trusted proxy': [
-      { TRUSTED_PROXIES: '127.0.0.1, proxy.internal' },
-      /^TRUSTED_PROXIES: "proxy\.internal" is not an IP address or CIDR/,
-    ],
+    'a host name as a trusted proxy': [{ TRUSTED_PROXIES: '127.0.0.1, proxy.internal' }, /^TRUSTED_PROXIES: "proxy\.internal" is not an IP address or CIDR/],
     'IPv4 prefix over 32': [{ TRUSTED_PROXIES: '10.0.0.0/33' }, /^TRUSTED_PROXIES: "10.0.0.0\/33": an IPv4 prefix is/],
     'IPv6 prefix over 128': [{ TRUSTED_PROXIES: 'fd00::/129' }, /^TRUSTED_PROXIES: "fd00::\/129": an IPv6 prefix/],
     'a prefix not a number': [{ TRUSTED_PROXIES: '10.0.0.0/8x' }, /^TRUSTED_PROXIES: "10.0.0.0\/8x" is not an IP/],
@@ -69,7 +62,10 @@ describe('configuration', () => {
   };
   for (const [name, [env, message]] of Object.entries(bad)) {
     test(`refuses ${name} with one clear line`, () => {
-      assert.throws(() => load(env), (error: Error) => error instanceof ConfigError && message.test(error.message) && !error.message.includes('\n'));
+      assert.throws(
+        () => load(env),
+        (error: Error) => error instanceof ConfigError && message.test(error.message) && !error.message.includes('\n'),
+      );
     });
   }
 
@@ -89,7 +85,11 @@ describe('configuration', () => {
   });
 
   test('the insecure switch allows http atproto services (local test networks)', () => {
-    const config = load({ ATPROTO_PLC_URL: 'http://localhost:2582/', ATPROTO_HANDLE_RESOLVER: 'http://localhost:2583', DANGEROUSLY_ALLOW_INSECURE_ATPROTO: '1' });
+    const config = load({
+      ATPROTO_PLC_URL: 'http://localhost:2582/',
+      ATPROTO_HANDLE_RESOLVER: 'http://localhost:2583',
+      DANGEROUSLY_ALLOW_INSECURE_ATPROTO: '1',
+    });
     assert.equal(config.atproto.plcDirectoryUrl, 'http://localhost:2582');
     assert.equal(config.atproto.handleResolver, 'http://localhost:2583');
     assert.equal(config.atproto.allowInsecure, true);

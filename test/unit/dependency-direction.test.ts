@@ -85,17 +85,15 @@ function cycles(edges: [string, string][]): string[][] {
 }
 
 test('every import in src/ points down a layer or along an allowed sideways edge', () => {
-  const offending = imports()
-    .flatMap(({ from, to }) => {
-      const why = violation(from, to);
-      return why ? [`src/${from} → src/${to} (${why})`] : [];
-    });
+  const offending = imports().flatMap(({ from, to }) => {
+    const why = violation(from, to);
+    return why ? [`src/${from} → src/${to} (${why})`] : [];
+  });
   assert.deepEqual(offending, [], `imports against the dependency direction:\n  ${offending.join('\n  ')}`);
 });
 
 test('no cycle between folders of src/', () => {
-  const edges = imports()
-    .map(({ from, to }): [string, string] => [unitOf(from), unitOf(to)]);
+  const edges = imports().map(({ from, to }): [string, string] => [unitOf(from), unitOf(to)]);
   const found = cycles(edges).map((cycle) => cycle.join(' → '));
   assert.deepEqual(found, [], `folders that import each other:\n  ${found.join('\n  ')}`);
 });

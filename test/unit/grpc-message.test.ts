@@ -9,10 +9,7 @@ const STATUS_MESSAGE = /^(?:[\x20-\x24\x26-\x7e]|%[0-9A-F]{2})*$/;
 
 describe('grpc-message encoding', () => {
   test('CL-10: printable ASCII other than % travels as it is; everything else as %XX of its UTF-8 bytes', () => {
-    assert.equal(
-      encodeGrpcMessage('unknown or expired login; run robot login again'),
-      'unknown or expired login; run robot login again',
-    );
+    assert.equal(encodeGrpcMessage('unknown or expired login; run robot login again'), 'unknown or expired login; run robot login again');
     assert.equal(encodeGrpcMessage('a, b/c?d:e@f&g=h+i$j#k'), 'a, b/c?d:e@f&g=h+i$j#k');
     assert.equal(encodeGrpcMessage('100% café\r\n'), '100%25 caf%C3%A9%0D%0A');
     assert.equal(encodeGrpcMessage('😀'), '%F0%9F%98%80');

@@ -12,20 +12,13 @@ describe('the text rule at the edges (IN-06)', () => {
       assert.ok(textProblem(whitespace, 'line'), JSON.stringify(whitespace));
       assert.equal(textProblem(whitespace, 'multiline'), undefined, JSON.stringify(whitespace));
     }
-    for (const good of [
-      '',
-      'Projects/Robot Arm',
-      'emoji \ud83d\ude00',
-      'עברית \u202e bidi',
-      '\u0085 C1 is printable enough',
-    ]) {
+    for (const good of ['', 'Projects/Robot Arm', 'emoji \ud83d\ude00', 'עברית \u202e bidi', '\u0085 C1 is printable enough']) {
       assert.equal(textProblem(good, 'line'), undefined, JSON.stringify(good));
     }
   });
 
   test('IN-06: URL parts are judged on what they decode to; escapes must spell UTF-8', () => {
-    for (const bad of ['/w/a%00b', '/w/%0a', '/w/a%ffb', '/w/%ed%a0%80', '/w/%c0%80', '?x=%e2%82'])
-      assert.ok(urlPartProblem(bad), bad);
+    for (const bad of ['/w/a%00b', '/w/%0a', '/w/a%ffb', '/w/%ed%a0%80', '/w/%c0%80', '?x=%e2%82']) assert.ok(urlPartProblem(bad), bad);
     for (const good of ['/w/notes/pages/Robot%20Arm', '/w/%e2%82%ac', '/w/100%', '/w/%zz', '?return_to=%2Fapp%2F'])
       assert.equal(urlPartProblem(good), undefined, good);
   });
@@ -36,12 +29,6 @@ describe('the text rule at the edges (IN-06)', () => {
     let deep: unknown = 'end\u0000';
     for (let i = 0; i < 100_000; i++) deep = [deep];
     assert.ok(jsonTextProblem(deep, 'line'));
-    assert.equal(
-      jsonTextProblem(
-        { client_name: 'Claude', redirect_uris: ['https://a.example/cb'], n: 1, ok: true, none: null },
-        'line',
-      ),
-      undefined,
-    );
+    assert.equal(jsonTextProblem({ client_name: 'Claude', redirect_uris: ['https://a.example/cb'], n: 1, ok: true, none: null }, 'line'), undefined);
   });
 });

@@ -44,9 +44,16 @@ describe('signing keys', () => {
     assert.deepEqual(retired, [original.active.kid]);
     const soon = await loadOrCreatePlatformKeys(file, LIFETIME, 5000 + LIFETIME - 1);
     assert.equal(soon.active.kid, active);
-    assert.ok(soon.published.some((k) => k.kid === original.active.kid), 'still published inside the lifetime');
+    assert.ok(
+      soon.published.some((k) => k.kid === original.active.kid),
+      'still published inside the lifetime',
+    );
     const later = await loadOrCreatePlatformKeys(file, LIFETIME, 5000 + LIFETIME + 1);
-    assert.deepEqual(later.published.map((k) => k.kid), [active], 'gone once every token it signed has expired');
+    assert.deepEqual(
+      later.published.map((k) => k.kid),
+      [active],
+      'gone once every token it signed has expired',
+    );
   });
 
   test('an unreadable, malformed or non-ES256 key file is one clear error', async () => {

@@ -5,7 +5,9 @@ import { LogCapture } from '../helpers/platform.ts';
 
 describe('logging hygiene', () => {
   test('LG-02: secret query parameters are redacted from logged URLs', () => {
-    const logged = redactUrl('/auth/callback?code=SECRETCODE&state=STATEVALUE&iss=https%3A%2F%2Fpds.example&request_uri=urn%3Ax&access_token=AT&refresh_token=RT');
+    const logged = redactUrl(
+      '/auth/callback?code=SECRETCODE&state=STATEVALUE&iss=https%3A%2F%2Fpds.example&request_uri=urn%3Ax&access_token=AT&refresh_token=RT',
+    );
     for (const secret of ['SECRETCODE', 'STATEVALUE', 'urn', 'AT&', 'RT']) assert.ok(!logged.includes(secret), `${secret} in ${logged}`);
     assert.match(logged, /iss=https%3A%2F%2Fpds\.example/, 'harmless parameters stay');
     assert.equal(redactUrl('/auth/login'), '/auth/login');
@@ -14,9 +16,20 @@ describe('logging hygiene', () => {
   test('LG-01: secret-bearing fields and headers are censored', () => {
     const capture = new LogCapture();
     const log = createLogger('debug', capture);
-    log.info({ token: 'T1', code: 'C1', secret: 'S1', privateJwk: { d: 'D1' }, headers: { authorization: 'Bearer A1', cookie: 'platform_token=P1', dpop: 'DP1' }, nested: { accessToken: 'AT1', refreshToken: 'RT1' } }, 'x');
+    log.info(
+      {
+        token: 'T1',
+        code: 'C1',
+        secret: 'S1',
+        privateJwk: { d: 'D1' },
+        headers: { authorization: 'Bearer A1', cookie: 'platform_token=P1', dpop: 'DP1' },
+        nested: { accessToken: 'AT1', refreshToken: 'RT1' },
+      },
+      'x',
+    );
     const text = capture.text();
-    for (const secret of ['T1', 'C1', 'S1', 'D1', 'A1', 'P1', 'DP1', 'AT1', 'RT1']) assert.ok(!text.includes(`"${secret}`) && !text.includes(` ${secret}`) && !text.includes(`=${secret}`), `${secret} leaked: ${text}`);
+    for (const secret of ['T1', 'C1', 'S1', 'D1', 'A1', 'P1', 'DP1', 'AT1', 'RT1'])
+      assert.ok(!text.includes(`"${secret}`) && !text.includes(` ${secret}`) && !text.includes(`=${secret}`), `${secret} leaked: ${text}`);
   });
 
   test('LG-03: CR/LF and JSON breakers cannot forge lines; long strings are truncated', () => {

@@ -22,7 +22,28 @@ describe('login input', () => {
   });
 
   test('AT-04: reserved TLDs and bad syntax are refused before any network I/O', () => {
-    const refused = ['laptop.local', 'x.arpa', 'x.internal', 'x.onion', 'x.localhost', 'x.alt', 'handle.invalid', 'a.example', 'alice', 'a..b.com', `${'a'.repeat(250)}.com`, 'al ice.com', '-a.com', 'a.1com', 'did:plc:short', 'did:key:zabc', 'http://user:pw@pds.example', 'ftp://pds.example', '', '   '];
+    const refused = [
+      'laptop.local',
+      'x.arpa',
+      'x.internal',
+      'x.onion',
+      'x.localhost',
+      'x.alt',
+      'handle.invalid',
+      'a.example',
+      'alice',
+      'a..b.com',
+      `${'a'.repeat(250)}.com`,
+      'al ice.com',
+      '-a.com',
+      'a.1com',
+      'did:plc:short',
+      'did:key:zabc',
+      'http://user:pw@pds.example',
+      'ftp://pds.example',
+      '',
+      '   ',
+    ];
     for (const input of refused) assert.throws(() => parse(input), LoginInputError, JSON.stringify(input));
   });
 

@@ -51,7 +51,11 @@ describe('platform JWT', async () => {
   test('an access token (typ at+jwt) signed with the same key is never a session', async () => {
     const accessToken = await new SignJWT({ handle: 'alice.test', username: 'alice', sid: 'x', client_id: 'c', scope: 'wiki:read' })
       .setProtectedHeader({ alg: 'ES256', kid: keys.active.kid, typ: 'at+jwt' })
-      .setIssuer(ISSUER).setAudience(ISSUER).setSubject(user.did).setIssuedAt(now).setExpirationTime(now + 600)
+      .setIssuer(ISSUER)
+      .setAudience(ISSUER)
+      .setSubject(user.did)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 600)
       .sign(keys.active.privateKey);
     assert.equal(await jwt.verify(accessToken), undefined);
   });

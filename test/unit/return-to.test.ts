@@ -16,10 +16,7 @@ describe('return_to (no open redirect)', () => {
   });
 
   test('wiki origins are kept in host mode, nothing else', () => {
-    assert.equal(
-      safeReturnTo('https://notes.robot.wtf/authorize?x=1', hostMode),
-      'https://notes.robot.wtf/authorize?x=1',
-    );
+    assert.equal(safeReturnTo('https://notes.robot.wtf/authorize?x=1', hostMode), 'https://notes.robot.wtf/authorize?x=1');
     for (const evil of [
       'https://a.b.robot.wtf/',
       'https://robot.wtf.evil.com/',
@@ -53,8 +50,7 @@ describe('return_to (no open redirect)', () => {
 const followed = (location: string, from: string) => new URL(location, from).origin;
 /** The origins a return_to may lead to: the platform, and in host mode one wiki below WIKI_DOMAIN. */
 const allowedOrigin = (origin: string, publicUrl: string, wikiDomain?: string) =>
-  origin === publicUrl ||
-  (wikiDomain !== undefined && new RegExp(`^https://[a-z0-9-]+\\.${wikiDomain.replaceAll('.', '\\.')}$`).test(origin));
+  origin === publicUrl || (wikiDomain !== undefined && new RegExp(`^https://[a-z0-9-]+\\.${wikiDomain.replaceAll('.', '\\.')}$`).test(origin));
 
 /** Pieces an attacker combines: separators, dot segments, their encodings, whitespace, schemes, hosts. */
 const PIECES = [
@@ -147,11 +143,7 @@ describe('RU-05: return_to after URL normalisation', () => {
       }
     }
     assert.equal(safeReturnTo('/a/../app/', pathMode), '/app/', 'a harmless dot segment is normalised, not refused');
-    assert.equal(
-      safeReturnTo('/%5cevil.example', pathMode),
-      '/%5cevil.example',
-      'an encoded backslash is a path character',
-    );
+    assert.equal(safeReturnTo('/%5cevil.example', pathMode), '/%5cevil.example', 'an encoded backslash is a path character');
   });
 
   test('RU-05: for any input, the Location a browser follows stays on an allowed origin (property)', (t) => {
@@ -165,10 +157,7 @@ describe('RU-05: return_to after URL normalisation', () => {
       fc.assert(
         fc.property(input, (value) => {
           const location = safeReturnTo(value, config);
-          return (
-            location === undefined ||
-            allowedOrigin(followed(location, `${config.publicUrl}/auth/login?x=1`), config.publicUrl, config.wikiDomain)
-          );
+          return location === undefined || allowedOrigin(followed(location, `${config.publicUrl}/auth/login?x=1`), config.publicUrl, config.wikiDomain);
         }),
         seeded(t, { runs: 5000 }),
       );

@@ -11,7 +11,13 @@ const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
 const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 const MCP = 'https://notes.wiki.example/mcp';
 const NOW = 1_800_000_000;
-const client: Client = { clientId: 'mcp_1', secretHash: null, redirectUris: ['https://app.example/cb'], clientName: 'App', grantTypes: ['authorization_code', 'refresh_token'] };
+const client: Client = {
+  clientId: 'mcp_1',
+  secretHash: null,
+  redirectUris: ['https://app.example/cb'],
+  clientName: 'App',
+  grantTypes: ['authorization_code', 'refresh_token'],
+};
 
 const code: CodeGrantContext['code'] = {
   code_hash: 'h',
@@ -49,7 +55,10 @@ describe('code grant checks', () => {
       const form: Record<string, string> = verifier === undefined ? {} : { code_verifier: verifier };
       assert.deepEqual((await codeRefusal(form))?.[0], 'invalid_grant', String(verifier));
     }
-    assert.deepEqual(await codeRefusal({ code_verifier: VERIFIER }, { code_challenge: '' }), ['invalid_request', 'code_verifier sent for a code issued without PKCE']);
+    assert.deepEqual(await codeRefusal({ code_verifier: VERIFIER }, { code_challenge: '' }), [
+      'invalid_request',
+      'code_verifier sent for a code issued without PKCE',
+    ]);
     assert.deepEqual((await codeRefusal({}, { code_challenge: '' }))?.[0], 'invalid_grant', 'and without a verifier it is no match either');
     assert.equal(sha256(VERIFIER), CHALLENGE, 'the fixture is S256');
   });
@@ -73,7 +82,10 @@ describe('code grant checks', () => {
   test('the first failing check decides, in the documented order', async () => {
     // Wrong client, wrong verifier, expired, revoked: the client is named first.
     assert.deepEqual((await codeRefusal({}, { client_id: 'mcp_2', authorized: false }, NOW + 100))?.[1], 'the code was issued to another client');
-    assert.deepEqual((await codeRefusal({ code_verifier: VERIFIER, resource: 'https://x.example/mcp' }, { authorized: false }, NOW + 100))?.[1], 'the code has expired');
+    assert.deepEqual(
+      (await codeRefusal({ code_verifier: VERIFIER, resource: 'https://x.example/mcp' }, { authorized: false }, NOW + 100))?.[1],
+      'the code has expired',
+    );
   });
 });
 
@@ -103,18 +115,24 @@ describe('refresh grant checks', () => {
     assert.equal(await refreshRefusal({ scope: 'wiki:read', resource: MCP }), undefined);
   });
 
-  test('RT-03: another client\'s token is the one answer for dead tokens', async () => {
+  test("RT-03: another client's token is the one answer for dead tokens", async () => {
     assert.deepEqual(await refreshRefusal({}, { client_id: 'mcp_2' }), ['invalid_grant', 'the refresh token is invalid']);
   });
 
   test('RT-04: wider scope is invalid_scope, another resource invalid_target', async () => {
     assert.deepEqual((await refreshRefusal({ scope: 'wiki:read wiki:admin' }))?.[0], 'invalid_scope');
-    assert.deepEqual((await refreshRefusal({}, { scope: 'wiki:read' }).then(() => refreshRefusal({ scope: 'wiki:write' }, { scope: 'wiki:read' })))?.[0], 'invalid_scope');
+    assert.deepEqual(
+      (await refreshRefusal({}, { scope: 'wiki:read' }).then(() => refreshRefusal({ scope: 'wiki:write' }, { scope: 'wiki:read' })))?.[0],
+      'invalid_scope',
+    );
     assert.deepEqual((await refreshRefusal({ resource: 'https://other.example/mcp' }))?.[0], 'invalid_target');
   });
 
   test('RT-06: expired, revoked or no longer a member: the same answer', async () => {
-    for (const [changes, now] of [[{}, NOW + 100], [{ authorized: false }, NOW]] as const) {
+    for (const [changes, now] of [
+      [{}, NOW + 100],
+      [{ authorized: false }, NOW],
+    ] as const) {
       assert.deepEqual(await refreshRefusal({}, changes, now), ['invalid_grant', 'the refresh token is invalid']);
     }
   });

@@ -4,7 +4,31 @@ import { checkUsername, suggestUsername } from '../../src/session/username.ts';
 
 describe('usernames', () => {
   test('SU-01: reserved names are refused as reserved, on the normalised value', () => {
-    for (const name of ['admin', 'root', 'api', 'auth', 'oauth', 'login', 'signup', 'www', 'mail', 'mcp', 'static', 'assets', 'cdn', 'status', 'support', 'security', 'abuse', 'postmaster', 'well-known', 'localhost', 'app', 'ADMIN', ' www ']) {
+    for (const name of [
+      'admin',
+      'root',
+      'api',
+      'auth',
+      'oauth',
+      'login',
+      'signup',
+      'www',
+      'mail',
+      'mcp',
+      'static',
+      'assets',
+      'cdn',
+      'status',
+      'support',
+      'security',
+      'abuse',
+      'postmaster',
+      'well-known',
+      'localhost',
+      'app',
+      'ADMIN',
+      ' www ',
+    ]) {
       const check = checkUsername(name);
       assert.equal(check.problem, 'username_reserved', name);
     }
@@ -16,7 +40,23 @@ describe('usernames', () => {
   });
 
   test('SU-03: other scripts, punycode, invisible characters, punctuation and bad lengths are invalid', () => {
-    const invalid = ['аlice', 'αlice', 'xn--alice', 'al\u200bice', 'ali\u202ece', 'al😀ce', 'a_b', 'a.b', '-alice', 'alice-', 'ab--cd', 'a', 'ab', 'x'.repeat(31), ''];
+    const invalid = [
+      'аlice',
+      'αlice',
+      'xn--alice',
+      'al\u200bice',
+      'ali\u202ece',
+      'al😀ce',
+      'a_b',
+      'a.b',
+      '-alice',
+      'alice-',
+      'ab--cd',
+      'a',
+      'ab',
+      'x'.repeat(31),
+      '',
+    ];
     for (const name of invalid) assert.equal(checkUsername(name).problem, 'username_invalid', JSON.stringify(name));
     for (const name of ['abc', 'al-ice', 'a1b2', 'x'.repeat(30), '123']) assert.equal(checkUsername(name).ok, true, name);
   });

@@ -12,19 +12,40 @@ test('paths: segments trimmed, inner spaces collapsed, case kept', () => {
 });
 
 test('paths: empty parts, dot segments, link syntax, controls, invisibles and overlong paths are refused', () => {
-  for (const bad of ['', '/a', 'a/', 'a//b', '.', 'a/../b', 'a|b', 'a#b', '[[a]]', 'a\\b', 'a\u0000b', 'a\u202eb', 'a\u200bb', 'x'.repeat(MAX_PATH_LENGTH + 1)]) {
+  for (const bad of [
+    '',
+    '/a',
+    'a/',
+    'a//b',
+    '.',
+    'a/../b',
+    'a|b',
+    'a#b',
+    '[[a]]',
+    'a\\b',
+    'a\u0000b',
+    'a\u202eb',
+    'a\u200bb',
+    'x'.repeat(MAX_PATH_LENGTH + 1),
+  ]) {
     assert.throws(() => normalizePagePath(bad), PagePathError, JSON.stringify(bad));
   }
   assert.equal(normalizePagePath('x'.repeat(MAX_PATH_LENGTH)).length, MAX_PATH_LENGTH);
 });
 
 test('wiki links: targets normalised, labels and sections dropped, duplicates and malformed links ignored', () => {
-  assert.deepEqual(wikiLinks('See [[ Parts ]], [[Parts|the parts]], [[Projects/Arm#Wiring]], [[a/../b]], [[]] and [[line\nbreak]].'), ['Parts', 'Projects/Arm']);
+  assert.deepEqual(wikiLinks('See [[ Parts ]], [[Parts|the parts]], [[Projects/Arm#Wiring]], [[a/../b]], [[]] and [[line\nbreak]].'), [
+    'Parts',
+    'Projects/Arm',
+  ]);
 });
 
 test('markdown: wiki links become links, raw HTML is text, dangerous URLs are dropped', () => {
   const pageUrl = (path: string) => `https://w.example/pages/${path.split('/').map(encodeURIComponent).join('/')}`;
-  const html = renderMarkdown('# T\n\n[[Projects/Robot Arm|the *arm*]] and [[Parts]]\n\n<b onclick="x()">bold</b>\n\n[a](javascript:alert(1)) [b](data:text/html,hi) ![i](https://tracker.example/p.png)', pageUrl);
+  const html = renderMarkdown(
+    '# T\n\n[[Projects/Robot Arm|the *arm*]] and [[Parts]]\n\n<b onclick="x()">bold</b>\n\n[a](javascript:alert(1)) [b](data:text/html,hi) ![i](https://tracker.example/p.png)',
+    pageUrl,
+  );
   assert.match(html, /<a href="https:\/\/w\.example\/pages\/Projects\/Robot%20Arm">the \*arm\*<\/a>/);
   assert.match(html, /<a href="https:\/\/w\.example\/pages\/Parts">Parts<\/a>/);
   assert.match(html, /&lt;b onclick=&quot;x\(\)&quot;&gt;bold&lt;\/b&gt;/);

@@ -176,13 +176,17 @@ const m004_grants_and_codes: Migration = {
     await db.schema.createIndex('refresh_tokens_grant').on('refresh_tokens').column('grant_id').execute();
   },
   async down(db: Kysely<any>) {
-    for (const table of ['refresh_tokens', 'authorization_codes', 'authorization_requests', 'grants']) await sql`drop table if exists ${sql.table(table)}`.execute(db);
+    for (const table of ['refresh_tokens', 'authorization_codes', 'authorization_requests', 'grants'])
+      await sql`drop table if exists ${sql.table(table)}`.execute(db);
   },
 };
 
 const m005_pages_and_sharing: Migration = {
   async up(db: Kysely<any>) {
-    await db.schema.alterTable('wikis').addColumn('anonymous_read', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema
+      .alterTable('wikis')
+      .addColumn('anonymous_read', 'integer', (c) => c.notNull().defaultTo(0))
+      .execute();
 
     await db.schema
       .createTable('wiki_members')
@@ -239,9 +243,13 @@ const m005_pages_and_sharing: Migration = {
     // tsvector with a GIN index, the path weighted above the body (its slashes made spaces, or the
     // parser would read `a/b` as one file-name token).
     if (db.getExecutor().adapter instanceof SqliteAdapter) {
-      await sql`create virtual table page_search using fts5(path, content, page_id unindexed, wiki_id unindexed, tokenize = 'porter unicode61 remove_diacritics 2')`.execute(db);
+      await sql`create virtual table page_search using fts5(path, content, page_id unindexed, wiki_id unindexed, tokenize = 'porter unicode61 remove_diacritics 2')`.execute(
+        db,
+      );
     } else {
-      await sql`alter table pages add column search tsvector generated always as (setweight(to_tsvector('english', replace(path, '/', ' ')), 'A') || setweight(to_tsvector('english', content), 'B')) stored`.execute(db);
+      await sql`alter table pages add column search tsvector generated always as (setweight(to_tsvector('english', replace(path, '/', ' ')), 'A') || setweight(to_tsvector('english', content), 'B')) stored`.execute(
+        db,
+      );
       await sql`create index pages_search on pages using gin (search)`.execute(db);
     }
 
@@ -259,7 +267,8 @@ const m005_pages_and_sharing: Migration = {
     await db.schema.createIndex('wiki_tokens_wiki').on('wiki_tokens').column('wiki_id').execute();
   },
   async down(db: Kysely<any>) {
-    for (const table of ['wiki_tokens', 'page_search', 'page_links', 'page_revisions', 'pages', 'wiki_members']) await sql`drop table if exists ${sql.table(table)}`.execute(db);
+    for (const table of ['wiki_tokens', 'page_search', 'page_links', 'page_revisions', 'pages', 'wiki_members'])
+      await sql`drop table if exists ${sql.table(table)}`.execute(db);
     await db.schema.alterTable('wikis').dropColumn('anonymous_read').execute();
   },
 };
