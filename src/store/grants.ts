@@ -71,23 +71,56 @@ export interface GrantStore {
   findRequest(id: string, now: number): Promise<AuthorizationRequest | undefined>;
 }
 
-const CODE_COLUMNS = 'code_hash, grant_id, wiki_id, client_id, user_did, redirect_uri, code_challenge, scope, resource, expires_at, consumed_at, validly_consumed_at';
+const CODE_COLUMNS =
+  'code_hash, grant_id, wiki_id, client_id, user_did, redirect_uri, code_challenge, scope, resource, expires_at, consumed_at, validly_consumed_at';
 const INSERT_CODE = `insert into authorization_codes (${CODE_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-const codeValues = (code: AuthorizationCode) => [code.code_hash, code.grant_id, code.wiki_id, code.client_id, code.user_did, code.redirect_uri, code.code_challenge, code.scope, code.resource, code.expires_at, code.consumed_at, code.validly_consumed_at];
+const codeValues = (code: AuthorizationCode) => [
+  code.code_hash,
+  code.grant_id,
+  code.wiki_id,
+  code.client_id,
+  code.user_did,
+  code.redirect_uri,
+  code.code_challenge,
+  code.scope,
+  code.resource,
+  code.expires_at,
+  code.consumed_at,
+  code.validly_consumed_at,
+];
 
-const FIND_ACTIVE = 'select id, wiki_id, client_id, user_did, scope, created_at, revoked_at from grants where wiki_id = ? and client_id = ? and user_did = ? and revoked_at is null';
+const FIND_ACTIVE =
+  'select id, wiki_id, client_id, user_did, scope, created_at, revoked_at from grants where wiki_id = ? and client_id = ? and user_did = ? and revoked_at is null';
 
-/** Widens the live grant to cover `scope`, or creates one: 2 statements (a SELECT, then an UPDATE or INSERT when needed). */
+/** The union of two space-separated scope lists, sorted: a widened grant never loses a scope. */
+export const unionOfScopes = (a: string, b: string) => [...new Set([...a.split(' '), ...b.split(' ')])].sort().join(' ');
+
+// The partial unique index grants_one_live (migration 008) lets one live grant exist per (wiki, client,
+// user): of concurrent first approvals one INSERT wins and the others do nothing. A widening only
+// writes the scope it read (compare and set), so under READ COMMITTED a concurrent widening makes it
+// match no row rather than overwrite a scope just added.
+const INSERT_GRANT =
+  'insert into grants (id, wiki_id, client_id, user_did, scope, created_at, revoked_at) values (?, ?, ?, ?, ?, ?, ?) on conflict (wiki_id, client_id, user_did) where revoked_at is null do nothing';
+const WIDEN_GRANT = 'update grants set scope = ? where id = ? and scope = ? and revoked_at is null';
+
+/**
+ * Widens the live grant to cover `scope`, or creates one: 2 statements (a SELECT, then an UPDATE or
+ * INSERT when needed). A write that matches no row lost to a concurrent approval or revocation that
+ * did write, so the loop reads again; it ends because every lost turn is another caller's progress.
+ */
 async function recordConsent(tx: Sql, { wikiId, clientId, userDid, scope }: Consent, now: number): Promise<Grant> {
-  const existing = await tx.one<Grant>(FIND_ACTIVE, [wikiId, clientId, userDid]);
-  if (existing) {
-    const merged = [...new Set([...existing.scope.split(' '), ...scope.split(' ')])].sort().join(' ');
-    if (merged !== existing.scope) await tx.run('update grants set scope = ? where id = ?', [merged, existing.id]);
-    return { ...existing, scope: merged };
+  for (;;) {
+    const existing = await tx.one<Grant>(FIND_ACTIVE, [wikiId, clientId, userDid]);
+    if (existing) {
+      const merged = unionOfScopes(existing.scope, scope);
+      if (merged === existing.scope) return existing;
+      if ((await tx.run(WIDEN_GRANT, [merged, existing.id, existing.scope])) === 1) return { ...existing, scope: merged };
+    } else {
+      const grant: Grant = { id: randomUUID(), wiki_id: wikiId, client_id: clientId, user_did: userDid, scope, created_at: now, revoked_at: null };
+      if ((await tx.run(INSERT_GRANT, [grant.id, grant.wiki_id, grant.client_id, grant.user_did, grant.scope, grant.created_at, grant.revoked_at])) === 1)
+        return grant;
+    }
   }
-  const grant: Grant = { id: randomUUID(), wiki_id: wikiId, client_id: clientId, user_did: userDid, scope, created_at: now, revoked_at: null };
-  await tx.run('insert into grants (id, wiki_id, client_id, user_did, scope, created_at, revoked_at) values (?, ?, ?, ?, ?, ?, ?)', [grant.id, grant.wiki_id, grant.client_id, grant.user_did, grant.scope, grant.created_at, grant.revoked_at]);
-  return grant;
 }
 
 export function grantStore({ db, sql }: Pick<DatabaseHandle, 'db' | 'sql'>): GrantStore {
@@ -97,7 +130,15 @@ export function grantStore({ db, sql }: Pick<DatabaseHandle, 'db' | 'sql'>): Gra
         .selectFrom('grants')
         .innerJoin('wikis', 'wikis.id', 'grants.wiki_id')
         .leftJoin('oauth_clients', 'oauth_clients.client_id', 'grants.client_id')
-        .select(['grants.id as grantId', 'wikis.display_name as wikiName', 'wikis.slug as wikiSlug', 'grants.client_id as clientId', 'oauth_clients.metadata as clientMetadata', 'grants.scope as scope', 'grants.created_at as createdAt'])
+        .select([
+          'grants.id as grantId',
+          'wikis.display_name as wikiName',
+          'wikis.slug as wikiSlug',
+          'grants.client_id as clientId',
+          'oauth_clients.metadata as clientMetadata',
+          'grants.scope as scope',
+          'grants.created_at as createdAt',
+        ])
         .where('grants.user_did', '=', userDid)
         .where('grants.revoked_at', 'is', null)
         .orderBy('grants.created_at', 'desc')
@@ -105,7 +146,13 @@ export function grantStore({ db, sql }: Pick<DatabaseHandle, 'db' | 'sql'>): Gra
       return rows;
     },
     async revokeForUser(grantId, userDid, now) {
-      const result = await db.updateTable('grants').set({ revoked_at: now }).where('id', '=', grantId).where('user_did', '=', userDid).where('revoked_at', 'is', null).executeTakeFirst();
+      const result = await db
+        .updateTable('grants')
+        .set({ revoked_at: now })
+        .where('id', '=', grantId)
+        .where('user_did', '=', userDid)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
     findActive: (wikiId, clientId, userDid) => sql.one<Grant>(FIND_ACTIVE, [wikiId, clientId, userDid]),
@@ -166,7 +213,19 @@ export interface CodeStore {
 const INSERT_REFRESH_TOKEN =
   'insert into refresh_tokens (token_hash, family_id, grant_id, wiki_id, client_id, user_did, scope, resource, family_started_at, expires_at, rotated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 export const insertRefreshToken = (tx: Sql, row: RefreshTokenRow) =>
-  tx.run(INSERT_REFRESH_TOKEN, [row.token_hash, row.family_id, row.grant_id, row.wiki_id, row.client_id, row.user_did, row.scope, row.resource, row.family_started_at, row.expires_at, row.rotated_at]);
+  tx.run(INSERT_REFRESH_TOKEN, [
+    row.token_hash,
+    row.family_id,
+    row.grant_id,
+    row.wiki_id,
+    row.client_id,
+    row.user_did,
+    row.scope,
+    row.resource,
+    row.family_started_at,
+    row.expires_at,
+    row.rotated_at,
+  ]);
 const REVOKE_GRANT = 'update grants set revoked_at = ? where id = ? and revoked_at is null';
 export const revokeGrant = (sql: Sql, grantId: string, now: number) => sql.run(REVOKE_GRANT, [now, grantId]);
 
@@ -174,7 +233,11 @@ const FIND_CODE = `select x.code_hash, x.grant_id, x.wiki_id, x.client_id, x.use
 
 export function codeStore({ sql }: Pick<DatabaseHandle, 'sql'>): CodeStore {
   const consume = (tx: Sql, codeHash: string, valid: boolean, now: number) =>
-    tx.run('update authorization_codes set consumed_at = ?, validly_consumed_at = ? where code_hash = ? and consumed_at is null', [now, valid ? now : null, codeHash]);
+    tx.run('update authorization_codes set consumed_at = ?, validly_consumed_at = ? where code_hash = ? and consumed_at is null', [
+      now,
+      valid ? now : null,
+      codeHash,
+    ]);
   return {
     find: async (codeHash, wiki) => toAuthorized(await sql.one<AuthorizationCode & { authorized: number }>(FIND_CODE, [wiki.owner_did, codeHash, wiki.id])),
     async redeem({ codeHash, valid, firstUseOf, refreshToken }, now) {
@@ -189,7 +252,10 @@ export function codeStore({ sql }: Pick<DatabaseHandle, 'sql'>): CodeStore {
       const consumed = valid && (firstUseOf || refreshToken) ? await sql.transaction(writes) : await writes(sql);
       if (consumed) return valid ? 'redeemed' : 'refused';
       if (!valid) return 'replayed';
-      const first = await sql.one<{ grant_id: string; validly_consumed_at: number | null }>('select grant_id, validly_consumed_at from authorization_codes where code_hash = ?', [codeHash]);
+      const first = await sql.one<{ grant_id: string; validly_consumed_at: number | null }>(
+        'select grant_id, validly_consumed_at from authorization_codes where code_hash = ?',
+        [codeHash],
+      );
       if (!first?.validly_consumed_at) return 'replayed';
       await revokeGrant(sql, first.grant_id, now);
       return 'replayed_and_revoked';

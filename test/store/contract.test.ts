@@ -136,22 +136,67 @@ for (const kind of TEST_DATABASES) {
       await clients.create({ client_id: 'mcp_fresh', wiki_id: 'w', secret_hash: null, metadata: '{}', created_at: NOW - 60, last_used_at: null });
       await clients.create({ client_id: 'mcp_used', wiki_id: 'w', secret_hash: null, metadata: '{}', created_at: NOW - 90_000, last_used_at: NOW - 80_000 });
 
-      const code = (hash: string, expiresAt: number) => ({ code_hash: hash, grant_id: 'g', wiki_id: 'w', client_id: 'c', user_did: did('kept'), redirect_uri: 'https://a.example/cb', code_challenge: 'x', scope: 'wiki:read', resource: 'r', expires_at: expiresAt, consumed_at: null, validly_consumed_at: null });
-      await handle.db.insertInto('authorization_codes').values([code('code-recent', NOW - 60), code('code-old', NOW - 90_000)]).execute();
-      const request = (id: string, expiresAt: number) => ({ id, wiki_id: 'w', client_id: 'c', user_did: did('kept'), redirect_uri: 'https://a.example/cb', state: null, code_challenge: 'x', scope: 'wiki:read', resource: 'r', csrf: 'c', expires_at: expiresAt });
-      await handle.db.insertInto('authorization_requests').values([request('req-live', NOW + 60), request('req-stale', NOW - 1)]).execute();
+      const code = (hash: string, expiresAt: number) => ({
+        code_hash: hash,
+        grant_id: 'g',
+        wiki_id: 'w',
+        client_id: 'c',
+        user_did: did('kept'),
+        redirect_uri: 'https://a.example/cb',
+        code_challenge: 'x',
+        scope: 'wiki:read',
+        resource: 'r',
+        expires_at: expiresAt,
+        consumed_at: null,
+        validly_consumed_at: null,
+      });
+      await handle.db
+        .insertInto('authorization_codes')
+        .values([code('code-recent', NOW - 60), code('code-old', NOW - 90_000)])
+        .execute();
+      const request = (id: string, expiresAt: number) => ({
+        id,
+        wiki_id: 'w',
+        client_id: 'c',
+        user_did: did('kept'),
+        redirect_uri: 'https://a.example/cb',
+        state: null,
+        code_challenge: 'x',
+        scope: 'wiki:read',
+        resource: 'r',
+        csrf: 'c',
+        expires_at: expiresAt,
+      });
+      await handle.db
+        .insertInto('authorization_requests')
+        .values([request('req-live', NOW + 60), request('req-stale', NOW - 1)])
+        .execute();
 
       const counts = await sweepExpired(handle.db, NOW);
-      assert.deepEqual((await handle.db.selectFrom('authorization_codes').select('code_hash').execute()).map((r) => r.code_hash), ['code-recent'], 'expired codes are kept a day for replay detection');
-      assert.deepEqual((await handle.db.selectFrom('authorization_requests').select('id').execute()).map((r) => r.id), ['req-live']);
+      assert.deepEqual(
+        (await handle.db.selectFrom('authorization_codes').select('code_hash').execute()).map((r) => r.code_hash),
+        ['code-recent'],
+        'expired codes are kept a day for replay detection',
+      );
+      assert.deepEqual(
+        (await handle.db.selectFrom('authorization_requests').select('id').execute()).map((r) => r.id),
+        ['req-live'],
+      );
       assert.equal(await clients.find('w', 'mcp_stale'), undefined, 'a registration never used for a day is collected');
       assert.ok(await clients.find('w', 'mcp_fresh'));
       assert.ok(await clients.find('w', 'mcp_used'));
-      assert.ok(counts.atproto_states! >= 1 && counts.pending_signups! >= 1 && counts.platform_sessions! >= 1 && counts.atproto_sessions! >= 1, JSON.stringify(counts));
+      assert.ok(
+        counts.atproto_states! >= 1 && counts.pending_signups! >= 1 && counts.platform_sessions! >= 1 && counts.atproto_sessions! >= 1,
+        JSON.stringify(counts),
+      );
       assert.ok(await sessions.get(did('kept')), 'a user keeps their atproto session');
       assert.equal(await sessions.get(did('abandoned')), undefined, 'an abandoned signup leaves nothing');
       const again = await sweepExpired(handle.db, NOW);
-      assert.deepEqual(Object.values(again).reduce((a, b) => a + b, 0), 0, 'idempotent');
+      assert.deepEqual(
+        Object.values(again).reduce((a, b) => a + b, 0),
+        0,
+        'idempotent',
+      );
     });
 
     test('CL-03: wrong codes are counted in one statement; the limit denies the login, even when raced', async () => {
@@ -190,15 +235,76 @@ for (const kind of TEST_DATABASES) {
           await before.insertInto('cli_logins').values(row).execute();
         }
         await migrateToLatest(old.db);
-        const rows = await old.db
-          .selectFrom('cli_logins')
-          .select(['id', 'code_hash', 'failed_attempts'])
-          .orderBy('id')
-          .execute();
+        const rows = await old.db.selectFrom('cli_logins').select(['id', 'code_hash', 'failed_attempts']).orderBy('id').execute();
         assert.deepEqual(rows, [
           { id: 'confirmed', code_hash: '', failed_attempts: 0 },
           { id: 'denied', code_hash: '', failed_attempts: 0 },
         ]);
+      } finally {
+        await old.close();
+        await upgraded.drop();
+      }
+    });
+
+    test('008_one_live_grant: duplicate live grants merge into the oldest, with their scopes, codes and refresh tokens', async () => {
+      const upgraded = await createTestDatabase(kind);
+      const old = await openDatabase(upgraded.url);
+      try {
+        const migrator = new Migrator({ db: old.db, provider: { getMigrations: async () => migrations } });
+        assert.equal((await migrator.migrateTo('007_rate_limits')).error, undefined);
+        const key = { wiki_id: 'w', client_id: 'app', user_did: did(9) };
+        const grant = (id: string, scope: string, created_at: number, revoked_at: number | null = null) => ({ ...key, id, scope, created_at, revoked_at });
+        await old.db
+          .insertInto('grants')
+          .values([
+            grant('b-newer', 'wiki:write', NOW + 5),
+            grant('c-oldest', 'wiki:read', NOW),
+            grant('a-same-age', 'wiki:read wiki:admin', NOW + 5),
+            grant('revoked', 'wiki:delete', NOW - 5, NOW),
+            { ...grant('other-user', 'wiki:read', NOW + 9), user_did: did(10) },
+          ])
+          .execute();
+        const issued = { ...key, scope: 'wiki:write', resource: 'https://wiki.example/mcp', expires_at: NOW + 60 };
+        await old.db
+          .insertInto('authorization_codes')
+          .values({
+            ...issued,
+            code_hash: 'code-b',
+            grant_id: 'b-newer',
+            redirect_uri: 'https://app.example/cb',
+            code_challenge: 'x',
+            consumed_at: null,
+            validly_consumed_at: null,
+          })
+          .execute();
+        await old.db
+          .insertInto('refresh_tokens')
+          .values({ ...issued, token_hash: 'rt-a', family_id: 'f', grant_id: 'a-same-age', family_started_at: NOW, rotated_at: null })
+          .execute();
+        await migrateToLatest(old.db);
+        const rows = await old.db.selectFrom('grants').select(['id', 'scope', 'revoked_at']).orderBy('id').execute();
+        const revokedAt = rows.find((row) => row.id === 'a-same-age')?.revoked_at;
+        assert.ok(revokedAt && Math.abs(revokedAt - Date.now() / 1000) < 60, 'the merged duplicates are revoked, at the time of the migration');
+        assert.deepEqual(rows, [
+          { id: 'a-same-age', scope: 'wiki:read wiki:admin', revoked_at: revokedAt },
+          { id: 'b-newer', scope: 'wiki:write', revoked_at: revokedAt },
+          { id: 'c-oldest', scope: 'wiki:admin wiki:read wiki:write', revoked_at: null },
+          { id: 'other-user', scope: 'wiki:read', revoked_at: null },
+          { id: 'revoked', scope: 'wiki:delete', revoked_at: NOW },
+        ]);
+        assert.deepEqual(await old.db.selectFrom('authorization_codes').select('grant_id').execute(), [{ grant_id: 'c-oldest' }]);
+        assert.deepEqual(await old.db.selectFrom('refresh_tokens').select('grant_id').execute(), [{ grant_id: 'c-oldest' }]);
+        await assert.rejects(
+          old.db
+            .insertInto('grants')
+            .values(grant('second-live', 'wiki:read', NOW + 10))
+            .execute(),
+          'the index refuses a second live grant',
+        );
+        await old.db
+          .insertInto('grants')
+          .values(grant('second-revoked', 'wiki:read', NOW + 10, NOW + 11))
+          .execute();
       } finally {
         await old.close();
         await upgraded.drop();
@@ -255,6 +361,47 @@ for (const kind of TEST_DATABASES) {
         assert.equal(await codes.isGrantActive(grantId), false);
       });
 
+      test('DB-02: 12 concurrent approvals of one (wiki, client, user) leave one live grant with every scope, and every code under it', async () => {
+        const { grants, codes } = stores();
+        const c = consent();
+        const liveGrants = () =>
+          handle.db
+            .selectFrom('grants')
+            .select(['id', 'scope'])
+            .where('wiki_id', '=', c.wikiId)
+            .where('client_id', '=', c.clientId)
+            .where('user_did', '=', c.userDid)
+            .where('revoked_at', 'is', null)
+            .execute();
+        const firstRound = Array.from({ length: 12 }, (_, i) => codeFor({ ...c, scope: `scope:${String(i).padStart(2, '0')}` }));
+        const ids = await Promise.all(firstRound.map((code) => grants.approveWithCode(code, NOW)));
+        const live = await liveGrants();
+        assert.equal(live.length, 1, 'exactly one live grant');
+        assert.equal(live[0]?.scope, firstRound.map((code) => code.scope).join(' '), 'the union of every scope approved');
+        assert.deepEqual(new Set(ids), new Set([live[0]?.id]), 'every approval answers with the surviving grant');
+        for (const code of firstRound) assert.equal((await codes.find(code.code_hash, wiki))?.grant_id, live[0]?.id, 'the code references the surviving grant');
+        const widenings = Array.from({ length: 12 }, (_, i) => `scope:${i + 12}`);
+        const widened = await Promise.all(widenings.map((scope) => grants.approve({ ...c, scope }, NOW + 1)));
+        assert.deepEqual(new Set(widened.map((grant) => grant.id)), new Set([live[0]?.id]));
+        const after = await liveGrants();
+        assert.equal(after.length, 1);
+        assert.equal(after[0]?.scope, [...firstRound.map((code) => code.scope), ...widenings].sort().join(' '), 'concurrent widenings lose no scope');
+      });
+
+      test('CS-04: a revoked grant does not block a new one, nor lend it its scope', async () => {
+        const { grants, codes } = stores();
+        const c = consent(wiki.owner_did, 'wiki:write');
+        const revoked = await grants.approve(c, NOW);
+        await codes.revokeGrant(revoked.id, NOW + 1);
+        const code = codeFor({ ...c, scope: 'wiki:read' });
+        const grantId = await grants.approveWithCode(code, NOW + 2);
+        assert.notEqual(grantId, revoked.id);
+        const live = await grants.findActive(c.wikiId, c.clientId, c.userDid);
+        assert.deepEqual([live?.id, live?.scope], [grantId, 'wiki:read']);
+        assert.equal((await codes.find(code.code_hash, wiki))?.grant_id, grantId);
+        assert.equal(await codes.isGrantActive(revoked.id), false);
+      });
+
       test('AC-05: a code is authorized while its grant stands and its user owns the wiki or is a member', async () => {
         const { grants, codes } = stores();
         const owner = consent();
@@ -264,7 +411,10 @@ for (const kind of TEST_DATABASES) {
         const member = consent(did('member'));
         const memberGrant = await grants.approveWithCode(codeFor(member, 'member-code'), NOW);
         assert.equal((await codes.find('member-code', wiki))?.authorized, false, 'no role: not authorized');
-        await handle.db.insertInto('wiki_members').values({ wiki_id: wiki.id, did: did('member'), handle: null, role: 'read', added_at: NOW }).execute();
+        await handle.db
+          .insertInto('wiki_members')
+          .values({ wiki_id: wiki.id, did: did('member'), handle: null, role: 'read', added_at: NOW })
+          .execute();
         assert.equal((await codes.find('member-code', wiki))?.authorized, true, 'a collaborator');
         await codes.revokeGrant(memberGrant, NOW);
         assert.equal((await codes.find('member-code', wiki))?.authorized, false, 'a revoked grant');
@@ -273,11 +423,16 @@ for (const kind of TEST_DATABASES) {
       test('AC-06: 20 concurrent redemptions of one code: exactly one wins, one refresh family; the leak revokes the grant', async () => {
         const { grants, codes } = stores();
         const c = consent();
-        await handle.db.insertInto('oauth_clients').values({ client_id: c.clientId, wiki_id: wiki.id, secret_hash: null, metadata: '{}', created_at: NOW, last_used_at: null }).execute();
+        await handle.db
+          .insertInto('oauth_clients')
+          .values({ client_id: c.clientId, wiki_id: wiki.id, secret_hash: null, metadata: '{}', created_at: NOW, last_used_at: null })
+          .execute();
         const code = codeFor(c);
         const grantId = await grants.approveWithCode(code, NOW);
         const outcomes = await Promise.all(
-          Array.from({ length: 20 }, (_, i) => codes.redeem({ codeHash: code.code_hash, valid: true, firstUseOf: c.clientId, refreshToken: refreshRow(grantId, c, `race-${n}-${i}`) }, NOW + 1)),
+          Array.from({ length: 20 }, (_, i) =>
+            codes.redeem({ codeHash: code.code_hash, valid: true, firstUseOf: c.clientId, refreshToken: refreshRow(grantId, c, `race-${n}-${i}`) }, NOW + 1),
+          ),
         );
         assert.equal(outcomes.filter((o) => o === 'redeemed').length, 1, outcomes.join());
         assert.equal(outcomes.filter((o) => o === 'replayed_and_revoked').length, 19);
@@ -310,7 +465,12 @@ for (const kind of TEST_DATABASES) {
         const outcomes = await Promise.all(Array.from({ length: 20 }, () => refreshTokens.rotate(rt1, rt2, NOW + 1, 60)));
         assert.equal(outcomes.filter((o) => o === 'rotated').length, 1, outcomes.join());
         assert.equal(outcomes.filter((o) => o === 'grace').length, 19);
-        const live = await handle.db.selectFrom('refresh_tokens').select('token_hash').where('family_id', '=', rt1.family_id).where('rotated_at', 'is', null).execute();
+        const live = await handle.db
+          .selectFrom('refresh_tokens')
+          .select('token_hash')
+          .where('family_id', '=', rt1.family_id)
+          .where('rotated_at', 'is', null)
+          .execute();
         assert.deepEqual(live, [{ token_hash: rt2.token_hash }], 'exactly one live token: the successor');
         assert.equal((await refreshTokens.find(rt2.token_hash, wiki))?.authorized, true);
         assert.equal(await grants.findActive(c.wikiId, c.clientId, c.userDid).then((g) => g?.id), grant.id, 'nothing revoked');
@@ -342,17 +502,28 @@ for (const kind of TEST_DATABASES) {
         Array.from({ length: 10 }, () =>
           logins.deliver('deliver-once', NOW, async (tx) => {
             recorded += 1;
-            await tx.insertInto('platform_sessions').values({ sid: `cl05-${recorded}`, did: did(8), created_at: NOW, expires_at: NOW + 60, revoked_at: null }).execute();
+            await tx
+              .insertInto('platform_sessions')
+              .values({ sid: `cl05-${recorded}`, did: did(8), created_at: NOW, expires_at: NOW + 60, revoked_at: null })
+              .execute();
             return 'token';
           }),
         ),
       );
-      assert.deepEqual(results.filter((r) => r === 'token'), ['token']);
+      assert.deepEqual(
+        results.filter((r) => r === 'token'),
+        ['token'],
+      );
       assert.equal(recorded, 1);
       assert.equal((await logins.find('deliver-once', NOW))?.status, 'delivered');
 
       await logins.create({ ...row, id: 'deliver-fails', status: 'confirmed' });
-      await assert.rejects(logins.deliver('deliver-fails', NOW, async () => { throw new Error('record failed'); }), /record failed/);
+      await assert.rejects(
+        logins.deliver('deliver-fails', NOW, async () => {
+          throw new Error('record failed');
+        }),
+        /record failed/,
+      );
       assert.equal((await logins.find('deliver-fails', NOW))?.status, 'confirmed', 'rolled back: the retry can still deliver (DB-07)');
       assert.equal(await logins.deliver('deliver-fails', NOW, async () => 'second try'), 'second try');
     });
@@ -384,12 +555,18 @@ for (const kind of TEST_DATABASES) {
 
 describe('opening a database that cannot be opened', () => {
   test('an unreachable PostgreSQL is one clear error', async () => {
-    await assert.rejects(openDatabase('postgres://postgres@127.0.0.1:1/none'), (error: Error) => error instanceof DatabaseOpenError && /cannot connect to PostgreSQL/.test(error.message));
+    await assert.rejects(
+      openDatabase('postgres://postgres@127.0.0.1:1/none'),
+      (error: Error) => error instanceof DatabaseOpenError && /cannot connect to PostgreSQL/.test(error.message),
+    );
   });
   test('an SQLite path that cannot be created is one clear error', async () => {
     // A regular file where a directory should be.
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'robot-notdir-')), 'file');
     writeFileSync(file, '');
-    await assert.rejects(openDatabase(`sqlite:${file}/data/robot.sqlite`), (error: Error) => error instanceof DatabaseOpenError && /cannot open SQLite database/.test(error.message));
+    await assert.rejects(
+      openDatabase(`sqlite:${file}/data/robot.sqlite`),
+      (error: Error) => error instanceof DatabaseOpenError && /cannot open SQLite database/.test(error.message),
+    );
   });
 });
