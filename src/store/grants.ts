@@ -93,25 +93,35 @@ const REQUEST_COLUMNS = 'id, wiki_id, client_id, user_did, redirect_uri, state, 
 const FIND_ACTIVE =
   'select id, wiki_id, client_id, user_did, scope, created_at, revoked_at from grants where wiki_id = ? and client_id = ? and user_did = ? and revoked_at is null';
 
-/** Widens the live grant to cover `scope`, or creates one: 2 statements (a SELECT, then an UPDATE or INSERT when needed). */
+/** The union of two space-separated scope lists, sorted: a widened grant never loses a scope. */
+export const unionOfScopes = (a: string, b: string) => [...new Set([...a.split(' '), ...b.split(' ')])].sort().join(' ');
+
+// The partial unique index grants_one_live (migration 008) lets one live grant exist per (wiki, client,
+// user): of concurrent first approvals one INSERT wins and the others do nothing. A widening only
+// writes the scope it read (compare and set), so under READ COMMITTED a concurrent widening makes it
+// match no row rather than overwrite a scope just added.
+const INSERT_GRANT =
+  'insert into grants (id, wiki_id, client_id, user_did, scope, created_at, revoked_at) values (?, ?, ?, ?, ?, ?, ?) on conflict (wiki_id, client_id, user_did) where revoked_at is null do nothing';
+const WIDEN_GRANT = 'update grants set scope = ? where id = ? and scope = ? and revoked_at is null';
+
+/**
+ * Widens the live grant to cover `scope`, or creates one: 2 statements (a SELECT, then an UPDATE or
+ * INSERT when needed). A write that matches no row lost to a concurrent approval or revocation that
+ * did write, so the loop reads again; it ends because every lost turn is another caller's progress.
+ */
 async function recordConsent(tx: Sql, { wikiId, clientId, userDid, scope }: Consent, now: number): Promise<Grant> {
-  const existing = await tx.one<Grant>(FIND_ACTIVE, [wikiId, clientId, userDid]);
-  if (existing) {
-    const merged = [...new Set([...existing.scope.split(' '), ...scope.split(' ')])].sort().join(' ');
-    if (merged !== existing.scope) await tx.run('update grants set scope = ? where id = ?', [merged, existing.id]);
-    return { ...existing, scope: merged };
+  for (;;) {
+    const existing = await tx.one<Grant>(FIND_ACTIVE, [wikiId, clientId, userDid]);
+    if (existing) {
+      const merged = unionOfScopes(existing.scope, scope);
+      if (merged === existing.scope) return existing;
+      if ((await tx.run(WIDEN_GRANT, [merged, existing.id, existing.scope])) === 1) return { ...existing, scope: merged };
+    } else {
+      const grant: Grant = { id: randomUUID(), wiki_id: wikiId, client_id: clientId, user_did: userDid, scope, created_at: now, revoked_at: null };
+      if ((await tx.run(INSERT_GRANT, [grant.id, grant.wiki_id, grant.client_id, grant.user_did, grant.scope, grant.created_at, grant.revoked_at])) === 1)
+        return grant;
+    }
   }
-  const grant: Grant = { id: randomUUID(), wiki_id: wikiId, client_id: clientId, user_did: userDid, scope, created_at: now, revoked_at: null };
-  await tx.run('insert into grants (id, wiki_id, client_id, user_did, scope, created_at, revoked_at) values (?, ?, ?, ?, ?, ?, ?)', [
-    grant.id,
-    grant.wiki_id,
-    grant.client_id,
-    grant.user_did,
-    grant.scope,
-    grant.created_at,
-    grant.revoked_at,
-  ]);
-  return grant;
 }
 
 export function grantStore({ db, sql }: Pick<DatabaseHandle, 'db' | 'sql'>): GrantStore {

@@ -246,6 +246,71 @@ for (const kind of TEST_DATABASES) {
       }
     });
 
+    test('008_one_live_grant: duplicate live grants merge into the oldest, with their scopes, codes and refresh tokens', async () => {
+      const upgraded = await createTestDatabase(kind);
+      const old = await openDatabase(upgraded.url);
+      try {
+        const migrator = new Migrator({ db: old.db, provider: { getMigrations: async () => migrations } });
+        assert.equal((await migrator.migrateTo('007_rate_limits')).error, undefined);
+        const key = { wiki_id: 'w', client_id: 'app', user_did: did(9) };
+        const grant = (id: string, scope: string, created_at: number, revoked_at: number | null = null) => ({ ...key, id, scope, created_at, revoked_at });
+        await old.db
+          .insertInto('grants')
+          .values([
+            grant('b-newer', 'wiki:write', NOW + 5),
+            grant('c-oldest', 'wiki:read', NOW),
+            grant('a-same-age', 'wiki:read wiki:admin', NOW + 5),
+            grant('revoked', 'wiki:delete', NOW - 5, NOW),
+            { ...grant('other-user', 'wiki:read', NOW + 9), user_did: did(10) },
+          ])
+          .execute();
+        const issued = { ...key, scope: 'wiki:write', resource: 'https://wiki.example/mcp', expires_at: NOW + 60 };
+        await old.db
+          .insertInto('authorization_codes')
+          .values({
+            ...issued,
+            code_hash: 'code-b',
+            grant_id: 'b-newer',
+            redirect_uri: 'https://app.example/cb',
+            code_challenge: 'x',
+            consumed_at: null,
+            validly_consumed_at: null,
+          })
+          .execute();
+        await old.db
+          .insertInto('refresh_tokens')
+          .values({ ...issued, token_hash: 'rt-a', family_id: 'f', grant_id: 'a-same-age', family_started_at: NOW, rotated_at: null })
+          .execute();
+        await migrateToLatest(old.db);
+        const rows = await old.db.selectFrom('grants').select(['id', 'scope', 'revoked_at']).orderBy('id').execute();
+        const revokedAt = rows.find((row) => row.id === 'a-same-age')?.revoked_at;
+        assert.ok(revokedAt && Math.abs(revokedAt - Date.now() / 1000) < 60, 'the merged duplicates are revoked, at the time of the migration');
+        assert.deepEqual(rows, [
+          { id: 'a-same-age', scope: 'wiki:read wiki:admin', revoked_at: revokedAt },
+          { id: 'b-newer', scope: 'wiki:write', revoked_at: revokedAt },
+          { id: 'c-oldest', scope: 'wiki:admin wiki:read wiki:write', revoked_at: null },
+          { id: 'other-user', scope: 'wiki:read', revoked_at: null },
+          { id: 'revoked', scope: 'wiki:delete', revoked_at: NOW },
+        ]);
+        assert.deepEqual(await old.db.selectFrom('authorization_codes').select('grant_id').execute(), [{ grant_id: 'c-oldest' }]);
+        assert.deepEqual(await old.db.selectFrom('refresh_tokens').select('grant_id').execute(), [{ grant_id: 'c-oldest' }]);
+        await assert.rejects(
+          old.db
+            .insertInto('grants')
+            .values(grant('second-live', 'wiki:read', NOW + 10))
+            .execute(),
+          'the index refuses a second live grant',
+        );
+        await old.db
+          .insertInto('grants')
+          .values(grant('second-revoked', 'wiki:read', NOW + 10, NOW + 11))
+          .execute();
+      } finally {
+        await old.close();
+        await upgraded.drop();
+      }
+    });
+
     describe('grants, codes and refresh tokens', () => {
       const wiki = { id: 'wiki-contract', owner_did: did('owner') };
       let n = 0;
@@ -294,6 +359,47 @@ for (const kind of TEST_DATABASES) {
         await codes.revokeGrant(grantId, NOW + 3);
         assert.equal(await grants.findActive(fresh.wikiId, fresh.clientId, fresh.userDid), undefined);
         assert.equal(await codes.isGrantActive(grantId), false);
+      });
+
+      test('DB-02: 12 concurrent approvals of one (wiki, client, user) leave one live grant with every scope, and every code under it', async () => {
+        const { grants, codes } = stores();
+        const c = consent();
+        const liveGrants = () =>
+          handle.db
+            .selectFrom('grants')
+            .select(['id', 'scope'])
+            .where('wiki_id', '=', c.wikiId)
+            .where('client_id', '=', c.clientId)
+            .where('user_did', '=', c.userDid)
+            .where('revoked_at', 'is', null)
+            .execute();
+        const firstRound = Array.from({ length: 12 }, (_, i) => codeFor({ ...c, scope: `scope:${String(i).padStart(2, '0')}` }));
+        const ids = await Promise.all(firstRound.map((code) => grants.approveWithCode(code, NOW)));
+        const live = await liveGrants();
+        assert.equal(live.length, 1, 'exactly one live grant');
+        assert.equal(live[0]?.scope, firstRound.map((code) => code.scope).join(' '), 'the union of every scope approved');
+        assert.deepEqual(new Set(ids), new Set([live[0]?.id]), 'every approval answers with the surviving grant');
+        for (const code of firstRound) assert.equal((await codes.find(code.code_hash, wiki))?.grant_id, live[0]?.id, 'the code references the surviving grant');
+        const widenings = Array.from({ length: 12 }, (_, i) => `scope:${i + 12}`);
+        const widened = await Promise.all(widenings.map((scope) => grants.approve({ ...c, scope }, NOW + 1)));
+        assert.deepEqual(new Set(widened.map((grant) => grant.id)), new Set([live[0]?.id]));
+        const after = await liveGrants();
+        assert.equal(after.length, 1);
+        assert.equal(after[0]?.scope, [...firstRound.map((code) => code.scope), ...widenings].sort().join(' '), 'concurrent widenings lose no scope');
+      });
+
+      test('CS-04: a revoked grant does not block a new one, nor lend it its scope', async () => {
+        const { grants, codes } = stores();
+        const c = consent(wiki.owner_did, 'wiki:write');
+        const revoked = await grants.approve(c, NOW);
+        await codes.revokeGrant(revoked.id, NOW + 1);
+        const code = codeFor({ ...c, scope: 'wiki:read' });
+        const grantId = await grants.approveWithCode(code, NOW + 2);
+        assert.notEqual(grantId, revoked.id);
+        const live = await grants.findActive(c.wikiId, c.clientId, c.userDid);
+        assert.deepEqual([live?.id, live?.scope], [grantId, 'wiki:read']);
+        assert.equal((await codes.find(code.code_hash, wiki))?.grant_id, grantId);
+        assert.equal(await codes.isGrantActive(revoked.id), false);
       });
 
       test('AC-05: a code is authorized while its grant stands and its user owns the wiki or is a member', async () => {

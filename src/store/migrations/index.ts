@@ -2,6 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
 import { SqliteAdapter, sql } from 'kysely';
+import { unionOfScopes } from '../grants.ts';
 
 const m001_initial: Migration = {
   async up(db: Kysely<any>) {
@@ -313,6 +314,48 @@ const m007_rate_limits: Migration = {
   },
 };
 
+const m008_one_live_grant: Migration = {
+  async up(db: Kysely<any>) {
+    // One live grant per (wiki, client, user), so that the database, not a read-then-write, decides
+    // concurrent consents (store/grants.ts). Duplicates left by earlier races are merged into the
+    // oldest live one (then the lowest id): it takes the union of their scopes, which is what the
+    // consents would have recorded in turn, and the codes and refresh tokens issued under the others,
+    // so no client loses access it was given. The others are revoked rather than deleted: their ids
+    // stay in the audit log.
+    const now = Math.floor(Date.now() / 1000);
+    const duplicated = await db
+      .selectFrom('grants')
+      .select(['wiki_id', 'client_id', 'user_did'])
+      .where('revoked_at', 'is', null)
+      .groupBy(['wiki_id', 'client_id', 'user_did'])
+      .having((eb) => eb.fn.countAll(), '>', 1)
+      .execute();
+    for (const key of duplicated) {
+      const [oldest, ...others] = await db
+        .selectFrom('grants')
+        .select(['id', 'scope'])
+        .where('wiki_id', '=', key.wiki_id)
+        .where('client_id', '=', key.client_id)
+        .where('user_did', '=', key.user_did)
+        .where('revoked_at', 'is', null)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
+      const survivor = oldest!; // the key has at least two live grants
+      const otherIds = others.map((grant) => grant.id);
+      const scope = others.reduce((merged, grant) => unionOfScopes(merged, grant.scope), survivor.scope);
+      await db.updateTable('grants').set({ scope }).where('id', '=', survivor.id).execute();
+      for (const table of ['authorization_codes', 'refresh_tokens'])
+        await db.updateTable(table).set({ grant_id: survivor.id }).where('grant_id', 'in', otherIds).execute();
+      await db.updateTable('grants').set({ revoked_at: now }).where('id', 'in', otherIds).execute();
+    }
+    await sql`create unique index grants_one_live on grants (wiki_id, client_id, user_did) where revoked_at is null`.execute(db);
+  },
+  async down(db: Kysely<any>) {
+    await sql`drop index if exists grants_one_live`.execute(db);
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '001_initial': m001_initial,
   '002_cli_logins': m002_cli_logins,
@@ -321,4 +364,5 @@ export const migrations: Record<string, Migration> = {
   '005_pages_and_sharing': m005_pages_and_sharing,
   '006_cli_login_attempts': m006_cli_login_attempts,
   '007_rate_limits': m007_rate_limits,
+  '008_one_live_grant': m008_one_live_grant,
 };
