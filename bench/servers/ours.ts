@@ -5,9 +5,15 @@ import { startPlatform, USER } from './platform.ts';
 import { serveDriver, type Ready } from './protocol.ts';
 
 const { config, running, deps, base, close } = await startPlatform();
-const { token } = await deps.sessions.mint(deps.database.db, USER, deps.now());
+const { token } = await deps.sessions.mint(USER, deps.now());
 
 serveDriver<Ready>(
-  { type: 'ready', origin: running.url, issuer: `${config.publicUrl}${base}`, resource: `${config.publicUrl}${base}/mcp`, cookie: `${SESSION_COOKIE}=${token}` },
+  {
+    type: 'ready',
+    origin: running.url,
+    issuer: `${config.publicUrl}${base}`,
+    resource: `${config.publicUrl}${base}/mcp`,
+    cookie: `${SESSION_COOKIE}=${token}`,
+  },
   close,
 );

@@ -48,12 +48,7 @@ const STAGES: Partial<Record<CliLogin['status'], CliStage>> = {
 };
 
 /** What typing the code and pressing Approve came to. */
-export type Approval =
-  | { kind: 'approved' }
-  | { kind: 'empty' }
-  | { kind: 'wrong'; attemptsLeft: number }
-  | { kind: 'burned' }
-  | { kind: 'gone' };
+export type Approval = { kind: 'approved' } | { kind: 'empty' } | { kind: 'wrong'; attemptsLeft: number } | { kind: 'burned' } | { kind: 'gone' };
 
 /** A denied login whose wrong codes reached the limit was burned, not refused by the person. */
 export const burned = (login: CliLogin) => login.status === 'denied' && login.failed_attempts >= MAX_CODE_ATTEMPTS;
@@ -176,8 +171,8 @@ export class CliLogins {
       const user = await users.findByDid(login.did!);
       if (!user) throw new Error('confirmed CLI login without a user');
       // A `cli+jwt`, never a browser session: a phished approval must not yield a cookie (CL-09).
-      const minted = await store.deliver(login.id, now(), (tx) => sessions.mintCli(tx, user, now()));
-      if (!minted) return undefined;
+      const minted = await sessions.signCli(user, now());
+      if (!(await store.deliver(login.id, now(), minted.session))) return undefined;
       log.info({ event: 'cli_login.delivered', did: user.did }, 'CLI login delivered');
       return { token: minted.token, did: user.did, handle: user.handle ?? '', username: user.username, expiresAt: minted.claims.exp };
     } catch (error) {
@@ -200,7 +195,8 @@ export class CliLogins {
       now(),
     );
     // CL-06: the login was swept or already used: mint nothing.
-    if (!moved) throw new AppError('cli_login_expired', 400, 'This command-line login has expired or was already used. Run robot login again.', 'Login expired');
+    if (!moved)
+      throw new AppError('cli_login_expired', 400, 'This command-line login has expired or was already used. Run robot login again.', 'Login expired');
     await events.publish(completed.cliLoginId);
     return { confirmToken, isUser: user !== undefined };
   }

@@ -66,9 +66,7 @@ export class FuzzTarget {
   async wiki(): Promise<{ wiki: Wiki; token: string }> {
     const found = await this.deps.wikis.findBySlug('notes');
     if (found && found.id === this.current?.wiki.id) return this.current;
-    const wiki =
-      found ??
-      (await this.deps.wikis.create({ slug: 'notes', ownerDid: CAROL_DID, displayName: 'Notes' }, this.deps.now()));
+    const wiki = found ?? (await this.deps.wikis.create({ slug: 'notes', ownerDid: CAROL_DID, displayName: 'Notes' }, this.deps.now()));
     this.current = { wiki, token: (await accessTokenFor(this.fixture.platform.platform, wiki, CAROL_DID)).token };
     return this.current;
   }
@@ -76,9 +74,7 @@ export class FuzzTarget {
   /** A fresh session cookie for carol (a fuzzed logout ends only that one) and the dashboard's CSRF token. */
   async signedIn(): Promise<{ cookie: string; csrf: string }> {
     const user = (await this.deps.users.findByDid(CAROL_DID))!;
-    const minted = await this.deps.database.db
-      .transaction()
-      .execute((tx) => this.deps.sessions.mint(tx, user, this.deps.now()));
+    const minted = await this.deps.sessions.mint(user, this.deps.now());
     const cookie = `platform_token=${minted.token}`;
     const page = await this.app.request(`${this.fixture.platform.config.publicUrl}/app/`, { headers: { cookie } });
     return { cookie, csrf: /name="csrf" value="([^"]+)"/.exec(await page.text())![1]! };
@@ -130,9 +126,7 @@ export class FuzzTarget {
 
   /** Rows per table, in one statement. */
   private async counts(): Promise<Map<string, number>> {
-    const union = this.tables
-      .map((table) => `select '${table}' as name, count(*) as n from "${table}"`)
-      .join(' union all ');
+    const union = this.tables.map((table) => `select '${table}' as name, count(*) as n from "${table}"`).join(' union all ');
     const { rows } = await sql.raw<{ name: string; n: number | string }>(union).execute(this.deps.database.db);
     return new Map(rows.map((row) => [row.name, Number(row.n)]));
   }
@@ -144,10 +138,7 @@ export class FuzzTarget {
     const before = await this.counts();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms: ${label}`)),
-        REQUEST_TIMEOUT_MS,
-      );
+      timer = setTimeout(() => reject(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms: ${label}`)), REQUEST_TIMEOUT_MS);
     });
     const started = performance.now();
     const outcome = await Promise.race([send(), timeout]).finally(() => clearTimeout(timer));
@@ -170,12 +161,7 @@ export class FuzzTarget {
   }
 
   /** A seeded, bounded property over `input`; reports what the run reached, pass or fail. */
-  async fuzz<T>(
-    t: TestContext,
-    input: fc.Arbitrary<T>,
-    send: (value: T) => Promise<void>,
-    bounds: { runs: number; seconds: number },
-  ) {
+  async fuzz<T>(t: TestContext, input: fc.Arbitrary<T>, send: (value: T) => Promise<void>, bounds: { runs: number; seconds: number }) {
     this.summary();
     try {
       await fc.assert(fc.asyncProperty(input, send), seeded(t, bounds));

@@ -40,7 +40,8 @@ describe('authorization endpoint and consent', () => {
 
   const registerClient = async (metadata: Record<string, unknown> = {}) => (await oauth.registerClient(metadata)).clientId;
   const authorizeUrl = (clientId: string, overrides: QueryParameters = {}) => oauth.authorizeUrl(clientId, overrides);
-  const approve = (browser: TestClient, page: Response, decision = 'approve', headers: Record<string, string> = {}) => oauth.consent(page, decision, browser, headers);
+  const approve = (browser: TestClient, page: Response, decision = 'approve', headers: Record<string, string> = {}) =>
+    oauth.consent(page, decision, browser, headers);
 
   const location = (response: Response) => new URL(response.headers.get('location')!);
 
@@ -66,7 +67,10 @@ describe('authorization endpoint and consent', () => {
     assert.equal(target.searchParams.get('state'), 'st-1');
     assert.equal(target.searchParams.get('iss'), issuer);
     const stored = await db().selectFrom('authorization_codes').selectAll().execute();
-    assert.ok(stored.every((row) => row.code_hash !== target.searchParams.get('code')), 'codes are stored hashed');
+    assert.ok(
+      stored.every((row) => row.code_hash !== target.searchParams.get('code')),
+      'codes are stored hashed',
+    );
   });
 
   test('remembered consent: the same client asking again gets a code without the page', async () => {
@@ -81,7 +85,15 @@ describe('authorization endpoint and consent', () => {
   test('RU-01: a redirect URI that is not exactly registered is a page on our origin: no Location, no request stored', async () => {
     const clientId = await registerClient();
     const before = await count('authorization_requests');
-    for (const uri of ['https://app.example/callback/', 'https://APP.example/callback', 'https://app.example:443/callback', 'https://app.example/callback?x=1', 'https://app.example.evil.com/callback', 'https://app.example@evil.com/callback', 'http://app.example/callback']) {
+    for (const uri of [
+      'https://app.example/callback/',
+      'https://APP.example/callback',
+      'https://app.example:443/callback',
+      'https://app.example/callback?x=1',
+      'https://app.example.evil.com/callback',
+      'https://app.example@evil.com/callback',
+      'http://app.example/callback',
+    ]) {
       const response = await carol.request(authorizeUrl(clientId, { redirect_uri: uri }));
       assert.equal(response.status, 400, uri);
       assert.equal(response.headers.get('location'), null);
@@ -105,10 +117,7 @@ describe('authorization endpoint and consent', () => {
 
   test('RU-03: a loopback client may come back on any port but 0', async () => {
     const clientId = await registerClient({ redirect_uris: ['http://127.0.0.1/cb'] });
-    assert.equal(
-      (await carol.request(authorizeUrl(clientId, { redirect_uri: 'http://127.0.0.1:53124/cb' }))).status,
-      200,
-    );
+    assert.equal((await carol.request(authorizeUrl(clientId, { redirect_uri: 'http://127.0.0.1:53124/cb' }))).status, 200);
     const zero = await carol.request(authorizeUrl(clientId, { redirect_uri: 'http://127.0.0.1:0/cb' }));
     assert.equal(zero.status, 400);
     assert.equal(zero.headers.get('location'), null);
@@ -126,7 +135,15 @@ describe('authorization endpoint and consent', () => {
   test('PK-01, PK-02: no challenge, plain, a method-less or malformed challenge: invalid_request to the client, no code', async () => {
     const clientId = await registerClient();
     const codes = await count('authorization_codes');
-    for (const overrides of [{ code_challenge: undefined }, { code_challenge_method: 'plain' }, { code_challenge_method: undefined }, { code_challenge: PKCE.challenge.slice(1) }, { code_challenge: `${PKCE.challenge}${'a'.repeat(86)}` }, { code_challenge: `${PKCE.challenge.slice(3)}+/=` }, { code_challenge: '' }]) {
+    for (const overrides of [
+      { code_challenge: undefined },
+      { code_challenge_method: 'plain' },
+      { code_challenge_method: undefined },
+      { code_challenge: PKCE.challenge.slice(1) },
+      { code_challenge: `${PKCE.challenge}${'a'.repeat(86)}` },
+      { code_challenge: `${PKCE.challenge.slice(3)}+/=` },
+      { code_challenge: '' },
+    ]) {
       const response = await carol.request(authorizeUrl(clientId, overrides));
       assert.equal(response.status, 303, JSON.stringify(overrides));
       const target = location(response);
@@ -214,7 +231,7 @@ describe('authorization endpoint and consent', () => {
     assert.equal((await carol.form('/w/notes/oauth/consent', { request_id: requestId, decision: 'approve' })).status, 403, 'no token');
     assert.equal((await carol.form('/w/notes/oauth/consent', { request_id: requestId, csrf: 'wrong', decision: 'approve' })).status, 403, 'wrong token');
     const mallory = new TestClient(platform.platform.app, platform.config.publicUrl);
-    const malloryToken = await platform.platform.deps.sessions.mint(db(), { did: MALLORY_DID, handle: null, username: 'mallory' }, Math.floor(Date.now() / 1000));
+    const malloryToken = await platform.platform.deps.sessions.mint({ did: MALLORY_DID, handle: null, username: 'mallory' }, Math.floor(Date.now() / 1000));
     mallory.cookies.set('platform_token', malloryToken.token);
     assert.equal((await mallory.form('/w/notes/oauth/consent', { request_id: requestId, csrf, decision: 'approve' })).status, 403, "another user's request");
     assert.equal((await carol.request(`/w/notes/oauth/consent?request_id=${requestId}&csrf=${csrf}&decision=approve`)).status, 404, 'GET is not an approval');
@@ -256,10 +273,7 @@ describe('authorization endpoint and consent', () => {
     const clientId = await registerClient({ client_name: '<img src=x onerror=alert(1)>\u202eevil' });
     const html = await (await carol.request(authorizeUrl(clientId))).text();
     assert.ok(!html.includes('<img src=x'), 'escaped');
-    assert.ok(
-      bodyText(html).includes('<img src=x onerror=alert(1)>\\u202Eevil'),
-      'shown as text, the override as an escape',
-    );
+    assert.ok(bodyText(html).includes('<img src=x onerror=alert(1)>\\u202Eevil'), 'shown as text, the override as an escape');
     assert.match(html, /not verified/);
     assert.match(html, /<code>app\.example<\/code>/);
   });
@@ -285,8 +299,11 @@ describe('authorization endpoint and consent', () => {
   test('CS-06: a read collaborator may approve, and only for wiki:read; asking for write alone is access_denied', async () => {
     const clientId = await registerClient();
     const mallory = new TestClient(platform.platform.app, platform.config.publicUrl);
-    await platform.platform.deps.users.create(db(), { did: MALLORY_DID, username: 'mallory', handle: 'mallory.test' }, 1).catch(() => {});
-    mallory.cookies.set('platform_token', (await platform.platform.deps.sessions.mint(db(), { did: MALLORY_DID, handle: 'mallory.test', username: 'mallory' }, Math.floor(Date.now() / 1000))).token);
+    await platform.platform.deps.users.create({ did: MALLORY_DID, username: 'mallory', handle: 'mallory.test' }, 1).catch(() => {});
+    mallory.cookies.set(
+      'platform_token',
+      (await platform.platform.deps.sessions.mint({ did: MALLORY_DID, handle: 'mallory.test', username: 'mallory' }, Math.floor(Date.now() / 1000))).token,
+    );
     const wiki = (await platform.platform.deps.wikis.findBySlug('notes'))!;
     await platform.platform.deps.wikis.setMember({ wikiId: wiki.id, did: MALLORY_DID, handle: null, role: 'read' }, 1);
     try {
@@ -307,8 +324,11 @@ describe('authorization endpoint and consent', () => {
   test('CS-06: someone who is neither owner nor collaborator is sent back with access_denied and no code', async () => {
     const clientId = await registerClient();
     const mallory = new TestClient(platform.platform.app, platform.config.publicUrl);
-    await platform.platform.deps.users.create(db(), { did: MALLORY_DID, username: 'mallory', handle: 'mallory.test' }, 1).catch(() => {});
-    const { token } = await platform.platform.deps.sessions.mint(db(), { did: MALLORY_DID, handle: 'mallory.test', username: 'mallory' }, Math.floor(Date.now() / 1000));
+    await platform.platform.deps.users.create({ did: MALLORY_DID, username: 'mallory', handle: 'mallory.test' }, 1).catch(() => {});
+    const { token } = await platform.platform.deps.sessions.mint(
+      { did: MALLORY_DID, handle: 'mallory.test', username: 'mallory' },
+      Math.floor(Date.now() / 1000),
+    );
     mallory.cookies.set('platform_token', token);
     const codes = await count('authorization_codes');
     const response = await mallory.request(authorizeUrl(clientId));

@@ -14,16 +14,7 @@ import { CLI_DELIVERY_GRACE_SECONDS } from '../../src/rpc/cli-logins.ts';
 import { CLI_LOGIN_TTL_SECONDS } from '../../src/store/cli-logins.ts';
 import { CLI_JWT_TYPE, PLATFORM_JWT_TYPE } from '../../src/session/platform-jwt.ts';
 import { utcMinute } from '../../src/http/time.ts';
-import {
-  authClient,
-  browserSignsIn,
-  cliLogin,
-  collect,
-  confirmInBrowser,
-  newSecret,
-  stagesOf,
-  type AuthClient,
-} from '../helpers/cli-login.ts';
+import { authClient, browserSignsIn, cliLogin, collect, confirmInBrowser, newSecret, stagesOf, type AuthClient } from '../helpers/cli-login.ts';
 import { CAROL_DID, FakeAtproto } from '../helpers/fake-atproto.ts';
 import { streamedBody, TestClient } from '../helpers/http-client.ts';
 import { loginThroughFake, signUp } from '../helpers/login-flow.ts';
@@ -154,7 +145,10 @@ describe('CLI login: AuthService over Connect', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     controller.abort();
     const { messages } = await stream;
-    assert.ok(messages.every((m) => m.event.case === 'progress'), 'no token without confirmation');
+    assert.ok(
+      messages.every((m) => m.event.case === 'progress'),
+      'no token without confirmation',
+    );
     const row = await db().selectFrom('cli_logins').select('status').where('id', '=', started.sessionId).executeTakeFirstOrThrow();
     assert.equal(row.status, 'authenticated');
   });
@@ -176,10 +170,8 @@ describe('CLI login: AuthService over Connect', () => {
     const wrong = started.confirmationCode === 'AAAA-AAAA' ? 'BBBB-BBBB' : 'AAAA-AAAA';
     return { started, stream, person, csrf, wrong };
   }
-  const attemptsOf = (id: string) =>
-    db().selectFrom('cli_logins').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-  const sessionRecord = (sid: string) =>
-    db().selectFrom('platform_sessions').selectAll().where('sid', '=', sid).executeTakeFirst();
+  const attemptsOf = (id: string) => db().selectFrom('cli_logins').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const sessionRecord = (sid: string) => db().selectFrom('platform_sessions').selectAll().where('sid', '=', sid).executeTakeFirst();
 
   test('CL-03: our words only: fixed headline, client label secondary, unverified and sanitised; no code', async () => {
     await ensureCarol();
@@ -350,21 +342,30 @@ describe('CLI login: AuthService over Connect', () => {
     await browserSignsIn(other, fake);
     await confirmInBrowser(other, b.confirmationCode);
     const late = await collect(client.awaitLogin({ sessionId: b.sessionId, secret: b.secret }));
-    assert.deepEqual(late.messages.map((m) => m.event.case), ['completed']);
+    assert.deepEqual(
+      late.messages.map((m) => m.event.case),
+      ['completed'],
+    );
 
     // (c) after delivery, the id is spent.
     assert.equal(codeOf((await collect(client.awaitLogin({ sessionId: b.sessionId, secret: b.secret }))).error), Code.NotFound);
 
     // (d) two concurrent streams: one JWT, the other FAILED_PRECONDITION.
     const d = await start();
-    const streams = [collect(client.awaitLogin({ sessionId: d.sessionId, secret: d.secret })), collect(client.awaitLogin({ sessionId: d.sessionId, secret: d.secret }))];
+    const streams = [
+      collect(client.awaitLogin({ sessionId: d.sessionId, secret: d.secret })),
+      collect(client.awaitLogin({ sessionId: d.sessionId, secret: d.secret })),
+    ];
     await new Promise((resolve) => setTimeout(resolve, 100));
     const third = browser();
     await browserSignsIn(third, fake);
     await confirmInBrowser(third, d.confirmationCode);
     const results = await Promise.all(streams);
     assert.equal(results.filter((r) => r.messages.at(-1)?.event.case === 'completed').length, 1);
-    assert.deepEqual(results.filter((r) => r.error).map((r) => codeOf(r.error)), [Code.FailedPrecondition]);
+    assert.deepEqual(
+      results.filter((r) => r.error).map((r) => codeOf(r.error)),
+      [Code.FailedPrecondition],
+    );
   });
 
   test('CL-06: a stream open when its login expires ends DEADLINE_EXCEEDED; a late callback mints nothing', async () => {
@@ -404,16 +405,19 @@ describe('CLI login: AuthService over Connect', () => {
     await browserSignsIn(person, fake);
     await confirmInBrowser(person, started.confirmationCode);
     const sessions = platform.platform.deps.sessions;
-    const mint = sessions.mintCli;
-    sessions.mintCli = async () => {
+    const sign = sessions.signCli;
+    sessions.signCli = async () => {
       throw new Error('database write failed');
     };
     try {
       const failed = await collect(client.awaitLogin({ sessionId: started.sessionId, secret: started.secret }));
       assert.equal(codeOf(failed.error), Code.Unavailable);
-      assert.ok(failed.messages.every((m) => m.event.case !== 'completed'), 'no partial token');
+      assert.ok(
+        failed.messages.every((m) => m.event.case !== 'completed'),
+        'no partial token',
+      );
     } finally {
-      sessions.mintCli = mint;
+      sessions.signCli = sign;
     }
     const retried = await collect(client.awaitLogin({ sessionId: started.sessionId, secret: started.secret }));
     assert.equal(retried.messages.at(-1)?.event.case, 'completed');
@@ -426,7 +430,12 @@ describe('CLI login: AuthService over Connect', () => {
     const person = browser();
     await browserSignsIn(person, fake);
     await confirmInBrowser(person, started.confirmationCode);
-    const restarted = await startTestPlatform({ ATPROTO_PLC_URL: fake.url, ATPROTO_HANDLE_RESOLVER: fake.url, DANGEROUSLY_ALLOW_INSECURE_ATPROTO: '1', DATA_DIR: platform.dataDir });
+    const restarted = await startTestPlatform({
+      ATPROTO_PLC_URL: fake.url,
+      ATPROTO_HANDLE_RESOLVER: fake.url,
+      DANGEROUSLY_ALLOW_INSECURE_ATPROTO: '1',
+      DATA_DIR: platform.dataDir,
+    });
     try {
       const { messages } = await collect(authClient(restarted.url).awaitLogin({ sessionId: started.sessionId, secret: started.secret }));
       assert.equal(messages.at(-1)?.event.case, 'completed');
@@ -451,7 +460,10 @@ describe('CLI login: AuthService over Connect', () => {
       ['InitiateLogin', 'invalid_argument', '127.0.0.1'],
       ['AwaitLogin', 'not_found', '127.0.0.1'],
     ]);
-    assert.ok(rpc.every((line) => typeof line.ms === 'number' && line.level === 30), 'info level, with a duration');
+    assert.ok(
+      rpc.every((line) => typeof line.ms === 'number' && line.level === 30),
+      'info level, with a duration',
+    );
     const text = platform.logs.lines.slice(mark).join('\n');
     for (const value of [secret, secretHash, started.sessionId, started.confirmationCode]) {
       assert.ok(!text.includes(value), 'no secret, hash, session id or code in the log');
@@ -562,7 +574,11 @@ describe('CLI login: global caps', () => {
       ...{ did: null, handle: null, browser_hash: null, csrf: null, created_at: at, expires_at: at + 600 },
     }));
     const { db } = platform.platform.deps.database;
-    for (let i = 0; i < rows.length; i += 500) await db.insertInto('cli_logins').values(rows.slice(i, i + 500)).execute();
+    for (let i = 0; i < rows.length; i += 500)
+      await db
+        .insertInto('cli_logins')
+        .values(rows.slice(i, i + 500))
+        .execute();
     return rows.map((row) => row.id);
   }
 
@@ -573,7 +589,10 @@ describe('CLI login: global caps', () => {
     // RESOURCE_EXHAUSTED here; without it the answer would be INVALID_ARGUMENT.
     const full = await authClient(platform.url, '127.0.0.40')
       .initiateLogin({ identifier: 'not..valid', secretHash })
-      .then(() => 'ok', (error: unknown) => error);
+      .then(
+        () => 'ok',
+        (error: unknown) => error,
+      );
     assert.equal(codeOf(full), Code.ResourceExhausted);
     assert.match((full as ConnectError).rawMessage, /too many logins in progress/);
 
@@ -587,7 +606,10 @@ describe('CLI login: global caps', () => {
       open.push(stream.next());
     }
     const first = await Promise.all(open);
-    assert.ok(first.every((result) => (result as IteratorResult<unknown>).done === false), 'all 1 000 streams open');
+    assert.ok(
+      first.every((result) => (result as IteratorResult<unknown>).done === false),
+      'all 1 000 streams open',
+    );
     const busy = await collect(authClient(platform.url, '127.0.2.1').awaitLogin({ sessionId: ids[1_000]!, secret }));
     assert.equal(codeOf(busy.error), Code.ResourceExhausted);
     assert.match((busy.error as ConnectError).rawMessage, /server busy/);

@@ -43,12 +43,7 @@ function routesOf(app: Hono, method: string, prefix = ''): string[] {
 const urlencoded = (form: Record<string, string>) => new URLSearchParams(form).toString();
 
 /** One POST the way a page (or an attacker's page) sends it; no automatic Origin. */
-function send(
-  client: TestClient,
-  path: string,
-  form: Record<string, string>,
-  headers: Record<string, string>,
-): Promise<Response> {
+function send(client: TestClient, path: string, form: Record<string, string>, headers: Record<string, string>): Promise<Response> {
   return client.request(path, {
     method: 'POST',
     body: urlencoded(form),
@@ -92,10 +87,10 @@ describe('CS-02 and CS-03 on every route', () => {
     hosted = await startTestPlatform(HOST_ENV);
     const { deps } = hosted.platform;
     const user = { did: CAROL_DID, username: 'carol', handle: 'carol.test' };
-    await deps.users.create(deps.database.db, user, deps.now());
+    await deps.users.create(user, deps.now());
     await deps.wikis.create({ slug: 'notes', ownerDid: CAROL_DID, displayName: 'Notes' }, deps.now());
     hostCarol = new TestClient(hosted.platform.app, WIKI_HOST);
-    hostCarol.cookies.set('platform_token', (await deps.sessions.mint(deps.database.db, user, deps.now())).token);
+    hostCarol.cookies.set('platform_token', (await deps.sessions.mint(user, deps.now())).token);
   });
   after(async () => {
     await hosted?.close();
@@ -107,7 +102,13 @@ describe('CS-02 and CS-03 on every route', () => {
 
   /** An OAuth client of the wiki at `issuer` (path or host mode) served by `app`, with `browser` as the person's. */
   const oauthAt = (app: Hono, issuer: string, browser = new TestClient(app, issuer)) =>
-    new OAuthTestClient({ issuer, browser, backChannel: () => new TestClient(app, issuer), redirectUri: REDIRECT, metadata: { client_name: 'Guarded', grant_types: undefined } });
+    new OAuthTestClient({
+      issuer,
+      browser,
+      backChannel: () => new TestClient(app, issuer),
+      redirectUri: REDIRECT,
+      metadata: { client_name: 'Guarded', grant_types: undefined },
+    });
   const registerClient = async (app: Hono, issuer: string) => (await oauthAt(app, issuer).registerClient()).clientId;
   /** The browser opens an authorization request of a newly registered client: the consent page. */
   const authorizeNewClient = async (browser: TestClient, app: Hono, issuer: string) => {
@@ -120,12 +121,7 @@ describe('CS-02 and CS-03 on every route', () => {
     const oauth = oauthAt(app, issuer, client);
     const clientId = (await oauth.registerClient()).clientId;
     const form = await oauth.consentForm(await oauth.authorize(clientId));
-    const codes = () =>
-      deps.database.db
-        .selectFrom('authorization_codes')
-        .select('code_hash')
-        .where('client_id', '=', clientId)
-        .execute();
+    const codes = () => deps.database.db.selectFrom('authorization_codes').select('code_hash').where('client_id', '=', clientId).execute();
     return {
       client,
       path: `${issuer}/oauth/consent`,
@@ -135,11 +131,7 @@ describe('CS-02 and CS-03 on every route', () => {
   }
 
   /** A dashboard form of carol's, with the session's CSRF token. */
-  async function dashboardCase(
-    path: string,
-    form: Record<string, string>,
-    done: () => Promise<boolean>,
-  ): Promise<FormCase> {
+  async function dashboardCase(path: string, form: Record<string, string>, done: () => Promise<boolean>): Promise<FormCase> {
     return { client: carol, path, form: { ...form, csrf: await dashboardCsrf() }, done };
   }
 
@@ -156,10 +148,7 @@ describe('CS-02 and CS-03 on every route', () => {
       kind: 'cookie form',
       async prepare() {
         const client = newClient();
-        assert.equal(
-          (await loginThroughFake(client, fixture.fake, 'victim.test')).headers.get('location'),
-          '/auth/signup',
-        );
+        assert.equal((await loginThroughFake(client, fixture.fake, 'victim.test')).headers.get('location'), '/auth/signup');
         const csrf = csrfIn(await (await client.request('/auth/signup')).text())!;
         return {
           client,
@@ -173,11 +162,7 @@ describe('CS-02 and CS-03 on every route', () => {
       kind: 'cookie form',
       async prepare() {
         const client = newClient();
-        const { token } = await platform.deps.sessions.mint(
-          platform.deps.database.db,
-          { did: CAROL_DID, username: 'carol', handle: 'carol.test' },
-          platform.deps.now(),
-        );
+        const { token } = await platform.deps.sessions.mint({ did: CAROL_DID, username: 'carol', handle: 'carol.test' }, platform.deps.now());
         client.cookies.set('platform_token', token);
         const csrf = csrfIn(await (await client.request('/auth/logout')).text()) ?? 'none on the page';
         const me = () => newClient().request('/auth/me', { headers: { cookie: `platform_token=${token}` } });
@@ -219,9 +204,7 @@ describe('CS-02 and CS-03 on every route', () => {
     'POST /app/wikis': {
       kind: 'cookie form',
       prepare: () =>
-        dashboardCase('/app/wikis', { slug: 'cs02-new', display_name: 'New' }, async () =>
-          Boolean(await platform.deps.wikis.findBySlug('cs02-new')),
-        ),
+        dashboardCase('/app/wikis', { slug: 'cs02-new', display_name: 'New' }, async () => Boolean(await platform.deps.wikis.findBySlug('cs02-new'))),
     },
     'POST /app/wikis/:slug/tokens': {
       kind: 'cookie form',
@@ -262,15 +245,8 @@ describe('CS-02 and CS-03 on every route', () => {
     'POST /app/wikis/:slug/members/remove': {
       kind: 'cookie form',
       async prepare() {
-        await platform.deps.wikis.setMember(
-          { wikiId: notes.id, did: VICTIM_DID, handle: null, role: 'read' },
-          platform.deps.now(),
-        );
-        return dashboardCase(
-          '/app/wikis/notes/members/remove',
-          { did: VICTIM_DID },
-          async () => !(await platform.deps.wikis.member(notes.id, VICTIM_DID)),
-        );
+        await platform.deps.wikis.setMember({ wikiId: notes.id, did: VICTIM_DID, handle: null, role: 'read' }, platform.deps.now());
+        return dashboardCase('/app/wikis/notes/members/remove', { did: VICTIM_DID }, async () => !(await platform.deps.wikis.member(notes.id, VICTIM_DID)));
       },
     },
     'POST /app/wikis/:slug/access': {
@@ -287,15 +263,8 @@ describe('CS-02 and CS-03 on every route', () => {
     'POST /app/wikis/:slug/delete': {
       kind: 'cookie form',
       async prepare() {
-        await platform.deps.wikis.create(
-          { slug: 'cs02-doomed', ownerDid: CAROL_DID, displayName: 'Doomed' },
-          platform.deps.now(),
-        );
-        return dashboardCase(
-          '/app/wikis/cs02-doomed/delete',
-          { confirm: 'cs02-doomed' },
-          async () => !(await platform.deps.wikis.findBySlug('cs02-doomed')),
-        );
+        await platform.deps.wikis.create({ slug: 'cs02-doomed', ownerDid: CAROL_DID, displayName: 'Doomed' }, platform.deps.now());
+        return dashboardCase('/app/wikis/cs02-doomed/delete', { confirm: 'cs02-doomed' }, async () => !(await platform.deps.wikis.findBySlug('cs02-doomed')));
       },
     },
     'POST /auth/login': {
@@ -368,9 +337,7 @@ describe('CS-02 and CS-03 on every route', () => {
   POSTS[`POST ${WIKI_HOST}/mcp`] = mcpGuard;
   const registerGuard: PostGuard = {
     kind: 'not cookie-authenticated',
-    why:
-      'registration is open to anyone (RFC 7591, rate-limited by DC-05) and never reads the cookie: ' +
-      'nothing it creates belongs to the person',
+    why: 'registration is open to anyone (RFC 7591, rate-limited by DC-05) and never reads the cookie: ' + 'nothing it creates belongs to the person',
     async check() {
       const clientId = await registerClient(platform.app, fixture.issuer);
       const stored = await platform.deps.oauthClients.find(notes.id, clientId);
@@ -381,10 +348,7 @@ describe('CS-02 and CS-03 on every route', () => {
   POSTS[`POST ${WIKI_HOST}/oauth/register`] = registerGuard;
 
   test('CS-02: every POST route, path mode and wiki host, is in the table', () => {
-    const routes = [
-      ...routesOf(platform.app, 'POST'),
-      ...routesOf(wikiHostRoutes(hosted.platform.deps)!, 'POST', WIKI_HOST),
-    ];
+    const routes = [...routesOf(platform.app, 'POST'), ...routesOf(wikiHostRoutes(hosted.platform.deps)!, 'POST', WIKI_HOST)];
     assert.deepEqual(
       routes.filter((route) => !(route in POSTS)),
       [],
@@ -400,10 +364,7 @@ describe('CS-02 and CS-03 on every route', () => {
   test('CS-02: other unsafe methods are only on the CORS-public OAuth and MCP endpoints', () => {
     const programmatic = /\/(mcp|oauth\/(token|revoke|introspect))$/;
     for (const method of ['PUT', 'PATCH', 'DELETE']) {
-      const routes = [
-        ...routesOf(platform.app, method),
-        ...routesOf(wikiHostRoutes(hosted.platform.deps)!, method, WIKI_HOST),
-      ];
+      const routes = [...routesOf(platform.app, method), ...routesOf(wikiHostRoutes(hosted.platform.deps)!, method, WIKI_HOST)];
       assert.deepEqual(
         routes.filter((route) => !programmatic.test(route)),
         [],
@@ -417,8 +378,7 @@ describe('CS-02 and CS-03 on every route', () => {
       test(`CS-02: ${route} is not cookie-authenticated: ${guard.why}`, () => guard.check());
       continue;
     }
-    const refuses =
-      guard.kind === 'cookie form' ? 'cross-site posts and posts without its CSRF token' : 'cross-site posts';
+    const refuses = guard.kind === 'cookie form' ? 'cross-site posts and posts without its CSRF token' : 'cross-site posts';
     test(`CS-02: ${route} (${guard.kind}) refuses ${refuses}`, async () => {
       const { client, path, form, done } = await guard.prepare();
       const own = { origin: client.origin, 'sec-fetch-site': 'same-origin' };
@@ -430,11 +390,7 @@ describe('CS-02 and CS-03 on every route', () => {
       if (guard.kind === 'cookie form') {
         const { csrf: _token, ...withoutToken } = form;
         assert.equal((await send(client, path, withoutToken, own)).status, 403, 'own origin, no CSRF token');
-        assert.equal(
-          (await send(client, path, { ...form, csrf: 'forged' }, own)).status,
-          403,
-          'own origin, a forged CSRF token',
-        );
+        assert.equal((await send(client, path, { ...form, csrf: 'forged' }, own)).status, 403, 'own origin, a forged CSRF token');
         assert.equal(await done(), false, 'nothing done without the token');
       }
       const accepted = await send(client, path, form, own);
@@ -448,41 +404,19 @@ describe('CS-02 and CS-03 on every route', () => {
   const get = (client: () => TestClient, path: string) => () => client().request(path);
   const anonymous = () => newClient();
   const hostVisitor = () => new TestClient(hosted.platform.app, WIKI_HOST);
-  const page = (route: string, kind: PageKind, ...requests: Array<() => Promise<Response>>) =>
-    (GETS[route] = { kind, requests });
+  const page = (route: string, kind: PageKind, ...requests: Array<() => Promise<Response>>) => (GETS[route] = { kind, requests });
 
   page('GET /', 'redirect', get(anonymous, '/'));
   page('GET /healthz', 'json', get(anonymous, '/healthz'));
   page('GET /static/:file', 'css', get(anonymous, '/static/app.css'));
   page('GET /.well-known/jwks.json', 'json', get(anonymous, '/.well-known/jwks.json'));
-  page(
-    'GET /.well-known/oauth-authorization-server/w/:slug',
-    'json',
-    get(anonymous, '/.well-known/oauth-authorization-server/w/notes'),
-  );
-  page(
-    'GET /.well-known/openid-configuration/w/:slug',
-    'json',
-    get(anonymous, '/.well-known/openid-configuration/w/notes'),
-  );
-  page(
-    'GET /.well-known/oauth-protected-resource/w/:slug/mcp',
-    'json',
-    get(anonymous, '/.well-known/oauth-protected-resource/w/notes/mcp'),
-  );
-  page(
-    'GET /w/:slug/.well-known/oauth-authorization-server',
-    'json',
-    get(anonymous, '/w/notes/.well-known/oauth-authorization-server'),
-  );
-  page(
-    'GET /w/:slug/.well-known/openid-configuration',
-    'json',
-    get(anonymous, '/w/notes/.well-known/openid-configuration'),
-  );
+  page('GET /.well-known/oauth-authorization-server/w/:slug', 'json', get(anonymous, '/.well-known/oauth-authorization-server/w/notes'));
+  page('GET /.well-known/openid-configuration/w/:slug', 'json', get(anonymous, '/.well-known/openid-configuration/w/notes'));
+  page('GET /.well-known/oauth-protected-resource/w/:slug/mcp', 'json', get(anonymous, '/.well-known/oauth-protected-resource/w/notes/mcp'));
+  page('GET /w/:slug/.well-known/oauth-authorization-server', 'json', get(anonymous, '/w/notes/.well-known/oauth-authorization-server'));
+  page('GET /w/:slug/.well-known/openid-configuration', 'json', get(anonymous, '/w/notes/.well-known/openid-configuration'));
   page('GET /w/:slug/oauth/jwks.json', 'json', get(anonymous, '/w/notes/oauth/jwks.json'));
-  for (const endpoint of ['token', 'revoke', 'introspect'])
-    page(`GET /w/:slug/oauth/${endpoint}`, 'json', get(anonymous, `/w/notes/oauth/${endpoint}`));
+  for (const endpoint of ['token', 'revoke', 'introspect']) page(`GET /w/:slug/oauth/${endpoint}`, 'json', get(anonymous, `/w/notes/oauth/${endpoint}`));
   page('GET /w/:slug/mcp', 'json', get(anonymous, '/w/notes/mcp'));
   page(
     'GET /w/:slug/oauth/authorize',
@@ -516,12 +450,7 @@ describe('CS-02 and CS-03 on every route', () => {
   page('GET /auth/client-metadata.json', 'json', get(anonymous, '/auth/client-metadata.json'));
   page('GET /auth/jwks.json', 'json', get(anonymous, '/auth/jwks.json'));
   page('GET /auth/login', 'html', get(anonymous, '/auth/login'));
-  page(
-    'GET /auth/callback',
-    'html',
-    get(anonymous, '/auth/callback'),
-    get(anonymous, '/auth/callback?state=forged&code=x'),
-  );
+  page('GET /auth/callback', 'html', get(anonymous, '/auth/callback'), get(anonymous, '/auth/callback?state=forged&code=x'));
   page('GET /auth/signup', 'html', get(anonymous, '/auth/signup'), async () => {
     const client = newClient();
     await loginThroughFake(client, fixture.fake, 'mallory.test');
@@ -588,8 +517,7 @@ describe('CS-02 and CS-03 on every route', () => {
     'an unknown address': get(anonymous, '/no/such/page'),
     'an unknown address on a wiki host': get(hostVisitor, '/no/such/page'),
     'a cross-site post refused (403)': () => send(carol, '/app/wikis', { slug: 'x' }, HOSTILE['another site']!),
-    'a consent refused (403)': () =>
-      send(carol, '/w/notes/oauth/consent', { request_id: 'x' }, HOSTILE['another site']!),
+    'a consent refused (403)': () => send(carol, '/w/notes/oauth/consent', { request_id: 'x' }, HOSTILE['another site']!),
     'an oversized form (413)': () => newClient().form('/auth/login', { handle: 'x'.repeat(5000) }),
   };
 
@@ -600,10 +528,7 @@ describe('CS-02 and CS-03 on every route', () => {
   };
 
   test('CS-03: every GET route, path mode and wiki host, is in the table', () => {
-    const routes = [
-      ...routesOf(platform.app, 'GET'),
-      ...routesOf(wikiHostRoutes(hosted.platform.deps)!, 'GET', WIKI_HOST),
-    ];
+    const routes = [...routesOf(platform.app, 'GET'), ...routesOf(wikiHostRoutes(hosted.platform.deps)!, 'GET', WIKI_HOST)];
     assert.deepEqual(
       routes.filter((route) => !(route in GETS)),
       [],
@@ -623,14 +548,8 @@ describe('CS-02 and CS-03 on every route', () => {
         const response = await request();
         const label = `${route} #${index + 1} (${response.status})`;
         if (kind === 'html') assertUnframeable(response, label);
-        else if (kind === 'redirect')
-          assert.ok(response.status >= 300 && response.status < 400 && response.headers.get('location'), label);
-        else
-          assert.match(
-            response.headers.get('content-type') ?? '',
-            kind === 'json' ? /^application\/json/ : /^text\/css/,
-            label,
-          );
+        else if (kind === 'redirect') assert.ok(response.status >= 300 && response.status < 400 && response.headers.get('location'), label);
+        else assert.match(response.headers.get('content-type') ?? '', kind === 'json' ? /^application\/json/ : /^text\/css/, label);
       }
     });
   }

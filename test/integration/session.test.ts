@@ -65,7 +65,8 @@ describe('platform sessions and signup (loopback client)', () => {
     assert.equal(response.status, 303);
     const cookie = response.headers.getSetCookie().find((line) => line.startsWith('platform_token='))!;
     assert.ok(cookie);
-    for (const attribute of ['HttpOnly', 'Secure', 'SameSite=Lax', 'Path=/', 'Max-Age=86400']) assert.ok(cookie.includes(attribute), `${attribute} in ${cookie.replace(/=[^;]+/, '=…')}`);
+    for (const attribute of ['HttpOnly', 'Secure', 'SameSite=Lax', 'Path=/', 'Max-Age=86400'])
+      assert.ok(cookie.includes(attribute), `${attribute} in ${cookie.replace(/=[^;]+/, '=…')}`);
     assert.ok(!/Domain=/i.test(cookie), 'host-only without COOKIE_DOMAIN');
     const claims = decodeJwt(browser.cookies.get('platform_token')!);
     assert.equal(claims.exp! - claims.iat!, 86400);
@@ -75,7 +76,7 @@ describe('platform sessions and signup (loopback client)', () => {
 
   test('CK-02: a cookie planted before login is never reused; login mints a fresh session', async () => {
     await signUp(new TestClient(platform.platform.app, platform.config.publicUrl), fake, 'carol');
-    const attacker = await deps().sessions.mint(deps().database.db, { did: MALLORY_DID, handle: 'mallory.test', username: 'mallory' }, now());
+    const attacker = await deps().sessions.mint({ did: MALLORY_DID, handle: 'mallory.test', username: 'mallory' }, now());
     browser.cookies.set('platform_token', attacker.token);
     const response = await loginThroughFake(browser, fake, 'carol.test');
     assert.equal(response.status, 303);
@@ -96,9 +97,11 @@ describe('platform sessions and signup (loopback client)', () => {
     const hs256 = await new SignJWT({ ...decodeJwt(valid) })
       .setProtectedHeader({ alg: 'HS256', typ: 'platform+jwt', kid: jwks.keys[0].kid })
       .sign(new TextEncoder().encode(JSON.stringify(jwks.keys[0])));
-    const expired = await deps().sessions.mint(deps().database.db, { did: CAROL_DID, handle: null, username: 'carol' }, now() - 3 * 86400);
+    const expired = await deps().sessions.mint({ did: CAROL_DID, handle: null, username: 'carol' }, now() - 3 * 86400);
     const { privateKey } = await generateKeyPair('ES256');
-    const unknownKey = await new SignJWT({ ...decodeJwt(valid) }).setProtectedHeader({ alg: 'ES256', typ: 'platform+jwt', kid: jwks.keys[0].kid }).sign(privateKey);
+    const unknownKey = await new SignJWT({ ...decodeJwt(valid) })
+      .setProtectedHeader({ alg: 'ES256', typ: 'platform+jwt', kid: jwks.keys[0].kid })
+      .sign(privateKey);
 
     const forgeries = {
       'alg none': `${noneHeader}.${payload}.`,
@@ -117,20 +120,39 @@ describe('platform sessions and signup (loopback client)', () => {
       assert.equal(page.status, 303, name);
       assert.match(page.headers.get('location')!, /^\/auth\/login/);
     }
-    assert.ok(platform.logs.lines.some((line) => line.includes('session.invalid_token')), 'logged as invalid');
+    assert.ok(
+      platform.logs.lines.some((line) => line.includes('session.invalid_token')),
+      'logged as invalid',
+    );
   });
 
   test('CK-05: two session cookies at once (cookie tossing) are both distrusted and cleared', async () => {
     await signUp(browser, fake, 'carol');
-    const attacker = await deps().sessions.mint(deps().database.db, { did: MALLORY_DID, handle: null, username: 'mallory' }, now());
-    const response = await browser.request('/auth/me', { headers: { cookie: `platform_token=${browser.cookies.get('platform_token')}; platform_token=${attacker.token}` } });
+    const attacker = await deps().sessions.mint({ did: MALLORY_DID, handle: null, username: 'mallory' }, now());
+    const response = await browser.request('/auth/me', {
+      headers: { cookie: `platform_token=${browser.cookies.get('platform_token')}; platform_token=${attacker.token}` },
+    });
     assert.equal(response.status, 401);
     assert.ok(response.headers.getSetCookie().some((line) => line.startsWith('platform_token=;') && /Max-Age=0/.test(line)));
   });
 
   test('SU-01, SU-03: reserved and malformed usernames are refused with 422 and a message; the pending signup survives', async () => {
     const { client, csrf } = await pendingSignup(CAROL_DID, 'carol.test');
-    for (const name of ['admin', 'API', 'well-known', 'mcp', 'а' + 'lice', 'al\u200bice', '-alice', 'alice-', 'xn--alice', 'a_b', 'a.b', 'ab', 'x'.repeat(31)]) {
+    for (const name of [
+      'admin',
+      'API',
+      'well-known',
+      'mcp',
+      'а' + 'lice',
+      'al\u200bice',
+      '-alice',
+      'alice-',
+      'xn--alice',
+      'a_b',
+      'a.b',
+      'ab',
+      'x'.repeat(31),
+    ]) {
       const response = await client.form('/auth/signup', { username: name, csrf });
       assert.equal(response.status, 422, name);
       assert.match(await response.text(), /role="alert"/);
@@ -177,7 +199,10 @@ describe('platform sessions and signup (loopback client)', () => {
 
     await deps().database.db.deleteFrom('users').execute();
     const expiring = await pendingSignup(MALLORY_DID);
-    await deps().database.db.updateTable('pending_signups').set({ expires_at: now() - 1 }).execute();
+    await deps()
+      .database.db.updateTable('pending_signups')
+      .set({ expires_at: now() - 1 })
+      .execute();
     assert.equal((await expiring.client.form('/auth/signup', { username: 'mallory', csrf: expiring.csrf })).status, 401, 'expired token');
   });
 

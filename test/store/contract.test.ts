@@ -58,7 +58,7 @@ for (const kind of TEST_DATABASES) {
 
     test('users: create, find by DID and username, update handle', async () => {
       const users = userStore(handle.db);
-      await users.create(handle.db, { did: did(1), username: 'first', handle: 'first.test' }, NOW);
+      await users.create({ did: did(1), username: 'first', handle: 'first.test' }, NOW);
       assert.deepEqual(await users.findByDid(did(1)), { did: did(1), username: 'first', handle: 'first.test' });
       assert.equal((await users.findByUsername('first'))?.did, did(1));
       await users.updateHandle(did(1), 'renamed.test', NOW + 1);
@@ -68,38 +68,87 @@ for (const kind of TEST_DATABASES) {
 
     test('users: a taken username and a second signup of one DID are told apart', async () => {
       const users = userStore(handle.db);
-      await users.create(handle.db, { did: did(2), username: 'second', handle: null }, NOW);
-      await assert.rejects(users.create(handle.db, { did: did(3), username: 'second', handle: null }, NOW), UsernameTakenError);
-      await assert.rejects(users.create(handle.db, { did: did(2), username: 'another', handle: null }, NOW), AlreadySignedUpError);
+      await users.create({ did: did(2), username: 'second', handle: null }, NOW);
+      await assert.rejects(users.create({ did: did(3), username: 'second', handle: null }, NOW), UsernameTakenError);
+      await assert.rejects(users.create({ did: did(2), username: 'another', handle: null }, NOW), AlreadySignedUpError);
     });
 
     test('SU-04: 50 concurrent inserts of one username from different DIDs: exactly one row', async () => {
       const users = userStore(handle.db);
       const results = await Promise.allSettled(
-        Array.from({ length: 50 }, (_, i) => users.create(handle.db, { did: did(`race${i}`), username: 'contested', handle: null }, NOW)),
+        Array.from({ length: 50 }, (_, i) => users.create({ did: did(`race${i}`), username: 'contested', handle: null }, NOW)),
       );
       assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
       for (const result of results) if (result.status === 'rejected') assert.ok(result.reason instanceof UsernameTakenError, String(result.reason));
     });
 
-    test('pending signups: found while live, consumed exactly once even when raced', async () => {
+    test('pending signups: found while live, invisible once expired', async () => {
       const pending = pendingSignupStore(handle.db);
       await pending.create('hash-1', { did: did(4), handle: null, csrf: 'c', return_to: null, expires_at: NOW + 900 });
       assert.equal((await pending.find('hash-1', NOW))?.did, did(4));
       assert.equal(await pending.find('hash-1', NOW + 901), undefined, 'expired rows are invisible');
-      const wins = await Promise.all(Array.from({ length: 20 }, () => pending.consume(handle.db, 'hash-1', NOW)));
-      assert.equal(wins.filter(Boolean).length, 1);
-      assert.equal(await pending.find('hash-1', NOW), undefined);
+    });
+
+    const sessionsOf = async (user: string) =>
+      (await handle.sql.all<{ sid: string }>('select sid from platform_sessions where did = ? order by sid', [user])).map((row) => row.sid);
+    const sessionRow = (sid: string, user: string) => ({ sid, did: user, createdAt: NOW, expiresAt: NOW + 60 });
+
+    test('SU-04, SU-06: completing a signup writes the user, consumes the pending row and records the session, all or nothing', async () => {
+      const pending = pendingSignupStore(handle.db);
+      const users = userStore(handle.db);
+      const signup = { handle: 'signup.test', csrf: 'c', return_to: null, expires_at: NOW + 900 };
+      await users.create({ did: did('holder'), username: 'taken-name', handle: null }, NOW);
+      await pending.create('su-hash', { ...signup, did: did('su') });
+
+      const attempt = (username: string, sid: string, tokenHash = 'su-hash') =>
+        pending.complete(tokenHash, { did: did('su'), username, handle: 'signup.test' }, sessionRow(sid, did('su')), NOW);
+      assert.equal(await attempt('taken-name', 'su-taken'), 'username_taken');
+      assert.equal(await attempt('never-pending', 'su-unknown', 'no-such-hash'), 'expired');
+      assert.equal(await users.findByDid(did('su')), undefined, 'neither wrote the user');
+      assert.deepEqual(await sessionsOf(did('su')), [], 'nor a session');
+      assert.ok(await pending.find('su-hash', NOW), 'and the pending signup is still there');
+
+      assert.equal(await attempt('su-user', 'su-created'), 'created');
+      assert.deepEqual(await users.findByDid(did('su')), { did: did('su'), username: 'su-user', handle: 'signup.test' });
+      assert.equal(await pending.find('su-hash', NOW), undefined, 'consumed');
+      assert.deepEqual(await sessionsOf(did('su')), ['su-created']);
+
+      // Another tab of the same person, its own pending row still live (SU-06).
+      await pending.create('su-hash-2', { ...signup, did: did('su') });
+      assert.equal(await attempt('su-other-name', 'su-second', 'su-hash-2'), 'already_signed_up');
+      assert.equal(await users.findByUsername('su-other-name'), undefined);
+      assert.ok(await pending.find('su-hash-2', NOW), 'rolled back with the user');
+      await pending.completeExisting('su-hash-2', sessionRow('su-existing', did('su')), NOW);
+      assert.equal(await pending.find('su-hash-2', NOW), undefined, 'consumed');
+      assert.deepEqual(await sessionsOf(did('su')), ['su-created', 'su-existing']);
+      await pending.completeExisting('su-hash-2', sessionRow('su-existing-again', did('su')), NOW);
+      assert.deepEqual(await sessionsOf(did('su')), ['su-created', 'su-existing', 'su-existing-again'], 'a consumed row does not stop the sign-in');
+    });
+
+    test('SU-06: concurrent completions of one signup make exactly one user; the others are already signed up', async () => {
+      const pending = pendingSignupStore(handle.db);
+      await pending.create('race-hash', { did: did('race-su'), handle: null, csrf: 'c', return_to: null, expires_at: NOW + 900 });
+      const outcomes = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          pending.complete('race-hash', { did: did('race-su'), username: `race-su-${i}`, handle: null }, sessionRow(`race-su-${i}`, did('race-su')), NOW),
+        ),
+      );
+      assert.deepEqual(outcomes.filter((o) => o === 'created').length, 1, outcomes.join());
+      assert.equal(outcomes.filter((o) => o === 'already_signed_up').length, 7, outcomes.join());
+      const winner = outcomes.indexOf('created');
+      const rows = await handle.sql.all<{ username: string }>('select username from users where did = ?', [did('race-su')]);
+      assert.deepEqual(rows, [{ username: `race-su-${winner}` }]);
+      assert.deepEqual(await sessionsOf(did('race-su')), [`race-su-${winner}`], 'only the winner recorded a session');
     });
 
     test('platform sessions: active until revoked or expired, for their own user while that user exists', async () => {
       const sessions = platformSessionStore(handle.db);
-      await userStore(handle.db).create(handle.db, { did: did(5), username: 'fifth', handle: null }, NOW);
-      await sessions.create(handle.db, { sid: 'sid-1', did: did(5), createdAt: NOW, expiresAt: NOW + 60 });
+      await userStore(handle.db).create({ did: did(5), username: 'fifth', handle: null }, NOW);
+      await sessions.create({ sid: 'sid-1', did: did(5), createdAt: NOW, expiresAt: NOW + 60 });
       assert.equal(await sessions.isActive('sid-1', did(5), NOW), true);
       assert.equal(await sessions.isActive('sid-1', did(6), NOW), false, 'another user');
       assert.equal(await sessions.isActive('sid-1', did(5), NOW + 60), false, 'expired');
-      await sessions.create(handle.db, { sid: 'sid-orphan', did: did('orphan'), createdAt: NOW, expiresAt: NOW + 60 });
+      await sessions.create({ sid: 'sid-orphan', did: did('orphan'), createdAt: NOW, expiresAt: NOW + 60 });
       assert.equal(await sessions.isActive('sid-orphan', did('orphan'), NOW), false, 'no such user');
       await sessions.revoke('sid-1', NOW + 1);
       assert.equal(await sessions.isActive('sid-1', did(5), NOW), false, 'revoked');
@@ -123,35 +172,80 @@ for (const kind of TEST_DATABASES) {
 
     test('sweeper removes expired rows and atproto sessions of people who never became users', async () => {
       const users = userStore(handle.db);
-      await users.create(handle.db, { did: did('kept'), username: 'kept-user', handle: null }, NOW);
+      await users.create({ did: did('kept'), username: 'kept-user', handle: null }, NOW);
       const sessions = atprotoSessionStore(handle.db, () => NOW);
       await sessions.set(did('kept'), { tokenSet: {} } as never);
       await sessions.set(did('abandoned'), { tokenSet: {} } as never);
       await pendingSignupStore(handle.db).create('hash-stale', { did: did('abandoned'), handle: null, csrf: 'c', return_to: null, expires_at: NOW - 1 });
       await atprotoStateStore(handle.db, () => NOW - 3600).set('old-state', {} as never);
-      await platformSessionStore(handle.db).create(handle.db, { sid: 'old-sid', did: did('kept'), createdAt: NOW - 90000, expiresAt: NOW - 1 });
+      await platformSessionStore(handle.db).create({ sid: 'old-sid', did: did('kept'), createdAt: NOW - 90000, expiresAt: NOW - 1 });
 
       const clients = oauthClientStore(handle.db);
       await clients.create({ client_id: 'mcp_stale', wiki_id: 'w', secret_hash: null, metadata: '{}', created_at: NOW - 90_000, last_used_at: null });
       await clients.create({ client_id: 'mcp_fresh', wiki_id: 'w', secret_hash: null, metadata: '{}', created_at: NOW - 60, last_used_at: null });
       await clients.create({ client_id: 'mcp_used', wiki_id: 'w', secret_hash: null, metadata: '{}', created_at: NOW - 90_000, last_used_at: NOW - 80_000 });
 
-      const code = (hash: string, expiresAt: number) => ({ code_hash: hash, grant_id: 'g', wiki_id: 'w', client_id: 'c', user_did: did('kept'), redirect_uri: 'https://a.example/cb', code_challenge: 'x', scope: 'wiki:read', resource: 'r', expires_at: expiresAt, consumed_at: null, validly_consumed_at: null });
-      await handle.db.insertInto('authorization_codes').values([code('code-recent', NOW - 60), code('code-old', NOW - 90_000)]).execute();
-      const request = (id: string, expiresAt: number) => ({ id, wiki_id: 'w', client_id: 'c', user_did: did('kept'), redirect_uri: 'https://a.example/cb', state: null, code_challenge: 'x', scope: 'wiki:read', resource: 'r', csrf: 'c', expires_at: expiresAt });
-      await handle.db.insertInto('authorization_requests').values([request('req-live', NOW + 60), request('req-stale', NOW - 1)]).execute();
+      const code = (hash: string, expiresAt: number) => ({
+        code_hash: hash,
+        grant_id: 'g',
+        wiki_id: 'w',
+        client_id: 'c',
+        user_did: did('kept'),
+        redirect_uri: 'https://a.example/cb',
+        code_challenge: 'x',
+        scope: 'wiki:read',
+        resource: 'r',
+        expires_at: expiresAt,
+        consumed_at: null,
+        validly_consumed_at: null,
+      });
+      await handle.db
+        .insertInto('authorization_codes')
+        .values([code('code-recent', NOW - 60), code('code-old', NOW - 90_000)])
+        .execute();
+      const request = (id: string, expiresAt: number) => ({
+        id,
+        wiki_id: 'w',
+        client_id: 'c',
+        user_did: did('kept'),
+        redirect_uri: 'https://a.example/cb',
+        state: null,
+        code_challenge: 'x',
+        scope: 'wiki:read',
+        resource: 'r',
+        csrf: 'c',
+        expires_at: expiresAt,
+      });
+      await handle.db
+        .insertInto('authorization_requests')
+        .values([request('req-live', NOW + 60), request('req-stale', NOW - 1)])
+        .execute();
 
       const counts = await sweepExpired(handle.db, NOW);
-      assert.deepEqual((await handle.db.selectFrom('authorization_codes').select('code_hash').execute()).map((r) => r.code_hash), ['code-recent'], 'expired codes are kept a day for replay detection');
-      assert.deepEqual((await handle.db.selectFrom('authorization_requests').select('id').execute()).map((r) => r.id), ['req-live']);
+      assert.deepEqual(
+        (await handle.db.selectFrom('authorization_codes').select('code_hash').execute()).map((r) => r.code_hash),
+        ['code-recent'],
+        'expired codes are kept a day for replay detection',
+      );
+      assert.deepEqual(
+        (await handle.db.selectFrom('authorization_requests').select('id').execute()).map((r) => r.id),
+        ['req-live'],
+      );
       assert.equal(await clients.find('w', 'mcp_stale'), undefined, 'a registration never used for a day is collected');
       assert.ok(await clients.find('w', 'mcp_fresh'));
       assert.ok(await clients.find('w', 'mcp_used'));
-      assert.ok(counts.atproto_states! >= 1 && counts.pending_signups! >= 1 && counts.platform_sessions! >= 1 && counts.atproto_sessions! >= 1, JSON.stringify(counts));
+      assert.ok(
+        counts.atproto_states! >= 1 && counts.pending_signups! >= 1 && counts.platform_sessions! >= 1 && counts.atproto_sessions! >= 1,
+        JSON.stringify(counts),
+      );
       assert.ok(await sessions.get(did('kept')), 'a user keeps their atproto session');
       assert.equal(await sessions.get(did('abandoned')), undefined, 'an abandoned signup leaves nothing');
       const again = await sweepExpired(handle.db, NOW);
-      assert.deepEqual(Object.values(again).reduce((a, b) => a + b, 0), 0, 'idempotent');
+      assert.deepEqual(
+        Object.values(again).reduce((a, b) => a + b, 0),
+        0,
+        'idempotent',
+      );
     });
 
     test('CL-03: wrong codes are counted in one statement; the limit denies the login, even when raced', async () => {
@@ -190,11 +284,7 @@ for (const kind of TEST_DATABASES) {
           await before.insertInto('cli_logins').values(row).execute();
         }
         await migrateToLatest(old.db);
-        const rows = await old.db
-          .selectFrom('cli_logins')
-          .select(['id', 'code_hash', 'failed_attempts'])
-          .orderBy('id')
-          .execute();
+        const rows = await old.db.selectFrom('cli_logins').select(['id', 'code_hash', 'failed_attempts']).orderBy('id').execute();
         assert.deepEqual(rows, [
           { id: 'confirmed', code_hash: '', failed_attempts: 0 },
           { id: 'denied', code_hash: '', failed_attempts: 0 },
@@ -264,7 +354,10 @@ for (const kind of TEST_DATABASES) {
         const member = consent(did('member'));
         const memberGrant = await grants.approveWithCode(codeFor(member, 'member-code'), NOW);
         assert.equal((await codes.find('member-code', wiki))?.authorized, false, 'no role: not authorized');
-        await handle.db.insertInto('wiki_members').values({ wiki_id: wiki.id, did: did('member'), handle: null, role: 'read', added_at: NOW }).execute();
+        await handle.db
+          .insertInto('wiki_members')
+          .values({ wiki_id: wiki.id, did: did('member'), handle: null, role: 'read', added_at: NOW })
+          .execute();
         assert.equal((await codes.find('member-code', wiki))?.authorized, true, 'a collaborator');
         await codes.revokeGrant(memberGrant, NOW);
         assert.equal((await codes.find('member-code', wiki))?.authorized, false, 'a revoked grant');
@@ -273,11 +366,16 @@ for (const kind of TEST_DATABASES) {
       test('AC-06: 20 concurrent redemptions of one code: exactly one wins, one refresh family; the leak revokes the grant', async () => {
         const { grants, codes } = stores();
         const c = consent();
-        await handle.db.insertInto('oauth_clients').values({ client_id: c.clientId, wiki_id: wiki.id, secret_hash: null, metadata: '{}', created_at: NOW, last_used_at: null }).execute();
+        await handle.db
+          .insertInto('oauth_clients')
+          .values({ client_id: c.clientId, wiki_id: wiki.id, secret_hash: null, metadata: '{}', created_at: NOW, last_used_at: null })
+          .execute();
         const code = codeFor(c);
         const grantId = await grants.approveWithCode(code, NOW);
         const outcomes = await Promise.all(
-          Array.from({ length: 20 }, (_, i) => codes.redeem({ codeHash: code.code_hash, valid: true, firstUseOf: c.clientId, refreshToken: refreshRow(grantId, c, `race-${n}-${i}`) }, NOW + 1)),
+          Array.from({ length: 20 }, (_, i) =>
+            codes.redeem({ codeHash: code.code_hash, valid: true, firstUseOf: c.clientId, refreshToken: refreshRow(grantId, c, `race-${n}-${i}`) }, NOW + 1),
+          ),
         );
         assert.equal(outcomes.filter((o) => o === 'redeemed').length, 1, outcomes.join());
         assert.equal(outcomes.filter((o) => o === 'replayed_and_revoked').length, 19);
@@ -310,7 +408,12 @@ for (const kind of TEST_DATABASES) {
         const outcomes = await Promise.all(Array.from({ length: 20 }, () => refreshTokens.rotate(rt1, rt2, NOW + 1, 60)));
         assert.equal(outcomes.filter((o) => o === 'rotated').length, 1, outcomes.join());
         assert.equal(outcomes.filter((o) => o === 'grace').length, 19);
-        const live = await handle.db.selectFrom('refresh_tokens').select('token_hash').where('family_id', '=', rt1.family_id).where('rotated_at', 'is', null).execute();
+        const live = await handle.db
+          .selectFrom('refresh_tokens')
+          .select('token_hash')
+          .where('family_id', '=', rt1.family_id)
+          .where('rotated_at', 'is', null)
+          .execute();
         assert.deepEqual(live, [{ token_hash: rt2.token_hash }], 'exactly one live token: the successor');
         assert.equal((await refreshTokens.find(rt2.token_hash, wiki))?.authorized, true);
         assert.equal(await grants.findActive(c.wikiId, c.clientId, c.userDid).then((g) => g?.id), grant.id, 'nothing revoked');
@@ -337,24 +440,17 @@ for (const kind of TEST_DATABASES) {
       const logins = cliLoginStore(handle);
       const row = { ...CLI_LOGIN, code_hash: 'c', failed_attempts: 0, did: did(8) };
       await logins.create({ ...row, id: 'deliver-once', status: 'confirmed' });
-      let recorded = 0;
-      const results = await Promise.all(
-        Array.from({ length: 10 }, () =>
-          logins.deliver('deliver-once', NOW, async (tx) => {
-            recorded += 1;
-            await tx.insertInto('platform_sessions').values({ sid: `cl05-${recorded}`, did: did(8), created_at: NOW, expires_at: NOW + 60, revoked_at: null }).execute();
-            return 'token';
-          }),
-        ),
-      );
-      assert.deepEqual(results.filter((r) => r === 'token'), ['token']);
-      assert.equal(recorded, 1);
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => logins.deliver('deliver-once', NOW, sessionRow(`cl05-${i}`, did(8)))));
+      assert.equal(results.filter(Boolean).length, 1);
+      assert.deepEqual(await sessionsOf(did(8)), [`cl05-${results.indexOf(true)}`], 'exactly one credential recorded');
       assert.equal((await logins.find('deliver-once', NOW))?.status, 'delivered');
 
       await logins.create({ ...row, id: 'deliver-fails', status: 'confirmed' });
-      await assert.rejects(logins.deliver('deliver-fails', NOW, async () => { throw new Error('record failed'); }), /record failed/);
+      // A session row whose sid is taken fails its insert, after the status change in the same transaction.
+      await assert.rejects(logins.deliver('deliver-fails', NOW, sessionRow(`cl05-${results.indexOf(true)}`, did(8))));
       assert.equal((await logins.find('deliver-fails', NOW))?.status, 'confirmed', 'rolled back: the retry can still deliver (DB-07)');
-      assert.equal(await logins.deliver('deliver-fails', NOW, async () => 'second try'), 'second try');
+      assert.equal(await logins.deliver('deliver-fails', NOW, sessionRow('cl05-retry', did(8))), true);
+      assert.equal((await logins.find('deliver-fails', NOW))?.status, 'delivered');
     });
 
     test('the atproto request lock serialises holders of one name, across database handles', async () => {
@@ -384,12 +480,18 @@ for (const kind of TEST_DATABASES) {
 
 describe('opening a database that cannot be opened', () => {
   test('an unreachable PostgreSQL is one clear error', async () => {
-    await assert.rejects(openDatabase('postgres://postgres@127.0.0.1:1/none'), (error: Error) => error instanceof DatabaseOpenError && /cannot connect to PostgreSQL/.test(error.message));
+    await assert.rejects(
+      openDatabase('postgres://postgres@127.0.0.1:1/none'),
+      (error: Error) => error instanceof DatabaseOpenError && /cannot connect to PostgreSQL/.test(error.message),
+    );
   });
   test('an SQLite path that cannot be created is one clear error', async () => {
     // A regular file where a directory should be.
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'robot-notdir-')), 'file');
     writeFileSync(file, '');
-    await assert.rejects(openDatabase(`sqlite:${file}/data/robot.sqlite`), (error: Error) => error instanceof DatabaseOpenError && /cannot open SQLite database/.test(error.message));
+    await assert.rejects(
+      openDatabase(`sqlite:${file}/data/robot.sqlite`),
+      (error: Error) => error instanceof DatabaseOpenError && /cannot open SQLite database/.test(error.message),
+    );
   });
 });
