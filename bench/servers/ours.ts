@@ -5,7 +5,7 @@ import { startPlatform, USER } from './platform.ts';
 import { serveDriver, type Ready } from './protocol.ts';
 
 const { config, running, deps, base, close } = await startPlatform();
-const { token } = await deps.sessions.mint(deps.database.db, USER, deps.now());
+const { token } = await deps.sessions.mint(USER, deps.now());
 
 serveDriver<Ready>(
   {

@@ -36,7 +36,7 @@ export async function startPlatform(): Promise<BenchPlatform> {
   const { deps } = running.platform;
 
   const now = deps.now();
-  await deps.users.create(deps.database.db, USER, now);
+  await deps.users.create(USER, now);
   const wiki = await deps.wikis.create({ slug: SLUG, ownerDid: USER.did, displayName: 'Bench' }, now);
   return {
     config,

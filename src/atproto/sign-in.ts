@@ -5,7 +5,6 @@ import type { Context } from 'hono';
 import type { Logger } from '../log.ts';
 import { randomToken, sha256 } from '../secrets.ts';
 import type { SessionService } from '../session/sessions.ts';
-import type { DatabaseHandle } from '../store/database.ts';
 import type { PendingSignupStore } from '../store/pending-signups.ts';
 import type { UserStore } from '../store/users.ts';
 import type { AtprotoLogin, CompletedLogin } from './login.ts';
@@ -19,20 +18,19 @@ export interface SignInDeps {
   users: UserStore;
   pendingSignups: PendingSignupStore;
   sessions: SessionService;
-  database: DatabaseHandle;
   log: Logger;
   login: Pick<AtprotoLogin, 'revoke'>;
   now: () => number;
 }
 
 export async function completeSignIn(deps: SignInDeps, c: Context, login: CompletedLogin): Promise<SignInOutcome> {
-  const { users, pendingSignups, sessions, database, log, now } = deps;
+  const { users, pendingSignups, sessions, log, now } = deps;
   try {
     const user = await users.findByDid(login.did);
     if (user) {
       const current = { ...user, handle: login.handle ?? user.handle };
       if (login.handle && login.handle !== user.handle) await users.updateHandle(user.did, login.handle, now());
-      const { token } = await sessions.mint(database.db, current, now());
+      const { token } = await sessions.mint(current, now());
       sessions.setCookie(c, token);
       log.info({ event: 'session.created', did: user.did }, 'returning user signed in');
       return { kind: 'session', location: login.returnTo ?? '/app/' };

@@ -171,8 +171,8 @@ export class CliLogins {
       const user = await users.findByDid(login.did!);
       if (!user) throw new Error('confirmed CLI login without a user');
       // A `cli+jwt`, never a browser session: a phished approval must not yield a cookie (CL-09).
-      const minted = await store.deliver(login.id, now(), (tx) => sessions.mintCli(tx, user, now()));
-      if (!minted) return undefined;
+      const minted = await sessions.signCli(user, now());
+      if (!(await store.deliver(login.id, now(), minted.session))) return undefined;
       log.info({ event: 'cli_login.delivered', did: user.did }, 'CLI login delivered');
       return { token: minted.token, did: user.did, handle: user.handle ?? '', username: user.username, expiresAt: minted.claims.exp };
     } catch (error) {

@@ -3,9 +3,8 @@ import { Hono, type Context } from 'hono';
 import { AppError, formExpired } from '../errors/app-error.ts';
 import { constantTimeEqual, sha256 } from '../secrets.ts';
 import type { Logger } from '../log.ts';
-import type { DatabaseHandle } from '../store/database.ts';
 import type { PendingSignupStore } from '../store/pending-signups.ts';
-import { AlreadySignedUpError, UsernameTakenError, type UserStore } from '../store/users.ts';
+import { AlreadySignedUpError, type UserStore } from '../store/users.ts';
 import { readForm } from '../http/form.ts';
 import { LoggedOutPage, LogoutPage, SignupPage } from '../http/pages.tsx';
 import { SIGNUP_COOKIE, type CookieJar } from '../http/cookies.ts';
@@ -22,7 +21,6 @@ export interface SessionRouteDeps {
   pendingSignups: PendingSignupStore;
   sessions: SessionService;
   cookies: CookieJar;
-  database: DatabaseHandle;
   log: Logger;
   /** Ends the atproto session at logout (src/atproto/login.ts); atproto builds on session, so it is handed in. */
   login: { revoke(did: string): Promise<void> };
@@ -30,7 +28,7 @@ export interface SessionRouteDeps {
 }
 
 export function sessionRoutes(deps: SessionRouteDeps): Hono {
-  const { users, pendingSignups, sessions, cookies, database, log, now } = deps;
+  const { users, pendingSignups, sessions, cookies, log, now } = deps;
   const app = new Hono();
 
   const pendingFor = async (c: Context) => {
@@ -67,25 +65,23 @@ export function sessionRoutes(deps: SessionRouteDeps): Hono {
     if (!check.ok) return rerender(check.message!, 422);
 
     const user = { did: pending.did, username: check.normalized, handle: pending.handle };
-    let token: string;
-    try {
-      token = await database.db.transaction().execute(async (tx) => {
-        await users.create(tx, user, now());
-        if (!(await pendingSignups.consume(tx, tokenHash, now()))) throw signupExpired();
-        return (await sessions.mint(tx, user, now())).token;
-      });
-    } catch (error) {
-      if (error instanceof UsernameTakenError) return rerender(`"${check.normalized}" is already taken. Please choose another name.`, 409);
-      if (error instanceof AlreadySignedUpError) {
+    // The user, the consumed pending row and the first session are written together or not at all.
+    const signed = await sessions.sign(user, now());
+    let token = signed.token;
+    switch (await pendingSignups.complete(tokenHash, user, signed.session, now())) {
+      case 'created':
+        break;
+      case 'username_taken':
+        return rerender(`"${check.normalized}" is already taken. Please choose another name.`, 409);
+      case 'expired':
+        throw signupExpired();
+      case 'already_signed_up': {
         // The same DID finished signup in another tab (SU-06): sign in to the existing account.
         const existing = await users.findByDid(pending.did);
-        if (!existing) throw error;
-        token = await database.db.transaction().execute(async (tx) => {
-          await pendingSignups.consume(tx, tokenHash, now());
-          return (await sessions.mint(tx, existing, now())).token;
-        });
-      } else {
-        throw error;
+        if (!existing) throw new AlreadySignedUpError(pending.did);
+        const again = await sessions.sign(existing, now());
+        await pendingSignups.completeExisting(tokenHash, again.session, now());
+        token = again.token;
       }
     }
     log.info({ event: 'signup.completed', did: user.did }, 'user signed up');

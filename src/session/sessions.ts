@@ -1,22 +1,26 @@
 // Platform sessions: mint on login (always a fresh sid, catalogue CK-02), read from the cookie,
 // end on logout (server-side revocation, CK-03). The credential a CLI login delivers is recorded the
 // same way (so it can be revoked) but is a token of another kind that the cookie never accepts (CL-09).
+// Signing needs only the keys; recording is the store's, and where the session must be recorded with
+// other writes (signup, CLI delivery) the store operation that owns that transaction records it.
 import type { Context } from 'hono';
-import type { Kysely } from 'kysely';
 import type { Logger } from '../log.ts';
-import type { PlatformSessionStore } from '../store/platform-sessions.ts';
-import type { Database } from '../store/schema.ts';
+import type { PlatformSession, PlatformSessionStore } from '../store/platform-sessions.ts';
 import type { User } from '../store/users.ts';
 import { SESSION_COOKIE, type CookieJar } from '../http/cookies.ts';
 import type { PlatformClaims, PlatformJwt } from './platform-jwt.ts';
 
 type Minted = { token: string; claims: PlatformClaims };
+/** A token for a new sid, and the session row that makes it live once a store records it. */
+export type SignedSession = Minted & { session: PlatformSession };
 
 export interface SessionService {
-  /** Mints a browser session token and records the session inside `tx` (so a failed signup leaves no session). */
-  mint(tx: Kysely<Database>, user: User, now: number): Promise<Minted>;
-  /** Mints the `cli+jwt` credential a CLI login delivers, recorded inside `tx` like a session. */
-  mintCli(tx: Kysely<Database>, user: User, now: number): Promise<Minted>;
+  /** Signs a browser session token for a new sid; records nothing. */
+  sign(user: User, now: number): Promise<SignedSession>;
+  /** Signs the `cli+jwt` credential a CLI login delivers; records nothing. */
+  signCli(user: User, now: number): Promise<SignedSession>;
+  /** Signs a browser session token and records the session (a returning user's sign-in). */
+  mint(user: User, now: number): Promise<Minted>;
   setCookie(c: Context, token: string): void;
   /** The claims of a live session whose user still exists (one statement checks both), or undefined. */
   current(c: Context, now: number): Promise<PlatformClaims | undefined>;
@@ -30,14 +34,18 @@ export interface SessionTokens {
 }
 
 export function sessionService(tokens: SessionTokens, store: PlatformSessionStore, cookies: CookieJar, ttlSeconds: number, log: Logger): SessionService {
-  const recorded = async (jwt: PlatformJwt, tx: Kysely<Database>, user: User, now: number) => {
+  const signed = async (jwt: PlatformJwt, user: User, now: number): Promise<SignedSession> => {
     const minted = await jwt.mint(user, now);
-    await store.create(tx, { sid: minted.claims.sid, did: user.did, createdAt: now, expiresAt: minted.claims.exp });
-    return minted;
+    return { ...minted, session: { sid: minted.claims.sid, did: user.did, createdAt: now, expiresAt: minted.claims.exp } };
   };
   return {
-    mint: (tx, user, now) => recorded(tokens.browser, tx, user, now),
-    mintCli: (tx, user, now) => recorded(tokens.cli, tx, user, now),
+    sign: (user, now) => signed(tokens.browser, user, now),
+    signCli: (user, now) => signed(tokens.cli, user, now),
+    async mint(user, now) {
+      const { token, claims, session } = await signed(tokens.browser, user, now);
+      await store.create(session);
+      return { token, claims };
+    },
     setCookie(c, token) {
       cookies.set(c, SESSION_COOKIE, token, ttlSeconds);
     },

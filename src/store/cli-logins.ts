@@ -1,8 +1,9 @@
 // Pending CLI logins: durable rows, so a restart loses no completed login and any instance can
 // finish a login another began. Every status change is a compare-and-set (catalogue CL-05, CL-06).
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import type { DatabaseHandle } from './database.ts';
-import type { CliLoginStatus, CliLoginsTable, Database } from './schema.ts';
+import { recordSession, type PlatformSession } from './platform-sessions.ts';
+import type { CliLoginStatus, CliLoginsTable } from './schema.ts';
 
 export type CliLogin = CliLoginsTable;
 
@@ -19,11 +20,11 @@ export interface CliLoginStore {
   /** Moves a live row from one of `from` to `to`; false when another writer, or the sweeper, got there first. */
   transition(id: string, from: CliLoginStatus[], to: CliLoginStatus, patch: Partial<CliLogin>, now: number): Promise<boolean>;
   /**
-   * Hands a confirmed login over exactly once (catalogue CL-05): moves it to `delivered` and runs
-   * `record` (which writes the credential's session row) in one transaction, so a failure leaves it
-   * confirmed for the client's retry (DB-07). Undefined when another stream delivered it first.
+   * Hands a confirmed login over exactly once (catalogue CL-05): moves it to `delivered` and records
+   * `session`, the credential's session row, in one transaction, so a failure leaves it confirmed for
+   * the client's retry (DB-07). False when another stream delivered it first (nothing recorded).
    */
-  deliver<T>(id: string, now: number, record: (tx: Kysely<Database>) => Promise<T>): Promise<T | undefined>;
+  deliver(id: string, now: number, session: PlatformSession): Promise<boolean>;
   countLive(now: number): Promise<number>;
   /**
    * Counts a wrong code against a login awaiting confirmation, and denies it at `limit`, in one
@@ -33,16 +34,7 @@ export interface CliLoginStore {
 }
 
 export function cliLoginStore({ db }: Pick<DatabaseHandle, 'db'>): CliLoginStore {
-  const transition = async (tx: Kysely<Database>, id: string, from: CliLoginStatus[], to: CliLoginStatus, patch: Partial<CliLogin>, now: number) => {
-    const result = await tx
-      .updateTable('cli_logins')
-      .set({ ...patch, status: to })
-      .where('id', '=', id)
-      .where('status', 'in', from)
-      .where('expires_at', '>', now)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
-  };
+  const DELIVER = "update cli_logins set status = 'delivered' where id = ? and status = 'confirmed' and expires_at > ?";
   return {
     async create(login) {
       await db.insertInto('cli_logins').values(login).execute();
@@ -50,10 +42,22 @@ export function cliLoginStore({ db }: Pick<DatabaseHandle, 'db'>): CliLoginStore
     find: (id, now) => db.selectFrom('cli_logins').selectAll().where('id', '=', id).where('expires_at', '>', now).executeTakeFirst(),
     findByBrowser: (browserHash, now) =>
       db.selectFrom('cli_logins').selectAll().where('browser_hash', '=', browserHash).where('expires_at', '>', now).executeTakeFirst(),
-    transition: (id, from, to, patch, now) => transition(db, id, from, to, patch, now),
-    // Everything inside uses `tx`: SQLite has one connection, so a query on the pool would wait forever.
-    deliver: (id, now, record) =>
-      db.transaction().execute(async (tx) => ((await transition(tx, id, ['confirmed'], 'delivered', {}, now)) ? record(tx) : undefined)),
+    async transition(id, from, to, patch, now) {
+      const result = await db
+        .updateTable('cli_logins')
+        .set({ ...patch, status: to })
+        .where('id', '=', id)
+        .where('status', 'in', from)
+        .where('expires_at', '>', now)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    deliver: (id, now, session) =>
+      db.sql.transaction(async (tx) => {
+        if ((await tx.run(DELIVER, [id, now])) !== 1) return false;
+        await recordSession(tx, session);
+        return true;
+      }),
     recordWrongCode: (id, limit, now) =>
       db
         .updateTable('cli_logins')

@@ -1,11 +1,19 @@
 // Server-side record of each platform session, so logout ends a session before its JWT expires
 // (catalogue CK-03). Sibling services that only hold the JWKS accept the JWT until `exp`.
-import type { Kysely } from 'kysely';
 import type { StoreDb } from './database.ts';
-import type { Database } from './schema.ts';
+import type { Sql } from './sql.ts';
+
+/** The row a signed session token is recorded as: its `sid`, whose it is, and until when. */
+export interface PlatformSession {
+  sid: string;
+  did: string;
+  createdAt: number;
+  expiresAt: number;
+}
 
 export interface PlatformSessionStore {
-  create(db: Kysely<Database>, session: { sid: string; did: string; createdAt: number; expiresAt: number }): Promise<void>;
+  /** Records a returning user's session (its own statement). */
+  create(session: PlatformSession): Promise<void>;
   /**
    * Whether the session is live (neither revoked nor expired), belongs to `did`, and that user still
    * exists: one statement on every signed-in request, so no caller needs a second read for the user.
@@ -14,14 +22,19 @@ export interface PlatformSessionStore {
   revoke(sid: string, now: number): Promise<void>;
 }
 
+/** The one insert of a session row, for the store operations that record a session in their own transaction. */
+export async function recordSession(sql: Sql, session: PlatformSession): Promise<void> {
+  await sql.run('insert into platform_sessions (sid, did, created_at, expires_at, revoked_at) values (?, ?, ?, ?, null)', [
+    session.sid,
+    session.did,
+    session.createdAt,
+    session.expiresAt,
+  ]);
+}
+
 export function platformSessionStore(db: StoreDb): PlatformSessionStore {
   return {
-    async create(tx, session) {
-      await tx
-        .insertInto('platform_sessions')
-        .values({ sid: session.sid, did: session.did, created_at: session.createdAt, expires_at: session.expiresAt, revoked_at: null })
-        .execute();
-    },
+    create: (session) => recordSession(db.sql, session),
     async isActive(sid, did, now) {
       const row = await db.sql.one(
         'select 1 as active from platform_sessions s join users u on u.did = s.did where s.sid = ? and s.did = ? and s.revoked_at is null and s.expires_at > ?',

@@ -1,7 +1,7 @@
-import type { Kysely } from 'kysely';
 import type { StoreDb } from './database.ts';
 import { uniqueViolationColumn } from './errors.ts';
-import type { Database, UsersTable } from './schema.ts';
+import type { UsersTable } from './schema.ts';
+import type { Sql } from './sql.ts';
 
 export type User = Pick<UsersTable, 'did' | 'username' | 'handle'>;
 
@@ -16,8 +16,23 @@ export interface UserStore {
   findByDid(did: string): Promise<User | undefined>;
   findByUsername(username: string): Promise<User | undefined>;
   /** Inserts a user; the unique index decides races (catalogue SU-04), never a prior read. */
-  create(db: Kysely<Database>, user: User, now: number): Promise<void>;
+  create(user: User, now: number): Promise<void>;
   updateHandle(did: string, handle: string | null, now: number): Promise<void>;
+}
+
+/**
+ * The one insert of a user, also run inside signup's transaction (./pending-signups.ts). A unique
+ * violation becomes UsernameTakenError or AlreadySignedUpError (same DID, catalogue SU-06).
+ */
+export async function insertUser(sql: Sql, user: User, now: number): Promise<void> {
+  try {
+    await sql.run('insert into users (did, username, handle, created_at, updated_at) values (?, ?, ?, ?, ?)', [user.did, user.username, user.handle, now, now]);
+  } catch (error) {
+    const column = uniqueViolationColumn(error);
+    if (column === 'username') throw new UsernameTakenError(user.username);
+    if (column === 'primary' || column === 'did') throw new AlreadySignedUpError(user.did);
+    throw error;
+  }
 }
 
 export function userStore(db: StoreDb): UserStore {
@@ -25,19 +40,7 @@ export function userStore(db: StoreDb): UserStore {
   return {
     findByDid: (did) => db.sql.one<User>('select did, username, handle from users where did = ?', [did]),
     findByUsername: (username) => db.selectFrom('users').select(columns).where('username', '=', username).executeTakeFirst(),
-    async create(tx, user, now) {
-      try {
-        await tx
-          .insertInto('users')
-          .values({ ...user, created_at: now, updated_at: now })
-          .execute();
-      } catch (error) {
-        const column = uniqueViolationColumn(error);
-        if (column === 'username') throw new UsernameTakenError(user.username);
-        if (column === 'primary' || column === 'did') throw new AlreadySignedUpError(user.did);
-        throw error;
-      }
-    },
+    create: (user, now) => insertUser(db.sql, user, now),
     async updateHandle(did, handle, now) {
       await db.updateTable('users').set({ handle, updated_at: now }).where('did', '=', did).execute();
     },

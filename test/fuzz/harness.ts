@@ -74,7 +74,7 @@ export class FuzzTarget {
   /** A fresh session cookie for carol (a fuzzed logout ends only that one) and the dashboard's CSRF token. */
   async signedIn(): Promise<{ cookie: string; csrf: string }> {
     const user = (await this.deps.users.findByDid(CAROL_DID))!;
-    const minted = await this.deps.database.db.transaction().execute((tx) => this.deps.sessions.mint(tx, user, this.deps.now()));
+    const minted = await this.deps.sessions.mint(user, this.deps.now());
     const cookie = `platform_token=${minted.token}`;
     const page = await this.app.request(`${this.fixture.platform.config.publicUrl}/app/`, { headers: { cookie } });
     return { cookie, csrf: /name="csrf" value="([^"]+)"/.exec(await page.text())![1]! };

@@ -231,11 +231,7 @@ describe('authorization endpoint and consent', () => {
     assert.equal((await carol.form('/w/notes/oauth/consent', { request_id: requestId, decision: 'approve' })).status, 403, 'no token');
     assert.equal((await carol.form('/w/notes/oauth/consent', { request_id: requestId, csrf: 'wrong', decision: 'approve' })).status, 403, 'wrong token');
     const mallory = new TestClient(platform.platform.app, platform.config.publicUrl);
-    const malloryToken = await platform.platform.deps.sessions.mint(
-      db(),
-      { did: MALLORY_DID, handle: null, username: 'mallory' },
-      Math.floor(Date.now() / 1000),
-    );
+    const malloryToken = await platform.platform.deps.sessions.mint({ did: MALLORY_DID, handle: null, username: 'mallory' }, Math.floor(Date.now() / 1000));
     mallory.cookies.set('platform_token', malloryToken.token);
     assert.equal((await mallory.form('/w/notes/oauth/consent', { request_id: requestId, csrf, decision: 'approve' })).status, 403, "another user's request");
     assert.equal((await carol.request(`/w/notes/oauth/consent?request_id=${requestId}&csrf=${csrf}&decision=approve`)).status, 404, 'GET is not an approval');
@@ -303,11 +299,10 @@ describe('authorization endpoint and consent', () => {
   test('CS-06: a read collaborator may approve, and only for wiki:read; asking for write alone is access_denied', async () => {
     const clientId = await registerClient();
     const mallory = new TestClient(platform.platform.app, platform.config.publicUrl);
-    await platform.platform.deps.users.create(db(), { did: MALLORY_DID, username: 'mallory', handle: 'mallory.test' }, 1).catch(() => {});
+    await platform.platform.deps.users.create({ did: MALLORY_DID, username: 'mallory', handle: 'mallory.test' }, 1).catch(() => {});
     mallory.cookies.set(
       'platform_token',
-      (await platform.platform.deps.sessions.mint(db(), { did: MALLORY_DID, handle: 'mallory.test', username: 'mallory' }, Math.floor(Date.now() / 1000)))
-        .token,
+      (await platform.platform.deps.sessions.mint({ did: MALLORY_DID, handle: 'mallory.test', username: 'mallory' }, Math.floor(Date.now() / 1000))).token,
     );
     const wiki = (await platform.platform.deps.wikis.findBySlug('notes'))!;
     await platform.platform.deps.wikis.setMember({ wikiId: wiki.id, did: MALLORY_DID, handle: null, role: 'read' }, 1);
@@ -329,9 +324,8 @@ describe('authorization endpoint and consent', () => {
   test('CS-06: someone who is neither owner nor collaborator is sent back with access_denied and no code', async () => {
     const clientId = await registerClient();
     const mallory = new TestClient(platform.platform.app, platform.config.publicUrl);
-    await platform.platform.deps.users.create(db(), { did: MALLORY_DID, username: 'mallory', handle: 'mallory.test' }, 1).catch(() => {});
+    await platform.platform.deps.users.create({ did: MALLORY_DID, username: 'mallory', handle: 'mallory.test' }, 1).catch(() => {});
     const { token } = await platform.platform.deps.sessions.mint(
-      db(),
       { did: MALLORY_DID, handle: 'mallory.test', username: 'mallory' },
       Math.floor(Date.now() / 1000),
     );

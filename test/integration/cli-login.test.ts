@@ -405,8 +405,8 @@ describe('CLI login: AuthService over Connect', () => {
     await browserSignsIn(person, fake);
     await confirmInBrowser(person, started.confirmationCode);
     const sessions = platform.platform.deps.sessions;
-    const mint = sessions.mintCli;
-    sessions.mintCli = async () => {
+    const sign = sessions.signCli;
+    sessions.signCli = async () => {
       throw new Error('database write failed');
     };
     try {
@@ -417,7 +417,7 @@ describe('CLI login: AuthService over Connect', () => {
         'no partial token',
       );
     } finally {
-      sessions.mintCli = mint;
+      sessions.signCli = sign;
     }
     const retried = await collect(client.awaitLogin({ sessionId: started.sessionId, secret: started.secret }));
     assert.equal(retried.messages.at(-1)?.event.case, 'completed');

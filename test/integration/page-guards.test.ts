@@ -87,10 +87,10 @@ describe('CS-02 and CS-03 on every route', () => {
     hosted = await startTestPlatform(HOST_ENV);
     const { deps } = hosted.platform;
     const user = { did: CAROL_DID, username: 'carol', handle: 'carol.test' };
-    await deps.users.create(deps.database.db, user, deps.now());
+    await deps.users.create(user, deps.now());
     await deps.wikis.create({ slug: 'notes', ownerDid: CAROL_DID, displayName: 'Notes' }, deps.now());
     hostCarol = new TestClient(hosted.platform.app, WIKI_HOST);
-    hostCarol.cookies.set('platform_token', (await deps.sessions.mint(deps.database.db, user, deps.now())).token);
+    hostCarol.cookies.set('platform_token', (await deps.sessions.mint(user, deps.now())).token);
   });
   after(async () => {
     await hosted?.close();
@@ -162,11 +162,7 @@ describe('CS-02 and CS-03 on every route', () => {
       kind: 'cookie form',
       async prepare() {
         const client = newClient();
-        const { token } = await platform.deps.sessions.mint(
-          platform.deps.database.db,
-          { did: CAROL_DID, username: 'carol', handle: 'carol.test' },
-          platform.deps.now(),
-        );
+        const { token } = await platform.deps.sessions.mint({ did: CAROL_DID, username: 'carol', handle: 'carol.test' }, platform.deps.now());
         client.cookies.set('platform_token', token);
         const csrf = csrfIn(await (await client.request('/auth/logout')).text()) ?? 'none on the page';
         const me = () => newClient().request('/auth/me', { headers: { cookie: `platform_token=${token}` } });

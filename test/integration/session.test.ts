@@ -76,7 +76,7 @@ describe('platform sessions and signup (loopback client)', () => {
 
   test('CK-02: a cookie planted before login is never reused; login mints a fresh session', async () => {
     await signUp(new TestClient(platform.platform.app, platform.config.publicUrl), fake, 'carol');
-    const attacker = await deps().sessions.mint(deps().database.db, { did: MALLORY_DID, handle: 'mallory.test', username: 'mallory' }, now());
+    const attacker = await deps().sessions.mint({ did: MALLORY_DID, handle: 'mallory.test', username: 'mallory' }, now());
     browser.cookies.set('platform_token', attacker.token);
     const response = await loginThroughFake(browser, fake, 'carol.test');
     assert.equal(response.status, 303);
@@ -97,7 +97,7 @@ describe('platform sessions and signup (loopback client)', () => {
     const hs256 = await new SignJWT({ ...decodeJwt(valid) })
       .setProtectedHeader({ alg: 'HS256', typ: 'platform+jwt', kid: jwks.keys[0].kid })
       .sign(new TextEncoder().encode(JSON.stringify(jwks.keys[0])));
-    const expired = await deps().sessions.mint(deps().database.db, { did: CAROL_DID, handle: null, username: 'carol' }, now() - 3 * 86400);
+    const expired = await deps().sessions.mint({ did: CAROL_DID, handle: null, username: 'carol' }, now() - 3 * 86400);
     const { privateKey } = await generateKeyPair('ES256');
     const unknownKey = await new SignJWT({ ...decodeJwt(valid) })
       .setProtectedHeader({ alg: 'ES256', typ: 'platform+jwt', kid: jwks.keys[0].kid })
@@ -128,7 +128,7 @@ describe('platform sessions and signup (loopback client)', () => {
 
   test('CK-05: two session cookies at once (cookie tossing) are both distrusted and cleared', async () => {
     await signUp(browser, fake, 'carol');
-    const attacker = await deps().sessions.mint(deps().database.db, { did: MALLORY_DID, handle: null, username: 'mallory' }, now());
+    const attacker = await deps().sessions.mint({ did: MALLORY_DID, handle: null, username: 'mallory' }, now());
     const response = await browser.request('/auth/me', {
       headers: { cookie: `platform_token=${browser.cookies.get('platform_token')}; platform_token=${attacker.token}` },
     });

@@ -58,7 +58,7 @@ for (const kind of TEST_DATABASES) {
 
     test('users: create, find by DID and username, update handle', async () => {
       const users = userStore(handle.db);
-      await users.create(handle.db, { did: did(1), username: 'first', handle: 'first.test' }, NOW);
+      await users.create({ did: did(1), username: 'first', handle: 'first.test' }, NOW);
       assert.deepEqual(await users.findByDid(did(1)), { did: did(1), username: 'first', handle: 'first.test' });
       assert.equal((await users.findByUsername('first'))?.did, did(1));
       await users.updateHandle(did(1), 'renamed.test', NOW + 1);
@@ -68,38 +68,87 @@ for (const kind of TEST_DATABASES) {
 
     test('users: a taken username and a second signup of one DID are told apart', async () => {
       const users = userStore(handle.db);
-      await users.create(handle.db, { did: did(2), username: 'second', handle: null }, NOW);
-      await assert.rejects(users.create(handle.db, { did: did(3), username: 'second', handle: null }, NOW), UsernameTakenError);
-      await assert.rejects(users.create(handle.db, { did: did(2), username: 'another', handle: null }, NOW), AlreadySignedUpError);
+      await users.create({ did: did(2), username: 'second', handle: null }, NOW);
+      await assert.rejects(users.create({ did: did(3), username: 'second', handle: null }, NOW), UsernameTakenError);
+      await assert.rejects(users.create({ did: did(2), username: 'another', handle: null }, NOW), AlreadySignedUpError);
     });
 
     test('SU-04: 50 concurrent inserts of one username from different DIDs: exactly one row', async () => {
       const users = userStore(handle.db);
       const results = await Promise.allSettled(
-        Array.from({ length: 50 }, (_, i) => users.create(handle.db, { did: did(`race${i}`), username: 'contested', handle: null }, NOW)),
+        Array.from({ length: 50 }, (_, i) => users.create({ did: did(`race${i}`), username: 'contested', handle: null }, NOW)),
       );
       assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
       for (const result of results) if (result.status === 'rejected') assert.ok(result.reason instanceof UsernameTakenError, String(result.reason));
     });
 
-    test('pending signups: found while live, consumed exactly once even when raced', async () => {
+    test('pending signups: found while live, invisible once expired', async () => {
       const pending = pendingSignupStore(handle.db);
       await pending.create('hash-1', { did: did(4), handle: null, csrf: 'c', return_to: null, expires_at: NOW + 900 });
       assert.equal((await pending.find('hash-1', NOW))?.did, did(4));
       assert.equal(await pending.find('hash-1', NOW + 901), undefined, 'expired rows are invisible');
-      const wins = await Promise.all(Array.from({ length: 20 }, () => pending.consume(handle.db, 'hash-1', NOW)));
-      assert.equal(wins.filter(Boolean).length, 1);
-      assert.equal(await pending.find('hash-1', NOW), undefined);
+    });
+
+    const sessionsOf = async (user: string) =>
+      (await handle.sql.all<{ sid: string }>('select sid from platform_sessions where did = ? order by sid', [user])).map((row) => row.sid);
+    const sessionRow = (sid: string, user: string) => ({ sid, did: user, createdAt: NOW, expiresAt: NOW + 60 });
+
+    test('SU-04, SU-06: completing a signup writes the user, consumes the pending row and records the session, all or nothing', async () => {
+      const pending = pendingSignupStore(handle.db);
+      const users = userStore(handle.db);
+      const signup = { handle: 'signup.test', csrf: 'c', return_to: null, expires_at: NOW + 900 };
+      await users.create({ did: did('holder'), username: 'taken-name', handle: null }, NOW);
+      await pending.create('su-hash', { ...signup, did: did('su') });
+
+      const attempt = (username: string, sid: string, tokenHash = 'su-hash') =>
+        pending.complete(tokenHash, { did: did('su'), username, handle: 'signup.test' }, sessionRow(sid, did('su')), NOW);
+      assert.equal(await attempt('taken-name', 'su-taken'), 'username_taken');
+      assert.equal(await attempt('never-pending', 'su-unknown', 'no-such-hash'), 'expired');
+      assert.equal(await users.findByDid(did('su')), undefined, 'neither wrote the user');
+      assert.deepEqual(await sessionsOf(did('su')), [], 'nor a session');
+      assert.ok(await pending.find('su-hash', NOW), 'and the pending signup is still there');
+
+      assert.equal(await attempt('su-user', 'su-created'), 'created');
+      assert.deepEqual(await users.findByDid(did('su')), { did: did('su'), username: 'su-user', handle: 'signup.test' });
+      assert.equal(await pending.find('su-hash', NOW), undefined, 'consumed');
+      assert.deepEqual(await sessionsOf(did('su')), ['su-created']);
+
+      // Another tab of the same person, its own pending row still live (SU-06).
+      await pending.create('su-hash-2', { ...signup, did: did('su') });
+      assert.equal(await attempt('su-other-name', 'su-second', 'su-hash-2'), 'already_signed_up');
+      assert.equal(await users.findByUsername('su-other-name'), undefined);
+      assert.ok(await pending.find('su-hash-2', NOW), 'rolled back with the user');
+      await pending.completeExisting('su-hash-2', sessionRow('su-existing', did('su')), NOW);
+      assert.equal(await pending.find('su-hash-2', NOW), undefined, 'consumed');
+      assert.deepEqual(await sessionsOf(did('su')), ['su-created', 'su-existing']);
+      await pending.completeExisting('su-hash-2', sessionRow('su-existing-again', did('su')), NOW);
+      assert.deepEqual(await sessionsOf(did('su')), ['su-created', 'su-existing', 'su-existing-again'], 'a consumed row does not stop the sign-in');
+    });
+
+    test('SU-06: concurrent completions of one signup make exactly one user; the others are already signed up', async () => {
+      const pending = pendingSignupStore(handle.db);
+      await pending.create('race-hash', { did: did('race-su'), handle: null, csrf: 'c', return_to: null, expires_at: NOW + 900 });
+      const outcomes = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          pending.complete('race-hash', { did: did('race-su'), username: `race-su-${i}`, handle: null }, sessionRow(`race-su-${i}`, did('race-su')), NOW),
+        ),
+      );
+      assert.deepEqual(outcomes.filter((o) => o === 'created').length, 1, outcomes.join());
+      assert.equal(outcomes.filter((o) => o === 'already_signed_up').length, 7, outcomes.join());
+      const winner = outcomes.indexOf('created');
+      const rows = await handle.sql.all<{ username: string }>('select username from users where did = ?', [did('race-su')]);
+      assert.deepEqual(rows, [{ username: `race-su-${winner}` }]);
+      assert.deepEqual(await sessionsOf(did('race-su')), [`race-su-${winner}`], 'only the winner recorded a session');
     });
 
     test('platform sessions: active until revoked or expired, for their own user while that user exists', async () => {
       const sessions = platformSessionStore(handle.db);
-      await userStore(handle.db).create(handle.db, { did: did(5), username: 'fifth', handle: null }, NOW);
-      await sessions.create(handle.db, { sid: 'sid-1', did: did(5), createdAt: NOW, expiresAt: NOW + 60 });
+      await userStore(handle.db).create({ did: did(5), username: 'fifth', handle: null }, NOW);
+      await sessions.create({ sid: 'sid-1', did: did(5), createdAt: NOW, expiresAt: NOW + 60 });
       assert.equal(await sessions.isActive('sid-1', did(5), NOW), true);
       assert.equal(await sessions.isActive('sid-1', did(6), NOW), false, 'another user');
       assert.equal(await sessions.isActive('sid-1', did(5), NOW + 60), false, 'expired');
-      await sessions.create(handle.db, { sid: 'sid-orphan', did: did('orphan'), createdAt: NOW, expiresAt: NOW + 60 });
+      await sessions.create({ sid: 'sid-orphan', did: did('orphan'), createdAt: NOW, expiresAt: NOW + 60 });
       assert.equal(await sessions.isActive('sid-orphan', did('orphan'), NOW), false, 'no such user');
       await sessions.revoke('sid-1', NOW + 1);
       assert.equal(await sessions.isActive('sid-1', did(5), NOW), false, 'revoked');
@@ -123,13 +172,13 @@ for (const kind of TEST_DATABASES) {
 
     test('sweeper removes expired rows and atproto sessions of people who never became users', async () => {
       const users = userStore(handle.db);
-      await users.create(handle.db, { did: did('kept'), username: 'kept-user', handle: null }, NOW);
+      await users.create({ did: did('kept'), username: 'kept-user', handle: null }, NOW);
       const sessions = atprotoSessionStore(handle.db, () => NOW);
       await sessions.set(did('kept'), { tokenSet: {} } as never);
       await sessions.set(did('abandoned'), { tokenSet: {} } as never);
       await pendingSignupStore(handle.db).create('hash-stale', { did: did('abandoned'), handle: null, csrf: 'c', return_to: null, expires_at: NOW - 1 });
       await atprotoStateStore(handle.db, () => NOW - 3600).set('old-state', {} as never);
-      await platformSessionStore(handle.db).create(handle.db, { sid: 'old-sid', did: did('kept'), createdAt: NOW - 90000, expiresAt: NOW - 1 });
+      await platformSessionStore(handle.db).create({ sid: 'old-sid', did: did('kept'), createdAt: NOW - 90000, expiresAt: NOW - 1 });
 
       const clients = oauthClientStore(handle.db);
       await clients.create({ client_id: 'mcp_stale', wiki_id: 'w', secret_hash: null, metadata: '{}', created_at: NOW - 90_000, last_used_at: null });
@@ -497,35 +546,17 @@ for (const kind of TEST_DATABASES) {
       const logins = cliLoginStore(handle);
       const row = { ...CLI_LOGIN, code_hash: 'c', failed_attempts: 0, did: did(8) };
       await logins.create({ ...row, id: 'deliver-once', status: 'confirmed' });
-      let recorded = 0;
-      const results = await Promise.all(
-        Array.from({ length: 10 }, () =>
-          logins.deliver('deliver-once', NOW, async (tx) => {
-            recorded += 1;
-            await tx
-              .insertInto('platform_sessions')
-              .values({ sid: `cl05-${recorded}`, did: did(8), created_at: NOW, expires_at: NOW + 60, revoked_at: null })
-              .execute();
-            return 'token';
-          }),
-        ),
-      );
-      assert.deepEqual(
-        results.filter((r) => r === 'token'),
-        ['token'],
-      );
-      assert.equal(recorded, 1);
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => logins.deliver('deliver-once', NOW, sessionRow(`cl05-${i}`, did(8)))));
+      assert.equal(results.filter(Boolean).length, 1);
+      assert.deepEqual(await sessionsOf(did(8)), [`cl05-${results.indexOf(true)}`], 'exactly one credential recorded');
       assert.equal((await logins.find('deliver-once', NOW))?.status, 'delivered');
 
       await logins.create({ ...row, id: 'deliver-fails', status: 'confirmed' });
-      await assert.rejects(
-        logins.deliver('deliver-fails', NOW, async () => {
-          throw new Error('record failed');
-        }),
-        /record failed/,
-      );
+      // A session row whose sid is taken fails its insert, after the status change in the same transaction.
+      await assert.rejects(logins.deliver('deliver-fails', NOW, sessionRow(`cl05-${results.indexOf(true)}`, did(8))));
       assert.equal((await logins.find('deliver-fails', NOW))?.status, 'confirmed', 'rolled back: the retry can still deliver (DB-07)');
-      assert.equal(await logins.deliver('deliver-fails', NOW, async () => 'second try'), 'second try');
+      assert.equal(await logins.deliver('deliver-fails', NOW, sessionRow('cl05-retry', did(8))), true);
+      assert.equal((await logins.find('deliver-fails', NOW))?.status, 'delivered');
     });
 
     test('the atproto request lock serialises holders of one name, across database handles', async () => {
