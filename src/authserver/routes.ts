@@ -2,7 +2,7 @@
 // token, revocation), its MCP endpoint and its web view. Path mode serves every wiki from PUBLIC_URL
 // (`/w/{slug}/…` and the path-inserted well-known URLs); host mode serves `{slug}.$WIKI_DOMAIN` at
 // its root. Both resolve the wiki from the registry and build every URL from configuration.
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
@@ -22,13 +22,24 @@ import { registerClient, registrationBodyLimit } from './registration.ts';
 import { introspect, revoke } from './revocation.ts';
 import { token } from './token.ts';
 
-/** MCP Inspector and other browser clients call discovery, registration and token endpoints cross-origin. */
-const publicCors = cors({
+const preflight = cors({
   origin: '*',
   allowMethods: ['GET', 'POST', 'OPTIONS'],
   allowHeaders: ['Authorization', 'Content-Type', 'MCP-Protocol-Version'],
   maxAge: 86400,
 });
+
+/**
+ * MCP Inspector and other browser clients call discovery, registration and token endpoints cross-origin.
+ * Preflights are hono's; an actual request gets the one header hono's cors would add, but on the
+ * response the route returned: set on the context before the route runs, it makes Hono re-create every
+ * response to merge it (as src/mcp/origin.ts explains for the MCP endpoint).
+ */
+const publicCors: MiddlewareHandler = async (c, next) => {
+  if (c.req.method === 'OPTIONS') return preflight(c, next);
+  await next();
+  c.res.headers.set('Access-Control-Allow-Origin', '*');
+};
 
 const notFound = (c: Context) => jsonError(c, new OAuthError('not_found', 'no such wiki', 404));
 

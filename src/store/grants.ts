@@ -63,7 +63,7 @@ export interface GrantStore {
    * Returns the grant's id.
    */
   approveWithCode(code: Omit<AuthorizationCode, 'grant_id'>, now: number): Promise<string>;
-  /** Stores a code under a live grant that already covers its scope (remembered consent). One INSERT (in a transaction, see below). */
+  /** Stores a code under a live grant that already covers its scope (remembered consent). One INSERT. */
   issueCode(code: AuthorizationCode): Promise<void>;
   saveRequest(request: AuthorizationRequest): Promise<void>;
   /** Deletes and returns a live pending request: a consent form is answered once (catalogue CS-01). */
@@ -164,11 +164,9 @@ export function grantStore({ db, sql }: Pick<DatabaseHandle, 'db' | 'sql'>): Gra
         await tx.run(INSERT_CODE, codeValues({ ...code, grant_id: grant.id }));
         return grant.id;
       }),
-    // One statement, yet in a transaction: on PostgreSQL a statement cut off by a terminated backend
-    // returns its connection to the pool before the socket's close is seen, and the next request gets a
-    // dead connection; the transaction's ROLLBACK finds it dead first. The driver behind `sql` should
-    // discard such connections itself, and then this can be a plain `sql.run`.
-    issueCode: (code) => sql.transaction(async (tx) => void (await tx.run(INSERT_CODE, codeValues(code)))),
+    // One statement, atomic by itself. A PostgreSQL backend terminated under it fails the query, and
+    // pg's pool then discards that connection rather than lend it out again (src/store/sql.ts).
+    issueCode: async (code) => void (await sql.run(INSERT_CODE, codeValues(code))),
     async saveRequest(request) {
       await db.insertInto('authorization_requests').values(request).execute();
     },

@@ -79,6 +79,25 @@ describe('authorization server discovery, path mode', () => {
     });
     assert.equal(preflight.status, 204);
     assert.equal(preflight.headers.get('access-control-allow-origin'), '*');
+    // The actual calls too, answers and errors alike, so a browser client can read why it was refused.
+    const origin = { origin: 'http://localhost:6274' };
+    const registered = await client.request('/w/notes/oauth/register', {
+      method: 'POST',
+      headers: { ...origin, 'content-type': 'application/json' },
+      body: JSON.stringify({ redirect_uris: ['http://localhost:6274/oauth/callback'], token_endpoint_auth_method: 'none' }),
+    });
+    assert.equal(registered.status, 201);
+    assert.equal(registered.headers.get('access-control-allow-origin'), '*');
+    for (const path of ['/w/notes/oauth/token', '/w/notes/oauth/revoke']) {
+      const refused = await client.request(path, {
+        method: 'POST',
+        headers: { ...origin, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=x',
+      });
+      assert.equal(refused.status, 401, path);
+      assert.equal(refused.headers.get('access-control-allow-origin'), '*', path);
+      assert.equal(refused.headers.get('cache-control'), 'no-store', path);
+    }
   });
 });
 
