@@ -95,11 +95,15 @@ export class RobotProcess {
   }
 
   private async end(signal: NodeJS.Signals): Promise<void> {
-    // Closed first: with a debugger attached, a process that is done waits for it to disconnect.
+    const running = this.child.exitCode === null && this.child.signalCode === null;
+    const exited = running ? new Promise((resolve) => this.child.once('exit', resolve)) : undefined;
+    // SIGKILL before the debugger lets go: closing the devtools session resumes a process held at a
+    // breakpoint, and it could then finish the very response the test kills it to withhold (DB-03).
+    // A graceful stop is the other way round: with a debugger attached, a process that is done waits
+    // for it to disconnect.
+    if (signal === 'SIGKILL' && running) this.child.kill(signal);
     this.devtools.close();
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    this.child.kill(signal);
+    if (signal !== 'SIGKILL' && running) this.child.kill(signal);
     await exited;
   }
 }
