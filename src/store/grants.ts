@@ -173,7 +173,7 @@ export function grantStore({ db, sql }: Pick<DatabaseHandle, 'db' | 'sql'>): Gra
     // One statement: the row comes back only to the caller whose DELETE removed it (CS-01).
     takeRequest: (id, now) =>
       sql.one<AuthorizationRequest>(`delete from authorization_requests where id = ? and expires_at > ? returning ${REQUEST_COLUMNS}`, [id, now]),
-    findRequest: (id, now) => db.selectFrom('authorization_requests').selectAll().where('id', '=', id).where('expires_at', '>', now).executeTakeFirst(),
+    findRequest: (id, now) => sql.one<AuthorizationRequest>(`select ${REQUEST_COLUMNS} from authorization_requests where id = ? and expires_at > ?`, [id, now]),
   };
 }
 
