@@ -7,6 +7,8 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { publishedJwks } from '../keys/keystore.ts';
+import { requestMetrics } from '../http/request-metrics.ts';
+import type { Metrics } from '../metrics.ts';
 import { mcpRoutes, type McpRouteDeps } from '../mcp/routes.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { PlatformKeys } from '../keys/keystore.ts';
@@ -51,7 +53,7 @@ export type WikiSiteDeps = AuthorizeDeps &
   RevocationDeps &
   RegistrationDeps &
   McpRouteDeps &
-  WikiViewDeps & { platformKeys: PlatformKeys; wikis: WikiStore };
+  WikiViewDeps & { platformKeys: PlatformKeys; wikis: WikiStore; metrics: Metrics };
 
 /** A public JSON document about the wiki the request names, or 404 when there is none. */
 function wikiDocument(wikiOf: WikiResolver, document: (wiki: Wiki) => object) {
@@ -185,6 +187,7 @@ export function wikiHostRoutes(deps: WikiSiteDeps): Hono | undefined {
   const app = new Hono();
   // Takes the id the platform app forwards in X-Request-Id (src/web/app.tsx).
   app.use(requestId());
+  app.use(requestMetrics(deps.metrics));
   const { protectedResource } = discoveryDocuments(deps, wikiOf);
   app.use('/.well-known/*', publicCors);
   app.get('/.well-known/oauth-protected-resource/mcp', protectedResource);

@@ -20,6 +20,7 @@ import { dashboardRoutes } from '../dashboard/routes.tsx';
 import type { AppDeps } from './deps.ts';
 import { refuseHostileUrls } from '../http/input-guard.ts';
 import { requestTarget } from '../http/request-target.ts';
+import { requestMetrics } from '../http/request-metrics.ts';
 import { ErrorPage } from '../http/pages.tsx';
 
 const require = createRequire(import.meta.url);
@@ -58,6 +59,7 @@ export function createApp(deps: AppDeps): Hono {
 
   app.use(requestId());
   const wikiHost = wikiHostRoutes(deps);
+  app.use(requestMetrics(deps.metrics, wikiHost && ((c) => isWikiHost(deps, c))));
   // The access line is info level; below it (LOG_LEVEL=warn) a request pays nothing for it.
   app.use(async (c, next) => {
     if (!log.isLevelEnabled('info')) return next();
