@@ -13,7 +13,7 @@ import { mcpRoutes, type McpRouteDeps } from '../mcp/routes.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { PlatformKeys } from '../keys/keystore.ts';
 import type { Wiki, WikiStore } from '../store/wikis.ts';
-import { wikiUrls } from '../wiki/urls.ts';
+import { slugOfHost, wikiUrls } from '../wiki/urls.ts';
 import { wikiViewRoutes, type WikiViewDeps } from '../wiki/web-view.tsx';
 import { authorizationServerMetadata, protectedResourceMetadata } from './metadata.ts';
 import { authorize, consent } from './authorize.tsx';
@@ -175,14 +175,9 @@ export function wikiRoutes(deps: WikiSiteDeps): Hono {
 export function wikiHostRoutes(deps: WikiSiteDeps): Hono | undefined {
   const { config, wikis } = deps;
   if (!config.wikiDomain) return undefined;
-  const suffix = `.${config.wikiDomain}`;
-  const slugOf = (c: Context) => {
-    const host = new URL(c.req.url).hostname;
-    return host.endsWith(suffix) ? host.slice(0, -suffix.length) : undefined;
-  };
   const wikiOf = async (c: Context) => {
-    const slug = slugOf(c);
-    return slug && !slug.includes('.') ? wikis.findBySlug(slug) : undefined;
+    const slug = slugOfHost(config, new URL(c.req.url).hostname);
+    return slug ? wikis.findBySlug(slug) : undefined;
   };
   const app = new Hono();
   // Takes the id the platform app forwards in X-Request-Id (src/web/app.tsx).
