@@ -55,15 +55,37 @@ function truncate(value: unknown, depth = 0): unknown {
   return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, truncate(item, depth + 1)]));
 }
 
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+/** Called with the fields of every log line that has an `event` (src/metrics.ts counts them). */
+export type EventListener = (fields: { event: string; seconds?: unknown }) => void;
+
+export function createLogger(level: string, destination?: DestinationStream, onEvent?: EventListener): Logger {
+  // Events are counted whatever LOG_LEVEL says: with a listener the logger runs at info at least, and
+  // the stream drops the lines below the configured level.
+  const listening = onEvent !== undefined && (level === 'silent' || pino.levels.values[level]! > pino.levels.values.info!);
+  const stream = listening
+    ? level === 'silent'
+      ? { write() {} }
+      : pino.multistream([{ level: level as pino.Level, stream: destination ?? pino.destination(1) }])
+    : destination;
   return pino(
     {
-      level,
+      level: listening ? 'info' : level,
       base: undefined,
       redact: { paths: REDACT_PATHS, censor: '[Redacted]' },
       formatters: { log: (record) => truncate(record) as Record<string, unknown> },
       serializers: { err: pino.stdSerializers.err },
+      ...(onEvent && {
+        hooks: {
+          logMethod(args, method) {
+            const fields = args[0] as unknown;
+            if (fields !== null && typeof fields === 'object' && typeof (fields as { event?: unknown }).event === 'string') {
+              onEvent(fields as { event: string });
+            }
+            return method.apply(this, args);
+          },
+        },
+      }),
     },
-    destination,
+    stream,
   );
 }

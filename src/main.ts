@@ -15,6 +15,7 @@ import { longestPlatformTokenSeconds, type Config } from './config/config.ts';
 import { CLOCK_SKEW_SECONDS } from './keys/jwt-verifier.ts';
 import { loadOrCreateAtprotoClientKey, loadOrCreatePlatformKeys, loadOrCreateSecret, nowSeconds, publicKeysByKid, publicPart } from './keys/keystore.ts';
 import { createLogger, type Logger } from './log.ts';
+import { noMetrics, prometheusMetrics, type Metrics, type MetricsEndpoint } from './metrics.ts';
 import { CliLogins } from './rpc/cli-logins.ts';
 import { localLoginEvents, postgresLoginEvents, type LoginEvents } from './rpc/login-events.ts';
 import { cookieJar } from './http/cookies.ts';
@@ -59,10 +60,13 @@ export interface PlatformOptions {
   databaseFaults?: StatementFaults;
   /** Test seam: answers the host-name look-ups of outbound fetches instead of DNS (catalogue SS-01, SS-02). */
   resolver?: Resolver;
+  /** Prometheus hooks (startServer makes them when METRICS_PORT is set); the log's events are counted too. */
+  metrics?: Metrics;
 }
 
 export async function createPlatform(config: Config, options: PlatformOptions = {}): Promise<Platform> {
-  const log = options.log ?? createLogger(config.logLevel);
+  const metrics = options.metrics ?? noMetrics;
+  const log = options.log ?? createLogger(config.logLevel, undefined, options.metrics?.event);
   const now = options.now ?? nowSeconds;
   if (config.atproto.allowInsecure) {
     log.warn('DANGEROUSLY_ALLOW_INSECURE_ATPROTO is on: http and private addresses are allowed for atproto servers. Use only with a local test network.');
@@ -106,6 +110,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     const deps: AppDeps = {
       config,
       log,
+      metrics,
       database,
       users,
       pendingSignups: pendingSignupStore(database.db),
@@ -181,6 +186,8 @@ export interface RunningServer {
   url: string;
   /** The gRPC (h2c) listener's address when GRPC_PORT is set. */
   grpcUrl: string | undefined;
+  /** The Prometheus listener's address when METRICS_PORT is set. */
+  metricsUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -221,8 +228,11 @@ function stop(server: Server | Http2Server, sessions?: Set<ServerHttp2Session>):
  * GRPC_PORT. `close()` stops accepting, drains, then closes the database.
  */
 export async function startServer(config: Config, options: PlatformOptions = {}): Promise<RunningServer> {
-  const platform = await createPlatform(config, options);
-  const { cliLogins, log } = platform.deps;
+  // Its own listener: what the metrics reveal (routes, volumes, failures) is not for the public.
+  const metrics: MetricsEndpoint | undefined = config.metricsPort === undefined ? undefined : await prometheusMetrics();
+  const platform = await createPlatform(config, { ...options, metrics: metrics?.metrics });
+  const { cliLogins, log, database } = platform.deps;
+  if (metrics && database.poolStats) metrics.watchPool(database.poolStats);
   const rpc = lazily(() => import('./rpc/auth-service.ts'));
   const web = getRequestListener(platform.app.fetch);
   const connect = lazily(async () => (await rpc()).authServiceHandler(cliLogins, 'connect', config.trustedProxies, log));
@@ -247,8 +257,17 @@ export async function startServer(config: Config, options: PlatformOptions = {})
   });
   const url = await listen(server, config.port, config.host);
   const grpcUrl = grpc ? await listen(grpc, config.grpcPort!, config.host) : undefined;
+  const metricsUrl = metrics ? await metrics.listen(config.metricsPort!, config.host) : undefined;
   platform.deps.log.info(
-    { event: 'listening', url, grpcUrl, publicUrl: config.publicUrl, database: platform.deps.database.dialect, atprotoClient: config.atprotoClientMode },
+    {
+      event: 'listening',
+      url,
+      grpcUrl,
+      metricsUrl,
+      publicUrl: config.publicUrl,
+      database: platform.deps.database.dialect,
+      atprotoClient: config.atprotoClientMode,
+    },
     'robot.wtf is listening',
   );
   return {
@@ -256,8 +275,9 @@ export async function startServer(config: Config, options: PlatformOptions = {})
     server,
     url,
     grpcUrl,
+    metricsUrl,
     async close() {
-      await Promise.all([stop(server), grpc ? stop(grpc, grpcSessions) : undefined]);
+      await Promise.all([stop(server), grpc ? stop(grpc, grpcSessions) : undefined, metrics?.close()]);
       await platform.close();
     },
   };

@@ -40,6 +40,8 @@ interface LoginAppState {
   /** The DID the typed handle or DID resolved to; absent for a server URL. */
   did?: string;
   returnTo?: string;
+  /** When the login form was sent (epoch ms): the login's duration is logged, and measured (src/metrics.ts). */
+  begunAt?: number;
 }
 
 /** Marks a failed callback that belonged to a CLI login. */
@@ -104,7 +106,9 @@ export class AtprotoLogin {
     const expectedDid = resolved.identityInfo?.did;
 
     const appState: LoginAppState =
-      'browserNonce' in binding ? { browser: sha256(binding.browserNonce), did: expectedDid, returnTo } : { cli: binding.cliLoginId, did: expectedDid };
+      'browserNonce' in binding
+        ? { browser: sha256(binding.browserNonce), did: expectedDid, returnTo, begunAt: Date.now() }
+        : { cli: binding.cliLoginId, did: expectedDid, begunAt: Date.now() };
     try {
       const url = await this.client.authorize(input.value, { state: JSON.stringify(appState), scope: ATPROTO_SCOPE });
       this.log.info({ event: 'atproto.login.begun', inputKind: input.kind, did: expectedDid }, 'atproto login begun');
@@ -183,7 +187,8 @@ export class AtprotoLogin {
     // The token response's `sub` (a DID), `scope` (contains atproto, AT-08) and `token_type` (DPoP) are
     // validated by the library, which also re-resolves `sub` to check its issuer (AT-02).
     const handle = await this.verifiedHandle(session.did);
-    this.log.info({ event: 'atproto.login.completed', did: session.did }, 'atproto login completed');
+    const seconds = appState.begunAt ? (Date.now() - appState.begunAt) / 1000 : undefined;
+    this.log.info({ event: 'atproto.login.completed', did: session.did, seconds }, 'atproto login completed');
     return { did: session.did, handle, returnTo: appState.returnTo, cliLoginId: appState.cli };
   }
 

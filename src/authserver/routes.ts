@@ -7,11 +7,13 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { publishedJwks } from '../keys/keystore.ts';
+import { requestMetrics } from '../http/request-metrics.ts';
+import type { Metrics } from '../metrics.ts';
 import { mcpRoutes, type McpRouteDeps } from '../mcp/routes.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { PlatformKeys } from '../keys/keystore.ts';
 import type { Wiki, WikiStore } from '../store/wikis.ts';
-import { wikiUrls } from '../wiki/urls.ts';
+import { slugOfHost, wikiUrls } from '../wiki/urls.ts';
 import { wikiViewRoutes, type WikiViewDeps } from '../wiki/web-view.tsx';
 import { authorizationServerMetadata, protectedResourceMetadata } from './metadata.ts';
 import { authorize, consent } from './authorize.tsx';
@@ -51,7 +53,7 @@ export type WikiSiteDeps = AuthorizeDeps &
   RevocationDeps &
   RegistrationDeps &
   McpRouteDeps &
-  WikiViewDeps & { platformKeys: PlatformKeys; wikis: WikiStore };
+  WikiViewDeps & { platformKeys: PlatformKeys; wikis: WikiStore; metrics: Metrics };
 
 /** A public JSON document about the wiki the request names, or 404 when there is none. */
 function wikiDocument(wikiOf: WikiResolver, document: (wiki: Wiki) => object) {
@@ -173,18 +175,14 @@ export function wikiRoutes(deps: WikiSiteDeps): Hono {
 export function wikiHostRoutes(deps: WikiSiteDeps): Hono | undefined {
   const { config, wikis } = deps;
   if (!config.wikiDomain) return undefined;
-  const suffix = `.${config.wikiDomain}`;
-  const slugOf = (c: Context) => {
-    const host = new URL(c.req.url).hostname;
-    return host.endsWith(suffix) ? host.slice(0, -suffix.length) : undefined;
-  };
   const wikiOf = async (c: Context) => {
-    const slug = slugOf(c);
-    return slug && !slug.includes('.') ? wikis.findBySlug(slug) : undefined;
+    const slug = slugOfHost(config, new URL(c.req.url).hostname);
+    return slug ? wikis.findBySlug(slug) : undefined;
   };
   const app = new Hono();
   // Takes the id the platform app forwards in X-Request-Id (src/web/app.tsx).
   app.use(requestId());
+  app.use(requestMetrics(deps.metrics));
   const { protectedResource } = discoveryDocuments(deps, wikiOf);
   app.use('/.well-known/*', publicCors);
   app.get('/.well-known/oauth-protected-resource/mcp', protectedResource);

@@ -33,6 +33,8 @@ export interface Config {
   /** The secret refresh-token successors are derived with; shared by every instance. */
   refreshKeyFile: string;
   grpcPort: number | undefined;
+  /** Prometheus `/metrics` on its own listener at HOST:METRICS_PORT; unset = no metrics at all (src/metrics.ts). */
+  metricsPort: number | undefined;
   /** Peers whose X-Forwarded-For is believed (TRUSTED_PROXIES; empty = none): src/net/client-address.ts. */
   trustedProxies: BlockList;
   logLevel: string;
@@ -104,8 +106,9 @@ export function buildConfig(env: Env, cwd: string): Config {
       clientKeyFile: path.resolve(cwd, env.ATPROTO_CLIENT_KEY_FILE ?? path.join(dataDir, 'atproto-client-key.json')),
     },
     platformKeysFile: path.resolve(cwd, env.PLATFORM_KEYS_FILE ?? path.join(dataDir, 'platform-keys.json')),
-    refreshKeyFile: path.join(dataDir, 'refresh-token-key.json'),
+    refreshKeyFile: path.resolve(cwd, env.REFRESH_KEY_FILE ?? path.join(dataDir, 'refresh-token-key.json')),
     grpcPort: env.GRPC_PORT,
+    metricsPort: env.METRICS_PORT,
     trustedProxies: parseTrustedProxies(env.TRUSTED_PROXIES),
     logLevel: env.LOG_LEVEL ?? 'info',
     accessTokenTtlSeconds: env.ACCESS_TOKEN_LIFETIME ?? 4 * 60 * 60,

@@ -26,6 +26,7 @@ export const envSchema = z.object({
   ATPROTO_HANDLE_RESOLVER: optionalString,
   ATPROTO_CLIENT_KEY_FILE: optionalString,
   PLATFORM_KEYS_FILE: optionalString,
+  REFRESH_KEY_FILE: optionalString,
   DANGEROUSLY_ALLOW_INSECURE_ATPROTO: z.enum(['', '0', '1', 'true', 'false']).optional(),
   GRPC_PORT: port.optional(),
   TRUSTED_PROXIES: optionalString,
@@ -47,6 +48,7 @@ export const envSchema = z.object({
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   MCP_ALLOWED_ORIGINS: optionalString,
+  METRICS_PORT: port.optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

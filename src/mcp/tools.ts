@@ -11,6 +11,7 @@ import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { z } from 'zod';
 import type { Logger } from '../log.ts';
+import type { Metrics, ToolOutcome } from '../metrics.ts';
 import { isStoreUnavailable } from '../store/errors.ts';
 import type { RevisionSummary } from '../store/pages.ts';
 import { READ_SCOPE, WRITE_SCOPE } from '../wiki/access.ts';
@@ -28,6 +29,7 @@ export interface ToolContext {
   pages: WikiPages;
   caller: ToolCaller;
   log: Logger;
+  metrics: Metrics;
   requestId: string | undefined;
 }
 
@@ -223,19 +225,27 @@ export const TOOL_SCOPES: ReadonlyMap<string, string> = new Map(TOOLS.map((defin
 const jsonSchemaValidator = new AjvJsonSchemaValidator();
 const SERVER_INFO = { name: 'robot.wtf', version: '0.1.0' };
 
-/** Runs a tool body: JSON on success, a recoverable tool error on a wiki rule, a generic one otherwise. */
+/** Runs a tool, counted by outcome in the metrics. */
 async function answer(definition: WikiTool, args: Record<string, unknown>, context: ToolContext): Promise<CallToolResult> {
+  const started = performance.now();
+  const [outcome, result] = await run(definition, args, context);
+  context.metrics.toolCall(definition.name, outcome, (performance.now() - started) / 1000);
+  return result;
+}
+
+/** A tool body's answer: JSON on success, a recoverable tool error on a wiki rule, a generic one otherwise. */
+async function run(definition: WikiTool, args: Record<string, unknown>, context: ToolContext): Promise<[ToolOutcome, CallToolResult]> {
   try {
-    return { content: [{ type: 'text', text: JSON.stringify(await definition.body(args, context), null, 1) }] };
+    return ['ok', { content: [{ type: 'text', text: JSON.stringify(await definition.body(args, context), null, 1) }] }];
   } catch (error) {
-    if (error instanceof WikiError) return { isError: true, content: [{ type: 'text', text: error.message }] };
+    if (error instanceof WikiError) return ['refused', { isError: true, content: [{ type: 'text', text: error.message }] }];
     context.log.error({ err: error, requestId: context.requestId, wikiId: context.wikiId }, 'tool failed');
     const reference = `request ${context.requestId ?? 'unknown'}`;
     // Only an unreachable store is worth retrying; any other failure is a fault on our side (IN-05).
     const reply = isStoreUnavailable(error)
       ? `The wiki could not complete this just now (${reference}); try again shortly.`
       : `The wiki failed to complete this (${reference}); this is a fault on its side.`;
-    return { isError: true, content: [{ type: 'text', text: reply }] };
+    return ['failed', { isError: true, content: [{ type: 'text', text: reply }] }];
   }
 }
 

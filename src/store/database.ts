@@ -6,6 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, sql, type KyselyConfig, type KyselyPlugin } from 'kysely';
 import { Migrator, type MigrationResultSet } from 'kysely/migration';
 import pg from 'pg';
+import type { PoolStats } from '../metrics.ts';
 import { migrations } from './migrations/index.ts';
 import type { Database } from './schema.ts';
 import { postgresSql, sqliteSql, type BeforeStatement, type Dialect, type Sql } from './sql.ts';
@@ -31,6 +32,8 @@ export interface DatabaseHandle {
   /** Plain SQL on the same connections (./sql.ts). */
   sql: Sql;
   dialect: Dialect;
+  /** PostgreSQL: the pool's connections, for the metrics. */
+  poolStats?: () => PoolStats;
   close(): Promise<void>;
 }
 
@@ -90,7 +93,8 @@ async function openPostgres(url: string, { plugins = [], beforeStatement }: Stat
     await db.destroy();
     throw new DatabaseOpenError(`cannot connect to PostgreSQL: ${(error as Error).message}`);
   }
-  return { db, sql: db.sql, dialect: 'postgres', close: () => db.destroy() };
+  const poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
+  return { db, sql: db.sql, dialect: 'postgres', poolStats, close: () => db.destroy() };
 }
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResultSet> {

@@ -20,6 +20,8 @@ import { dashboardRoutes } from '../dashboard/routes.tsx';
 import type { AppDeps } from './deps.ts';
 import { refuseHostileUrls } from '../http/input-guard.ts';
 import { requestTarget } from '../http/request-target.ts';
+import { requestMetrics } from '../http/request-metrics.ts';
+import { slugOfHost } from '../wiki/urls.ts';
 import { ErrorPage } from '../http/pages.tsx';
 
 const require = createRequire(import.meta.url);
@@ -58,6 +60,7 @@ export function createApp(deps: AppDeps): Hono {
 
   app.use(requestId());
   const wikiHost = wikiHostRoutes(deps);
+  app.use(requestMetrics(deps.metrics, wikiHost && ((c) => isWikiHost(deps, c))));
   // The access line is info level; below it (LOG_LEVEL=warn) a request pays nothing for it.
   app.use(async (c, next) => {
     if (!log.isLevelEnabled('info')) return next();
@@ -125,6 +128,15 @@ export function createApp(deps: AppDeps): Hono {
   app.get('/healthz', async (c) => {
     await sql`select 1`.execute(deps.database.db);
     return c.json({ status: 'ok' }, 200, { 'Cache-Control': 'no-store' });
+  });
+
+  // Caddy's on-demand TLS asks before it obtains a certificate for a name (deploy/Caddyfile): the
+  // platform's own host and the hosts of wikis that exist get one, nothing else under the domain.
+  app.get('/tls/allowed', async (c) => {
+    const domain = c.req.query('domain') ?? '';
+    const slug = slugOfHost(config, domain);
+    const known = domain === new URL(config.publicUrl).hostname || (slug !== undefined && (await deps.wikis.findBySlug(slug)) !== undefined);
+    return c.body(null, known ? 200 : 404, { 'Cache-Control': 'no-store' });
   });
 
   app.get('/.well-known/jwks.json', (c) => c.json(publishedJwks(deps.platformKeys), 200, { 'Cache-Control': 'public, max-age=300' }));

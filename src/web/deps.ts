@@ -20,10 +20,13 @@ import type { ExpectedAudience, Verification } from '../mcp/bearer.ts';
 import type { WikiTokenStore } from '../store/wiki-tokens.ts';
 import type { WikiPages } from '../wiki/pages.ts';
 import type { RateLimiters } from '../http/rate-limit.ts';
+import type { Metrics } from '../metrics.ts';
 
 export interface AppDeps {
   config: Config;
   log: Logger;
+  /** Prometheus hooks (METRICS_PORT), or no-ops. */
+  metrics: Metrics;
   database: DatabaseHandle;
   users: UserStore;
   pendingSignups: PendingSignupStore;

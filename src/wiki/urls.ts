@@ -21,6 +21,14 @@ export function wikiBase(config: Pick<Config, 'publicUrl' | 'wikiDomain'>, slug:
   return config.wikiDomain ? `https://${slug}.${config.wikiDomain}` : `${config.publicUrl}/w/${slug}`;
 }
 
+/** Host mode: the slug a host name `{slug}.$WIKI_DOMAIN` names (one label, no dots), or undefined. */
+export function slugOfHost(config: Pick<Config, 'wikiDomain'>, hostname: string): string | undefined {
+  const suffix = `.${config.wikiDomain}`;
+  if (!config.wikiDomain || !hostname.endsWith(suffix)) return undefined;
+  const slug = hostname.slice(0, -suffix.length);
+  return slug && !slug.includes('.') ? slug : undefined;
+}
+
 export function wikiUrls(config: Pick<Config, 'publicUrl' | 'wikiDomain'>, slug: string): WikiUrls {
   const base = wikiBase(config, slug);
   const { origin, pathname } = new URL(base);

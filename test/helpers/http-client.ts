@@ -40,16 +40,19 @@ export class TestClient {
   private readonly send: (url: string, init: RequestInit) => Promise<Response>;
 
   /**
-   * `target`: the app to call in process, or the http:// address a server listens on. `from`: the
+   * `target`: the app to call in process, the http:// address a server listens on, or a fetch. `from`: the
    * client's address, as the peer address in process or the local (source) address over HTTP.
    */
   constructor(
-    target: Hono | string,
+    target: Hono | string | typeof fetch,
     readonly origin: string,
     from?: string,
   ) {
     this.address = from ?? `198.51.100.${Math.floor(Math.random() * 254) + 1}`;
-    if (typeof target !== 'string') {
+    if (typeof target === 'function') {
+      // A fetch of the test's own (through a TLS proxy, say) that reaches `origin` itself.
+      this.send = (url, init) => target(url, { ...init, redirect: 'manual' });
+    } else if (typeof target !== 'string') {
       const env = { incoming: { socket: { remoteAddress: this.address } } };
       this.send = (url, init) => Promise.resolve(target.request(url, init, env));
     } else if (from) {

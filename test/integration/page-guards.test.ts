@@ -67,7 +67,8 @@ type PostGuard =
   | { kind: 'origin checked'; why: string; prepare(): Promise<FormCase> }
   | { kind: 'not cookie-authenticated'; why: string; check(): Promise<void> };
 
-type PageKind = 'html' | 'json' | 'css' | 'redirect';
+/** `status`: an answer with no body at all (a yes or no for a machine). */
+type PageKind = 'html' | 'json' | 'css' | 'redirect' | 'status';
 
 describe('CS-02 and CS-03 on every route', () => {
   let fixture: WikiFixture;
@@ -408,6 +409,7 @@ describe('CS-02 and CS-03 on every route', () => {
 
   page('GET /', 'redirect', get(anonymous, '/'));
   page('GET /healthz', 'json', get(anonymous, '/healthz'));
+  page('GET /tls/allowed', 'status', get(anonymous, '/tls/allowed?domain=nowhere.example'));
   page('GET /static/:file', 'css', get(anonymous, '/static/app.css'));
   page('GET /.well-known/jwks.json', 'json', get(anonymous, '/.well-known/jwks.json'));
   page('GET /.well-known/oauth-authorization-server/w/:slug', 'json', get(anonymous, '/.well-known/oauth-authorization-server/w/notes'));
@@ -549,6 +551,7 @@ describe('CS-02 and CS-03 on every route', () => {
         const label = `${route} #${index + 1} (${response.status})`;
         if (kind === 'html') assertUnframeable(response, label);
         else if (kind === 'redirect') assert.ok(response.status >= 300 && response.status < 400 && response.headers.get('location'), label);
+        else if (kind === 'status') assert.equal(await response.text(), '', label);
         else assert.match(response.headers.get('content-type') ?? '', kind === 'json' ? /^application\/json/ : /^text\/css/, label);
       }
     });

@@ -53,7 +53,7 @@ describe('rate limits behind Caddy (TRUSTED_PROXIES=127.0.0.1)', () => {
       TRUSTED_PROXIES: '127.0.0.1',
       LOG_LEVEL: 'info',
     });
-    caddy = await startCaddy({ port: caddyPort, upstream: `127.0.0.1:${port}` });
+    caddy = await startCaddy({ port: caddyPort, upstreams: [`127.0.0.1:${port}`] });
   });
   after(async () => {
     await caddy?.close();

@@ -47,6 +47,15 @@ describe('a wiki on its own host', () => {
     assert.match(home, /<a href="https:\/\/notes\.robot\.example\/pages\/Projects\/Robot%20Arm">Projects\/Robot Arm<\/a>/);
   });
 
+  test("Caddy's on-demand TLS question: certificates for the platform and existing wikis only", async () => {
+    const platformHost = new TestClient(platform.platform.app, 'https://robot.example');
+    const allowed = async (domain: string) => (await platformHost.request(`/tls/allowed?domain=${encodeURIComponent(domain)}`)).status;
+    assert.equal(await allowed('robot.example'), 200);
+    assert.equal(await allowed('notes.robot.example'), 200);
+    for (const other of ['zzz.robot.example', 'a.notes.robot.example', 'notes.robot.example.evil.example', 'evil.example', ''])
+      assert.equal(await allowed(other), 404, other);
+  });
+
   test('the pages find their styles, and errors are our pages, not bare 500s', async () => {
     for (const file of ['/static/pico.min.css', '/static/app.css']) assert.equal((await visitor.request(file)).status, 200, file);
     const missing = await visitor.request('/pages/Nope');

@@ -20,6 +20,21 @@ describe('configuration', () => {
     assert.equal(config.wikiDomain, undefined);
     assert.equal(config.accessTokenTtlSeconds, 14400);
     assert.equal(load({ ACCESS_TOKEN_LIFETIME: '600' }).accessTokenTtlSeconds, 600);
+    assert.equal(config.metricsPort, undefined);
+  });
+
+  test('every key file has its variable, relative to the working directory; the defaults live in DATA_DIR', () => {
+    const defaults = load({ DATA_DIR: '/var/lib/robot' });
+    assert.equal(defaults.refreshKeyFile, '/var/lib/robot/refresh-token-key.json');
+    assert.equal(defaults.platformKeysFile, '/var/lib/robot/platform-keys.json');
+    assert.equal(defaults.atproto.clientKeyFile, '/var/lib/robot/atproto-client-key.json');
+    const shared = load({ REFRESH_KEY_FILE: 'secrets/refresh.json', PLATFORM_KEYS_FILE: '/run/secrets/platform.json' });
+    assert.equal(shared.refreshKeyFile, '/srv/robot/secrets/refresh.json');
+    assert.equal(shared.platformKeysFile, '/run/secrets/platform.json');
+  });
+
+  test('METRICS_PORT turns the metrics listener on', () => {
+    assert.equal(load({ METRICS_PORT: '9464' }).metricsPort, 9464);
   });
 
   test('PORT feeds the default PUBLIC_URL; an https PUBLIC_URL makes a confidential client', () => {
@@ -44,6 +59,7 @@ describe('configuration', () => {
     'localhost instead of an IP': [{ PUBLIC_URL: 'http://localhost:8003' }, /127\.0\.0\.1:8003/],
     'port out of range': [{ PORT: '70000' }, /^PORT: must be between/],
     'port not a number': [{ PORT: 'eighty' }, /^PORT:/],
+    'metrics port out of range': [{ METRICS_PORT: '0' }, /^METRICS_PORT: must be between/],
     'unknown database scheme': [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL: must start with sqlite: or postgres:\/\//],
     'http PLC without the insecure switch': [{ ATPROTO_PLC_URL: 'http://localhost:2582' }, /DANGEROUSLY_ALLOW_INSECURE_ATPROTO/],
     'cookie domain not covering the host': [{ PUBLIC_URL: 'https://robot.wtf', COOKIE_DOMAIN: 'example.com' }, /does not cover/],

@@ -32,6 +32,21 @@ describe('logging hygiene', () => {
       assert.ok(!text.includes(`"${secret}`) && !text.includes(` ${secret}`) && !text.includes(`=${secret}`), `${secret} leaked: ${text}`);
   });
 
+  test('an event listener hears every event line, whatever the level; the stream still keeps only its level', () => {
+    for (const level of ['info', 'warn', 'silent']) {
+      const capture = new LogCapture();
+      const heard: string[] = [];
+      const log = createLogger(level, capture, (fields) => heard.push(fields.event));
+      log.info({ event: 'oauth.code.issued', clientId: 'c' }, 'issued');
+      log.warn({ event: 'oauth.refresh.replayed', clientId: 'c' }, 'reused');
+      log.info({ clientId: 'c' }, 'no event here');
+      log.child({ requestId: 'r' }).info({ event: 'wiki.created' }, 'created');
+      assert.deepEqual(heard, ['oauth.code.issued', 'oauth.refresh.replayed', 'wiki.created'], level);
+      const kept = capture.lines.map((line) => JSON.parse(line).msg);
+      assert.deepEqual(kept, { info: ['issued', 'reused', 'no event here', 'created'], warn: ['reused'], silent: [] }[level], level);
+    }
+  });
+
   test('LG-03: CR/LF and JSON breakers cannot forge lines; long strings are truncated', () => {
     const capture = new LogCapture();
     const log = createLogger('info', capture);
