@@ -66,10 +66,9 @@ export async function checkPageAtWidths(page: Page, screenshot?: string): Promis
 
 async function axeViolations(page: Page): Promise<AxeViolation[]> {
   const violations = await page.evaluate(async () => {
-    // biome-ignore lint/suspicious/noExplicitAny: axe-core's global, injected above
-    const axe = (window as any).axe;
-    const result = await axe.run(document, { resultTypes: ['violations'] });
-    return result.violations as AxeViolation[];
+    // axe-core's global, evaluated above.
+    const { axe } = window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: AxeViolation[] }> } };
+    return (await axe.run(document, { resultTypes: ['violations'] })).violations;
   });
   return violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
 }
