@@ -176,4 +176,27 @@ describe('every page, as owner, collaborator and anonymous, at 360, 390 and 1280
       assert.deepEqual(problems, []);
     });
   }
+
+  test('copy buttons put the token and the command on the clipboard; a confirmation is said once, not again on reload', async () => {
+    await contexts.owner.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: walk.base });
+    const page = await contexts.owner.newPage();
+    await page.goto(`${walk.base}/app/wikis/notes`);
+    await page.fill('#token_name', 'clipboard');
+    await page.getByRole('button', { name: 'Make a token' }).click();
+    const token = (await page.locator('#new-token').innerText()).trim();
+    assert.match(token, /^rwt_/);
+    const clipboard = () => page.evaluate(() => navigator.clipboard.readText());
+    await page.getByRole('button', { name: 'Copy token' }).click();
+    await page.getByRole('button', { name: 'Copied' }).waitFor();
+    assert.equal(await clipboard(), token);
+    await page.locator('button[data-copy="new-token-command"]').click();
+    assert.equal(await clipboard(), `claude mcp add --transport http notes ${walk.base}/w/notes/mcp --header "Authorization: Bearer ${token}"`);
+
+    await page.goto(`${walk.base}/app/wikis/notes?done=access-saved`);
+    assert.equal(await page.getByRole('status').innerText(), 'Access saved.');
+    assert.equal(new URL(page.url()).search, '', 'the confirmation leaves the address');
+    await page.reload();
+    assert.equal(await page.getByRole('status').count(), 0, 'and is not said again');
+    await page.close();
+  });
 });
