@@ -29,10 +29,13 @@ export const Layout: FC<{ title: string; children: Child; wide?: boolean; platfo
           <script src="/static/app.js" defer />
         </head>
         <body>
+          <a href="#main" class="skip-link">
+            Skip to the page
+          </a>
           <header class="site-header">
             <SiteNav platform={platform} viewer={viewer} loginReturn={request ? returnHere(request.req.method, request.req.url) : undefined} />
           </header>
-          <main class={width}>
+          <main id="main" class={width}>
             {done ? (
               <p role="status" class="flash">
                 {done}
