@@ -33,7 +33,7 @@ export const Layout: FC<{ title: string; children: Child; wide?: boolean; platfo
             Skip to the page
           </a>
           <header class="site-header">
-            <SiteNav platform={platform} viewer={viewer} loginReturn={request ? returnHere(request.req.method, request.req.url) : undefined} />
+            <SiteNav platform={platform} viewer={viewer} loginReturn={request ? returnHere(request.req.method, request.req.url, platform) : undefined} />
           </header>
           <main id="main" class={width}>
             {done ? (
@@ -54,10 +54,15 @@ export const Layout: FC<{ title: string; children: Child; wide?: boolean; platfo
   );
 };
 
-/** Where "Log in" brings the reader back to: the page they are reading, unless it is a login step. */
-function returnHere(method: string, url: string): string | undefined {
-  const { pathname } = new URL(url);
-  return method === 'GET' && pathname !== '/' && !pathname.startsWith('/auth/') ? url : undefined;
+/**
+ * Where "Log in" brings the reader back to: the page they are reading (a wiki host's root included),
+ * unless it is the platform's front door or a login step.
+ */
+function returnHere(method: string, url: string, platform: string): string | undefined {
+  const { origin, pathname } = new URL(url);
+  const onPlatform = platform === '' || origin === platform;
+  if (method !== 'GET' || (onPlatform && (pathname === '/' || pathname.startsWith('/auth/')))) return undefined;
+  return url;
 }
 
 const SiteNav: FC<{ platform: string; viewer: Viewer | undefined; loginReturn: string | undefined }> = ({ platform, viewer, loginReturn }) => (

@@ -66,7 +66,14 @@ export function createApp(deps: AppDeps): Hono {
   // Pages read who is looking (the header bar) from the request being answered (src/http/viewer.ts).
   app.use(contextStorage());
   app.use(async (c, next) => {
-    provideViewer(c, () => viewerOf(deps, c));
+    // The header bar is not worth an error page: if the session cannot be read (a store outage while
+    // the error page itself renders), the page shows "Log in" and the request's own answer stands.
+    provideViewer(c, () =>
+      viewerOf(deps, c).catch((error: unknown) => {
+        log.warn({ err: error, requestId: c.get('requestId') }, 'header bar: the session could not be read');
+        return undefined;
+      }),
+    );
     await next();
   });
   const wikiHost = wikiHostRoutes(deps);
