@@ -110,7 +110,8 @@ describe('front door, header bar, wiki settings, confirmations and the MCP addre
     await deps().wikis.removeMember(notes.id, MALLORY_DID, 1);
   });
 
-  test('every action is confirmed on the page it leads to, in our own words; a key we do not know shows nothing', async () => {
+  // IN-06: a confirmation is one of our fixed sentences, chosen by key; nothing from the URL is shown.
+  test('IN-06: every action is confirmed on the page it leads to, in our own words; a key we do not know shows nothing', async () => {
     const settings = '/app/wikis/garden';
     const created = await landOn(carol, await post(carol, '/app/wikis', { slug: 'garden', display_name: 'Garden' }, '/app/'));
     assert.equal(created.location, `${settings}?done=wiki-created`);
