@@ -138,7 +138,7 @@ export const Alert: FC<{ message: string | undefined }> = ({ message }) =>
  * each row becomes a stacked card, each cell led by its heading (`data-label`, src/web/static/app.css).
  */
 export const Table: FC<{ headings: string[]; rows: Child[][] }> = ({ headings, rows }) => (
-  <table>
+  <table class="stacked">
     <thead>
       <tr>
         {headings.map((heading) => (
