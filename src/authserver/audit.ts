@@ -9,6 +9,7 @@ const EVENTS = {
   'oauth.client.metadata_fetched': ['info', 'client metadata document fetched'],
   'oauth.client.metadata_failed': ['info', 'client metadata document fetch failed'],
   'oauth.authorize.begun': ['info', 'authorization begun'],
+  'oauth.authorize.refused': ['info', 'authorization refused: the person cannot grant this wiki'],
   'oauth.consent.approved': ['info', 'consent approved'],
   'oauth.consent.denied': ['info', 'consent denied'],
   'oauth.code.issued': ['info', 'authorization code issued'],

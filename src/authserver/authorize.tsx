@@ -10,7 +10,7 @@ import type { AuthorizationRequest } from '../store/grants.ts';
 import type { Wiki } from '../store/wikis.ts';
 import { formExpired, forbidden } from '../errors/app-error.ts';
 import { readForm } from '../http/form.ts';
-import { ConsentPage } from '../http/pages.tsx';
+import { ConsentDeniedPage, ConsentPage } from '../http/pages.tsx';
 import { roleOf } from '../wiki/access.ts';
 import { wikiUrls, type WikiUrls } from '../wiki/urls.ts';
 import { audit } from './audit.ts';
@@ -18,7 +18,7 @@ import { CLIENT_CHECKS, param, REQUEST_CHECKS, type AuthorizeContext } from './a
 import { runChecks } from './checks.ts';
 import { clientLabel } from './client-label.ts';
 import type { AuthorizeDeps } from './deps.ts';
-import { asOAuthError, logUnexpected, OAuthError, pageError, redirectError, redirectToClient, type ClientRedirect } from './oauth-error.ts';
+import { asOAuthError, errorRedirectUrl, logUnexpected, OAuthError, pageError, redirectError, redirectToClient, type ClientRedirect } from './oauth-error.ts';
 
 /** Catalogue policy: codes live 60 s; a consent form 10 minutes. */
 export const CODE_TTL_SECONDS = 60;
@@ -64,8 +64,29 @@ export async function authorize(deps: AuthorizeDeps, c: Context, wiki: Wiki): Pr
   context.did = did;
 
   const state = param(context, 'state');
-  return answeringTheClient(deps, c, { redirectUri, issuer: urls.issuer, state }, async () => {
-    await runChecks(REQUEST_CHECKS, context);
+  const target: ClientRedirect = { redirectUri, issuer: urls.issuer, state };
+  return answeringTheClient(deps, c, target, async () => {
+    try {
+      await runChecks(REQUEST_CHECKS, context);
+    } catch (error) {
+      // The person cannot give this wiki to the app: say so here, where they are, and let them take the
+      // error back to the app themselves (it still gets access_denied, RFC 6749 §4.1.2.1).
+      if (error instanceof OAuthError && error.error === 'access_denied') {
+        audit(deps.log, c, 'oauth.authorize.refused', { wikiId: wiki.id, clientId: client.clientId });
+        return c.html(
+          <ConsentDeniedPage
+            clientName={client.clientName}
+            verifiedHost={client.verifiedHost}
+            wikiName={wiki.display_name}
+            reason={error.description}
+            backUrl={errorRedirectUrl(target, error)}
+            platform={config.publicUrl}
+          />,
+          403,
+        );
+      }
+      throw error;
+    }
     const scopes = context.scopes!;
     const request: AuthorizationRequest = {
       id: randomToken(16),
@@ -98,6 +119,7 @@ export async function authorize(deps: AuthorizeDeps, c: Context, wiki: Wiki): Pr
         requestId={request.id}
         csrf={request.csrf}
         action={new URL(urls.authorize).pathname.replace(/authorize$/, 'consent')}
+        platform={config.publicUrl}
       />,
     );
   });

@@ -68,22 +68,35 @@ export interface ClientRedirect {
   state: string | null | undefined;
 }
 
-/** A 303 (never 307, which would replay a POST) to the client with `iss` (RFC 9207) and `state`. */
-export function redirectToClient(c: Context, target: ClientRedirect, params: Record<string, string>): Response {
+/** The client's redirect URI with the response's parameters, `state` and `iss` (RFC 9207). */
+export function clientRedirectUrl(target: ClientRedirect, params: Record<string, string>): string {
   const url = new URL(target.redirectUri);
   for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
   if (target.state) url.searchParams.set('state', target.state);
   url.searchParams.set('iss', target.issuer);
-  return c.redirect(url.href, 303);
+  return url.href;
 }
 
-/** RFC 6749 §4.1.2.1: the error as the client's redirect; a store outage is `temporarily_unavailable`. */
-export function redirectError(c: Context, target: ClientRedirect, error: OAuthError): Response {
+/** A 303 (never 307, which would replay a POST) to the client with `iss` (RFC 9207) and `state`. */
+export function redirectToClient(c: Context, target: ClientRedirect, params: Record<string, string>): Response {
+  return c.redirect(clientRedirectUrl(target, params), 303);
+}
+
+/** RFC 6749 §4.1.2.1: the error's parameters; a store outage is `temporarily_unavailable`. */
+function errorParams(error: OAuthError): Record<string, string> {
   const unavailable = error.status === 503;
-  return redirectToClient(c, target, {
+  return {
     error: unavailable ? 'temporarily_unavailable' : error.error,
     error_description: unavailable ? 'try again in a moment' : error.description,
-  });
+  };
+}
+
+/** The error as the client's redirect URL, for a page that lets the person go back with it. */
+export const errorRedirectUrl = (target: ClientRedirect, error: OAuthError): string => clientRedirectUrl(target, errorParams(error));
+
+/** RFC 6749 §4.1.2.1: the error as the client's redirect. */
+export function redirectError(c: Context, target: ClientRedirect, error: OAuthError): Response {
+  return redirectToClient(c, target, errorParams(error));
 }
 
 /** Before the redirect URI is trusted a refused request is a page on our origin (src/web/app.tsx renders it). */

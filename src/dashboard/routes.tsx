@@ -15,13 +15,15 @@ import type { GrantStore } from '../store/grants.ts';
 import type { User, UserStore } from '../store/users.ts';
 import type { WikiTokenStore } from '../store/wiki-tokens.ts';
 import { SlugTakenError, type Wiki, type WikiStore } from '../store/wikis.ts';
-import { DashboardPage, WikiSettingsPage, type WikiSettingsProps } from './pages.tsx';
+import { DashboardPage, WikiSettingsPage, type CreateField, type FieldError, type SettingsField, type WikiSettingsProps } from './pages.tsx';
+import { withDone } from '../http/flash.ts';
 import { readForm, type Form } from '../http/form.ts';
 import { READ_SCOPE, roleOf, WRITE_SCOPE, type Role } from '../wiki/access.ts';
 import { newWikiToken } from '../wiki/tokens.ts';
 import { wikiUrls } from '../wiki/urls.ts';
 
 const MAX_DISPLAY_NAME = 80;
+const MAX_DESCRIPTION = 500;
 const MAX_TOKEN_NAME = 60;
 const MAX_TOKENS_PER_WIKI = 50;
 
@@ -30,13 +32,24 @@ const day = (seconds: number | null) => (seconds ? new Date(seconds * 1000).toIS
 const noSuchWiki = () => new AppError('not_found', 404, 'There is no wiki here, or you are not one of its members.', 'Not found');
 const ownersOnly = () => new AppError('forbidden', 403, 'Only the wiki’s owner can change this.', 'Not allowed');
 
-/** Display names: trimmed, no control or invisible formatting characters, 1–80 characters. */
-function displayNameOf(input: string | undefined): string | undefined {
-  const name = (input ?? '')
-    .replace(/[\p{Cc}\p{Cf}]/gu, '')
+/** One line of text: no control or invisible formatting characters, spaces collapsed. */
+const oneLine = (input: string | undefined): string =>
+  (input ?? '')
+    .replace(/\p{Cc}/gu, ' ')
+    .replace(/\p{Cf}/gu, '')
     .trim()
     .replace(/\s+/g, ' ');
+
+/** Display names: one line of 1–80 characters. */
+function displayNameOf(input: string | undefined): string | undefined {
+  const name = oneLine(input);
   return name.length >= 1 && name.length <= MAX_DISPLAY_NAME ? name : undefined;
+}
+
+/** Descriptions: one paragraph of up to 500 characters ('' for none). */
+function descriptionOf(input: string | undefined): string | undefined {
+  const description = oneLine(input);
+  return description.length <= MAX_DESCRIPTION ? description : undefined;
 }
 
 /** What the dashboard uses; the assembly passes its AppDeps (src/web/deps.ts). */
@@ -82,7 +95,7 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
   async function renderHome(
     c: Context,
     session: { claims: PlatformClaims; user: User },
-    create?: { error: string; slug: string; name: string },
+    create?: { error: FieldError<CreateField>; slug: string; name: string },
     status: 200 | 409 | 422 = 200,
   ) {
     const { user, claims } = session;
@@ -120,7 +133,7 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
     session: { claims: PlatformClaims; user: User },
     wiki: Wiki,
     role: Role,
-    extra: Pick<WikiSettingsProps, 'error' | 'newToken'> = {},
+    extra: Pick<WikiSettingsProps, 'error' | 'typed' | 'newToken'> = {},
     status: 200 | 400 | 422 | 503 = 200,
   ) {
     const isOwner = role === 'owner';
@@ -140,6 +153,7 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
       <WikiSettingsPage
         slug={wiki.slug}
         name={wiki.display_name}
+        description={wiki.description}
         role={role}
         isOwner={isOwner}
         viewUrl={urls.base}
@@ -165,27 +179,27 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
     if (await deps.grants.revokeForUser(c.req.param('grantId'), claims.sub, now())) {
       log.info({ event: 'oauth.grant.revoked_by_user', did: claims.sub }, 'connected app disconnected');
     }
-    return c.redirect('/app/', 303);
+    return c.redirect(withDone('/app/', 'app-disconnected'), 303);
   });
 
   app.post('/app/wikis', async (c) => {
     const session = await signedInForm(c);
     const rawSlug = session.form.get('slug') ?? '';
     const rawName = session.form.get('display_name') ?? '';
-    const again = (error: string, status: 409 | 422) =>
-      renderHome(c, session, { error, slug: rawSlug.slice(0, 64), name: rawName.slice(0, MAX_DISPLAY_NAME) }, status);
+    const again = (field: CreateField, message: string, status: 409 | 422) =>
+      renderHome(c, session, { error: { field, message }, slug: rawSlug.slice(0, 64), name: rawName.slice(0, MAX_DISPLAY_NAME) }, status);
     const slug = checkUsername(rawSlug, 'wiki address');
-    if (!slug.ok) return again(slug.message!, 422);
+    if (!slug.ok) return again('slug', slug.message!, 422);
     const name = displayNameOf(rawName);
-    if (!name) return again(`Give the wiki a name of 1 to ${MAX_DISPLAY_NAME} characters.`, 422);
+    if (!name) return again('display_name', `Give the wiki a name of 1 to ${MAX_DISPLAY_NAME} characters.`, 422);
     try {
       await wikis.create({ slug: slug.normalized, ownerDid: session.user.did, displayName: name }, now());
     } catch (error) {
-      if (error instanceof SlugTakenError) return again(`The address "${slug.normalized}" is taken. Please choose another.`, 409);
+      if (error instanceof SlugTakenError) return again('slug', `The address "${slug.normalized}" is taken. Please choose another.`, 409);
       throw error;
     }
     log.info({ event: 'wiki.created', did: session.user.did, slug: slug.normalized }, 'wiki created');
-    return c.redirect(`/app/wikis/${slug.normalized}`, 303);
+    return c.redirect(withDone(`/app/wikis/${slug.normalized}`, 'wiki-created'), 303);
   });
 
   app.get('/app/wikis/:slug', async (c) => {
@@ -200,12 +214,13 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
     const { wiki, role } = await memberWiki(c, session.user.did);
     const name = displayNameOf(session.form.get('name'))?.slice(0, MAX_TOKEN_NAME);
     const access = session.form.get('access');
-    if (!name) return renderWiki(c, session, wiki, role, { error: 'Give the token a name, so you can tell it apart later.' }, 422);
-    if (access !== 'read' && access !== 'write') return renderWiki(c, session, wiki, role, { error: 'Choose read, or read and write.' }, 422);
-    if (access === 'write' && role === 'read')
-      return renderWiki(c, session, wiki, role, { error: 'You can read this wiki but not edit it, so your tokens can only read.' }, 422);
+    const typed = { token_name: (session.form.get('name') ?? '').slice(0, MAX_TOKEN_NAME) };
+    const refuse = (field: SettingsField, message: string) => renderWiki(c, session, wiki, role, { error: { field, message }, typed }, 422);
+    if (!name) return refuse('token_name', 'Give the token a name, so you can tell it apart later.');
+    if (access !== 'read' && access !== 'write') return refuse('token_access', 'Choose read, or read and write.');
+    if (access === 'write' && role === 'read') return refuse('token_access', 'You can read this wiki but not edit it, so your tokens can only read.');
     if ((await deps.wikiTokens.listForWiki(wiki.id)).length >= MAX_TOKENS_PER_WIKI)
-      return renderWiki(c, session, wiki, role, { error: `A wiki has at most ${MAX_TOKENS_PER_WIKI} tokens. Revoke one first.` }, 422);
+      return refuse('token_name', `A wiki has at most ${MAX_TOKENS_PER_WIKI} tokens. Revoke one first.`);
     const { token, hash } = newWikiToken();
     const made = await deps.wikiTokens.create(
       { wikiId: wiki.id, ownerDid: session.user.did, name, tokenHash: hash, scope: access === 'write' ? `${READ_SCOPE} ${WRITE_SCOPE}` : READ_SCOPE },
@@ -223,7 +238,7 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
       await deps.wikiTokens.revoke(wiki.id, token.id);
       log.info({ event: 'wiki.token.revoked', wikiId: wiki.id, tokenId: token.id, did: session.user.did }, 'bearer token revoked');
     }
-    return c.redirect(`/app/wikis/${wiki.slug}`, 303);
+    return c.redirect(withDone(`/app/wikis/${wiki.slug}`, 'token-revoked'), 303);
   });
 
   app.post('/app/wikis/:slug/members', async (c) => {
@@ -231,19 +246,21 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
     const { wiki, role } = await memberWiki(c, session.user.did);
     if (role !== 'owner') throw ownersOnly();
     const memberRole = session.form.get('role');
-    if (memberRole !== 'read' && memberRole !== 'write') return renderWiki(c, session, wiki, role, { error: 'Choose whether they can read or edit.' }, 422);
+    const typed = { member: (session.form.get('account') ?? '').slice(0, 256) };
+    const refuse = (field: SettingsField, message: string, status: 422 | 503 = 422) =>
+      renderWiki(c, session, wiki, role, { error: { field, message }, typed }, status);
+    if (memberRole !== 'read' && memberRole !== 'write') return refuse('member_role', 'Choose whether they can read or edit.');
     let account: { did: string; handle: string | null };
     try {
       account = await deps.login.resolveAccount(session.form.get('account') ?? '');
     } catch (error) {
-      if (error instanceof AppError && error.status < 500) return renderWiki(c, session, wiki, role, { error: error.message }, 422);
-      if (error instanceof AppError) return renderWiki(c, session, wiki, role, { error: error.message }, 503);
+      if (error instanceof AppError) return refuse('member', error.message, error.status < 500 ? 422 : 503);
       throw error;
     }
-    if (account.did === wiki.owner_did) return renderWiki(c, session, wiki, role, { error: 'That is the owner of this wiki.' }, 422);
+    if (account.did === wiki.owner_did) return refuse('member', 'That is the owner of this wiki.');
     await wikis.setMember({ wikiId: wiki.id, did: account.did, handle: account.handle, role: memberRole }, now());
     log.info({ event: 'wiki.member.set', wikiId: wiki.id, member: account.did, role: memberRole, did: session.user.did }, 'collaborator added or changed');
-    return c.redirect(`/app/wikis/${wiki.slug}`, 303);
+    return c.redirect(withDone(`/app/wikis/${wiki.slug}`, 'member-saved'), 303);
   });
 
   app.post('/app/wikis/:slug/members/remove', async (c) => {
@@ -253,7 +270,7 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
     const did = session.form.get('did') ?? '';
     if (await wikis.removeMember(wiki.id, did, now()))
       log.info({ event: 'wiki.member.removed', wikiId: wiki.id, member: did, did: session.user.did }, 'collaborator removed');
-    return c.redirect(`/app/wikis/${wiki.slug}`, 303);
+    return c.redirect(withDone(`/app/wikis/${wiki.slug}`, 'member-removed'), 303);
   });
 
   app.post('/app/wikis/:slug/access', async (c) => {
@@ -263,7 +280,24 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
     const enabled = session.form.get('anonymous_read') === 'on';
     await wikis.setAnonymousRead(wiki.id, enabled);
     log.info({ event: 'wiki.access.set', wikiId: wiki.id, anonymousRead: enabled, did: session.user.did }, 'wiki access changed');
-    return c.redirect(`/app/wikis/${wiki.slug}`, 303);
+    return c.redirect(withDone(`/app/wikis/${wiki.slug}`, 'access-saved'), 303);
+  });
+
+  app.post('/app/wikis/:slug/settings', async (c) => {
+    const session = await signedInForm(c);
+    const { wiki, role } = await memberWiki(c, session.user.did);
+    if (role !== 'owner') throw ownersOnly();
+    const rawName = session.form.get('display_name') ?? '';
+    const rawDescription = session.form.get('description') ?? '';
+    const typed = { display_name: rawName.slice(0, MAX_DISPLAY_NAME), description: rawDescription.slice(0, MAX_DESCRIPTION) };
+    const refuse = (field: SettingsField, message: string) => renderWiki(c, session, wiki, role, { error: { field, message }, typed }, 422);
+    const displayName = displayNameOf(rawName);
+    if (!displayName) return refuse('display_name', `Give the wiki a name of 1 to ${MAX_DISPLAY_NAME} characters.`);
+    const description = descriptionOf(rawDescription);
+    if (description === undefined) return refuse('description', `Keep the description to ${MAX_DESCRIPTION} characters.`);
+    await wikis.setDetails(wiki.id, { displayName, description });
+    log.info({ event: 'wiki.details.set', wikiId: wiki.id, did: session.user.did }, 'wiki name and description changed');
+    return c.redirect(withDone(`/app/wikis/${wiki.slug}`, 'settings-saved'), 303);
   });
 
   app.post('/app/wikis/:slug/delete', async (c) => {
@@ -271,10 +305,10 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
     const { wiki, role } = await memberWiki(c, session.user.did);
     if (role !== 'owner') throw ownersOnly();
     if (session.form.get('confirm') !== wiki.slug)
-      return renderWiki(c, session, wiki, role, { error: `To delete the wiki, type its address "${wiki.slug}" exactly.` }, 422);
+      return renderWiki(c, session, wiki, role, { error: { field: 'confirm', message: `To delete the wiki, type its address "${wiki.slug}" exactly.` } }, 422);
     await wikis.delete(wiki.id);
     log.info({ event: 'wiki.deleted', wikiId: wiki.id, slug: wiki.slug, did: session.user.did }, 'wiki deleted');
-    return c.redirect('/app/', 303);
+    return c.redirect(withDone('/app/', 'wiki-deleted'), 303);
   });
 
   return app;

@@ -2,38 +2,128 @@
 // typed props and never touch a store.
 import { raw } from 'hono/html';
 import type { Child, FC } from 'hono/jsx';
+import { doneMessage } from './flash.ts';
+import { currentRequest, currentViewer, type Viewer } from './viewer.ts';
 
-export const Layout: FC<{ title: string; children: Child; wide?: boolean; home?: string }> = ({ title, children, wide, home = '/app/' }) => (
-  <>
-    {raw('<!DOCTYPE html>')}
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
-        <title>{`${title} · robot.wtf`}</title>
-        <link rel="stylesheet" href="/static/pico.min.css" />
-        <link rel="stylesheet" href="/static/app.css" />
-      </head>
-      <body>
-        <header class={wide ? 'container' : 'container narrow'}>
-          <nav>
-            <ul>
-              <li>
-                <a href={home} class="brand">
-                  <strong>robot.wtf</strong>
-                </a>
-              </li>
-            </ul>
-          </nav>
-        </header>
-        <main class={wide ? 'container' : 'container narrow'}>{children}</main>
-        <footer class={wide ? 'container' : 'container narrow'}>
-          <small>Wikis your AI assistants can read and write. Sign in with your Bluesky / atproto account.</small>
-        </footer>
-      </body>
-    </html>
-  </>
+/**
+ * Every page: the header bar (my wikis, account, log out; or log in), the confirmation of the action
+ * just done (./flash.ts), the page, and the small script that adds copy buttons.
+ * `platform`: the platform's origin when the page is served elsewhere (a wiki host); '' on the platform.
+ */
+export const Layout: FC<{ title: string; children: Child; wide?: boolean; platform?: string }> = async ({ title, children, wide, platform = '' }) => {
+  const viewer = await currentViewer();
+  const request = currentRequest();
+  const done = doneMessage(request?.req.query('done'));
+  const width = wide ? 'container' : 'container narrow';
+  return (
+    <>
+      {raw('<!DOCTYPE html>')}
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <meta name="referrer" content="no-referrer" />
+          <title>{`${title} · robot.wtf`}</title>
+          <link rel="stylesheet" href="/static/pico.min.css" />
+          <link rel="stylesheet" href="/static/app.css" />
+          <script src="/static/app.js" defer />
+        </head>
+        <body>
+          <a href="#main" class="skip-link">
+            Skip to the page
+          </a>
+          <header class="site-header">
+            <SiteNav platform={platform} viewer={viewer} loginReturn={request ? returnHere(request.req.method, request.req.url, platform) : undefined} />
+          </header>
+          <main id="main" class={width}>
+            {done ? (
+              <p role="status" class="flash">
+                {done}
+              </p>
+            ) : null}
+            {children}
+          </main>
+          <footer class={width}>
+            <small>
+              Wikis your AI assistants can read and write. <a href={`${platform}/`}>About robot.wtf</a>
+            </small>
+          </footer>
+        </body>
+      </html>
+    </>
+  );
+};
+
+/**
+ * Where "Log in" brings the reader back to: the page they are reading (a wiki host's root included),
+ * unless it is the platform's front door or a login step.
+ */
+function returnHere(method: string, url: string, platform: string): string | undefined {
+  const { origin, pathname } = new URL(url);
+  const onPlatform = platform === '' || origin === platform;
+  if (method !== 'GET' || (onPlatform && (pathname === '/' || pathname.startsWith('/auth/')))) return undefined;
+  return url;
+}
+
+const SiteNav: FC<{ platform: string; viewer: Viewer | undefined; loginReturn: string | undefined }> = ({ platform, viewer, loginReturn }) => (
+  <nav class="container" aria-label="Site">
+    <ul>
+      <li>
+        <a href={`${platform}/`} class="brand">
+          <strong>robot.wtf</strong>
+        </a>
+      </li>
+    </ul>
+    <ul>
+      {viewer ? (
+        <>
+          <li>
+            <a href={`${platform}/app/`}>My wikis</a>
+          </li>
+          <li>
+            <a href={`${platform}/app/#account`}>Account</a>
+          </li>
+          <li>
+            {viewer.csrf ? (
+              <form method="post" action={`${platform}/auth/logout`} class="nav-form">
+                <input type="hidden" name="csrf" value={viewer.csrf} />
+                <button type="submit" class="secondary outline">
+                  Log out
+                </button>
+              </form>
+            ) : (
+              // On a wiki's own origin the session's form token is not at hand: the logout page asks.
+              <a href={`${platform}/auth/logout`}>Log out</a>
+            )}
+          </li>
+        </>
+      ) : (
+        <li>
+          <a href={`${platform}/auth/login${loginReturn ? `?${new URLSearchParams({ return_to: loginReturn })}` : ''}`}>Log in</a>
+        </li>
+      )}
+    </ul>
+  </nav>
+);
+
+/**
+ * A button that copies the text of the element `target` (by id). Hidden until the script that makes
+ * it work has run (src/web/static/app.js), so it never shows without working.
+ */
+export const CopyButton: FC<{ target: string; label?: string }> = ({ target, label = 'Copy' }) => (
+  <button type="button" class="copy secondary outline" data-copy={target} hidden>
+    {label}
+  </button>
+);
+
+/** A command or address shown as code, with a copy button. `id`: unique on the page. */
+export const Copyable: FC<{ id: string; text: string; label?: string }> = ({ id, text, label }) => (
+  <div class="copyable">
+    <pre>
+      <code id={id}>{text}</code>
+    </pre>
+    <CopyButton target={id} label={label} />
+  </div>
 );
 
 export const Alert: FC<{ message: string | undefined }> = ({ message }) =>
@@ -43,9 +133,12 @@ export const Alert: FC<{ message: string | undefined }> = ({ message }) =>
     </p>
   ) : null;
 
-/** A table with one column per heading (an empty heading for a column of buttons). */
+/**
+ * A table with one column per heading (an empty heading for a column of buttons). At phone width
+ * each row becomes a stacked card, each cell led by its heading (`data-label`, src/web/static/app.css).
+ */
 export const Table: FC<{ headings: string[]; rows: Child[][] }> = ({ headings, rows }) => (
-  <table>
+  <table class="stacked">
     <thead>
       <tr>
         {headings.map((heading) => (
@@ -56,8 +149,8 @@ export const Table: FC<{ headings: string[]; rows: Child[][] }> = ({ headings, r
     <tbody>
       {rows.map((cells) => (
         <tr>
-          {cells.map((cell) => (
-            <td>{cell}</td>
+          {cells.map((cell, index) => (
+            <td data-label={headings[index] || undefined}>{cell}</td>
           ))}
         </tr>
       ))}
@@ -66,18 +159,19 @@ export const Table: FC<{ headings: string[]; rows: Child[][] }> = ({ headings, r
 );
 
 /** A labelled single-line field for identifiers: no auto-capitalising or spell-checking. */
-export const TextField: FC<{ name: string; label: string; value: string; help: string; error: string | undefined } & Record<string, unknown>> = ({
+export const TextField: FC<{ name: string; label: string; value: string; help: string; error: string | undefined; id?: string } & Record<string, unknown>> = ({
   name,
   label,
   value,
   help,
   error,
+  id = name,
   ...attributes
 }) => (
-  <label for={name}>
+  <label for={id}>
     {label}
     <input
-      id={name}
+      id={id}
       name={name}
       type="text"
       value={value}
@@ -85,12 +179,24 @@ export const TextField: FC<{ name: string; label: string; value: string; help: s
       spellcheck={false}
       required
       aria-invalid={error ? 'true' : undefined}
+      aria-describedby={`${id}-help`}
       autofocus
       {...attributes}
     />
-    <small>{help}</small>
+    <FieldNote id={`${id}-help`} error={error} help={help} />
   </label>
 );
+
+/**
+ * Under a field: its error when it has one (Pico colours it after an aria-invalid input, and a screen
+ * reader announces it), else its help.
+ */
+export const FieldNote: FC<{ id: string; error: string | undefined; help?: string }> = ({ id, error, help }) =>
+  error || help ? (
+    <small id={id} role={error ? 'alert' : undefined}>
+      {error ?? help}
+    </small>
+  ) : null;
 
 export const LoginPage: FC<{ error?: string; handle?: string; returnTo?: string }> = ({ error, handle, returnTo }) => (
   <Layout title="Log in">
@@ -99,7 +205,6 @@ export const LoginPage: FC<{ error?: string; handle?: string; returnTo?: string 
         <h1>Log in</h1>
         <p>Use your Bluesky or other atproto account. We only learn who you are; we never get access to your posts.</p>
       </hgroup>
-      <Alert message={error} />
       <form method="post" action="/auth/login">
         <TextField
           name="handle"
@@ -128,9 +233,8 @@ export const SignupPage: FC<{ handle: string | null; did: string; username: stri
     <article>
       <hgroup>
         <h1>Welcome{handle ? `, @${handle}` : ''}</h1>
-        <p>Pick a username for robot.wtf. It names your wikis and cannot be changed later.</p>
+        <p>Pick a username for robot.wtf. It is how this site knows your account and cannot be changed later; each wiki gets its own address.</p>
       </hgroup>
-      <Alert message={error} />
       <form method="post" action="/auth/signup">
         <TextField
           name="username"
@@ -156,7 +260,7 @@ export const SignupPage: FC<{ handle: string | null; did: string; username: stri
 
 /** `platform`: the platform's origin, so the links work from wiki hosts too (host mode). */
 export const ErrorPage: FC<{ title: string; message: string; requestId?: string; platform: string }> = ({ title, message, requestId, platform }) => (
-  <Layout title={title} home={`${platform}/app/`}>
+  <Layout title={title} platform={platform}>
     <article>
       <h1>{title}</h1>
       <p>{message}</p>
@@ -343,8 +447,10 @@ export const ConsentPage: FC<{
   requestId: string;
   csrf: string;
   action: string;
+  /** The platform's origin: the consent page is on the wiki's origin (host mode). */
+  platform: string;
 }> = (props) => (
-  <Layout title="Allow access?">
+  <Layout title="Allow access?" platform={props.platform}>
     <article>
       <hgroup>
         <h1>Allow access to {props.wikiName}?</h1>
@@ -377,6 +483,52 @@ export const ConsentPage: FC<{
         <input type="hidden" name="csrf" value={props.csrf} />
         <DecisionButtons approveLabel="Allow" />
       </form>
+    </article>
+  </Layout>
+);
+
+/**
+ * A consent request the person cannot grant (they are not a member of the wiki, or their role holds
+ * none of what the app asked for). The app still learns `access_denied`, once the person goes back.
+ */
+export const ConsentDeniedPage: FC<{
+  clientName: string;
+  verifiedHost: string | undefined;
+  wikiName: string;
+  /** Our own words for why (authserver/authorize-checks.ts). */
+  reason: string;
+  /** The app's redirect URI with `error=access_denied`, `state` and `iss`. */
+  backUrl: string;
+  platform: string;
+}> = (props) => (
+  <Layout title="No access to this wiki" platform={props.platform}>
+    <article class="outcome refused">
+      <hgroup>
+        <h1>
+          {props.clientName} cannot use {props.wikiName}
+        </h1>
+        <p>
+          <small>{props.verifiedHost ? `(published by ${props.verifiedHost})` : '(name chosen by the application itself, not verified)'}</small>
+        </p>
+      </hgroup>
+      <p>
+        The app asked for access to the wiki <strong>{props.wikiName}</strong>, but {props.reason}. Only the wiki's owner and the collaborators they add can
+        connect apps to it, and only with the access their role gives.
+      </p>
+      <p>If this is your wiki, log in with the account that owns it. Otherwise ask its owner to add you as a collaborator, then connect again.</p>
+      <p>
+        {/* biome-ignore lint/a11y/useSemanticElements: Pico's documented way to style a navigation link as a button; it navigates, so it stays a link */}
+        <a href={props.backUrl} role="button">
+          Back to {props.clientName}
+        </a>{' '}
+        {/* biome-ignore lint/a11y/useSemanticElements: Pico's documented way to style a navigation link as a button; it navigates, so it stays a link */}
+        <a href={`${props.platform}/app/`} role="button" class="secondary outline">
+          My wikis
+        </a>
+      </p>
+      <p>
+        <small>The app will be told that access was denied.</small>
+      </p>
     </article>
   </Layout>
 );

@@ -9,6 +9,7 @@ import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { WikiPages } from '../wiki/pages.ts';
 import { authenticateBearer, type AuthenticateDeps } from './authenticate.ts';
+import { connectPage, isBrowserVisit } from './connect-page.tsx';
 import { serveMcp, type Authenticate } from './endpoint.ts';
 import { mcpCors, originGuard, originRules } from './origin.ts';
 import { wikiTools } from './tools.ts';
@@ -39,6 +40,11 @@ export function mcpRoutes(deps: McpRouteDeps, wikiOf: WikiResolver): Hono {
     if (!wiki) return c.json({ error: 'not_found', error_description: 'no such wiki' }, 404);
     const found = wiki;
     const urls = wikiUrls(deps.config, found.slug);
+    if (isBrowserVisit(c)) {
+      const settingsUrl = `${deps.config.publicUrl}/app/wikis/${found.slug}`;
+      const page = { slug: found.slug, wikiName: found.display_name, mcpUrl: urls.mcp, wikiUrl: urls.base, settingsUrl, platform: deps.config.publicUrl };
+      return connectPage(c, page);
+    }
     const authenticate: Authenticate = (token) => authenticateBearer(deps, found, token);
     const mcpWiki = {
       id: found.id,
@@ -51,7 +57,16 @@ export function mcpRoutes(deps: McpRouteDeps, wikiOf: WikiResolver): Hono {
     const requestId = c.get('requestId') as string | undefined;
     try {
       const response = await serveMcp(c, mcpWiki, authenticate, (caller) =>
-        wikiTools({ wikiId: found.id, wikiName: found.display_name, pages: deps.pages, caller, log: deps.log, metrics: deps.metrics, requestId }),
+        wikiTools({
+          wikiId: found.id,
+          wikiName: found.display_name,
+          wikiDescription: found.description || undefined,
+          pages: deps.pages,
+          caller,
+          log: deps.log,
+          metrics: deps.metrics,
+          requestId,
+        }),
       );
       // The SDK transport builds its own Response, without the headers set on the context before the
       // route ran; like every other response it carries its request id, which ties it to its log

@@ -26,6 +26,8 @@ export interface ToolCaller {
 export interface ToolContext {
   wikiId: string;
   wikiName: string;
+  /** The owner's description of the wiki, when there is one (for the server's instructions). */
+  wikiDescription?: string;
   pages: WikiPages;
   caller: ToolCaller;
   log: Logger;

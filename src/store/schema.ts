@@ -65,6 +65,8 @@ export interface WikisTable {
   created_at: number;
   /** 1 when anyone may read the wiki's pages without signing in (off by default). */
   anonymous_read: number;
+  /** What the wiki is for, in the owner's words ('' when none); shown on the wiki and to MCP clients. */
+  description: string;
 }
 
 export type WikiRole = 'read' | 'write';

@@ -23,6 +23,8 @@ export interface WikiStore {
   /** Wikis the person owns or collaborates on, owned first, then by name. */
   listForMember(did: string): Promise<MyWiki[]>;
   setAnonymousRead(wikiId: string, enabled: boolean): Promise<void>;
+  /** The owner's words about the wiki: its display name and description. */
+  setDetails(wikiId: string, details: { displayName: string; description: string }): Promise<void>;
   /**
    * Deletes the wiki and everything bound to it: pages and history, collaborators, bearer tokens,
    * client registrations, grants, codes and refresh tokens. Access tokens already issued die with
@@ -56,13 +58,13 @@ const WIKI_TABLES = [
  * later migration changed ("cached plan must not change result type"), and ours are prepared once
  * per connection (./sql.ts) while another instance may be migrating.
  */
-const WIKI_COLUMNS = 'id, slug, owner_did, display_name, created_at, anonymous_read';
+const WIKI_COLUMNS = 'id, slug, owner_did, display_name, created_at, anonymous_read, description';
 const MEMBER_COLUMNS = 'wiki_id, did, handle, role, added_at';
 
 export function wikiStore(db: StoreDb, dialect: Dialect): WikiStore {
   return {
     async create({ slug, ownerDid, displayName }, now) {
-      const wiki: Wiki = { id: randomUUID(), slug, owner_did: ownerDid, display_name: displayName, created_at: now, anonymous_read: 0 };
+      const wiki: Wiki = { id: randomUUID(), slug, owner_did: ownerDid, display_name: displayName, created_at: now, anonymous_read: 0, description: '' };
       try {
         await db.insertInto('wikis').values(wiki).execute();
       } catch (error) {
@@ -91,6 +93,9 @@ export function wikiStore(db: StoreDb, dialect: Dialect): WikiStore {
         .set({ anonymous_read: enabled ? 1 : 0 })
         .where('id', '=', wikiId)
         .execute();
+    },
+    async setDetails(wikiId, { displayName, description }) {
+      await db.updateTable('wikis').set({ display_name: displayName, description }).where('id', '=', wikiId).execute();
     },
     async delete(wikiId) {
       await db.transaction().execute(async (tx) => {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Hono, type Context, type ErrorHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { contextStorage } from 'hono/context-storage';
 import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
@@ -23,11 +24,16 @@ import { requestTarget } from '../http/request-target.ts';
 import { requestMetrics } from '../http/request-metrics.ts';
 import { slugOfHost } from '../wiki/urls.ts';
 import { ErrorPage } from '../http/pages.tsx';
+import { provideViewer, type Viewer } from '../http/viewer.ts';
+import { sessionCsrf } from '../session/csrf.ts';
+import { LandingPage } from './landing-page.tsx';
 
 const require = createRequire(import.meta.url);
-const STATIC_FILES: Record<string, string> = {
-  'pico.min.css': readFileSync(require.resolve('@picocss/pico/css/pico.min.css'), 'utf8'),
-  'app.css': readFileSync(new URL('./static/app.css', import.meta.url), 'utf8'),
+const CSS = 'text/css; charset=utf-8';
+const STATIC_FILES: Record<string, { body: string; type: string }> = {
+  'pico.min.css': { body: readFileSync(require.resolve('@picocss/pico/css/pico.min.css'), 'utf8'), type: CSS },
+  'app.css': { body: readFileSync(new URL('./static/app.css', import.meta.url), 'utf8'), type: CSS },
+  'app.js': { body: readFileSync(new URL('./static/app.js', import.meta.url), 'utf8'), type: 'text/javascript; charset=utf-8' },
 };
 
 /** Catalogue "Body caps": form posts are small; anything bigger is refused before parsing (IN-01). */
@@ -59,6 +65,19 @@ export function createApp(deps: AppDeps): Hono {
   const notFound = (c: Context) => onError(nothingHere(), c);
 
   app.use(requestId());
+  // Pages read who is looking (the header bar) from the request being answered (src/http/viewer.ts).
+  app.use(contextStorage());
+  app.use(async (c, next) => {
+    // The header bar is not worth an error page: if the session cannot be read (a store outage while
+    // the error page itself renders), the page shows "Log in" and the request's own answer stands.
+    provideViewer(c, () =>
+      viewerOf(deps, c).catch((error: unknown) => {
+        log.warn({ err: error, requestId: c.get('requestId') }, 'header bar: the session could not be read');
+        return undefined;
+      }),
+    );
+    await next();
+  });
   const wikiHost = wikiHostRoutes(deps);
   app.use(requestMetrics(deps.metrics, wikiHost && ((c) => isWikiHost(deps, c))));
   // The access line is info level; below it (LOG_LEVEL=warn) a request pays nothing for it.
@@ -84,6 +103,8 @@ export function createApp(deps: AppDeps): Hono {
       contentSecurityPolicy: {
         defaultSrc: ["'none'"],
         styleSrc: ["'self'"],
+        // Our own files only (src/web/static/app.js): no inline script, no other origin.
+        scriptSrc: ["'self'"],
         imgSrc: ["'self'", 'data:'],
         // The login form's answer is a redirect to the user's account server, which may be anywhere.
         formAction: ["'self'", 'https:', ...(config.atproto.allowInsecure ? ['http:'] : [])],
@@ -99,9 +120,9 @@ export function createApp(deps: AppDeps): Hono {
   app.use(refuseHostileUrls);
   // Styles first: wiki hosts (host mode) render pages with them too.
   app.get('/static/:file', (c) => {
-    const body = STATIC_FILES[c.req.param('file')];
-    if (body === undefined) throw nothingHere();
-    return c.body(body, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=86400' });
+    const file = STATIC_FILES[c.req.param('file')];
+    if (file === undefined) throw nothingHere();
+    return c.body(file.body, 200, { 'Content-Type': file.type, 'Cache-Control': 'public, max-age=86400' });
   });
   // Host mode: a wiki's own origin serves only that wiki (issuer, MCP endpoint, web view). It
   // is its own Hono app, so it is handed this request's id (its audit events carry it, DESIGN.md §5)
@@ -140,7 +161,7 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   app.get('/.well-known/jwks.json', (c) => c.json(publishedJwks(deps.platformKeys), 200, { 'Cache-Control': 'public, max-age=300' }));
-  app.get('/', (c) => c.redirect('/app/', 302));
+  app.get('/', async (c) => c.html(<LandingPage signedIn={(await viewerOf(deps, c)) !== undefined} />));
 
   app.route('/', wikiRoutes(deps));
   app.route('/', atprotoRoutes(deps));
@@ -152,6 +173,17 @@ export function createApp(deps: AppDeps): Hono {
 
   app.onError(onError);
   return app;
+}
+
+/**
+ * The signed-in person, for the header bar. The logout form's token goes only into pages on the
+ * platform's own origin; a wiki host (host mode) links to the logout page instead.
+ */
+async function viewerOf(deps: AppDeps, c: Context): Promise<Viewer | undefined> {
+  const claims = await deps.sessions.current(c, deps.now());
+  const user = claims ? await deps.users.findByDid(claims.sub) : undefined;
+  if (!claims || !user) return undefined;
+  return { username: user.username, csrf: isWikiHost(deps, c) ? undefined : sessionCsrf(claims.sid) };
 }
 
 /** The request as the wiki-host app receives it: with the id already given to it here. */

@@ -16,8 +16,10 @@ export interface ChangeView {
 interface WikiFrame {
   wikiName: string;
   wikiUrl: string;
-  /** The dashboard, on the platform's origin. */
-  home: string;
+  /** What the wiki is for, in its owner's words ('' when none). */
+  wikiDescription: string;
+  /** The platform's origin (the header bar's links work from wiki hosts too). */
+  platform: string;
   /** The wiki's settings on the dashboard, for its members. */
   settingsUrl: string | undefined;
 }
@@ -28,11 +30,12 @@ const WikiHeader: FC<WikiFrame & { subtitle?: string }> = (props) => (
       <a href={props.wikiUrl}>{props.wikiName}</a>
     </h1>
     {props.subtitle ? <p>{props.subtitle}</p> : null}
+    {props.wikiDescription ? <p class="wiki-description">{props.wikiDescription}</p> : null}
   </hgroup>
 );
 
 export const WikiIndexPage: FC<WikiFrame & { pages: { path: string; url: string; updated: string }[]; changes: ChangeView[] }> = (props) => (
-  <Layout title={props.wikiName} wide home={props.home}>
+  <Layout title={props.wikiName} wide platform={props.platform}>
     <article>
       <WikiHeader {...props} subtitle={props.settingsUrl ? undefined : 'Read-only view'} />
       {props.settingsUrl ? (
@@ -77,7 +80,7 @@ const ChangeTable: FC<{ changes: ChangeView[] }> = ({ changes }) =>
 export const WikiPageView: FC<
   WikiFrame & { path: string; revision: number; current: boolean; updated: string; author: string; html: string; historyUrl: string; currentUrl: string }
 > = (props) => (
-  <Layout title={`${props.path} · ${props.wikiName}`} wide home={props.home}>
+  <Layout title={`${props.path} · ${props.wikiName}`} wide platform={props.platform}>
     <article>
       <WikiHeader {...props} />
       <nav aria-label="breadcrumb">
@@ -105,7 +108,7 @@ export const WikiPageView: FC<
 );
 
 export const WikiHistoryPage: FC<WikiFrame & { path: string; changes: ChangeView[] }> = (props) => (
-  <Layout title={`History of ${props.path} · ${props.wikiName}`} wide home={props.home}>
+  <Layout title={`History of ${props.path} · ${props.wikiName}`} wide platform={props.platform}>
     <article>
       <WikiHeader {...props} subtitle={`History of ${props.path}`} />
       <ChangeTable changes={props.changes} />

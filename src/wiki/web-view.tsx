@@ -47,8 +47,9 @@ export function wikiViewRoutes(deps: WikiViewDeps, wikiOf: WikiResolver): Hono {
     const base = wikiUrls(config, wiki.slug).base;
     return {
       wikiName: wiki.display_name,
+      wikiDescription: wiki.description,
       wikiUrl: base,
-      home: `${config.publicUrl}/app/`,
+      platform: config.publicUrl,
       settingsUrl: role ? `${config.publicUrl}/app/wikis/${wiki.slug}` : undefined,
       pageUrl: (path: string) => `${base}/pages/${encodePath(path)}`,
       historyUrl: (path: string) => `${base}/history/${encodePath(path)}`,

@@ -24,6 +24,7 @@ import { startCaddy, type Caddy } from '../helpers/caddy.ts';
 import { browserSignsIn, collect, confirmInBrowser, newSecret, type AuthClient } from '../helpers/cli-login.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { FakeAtproto } from '../helpers/fake-atproto.ts';
+import { formField } from '../helpers/html.ts';
 import { TestClient } from '../helpers/http-client.ts';
 import { loginThroughFake, signUp } from '../helpers/login-flow.ts';
 import { codeIn, OAuthTestClient } from '../helpers/oauth-client.ts';
@@ -240,7 +241,7 @@ describe('two instances on one PostgreSQL behind Caddy (TLS, host mode): mixed l
 
     const carol = browser();
     await ok(await signUp(carol, fake, 'carol'), 'signup', 303);
-    const csrf = /name="csrf" value="([^"]+)"/.exec(await (await carol.request('/app/')).text())![1]!;
+    const csrf = formField(await (await carol.request('/app/')).text(), '/app/wikis', 'csrf')!;
     await ok(await carol.form('/app/wikis', { slug: 'notes', display_name: 'Notes', csrf }), 'wiki creation', 303);
   });
 

@@ -143,7 +143,8 @@ export async function submitForm(target: FuzzTarget, plan: typeof formSubmission
   const typed = fields.flatMap((field, i) => (plan.values[i] === null ? [] : [`${field}=${plan.values[i]}`]));
   const body = [...hidden, ...typed, plan.strays].filter(Boolean).join('&');
   await target.observe(`POST ${action} ${body.slice(0, 300)}`, async () => {
-    const response = await target.app.request(`${origin}${action}`, { method: 'POST', headers, body });
+    // Actions are paths, or absolute where a page links back to the platform (a consent page's header bar).
+    const response = await target.app.request(new URL(action, origin).href, { method: 'POST', headers, body });
     return { status: response.status, refused: response.status >= 400, detail: (await response.text()).slice(0, 300) };
   });
 }

@@ -7,6 +7,7 @@ import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect
 import { AuthService, type AwaitLoginResponse } from '../../src/rpc/gen/robot/auth/v1/auth_pb.ts';
 import type { FakeAtproto } from './fake-atproto.ts';
 import type { TestClient } from './http-client.ts';
+import { formField } from './html.ts';
 
 export type AuthClient = Client<typeof AuthService>;
 
@@ -52,7 +53,7 @@ export async function browserSignsIn(browser: TestClient, fake: FakeAtproto, cod
 export async function confirmInBrowser(browser: TestClient, code: string, decision: 'approve' | 'deny' = 'approve'): Promise<Response> {
   const page = await browser.request('/auth/cli/confirm');
   assert.equal(page.status, 200, `confirmation page: ${page.status}`);
-  const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())![1]!;
+  const csrf = formField(await page.text(), '/auth/cli/confirm', 'csrf')!;
   return browser.form('/auth/cli/confirm', { csrf, code, decision });
 }
 

@@ -22,3 +22,16 @@ export const HIDDEN_CHARACTER = /[\p{C}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Poi
 export function hiddenCharactersIn(text: string): string[] {
   return [...text.replace(/[\t\n\r]/g, ' ')].filter((char) => HIDDEN_CHARACTER.test(char));
 }
+
+/**
+ * The value of the field `name` in the form whose action ends with `action` (pages carry more than one
+ * form: the header bar's logout form has its own CSRF token).
+ */
+export function formField(html: string, action: string, name: string): string | undefined {
+  for (const [, formAction, body] of html.matchAll(/<form[^>]* action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g)) {
+    if (!formAction!.endsWith(action)) continue;
+    const field = new RegExp(`name="${name}" value="([^"]*)"`).exec(body!);
+    if (field) return field[1];
+  }
+  return undefined;
+}

@@ -5,6 +5,7 @@
 // builds that step itself (or overrides its parameters here) rather than trusting this helper.
 import { TestClient } from './http-client.ts';
 import type { WikiFixture } from './wiki-fixture.ts';
+import { formField } from './html.ts';
 
 /** RFC 7636 Appendix B: a verifier and its S256 challenge. */
 export const PKCE = { verifier: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk', challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM' } as const;
@@ -76,7 +77,7 @@ export class OAuthTestClient {
   /** The hidden fields of a consent page (the response, or its HTML once read), and the person's `decision`. */
   async consentForm(page: Response | string, decision = 'approve'): Promise<Record<string, string>> {
     const html = typeof page === 'string' ? page : await page.text();
-    return { request_id: /name="request_id" value="([^"]+)"/.exec(html)![1]!, csrf: /name="csrf" value="([^"]+)"/.exec(html)![1]!, decision };
+    return { request_id: formField(html, '/oauth/consent', 'request_id')!, csrf: formField(html, '/oauth/consent', 'csrf')!, decision };
   }
 
   /** The browser submits the consent page it is shown. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { sha256 } from '../../src/secrets.ts';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { MALLORY_DID } from '../helpers/fake-atproto.ts';
-import { bodyText, hiddenCharactersIn } from '../helpers/html.ts';
+import { bodyText, formField, hiddenCharactersIn } from '../helpers/html.ts';
 import { streamedBody, TestClient } from '../helpers/http-client.ts';
 import { OAuthTestClient, PKCE, type QueryParameters } from '../helpers/oauth-client.ts';
 import type { TestPlatform } from '../helpers/platform.ts';
@@ -168,8 +168,8 @@ describe('authorization endpoint and consent', () => {
   test('IN-01: a consent form over 4 KiB is a 413 before it is read; the request survives to be approved', async () => {
     const clientId = await registerClient();
     const html = await (await carol.request(authorizeUrl(clientId))).text();
-    const requestId = /name="request_id" value="([^"]+)"/.exec(html)![1]!;
-    const csrf = /name="csrf" value="([^"]+)"/.exec(html)![1]!;
+    const requestId = formField(html, '/oauth/consent', 'request_id')!;
+    const csrf = formField(html, '/oauth/consent', 'csrf')!;
     const codes = await count('authorization_codes');
     const fields = { request_id: requestId, csrf, decision: 'approve' };
     const padded = await carol.form('/w/notes/oauth/consent', { ...fields, padding: 'x'.repeat(5000) });
@@ -225,8 +225,8 @@ describe('authorization endpoint and consent', () => {
   test('CS-01: the consent POST needs its CSRF token, this user, and works once', async () => {
     const clientId = await registerClient();
     const page = await (await carol.request(authorizeUrl(clientId))).text();
-    const requestId = /name="request_id" value="([^"]+)"/.exec(page)![1]!;
-    const csrf = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
+    const requestId = formField(page, '/oauth/consent', 'request_id')!;
+    const csrf = formField(page, '/oauth/consent', 'csrf')!;
     const codesBefore = await count('authorization_codes');
     assert.equal((await carol.form('/w/notes/oauth/consent', { request_id: requestId, decision: 'approve' })).status, 403, 'no token');
     assert.equal((await carol.form('/w/notes/oauth/consent', { request_id: requestId, csrf: 'wrong', decision: 'approve' })).status, 403, 'wrong token');
@@ -307,7 +307,10 @@ describe('authorization endpoint and consent', () => {
     const wiki = (await platform.platform.deps.wikis.findBySlug('notes'))!;
     await platform.platform.deps.wikis.setMember({ wikiId: wiki.id, did: MALLORY_DID, handle: null, role: 'read' }, 1);
     try {
-      assert.equal(location(await mallory.request(authorizeUrl(clientId, { scope: 'wiki:write' }))).searchParams.get('error'), 'access_denied');
+      assert.equal(
+        deniedBackUrl(await (await mallory.request(authorizeUrl(clientId, { scope: 'wiki:write' }))).text()).searchParams.get('error'),
+        'access_denied',
+      );
       const page = await mallory.request(authorizeUrl(clientId));
       assert.equal(page.status, 200);
       const html = await page.clone().text();
@@ -321,7 +324,11 @@ describe('authorization endpoint and consent', () => {
     }
   });
 
-  test('CS-06: someone who is neither owner nor collaborator is sent back with access_denied and no code', async () => {
+  /** The "Back to the app" link of the page that refuses a consent request (RFC 6749 §4.1.2.1). */
+  const deniedBackUrl = (html: string) => new URL(/<a href="([^"]+)" role="button">Back to /.exec(html)![1]!.replaceAll('&amp;', '&'));
+
+  // CS-06: a person who cannot grant the wiki is told so on our page; the app learns access_denied (with state and iss) only through it.
+  test('CS-06: someone who is neither owner nor collaborator sees why on our page, which sends the app access_denied and no code', async () => {
     const clientId = await registerClient();
     const mallory = new TestClient(platform.platform.app, platform.config.publicUrl);
     await platform.platform.deps.users.create({ did: MALLORY_DID, username: 'mallory', handle: 'mallory.test' }, 1).catch(() => {});
@@ -331,9 +338,21 @@ describe('authorization endpoint and consent', () => {
     );
     mallory.cookies.set('platform_token', token);
     const codes = await count('authorization_codes');
+    const requests = await count('authorization_requests');
     const response = await mallory.request(authorizeUrl(clientId));
-    assert.equal(location(response).searchParams.get('error'), 'access_denied');
+    assert.equal(response.status, 403);
+    assert.equal(response.headers.get('location'), null, 'the person sees the refusal before the app does');
+    const html = await response.text();
+    assert.match(bodyText(html), /Test App cannot use Carol’s notes/);
+    assert.match(bodyText(html), /you do not have access to this wiki/);
+    const back = deniedBackUrl(html);
+    assert.equal(back.origin + back.pathname, REDIRECT);
+    assert.equal(back.searchParams.get('error'), 'access_denied');
+    assert.equal(back.searchParams.get('state'), 'st-1');
+    assert.equal(back.searchParams.get('iss'), issuer);
+    assert.equal(back.searchParams.get('code'), null);
     assert.equal(await count('authorization_codes'), codes);
+    assert.equal(await count('authorization_requests'), requests, 'no consent request is waiting');
   });
 
   test('connected apps: the dashboard lists each grant and disconnecting one revokes it', async () => {

@@ -21,6 +21,7 @@ import { loginThroughFake, signUp } from '../helpers/login-flow.ts';
 import { freePort, startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { RobotProcess } from '../helpers/robot-process.ts';
 import { askSessionRoutes, assertAnonymous, assertSignedIn } from '../helpers/session-routes.ts';
+import { formField } from '../helpers/html.ts';
 
 const codeOf = (error: unknown) => (error instanceof ConnectError ? error.code : error);
 
@@ -157,7 +158,7 @@ describe('CLI login: AuthService over Connect', () => {
   async function confirmationPage(person: TestClient) {
     const response = await person.request('/auth/cli/confirm');
     const html = await response.text();
-    return { status: response.status, html, csrf: /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '' };
+    return { status: response.status, html, csrf: formField(html, '/auth/cli/confirm', 'csrf') ?? '' };
   }
   /** A CLI waiting on a login that `person` has signed in to and now sees on the confirmation page. */
   async function atConfirmationPage() {

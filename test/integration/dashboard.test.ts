@@ -61,7 +61,7 @@ describe('dashboard and web view', () => {
     assert.equal((await post(carol, '/app/wikis', { slug: 'garden', display_name: '   ' })).status, 422);
     const created = await post(carol, '/app/wikis', { slug: 'Garden', display_name: 'My  garden' });
     assert.equal(created.status, 303);
-    assert.equal(created.headers.get('location'), '/app/wikis/garden');
+    assert.equal(created.headers.get('location'), '/app/wikis/garden?done=wiki-created');
     const created2 = await wiki('garden');
     assert.deepEqual([created2.owner_did, created2.display_name, created2.anonymous_read], [CAROL_DID, 'My garden', 0]);
   });

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { FakeAtproto } from '../helpers/fake-atproto.ts';
+import { formField } from '../helpers/html.ts';
 import { TestClient } from '../helpers/http-client.ts';
 import { signUp } from '../helpers/login-flow.ts';
 import { connectMcp } from '../helpers/mcp.ts';
@@ -60,7 +61,7 @@ describe('Prometheus metrics on METRICS_PORT', () => {
 
     const carol = new TestClient(url, url);
     assert.equal((await signUp(carol, fake, 'carol')).status, 303);
-    const csrf = /name="csrf" value="([^"]+)"/.exec(await (await carol.request('/app/')).text())![1]!;
+    const csrf = formField(await (await carol.request('/app/')).text(), '/app/wikis', 'csrf')!;
     assert.equal((await carol.form('/app/wikis', { slug: 'notes', display_name: 'Notes', csrf })).status, 303);
 
     const oauth = new OAuthTestClient({

@@ -20,6 +20,7 @@ import { loginThroughFake } from '../helpers/login-flow.ts';
 import { OAuthTestClient } from '../helpers/oauth-client.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { startWikiFixture, type WikiFixture } from '../helpers/wiki-fixture.ts';
+import { formField } from '../helpers/html.ts';
 
 const REDIRECT = 'https://app.example/callback';
 /** Host mode: the platform at robot.example, wikis at {slug}.robot.example, one parent-domain cookie. */
@@ -181,7 +182,7 @@ describe('CS-02 and CS-03 on every route', () => {
         });
         const client = newClient();
         assert.equal((await browserSignsIn(client, fixture.fake)).headers.get('location'), '/auth/cli/confirm');
-        const formToken = async () => csrfIn(await (await client.request('/auth/cli/confirm')).text());
+        const formToken = async () => formField(await (await client.request('/auth/cli/confirm')).text(), '/auth/cli/confirm', 'csrf');
         const csrf = (await formToken())!;
         return {
           client,
@@ -248,6 +249,17 @@ describe('CS-02 and CS-03 on every route', () => {
       async prepare() {
         await platform.deps.wikis.setMember({ wikiId: notes.id, did: VICTIM_DID, handle: null, role: 'read' }, platform.deps.now());
         return dashboardCase('/app/wikis/notes/members/remove', { did: VICTIM_DID }, async () => !(await platform.deps.wikis.member(notes.id, VICTIM_DID)));
+      },
+    },
+    'POST /app/wikis/:slug/settings': {
+      kind: 'cookie form',
+      async prepare() {
+        await platform.deps.wikis.setDetails(notes.id, { displayName: 'Carol’s notes', description: '' });
+        return dashboardCase(
+          '/app/wikis/notes/settings',
+          { display_name: 'Carol’s notes', description: 'Field notes' },
+          async () => (await platform.deps.wikis.findBySlug('notes'))!.description === 'Field notes',
+        );
       },
     },
     'POST /app/wikis/:slug/access': {
@@ -407,7 +419,7 @@ describe('CS-02 and CS-03 on every route', () => {
   const hostVisitor = () => new TestClient(hosted.platform.app, WIKI_HOST);
   const page = (route: string, kind: PageKind, ...requests: Array<() => Promise<Response>>) => (GETS[route] = { kind, requests });
 
-  page('GET /', 'redirect', get(anonymous, '/'));
+  page('GET /', 'html', get(anonymous, '/'));
   page('GET /healthz', 'json', get(anonymous, '/healthz'));
   page('GET /tls/allowed', 'status', get(anonymous, '/tls/allowed?domain=nowhere.example'));
   page('GET /static/:file', 'css', get(anonymous, '/static/app.css'));

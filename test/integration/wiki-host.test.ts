@@ -42,7 +42,12 @@ describe('a wiki on its own host', () => {
     assert.equal(index.status, 200);
     const html = await index.text();
     assert.match(html, /href="https:\/\/notes\.robot\.example\/pages\/Home"/);
-    assert.match(html, /href="https:\/\/robot\.example\/app\/"/);
+    assert.match(html, /href="https:\/\/robot\.example\/" class="brand"/, 'the header bar leads to the platform');
+    assert.match(
+      html,
+      /href="https:\/\/robot\.example\/auth\/login\?return_to=https%3A%2F%2Fnotes\.robot\.example%2F">Log in</,
+      'and back here after logging in',
+    );
     const home = await (await visitor.request('/pages/Home')).text();
     assert.match(home, /<a href="https:\/\/notes\.robot\.example\/pages\/Projects\/Robot%20Arm">Projects\/Robot Arm<\/a>/);
   });

@@ -26,7 +26,7 @@ const client: Client = { clientId: 'mcp_1', secretHash: null, redirectUris: ['ht
 
 function context(query: Record<string, string> | string, options: { client?: Client | Error; role?: Role } = {}): AuthorizeContext {
   return {
-    wiki: { id: 'w', slug: 'notes', owner_did: 'did:plc:owner', display_name: 'Notes', created_at: 0, anonymous_read: 0 },
+    wiki: { id: 'w', slug: 'notes', owner_did: 'did:plc:owner', display_name: 'Notes', created_at: 0, anonymous_read: 0, description: '' },
     urls: { mcp: MCP } as AuthorizeContext['urls'],
     query: new URLSearchParams(query),
     resolveClient: async (clientId) => {
