@@ -2,7 +2,8 @@
 // consistent snapshot even while a server writes (the whole database is copied in one backup step,
 // under one read transaction, https://sqlite.org/backup.html), and a restore writes through SQLite's
 // own locking rather than over the file. PostgreSQL is backed up with pg_dump (docs/deployment.md).
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 
 export class BackupError extends Error {
@@ -56,6 +57,8 @@ function openBackup(file: string): BetterSqlite3.Database {
 export async function restoreSqlite(backupFile: string, databaseFile: string): Promise<{ pages: number }> {
   const backup = openBackup(backupFile);
   try {
+    // Onto a new machine too, where the data directory does not exist yet.
+    mkdirSync(path.dirname(databaseFile), { recursive: true });
     const { totalPages } = await backup.backup(databaseFile, { progress: ALL_PAGES_AT_ONCE });
     return { pages: totalPages };
   } catch (error) {
