@@ -61,8 +61,12 @@ export function apiRoutes(deps: ApiDeps): Hono {
         return problemResponse(c, toProblem(error, deps.log, c.get('requestId') as string | undefined));
       }
     };
-  const document = JSON.stringify(openApiDocument(OPERATIONS, deps.config.publicUrl));
-  app.get(`${API_BASE}/openapi.json`, (c) => c.body(document, 200, { 'Content-Type': 'application/json', 'Cache-Control': 'public, max-age=300' }));
+  // Written at its first request, not at startup.
+  let document: string | undefined;
+  app.get(`${API_BASE}/openapi.json`, (c) => {
+    document ??= JSON.stringify(openApiDocument(OPERATIONS, deps.config.publicUrl));
+    return c.body(document, 200, { 'Content-Type': 'application/json', 'Cache-Control': 'public, max-age=300' });
+  });
 
   const tooLarge = (c: Context) => problemResponse(c, new ApiProblem(413, 'too_large', 'That request body is too large.'));
   for (const operation of OPERATIONS) {

@@ -2,6 +2,7 @@
 // them), and a JSON manifest of every revision. Import reads such a zip, or any zip of Markdown
 // files, into a new wiki; it checks the whole archive before it makes anything, and removes the new
 // wiki again if a write fails, so a bad archive leaves nothing behind.
+import { z } from 'zod';
 import type { PageLimits } from '../config/config.ts';
 import type { Wiki, WikiStore } from '../store/wikis.ts';
 import { createWiki } from './manage.ts';
@@ -44,6 +45,15 @@ export interface ArchiveManifest {
   revisions: { path: string; revision: number; action: string; author: string; message: string | null; createdAt: number }[];
   attachments: { page: string; filename: string; file: string }[];
 }
+
+/** What import reads of a manifest (revisions and times are kept for the record, not replayed). */
+const ImportedManifest = z.object({
+  format: z.literal(ARCHIVE_FORMAT),
+  version: z.literal(ARCHIVE_VERSION),
+  wiki: z.object({ displayName: z.string().optional() }).optional(),
+  pages: z.array(z.object({ path: z.string(), file: z.string() })),
+  attachments: z.array(z.object({ page: z.string(), filename: z.string(), file: z.string() })).default([]),
+});
 
 /** What an archive holds, checked: normalised unique paths, UTF-8 text, within the wiki's limits. */
 export interface ArchiveContents {
@@ -135,22 +145,23 @@ function pathOf(name: string, raw: string): string {
 }
 
 function fromManifest(files: Record<string, Uint8Array>): ArchiveContents {
-  let manifest: ArchiveManifest;
+  let json: unknown;
   try {
-    manifest = JSON.parse(text(MANIFEST_FILE, files[MANIFEST_FILE]));
+    json = JSON.parse(text(MANIFEST_FILE, files[MANIFEST_FILE]));
   } catch (error) {
     if (error instanceof WikiError) throw error;
     throw invalid(`${MANIFEST_FILE} is not valid JSON.`);
   }
-  if (manifest?.format !== ARCHIVE_FORMAT || manifest.version !== ARCHIVE_VERSION || !Array.isArray(manifest.pages))
-    throw invalid(`${MANIFEST_FILE} is not a ${ARCHIVE_FORMAT} version ${ARCHIVE_VERSION} manifest.`);
-  const pages = manifest.pages.map((entry) => ({ path: pathOf(entry.file, String(entry.path)), content: text(entry.file, files[entry.file]) }));
-  const attachments = (manifest.attachments ?? []).map((entry) => {
+  const parsed = ImportedManifest.safeParse(json);
+  if (!parsed.success) throw invalid(`${MANIFEST_FILE} is not a ${ARCHIVE_FORMAT} version ${ARCHIVE_VERSION} manifest.`);
+  const manifest = parsed.data;
+  const pages = manifest.pages.map((entry) => ({ path: pathOf(entry.file, entry.path), content: text(entry.file, files[entry.file]) }));
+  const attachments = manifest.attachments.map((entry) => {
     const content = files[entry.file];
     if (!content) throw invalid(`The manifest names "${entry.file}", which is not in the archive.`);
-    return { page: pathOf(entry.file, String(entry.page)), filename: String(entry.filename), content };
+    return { page: pathOf(entry.file, entry.page), filename: entry.filename, content };
   });
-  const known = new Set([MANIFEST_FILE, ...manifest.pages.map((entry) => entry.file), ...(manifest.attachments ?? []).map((entry) => entry.file)]);
+  const known = new Set([MANIFEST_FILE, ...manifest.pages.map((entry) => entry.file), ...manifest.attachments.map((entry) => entry.file)]);
   const skipped = Object.keys(files).filter((name) => !known.has(name));
   return { displayName: manifest.wiki?.displayName, pages: unique(pages), attachments, skipped };
 }

@@ -96,6 +96,18 @@ for (const kind of TEST_DATABASES) {
         ['a page too large', zipSync({ 'Big.md': strToU8('x'.repeat(300 * 1024)) }), 413, /larger than a page/],
         ['not UTF-8', zipSync({ 'Bytes.md': new Uint8Array([0xff, 0xfe, 0x00]) }), 422, /not UTF-8/],
         ['no pages', zipSync({ 'readme.txt': strToU8('x') }), 422, /no Markdown pages/],
+        [
+          'a manifest of another shape',
+          zipSync({ 'manifest.json': strToU8('{"format":"robot.wtf/wiki-archive","version":1,"pages":[null]}') }),
+          422,
+          /not a robot\.wtf\/wiki-archive version 1 manifest/,
+        ],
+        [
+          'a manifest naming a missing file',
+          zipSync({ 'manifest.json': strToU8('{"format":"robot.wtf/wiki-archive","version":1,"pages":[{"path":"A","file":"pages/A.md"}]}') }),
+          422,
+          /names "pages\/A\.md", which is not in the archive/,
+        ],
         ['attachments the server cannot store', manifestZip(), 422, /attachments/],
       ];
       for (const [name, zip, status, detail] of cases) {
