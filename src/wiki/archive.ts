@@ -4,6 +4,7 @@
 // wiki again if a write fails, so a bad archive leaves nothing behind.
 import { z } from 'zod';
 import type { PageLimits } from '../config/config.ts';
+import { textProblem } from '../http/input-text.ts';
 import type { Wiki, WikiStore } from '../store/wikis.ts';
 import { createWiki } from './manage.ts';
 import { WikiError, type WikiPages } from './pages.ts';
@@ -128,11 +129,16 @@ export async function readArchive(bytes: Uint8Array, limits: PageLimits & { atta
 
 function text(name: string, bytes: Uint8Array | undefined): string {
   if (!bytes) throw invalid(`The manifest names "${name}", which is not in the archive.`);
+  let decoded: string;
   try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+    decoded = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     throw invalid(`"${name}" is not UTF-8 text.`);
   }
+  // The platform's text rule (catalogue IN-06): PostgreSQL would refuse a NUL half-way through an import.
+  const problem = textProblem(decoded, 'multiline');
+  if (problem) throw invalid(`"${name}" ${problem}.`);
+  return decoded;
 }
 
 function pathOf(name: string, raw: string): string {

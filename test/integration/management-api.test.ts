@@ -118,6 +118,10 @@ describe('management API', () => {
     const badBody = await api('PUT', '/wikis/notes/pages/X', { token: cli, json: { text: 'no content field' } });
     assert.equal(badBody.status, 422);
     assert.match(badBody.json.detail, /content/);
+    // IN-06: the platform's text rule holds for JSON bodies too (PostgreSQL would refuse the NUL).
+    const nul = await api('PUT', '/wikis/notes/pages/X', { token: cli, json: { content: 'a\u0000b' } });
+    assert.equal(nul.status, 422);
+    assert.match(nul.json.detail, /content: This text must not contain NUL/);
     const notJson = await api('PUT', '/wikis/notes/pages/X', { token: cli, headers: { 'content-type': 'application/json' }, zip: new Uint8Array([1]) });
     assert.equal(notJson.status, 415);
     assert.equal((await api('GET', '/wikis/notes/pages/Nope', { token: cli })).status, 404);

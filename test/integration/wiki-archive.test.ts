@@ -95,6 +95,7 @@ for (const kind of TEST_DATABASES) {
         ['a bad page path', zipSync({ 'a/../b.md': strToU8('x') }), 422, /cannot be a page/],
         ['a page too large', zipSync({ 'Big.md': strToU8('x'.repeat(300 * 1024)) }), 413, /larger than a page/],
         ['not UTF-8', zipSync({ 'Bytes.md': new Uint8Array([0xff, 0xfe, 0x00]) }), 422, /not UTF-8/],
+        ['IN-06: a NUL in a page', zipSync({ 'Nul.md': strToU8('a\u0000b') }), 422, /"Nul\.md" must not contain NUL/],
         ['no pages', zipSync({ 'readme.txt': strToU8('x') }), 422, /no Markdown pages/],
         [
           'a manifest of another shape',
