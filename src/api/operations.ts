@@ -38,7 +38,7 @@ export const ZIP = 'application/zip';
 type Schema = z.ZodType;
 type Input<T> = T extends Schema ? z.output<T> : undefined;
 
-export interface Request<P, Q, B> {
+export interface OperationRequest<P, Q, B> {
   caller: Caller;
   params: Input<P>;
   query: Input<Q>;
@@ -66,7 +66,7 @@ function operation<P extends Schema | undefined, Q extends Schema | undefined, B
     params?: P;
     query?: Q;
     body?: B;
-    handle(request: Request<P, Q, B>, deps: ApiDeps): Promise<unknown>;
+    handle(request: OperationRequest<P, Q, B>, deps: ApiDeps): Promise<unknown>;
   },
 ): Operation {
   return definition as unknown as Operation;

@@ -3,6 +3,16 @@
 import { readLogin } from './credentials.ts';
 import { CliFailure } from './failure.ts';
 
+/** An answer other than success, with its status. */
+export class ApiFailure extends CliFailure {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export interface ApiBody {
   json?: unknown;
   zip?: Uint8Array;
@@ -34,8 +44,8 @@ export async function callApi(server: string, method: string, path: string, body
   if (response.ok) return response;
   const problem = (await response.json().catch(() => undefined)) as { detail?: string } | undefined;
   const detail = problem?.detail ?? `the server answered ${response.status}`;
-  if (response.status === 401) throw new CliFailure(`the stored credential for ${server} no longer works (${detail}); run robot login again`);
-  throw new CliFailure(detail);
+  if (response.status === 401) throw new ApiFailure(401, `the stored credential for ${server} no longer works (${detail}); run robot login again`);
+  throw new ApiFailure(response.status, detail);
 }
 
 export const slugPath = (slug: string) => `/wikis/${encodeURIComponent(slug)}`;

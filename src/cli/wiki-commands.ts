@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ARCHIVE_FORMAT, ARCHIVE_VERSION, MANIFEST_FILE, type ArchiveManifest } from '../wiki/archive.ts';
-import { callApi, slugPath } from './api-client.ts';
+import { ApiFailure, callApi, slugPath } from './api-client.ts';
 import { forgetLogin, readLogin } from './credentials.ts';
 import { CliFailure } from './failure.ts';
 import type { Output } from './login.ts';
@@ -88,7 +88,9 @@ export async function logout(server: string, io: Output): Promise<void> {
   try {
     await callApi(server, 'DELETE', '/session');
   } catch (error) {
-    io.err(`robot: the server did not end the session (${(error as Error).message}); it ends when the credential expires`);
+    // 401: the server had already ended it (revoked or expired), which is what logging out wants.
+    if (!(error instanceof ApiFailure && error.status === 401))
+      io.err(`robot: the server did not end the session (${(error as Error).message}); it ends when the credential expires`);
   }
   forgetLogin(server);
   io.out(`logged out of ${server}`);

@@ -171,5 +171,13 @@ describe('robot client commands on the management API', () => {
     assert.match(after.stderr, /^robot: not logged in to/);
     assert.ok(existsSync(credentialsFile({ XDG_CONFIG_HOME: home })));
     assert.ok(!readFileSync(credentialsFile({ XDG_CONFIG_HOME: home }), 'utf8').includes(token));
+
+    // A server out of reach: the credential is still forgotten here, and the person is told it lives on there.
+    const unreachable = 'http://127.0.0.1:1';
+    saveLogin(unreachable, { token, did: CAROL_DID, handle: 'carol.test', username: 'carol', expiresAt: 0 }, credentialsFile({ XDG_CONFIG_HOME: home }));
+    const offline = await robot(['logout', '--server', unreachable]);
+    assert.equal(offline.code, 0, offline.stderr);
+    assert.match(offline.stderr, /did not end the session \(cannot reach http:\/\/127\.0\.0\.1:1\); it ends when the credential expires/);
+    assert.ok(!readFileSync(credentialsFile({ XDG_CONFIG_HOME: home }), 'utf8').includes(token));
   });
 });
