@@ -24,7 +24,8 @@ for (const kind of TEST_DATABASES) {
 
     before(async () => {
       database = await createTestDatabase(kind);
-      fixture = await startWikiFixture({ DATABASE_URL: database.url });
+      // A small wiki limit (1 MiB), so that an archive unpacking past it is cheap to make.
+      fixture = await startWikiFixture({ DATABASE_URL: database.url, WIKI_MAX_BYTES: String(1024 * 1024) });
       api = apiCaller(fixture.platform);
       cli = await cliCredential(fixture.platform, fixture.fake);
       for (const [path, content] of Object.entries(PAGES)) {
@@ -95,6 +96,12 @@ for (const kind of TEST_DATABASES) {
         ['a bad page path', zipSync({ 'a/../b.md': strToU8('x') }), 422, /cannot be a page/],
         ['a page too large', zipSync({ 'Big.md': strToU8('x'.repeat(300 * 1024)) }), 413, /larger than a page/],
         ['not UTF-8', zipSync({ 'Bytes.md': new Uint8Array([0xff, 0xfe, 0x00]) }), 422, /not UTF-8/],
+        [
+          'a zip bomb (3 MiB of zeros, a few KiB packed)',
+          zipSync({ 'Bomb.md': new Uint8Array(3 * 1024 * 1024) }),
+          422,
+          /unpacks to more than this wiki may hold/,
+        ],
         ['IN-06: a NUL in a page', zipSync({ 'Nul.md': strToU8('a\u0000b') }), 422, /"Nul\.md" must not contain NUL/],
         ['no pages', zipSync({ 'readme.txt': strToU8('x') }), 422, /no Markdown pages/],
         [
