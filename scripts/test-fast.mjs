@@ -12,6 +12,8 @@ import { readdirSync } from 'node:fs';
 const NOT_FAST = {
   'test/integration/cli-login.test.ts': 'kills a `robot serve` child process (DB-03)',
   'test/integration/cli.test.ts': 'runs the robot CLI as child processes',
+  'test/integration/cli-api.test.ts': 'runs the robot CLI as child processes',
+  'test/integration/backup.test.ts': 'runs robot backup and restore as child processes, and pg_dump',
   'test/integration/cross-instance.test.ts': 'PostgreSQL, several instances',
   'test/integration/db-faults.test.ts': 'kills a `robot serve` child process (DB-03)',
   'test/integration/postgres-platform.test.ts': 'PostgreSQL',

@@ -31,6 +31,7 @@ import { oauthClientStore } from './store/oauth-clients.ts';
 import { wikiStore } from './store/wikis.ts';
 import { pageStore } from './store/pages.ts';
 import { wikiTokenStore } from './store/wiki-tokens.ts';
+import { personalTokenStore } from './store/personal-tokens.ts';
 import { bearerVerifier } from './mcp/bearer.ts';
 import { wikiPages } from './wiki/pages.ts';
 import { migrateToLatest, openDatabase, type StatementFaults } from './store/database.ts';
@@ -130,6 +131,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       wikis,
       pages: wikiPages(pageStore(database.db, database.dialect), config.pageLimits, now),
       wikiTokens,
+      personalTokens: personalTokenStore(database.db),
       verifyBearer: bearerVerifier({
         publicKeys: publicKeysByKid(platformKeys),
         isGrantActive: (grantId) => codes.isGrantActive(grantId),

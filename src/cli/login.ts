@@ -9,7 +9,7 @@ import { CLI_DELIVERY_GRACE_SECONDS } from '../rpc/cli-logins.ts';
 import { AuthService, type Stage } from '../rpc/gen/robot/auth/v1/auth_pb.ts';
 import { randomToken, sha256 } from '../secrets.ts';
 import { CLI_JWT_TYPE } from '../session/platform-jwt.ts';
-import { credentialsFile, readLogin, saveLogin } from './credentials.ts';
+import { credentialsFile, currentServer, readLogin, saveLogin } from './credentials.ts';
 import { CliFailure } from './failure.ts';
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:8003';
@@ -51,8 +51,9 @@ function openBrowser(url: string): void {
     .unref();
 }
 
+/** `--server`, else ROBOT_SERVER, else the server logged in to last, else the local default. */
 export function serverUrl(flag: string | undefined): string {
-  const raw = flag ?? process.env.ROBOT_SERVER ?? DEFAULT_SERVER;
+  const raw = flag ?? process.env.ROBOT_SERVER ?? currentServer() ?? DEFAULT_SERVER;
   let url: URL;
   try {
     url = new URL(raw);

@@ -10,47 +10,30 @@ import type { Logger } from '../log.ts';
 import { isSessionCsrf, sessionCsrf } from '../session/csrf.ts';
 import type { PlatformClaims } from '../session/platform-jwt.ts';
 import type { SessionService } from '../session/sessions.ts';
-import { checkUsername } from '../session/username.ts';
 import type { GrantStore } from '../store/grants.ts';
 import type { User, UserStore } from '../store/users.ts';
 import type { WikiTokenStore } from '../store/wiki-tokens.ts';
-import { SlugTakenError, type Wiki, type WikiStore } from '../store/wikis.ts';
+import type { Wiki, WikiStore } from '../store/wikis.ts';
 import { DashboardPage, WikiSettingsPage, type CreateField, type FieldError, type SettingsField, type WikiSettingsProps } from './pages.tsx';
 import { withDone } from '../http/flash.ts';
 import { readForm, type Form } from '../http/form.ts';
-import { READ_SCOPE, roleOf, WRITE_SCOPE, type Role } from '../wiki/access.ts';
-import { newWikiToken } from '../wiki/tokens.ts';
+import { roleOf, WRITE_SCOPE, type Role } from '../wiki/access.ts';
+import {
+  createWiki,
+  descriptionOf,
+  displayNameOf,
+  issueWikiToken,
+  MAX_DESCRIPTION,
+  MAX_DISPLAY_NAME,
+  MAX_TOKEN_NAME,
+  WikiManageError,
+} from '../wiki/manage.ts';
 import { wikiUrls } from '../wiki/urls.ts';
-
-const MAX_DISPLAY_NAME = 80;
-const MAX_DESCRIPTION = 500;
-const MAX_TOKEN_NAME = 60;
-const MAX_TOKENS_PER_WIKI = 50;
 
 const day = (seconds: number | null) => (seconds ? new Date(seconds * 1000).toISOString().slice(0, 10) : 'never');
 
 const noSuchWiki = () => new AppError('not_found', 404, 'There is no wiki here, or you are not one of its members.', 'Not found');
 const ownersOnly = () => new AppError('forbidden', 403, 'Only the wiki’s owner can change this.', 'Not allowed');
-
-/** One line of text: no control or invisible formatting characters, spaces collapsed. */
-const oneLine = (input: string | undefined): string =>
-  (input ?? '')
-    .replace(/\p{Cc}/gu, ' ')
-    .replace(/\p{Cf}/gu, '')
-    .trim()
-    .replace(/\s+/g, ' ');
-
-/** Display names: one line of 1–80 characters. */
-function displayNameOf(input: string | undefined): string | undefined {
-  const name = oneLine(input);
-  return name.length >= 1 && name.length <= MAX_DISPLAY_NAME ? name : undefined;
-}
-
-/** Descriptions: one paragraph of up to 500 characters ('' for none). */
-function descriptionOf(input: string | undefined): string | undefined {
-  const description = oneLine(input);
-  return description.length <= MAX_DESCRIPTION ? description : undefined;
-}
 
 /** What the dashboard uses; the assembly passes its AppDeps (src/web/deps.ts). */
 export interface DashboardDeps {
@@ -188,18 +171,16 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
     const rawName = session.form.get('display_name') ?? '';
     const again = (field: CreateField, message: string, status: 409 | 422) =>
       renderHome(c, session, { error: { field, message }, slug: rawSlug.slice(0, 64), name: rawName.slice(0, MAX_DISPLAY_NAME) }, status);
-    const slug = checkUsername(rawSlug, 'wiki address');
-    if (!slug.ok) return again('slug', slug.message!, 422);
-    const name = displayNameOf(rawName);
-    if (!name) return again('display_name', `Give the wiki a name of 1 to ${MAX_DISPLAY_NAME} characters.`, 422);
+    let wiki: Wiki;
     try {
-      await wikis.create({ slug: slug.normalized, ownerDid: session.user.did, displayName: name }, now());
+      wiki = await createWiki(wikis, session.user.did, rawSlug, rawName, now());
     } catch (error) {
-      if (error instanceof SlugTakenError) return again('slug', `The address "${slug.normalized}" is taken. Please choose another.`, 409);
+      // A wiki is created from its address and name only: the form has no token fields.
+      if (error instanceof WikiManageError) return again(error.field as CreateField, error.message, error.status);
       throw error;
     }
-    log.info({ event: 'wiki.created', did: session.user.did, slug: slug.normalized }, 'wiki created');
-    return c.redirect(withDone(`/app/wikis/${slug.normalized}`, 'wiki-created'), 303);
+    log.info({ event: 'wiki.created', did: session.user.did, slug: wiki.slug }, 'wiki created');
+    return c.redirect(withDone(`/app/wikis/${wiki.slug}`, 'wiki-created'), 303);
   });
 
   app.get('/app/wikis/:slug', async (c) => {
@@ -212,22 +193,24 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
   app.post('/app/wikis/:slug/tokens', async (c) => {
     const session = await signedInForm(c);
     const { wiki, role } = await memberWiki(c, session.user.did);
-    const name = displayNameOf(session.form.get('name'))?.slice(0, MAX_TOKEN_NAME);
-    const access = session.form.get('access');
     const typed = { token_name: (session.form.get('name') ?? '').slice(0, MAX_TOKEN_NAME) };
-    const refuse = (field: SettingsField, message: string) => renderWiki(c, session, wiki, role, { error: { field, message }, typed }, 422);
-    if (!name) return refuse('token_name', 'Give the token a name, so you can tell it apart later.');
-    if (access !== 'read' && access !== 'write') return refuse('token_access', 'Choose read, or read and write.');
-    if (access === 'write' && role === 'read') return refuse('token_access', 'You can read this wiki but not edit it, so your tokens can only read.');
-    if ((await deps.wikiTokens.listForWiki(wiki.id)).length >= MAX_TOKENS_PER_WIKI)
-      return refuse('token_name', `A wiki has at most ${MAX_TOKENS_PER_WIKI} tokens. Revoke one first.`);
-    const { token, hash } = newWikiToken();
-    const made = await deps.wikiTokens.create(
-      { wikiId: wiki.id, ownerDid: session.user.did, name, tokenHash: hash, scope: access === 'write' ? `${READ_SCOPE} ${WRITE_SCOPE}` : READ_SCOPE },
-      now(),
-    );
+    let issued: Awaited<ReturnType<typeof issueWikiToken>>;
+    try {
+      issued = await issueWikiToken(
+        deps.wikiTokens,
+        wiki,
+        { did: session.user.did, role },
+        { name: session.form.get('name'), access: session.form.get('access') },
+        now(),
+      );
+    } catch (error) {
+      if (error instanceof WikiManageError)
+        return renderWiki(c, session, wiki, role, { error: { field: error.field as SettingsField, message: error.message }, typed }, 422);
+      throw error;
+    }
+    const { made, token } = issued;
     log.info({ event: 'wiki.token.created', wikiId: wiki.id, tokenId: made.id, did: session.user.did }, 'bearer token made');
-    return renderWiki(c, session, wiki, role, { newToken: { name, token } });
+    return renderWiki(c, session, wiki, role, { newToken: { name: made.name, token } });
   });
 
   app.post('/app/wikis/:slug/tokens/:id/revoke', async (c) => {

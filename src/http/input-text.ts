@@ -4,6 +4,8 @@
 // differently, and a client's typo would surface as a server error. No identifier, URL or form
 // field legitimately holds a control character; page text keeps its tabs and line breaks.
 
+import { z } from 'zod';
+
 /** C0 controls and DEL. */
 const CONTROL = /[\u0000-\u001f\u007f]/;
 /** The same without TAB, LF and CR, which Markdown and textarea posts legitimately contain. */
@@ -22,6 +24,13 @@ export function textProblem(value: string, kind: TextKind): string | undefined {
   }
   return undefined;
 }
+
+/** A zod string held to the rule, for schemas of JSON bodies (the management API's). */
+export const textSchema = (kind: TextKind) =>
+  z.string().superRefine((value, context) => {
+    const problem = textProblem(value, kind);
+    if (problem) context.addIssue({ code: 'custom', message: `This text ${problem}.` });
+  });
 
 /**
  * The problem with one percent-encoded part of a URL (path or query), judged on what it decodes to:

@@ -25,6 +25,14 @@ export interface SessionService {
   /** The claims of a live session whose user still exists (one statement checks both), or undefined. */
   current(c: Context, now: number): Promise<PlatformClaims | undefined>;
   end(c: Context, now: number): Promise<PlatformClaims | undefined>;
+  /**
+   * The claims of a live CLI credential presented as a bearer token (the management API): only a
+   * `cli+jwt` whose session is recorded, unrevoked and whose user exists. A browser session token is
+   * refused here as the CLI credential is refused as a cookie.
+   */
+  cliBearer(token: string, now: number): Promise<PlatformClaims | undefined>;
+  /** Ends one session by its id (`robot logout`). */
+  revoke(sid: string, now: number): Promise<void>;
 }
 
 /** `browser` mints and verifies `platform+jwt` (the cookie); `cli` mints `cli+jwt`. */
@@ -72,5 +80,10 @@ export function sessionService(tokens: SessionTokens, store: PlatformSessionStor
       cookies.clear(c, SESSION_COOKIE);
       return claims;
     },
+    async cliBearer(token, now) {
+      const claims = await tokens.cli.verify(token);
+      return claims && (await store.isActive(claims.sid, claims.sub, now)) ? claims : undefined;
+    },
+    revoke: (sid, now) => store.revoke(sid, now),
   };
 }

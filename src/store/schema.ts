@@ -210,6 +210,17 @@ export interface RateLimitsTable {
   expires_at: number;
 }
 
+/** A person's bearer credential for the management API (/api/v1); acts as them, in every wiki they belong to. */
+export interface PersonalAccessTokensTable {
+  id: string;
+  user_did: string;
+  name: string;
+  /** SHA-256 of the token; the token itself is shown once. */
+  token_hash: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
 export interface Database {
   rate_limits: RateLimitsTable;
   refresh_tokens: RefreshTokensTable;
@@ -222,6 +233,7 @@ export interface Database {
   page_revisions: PageRevisionsTable;
   page_links: PageLinksTable;
   wiki_tokens: WikiTokensTable;
+  personal_access_tokens: PersonalAccessTokensTable;
   oauth_clients: OAuthClientsTable;
   cli_logins: CliLoginsTable;
   users: UsersTable;

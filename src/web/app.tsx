@@ -18,6 +18,7 @@ import { cliConfirmRoutes } from '../rpc/confirm-routes.tsx';
 import { isStoreUnavailable } from '../store/errors.ts';
 import { sessionRoutes } from '../session/routes.tsx';
 import { dashboardRoutes } from '../dashboard/routes.tsx';
+import { apiRoutes } from '../api/routes.ts';
 import type { AppDeps } from './deps.ts';
 import { refuseHostileUrls } from '../http/input-guard.ts';
 import { requestTarget } from '../http/request-target.ts';
@@ -168,6 +169,8 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', sessionRoutes(deps));
   app.route('/', dashboardRoutes(deps));
   app.route('/', cliConfirmRoutes(deps));
+  // Bearer credentials only, never the cookie: outside the CSRF guard above by design (src/api/credentials.ts).
+  app.route('/', apiRoutes(deps));
 
   app.notFound(notFound);
 

@@ -18,6 +18,7 @@ import type { OAuthClientMetadataInput } from '@atproto/oauth-client-node';
 import type { JWK } from 'jose';
 import type { ExpectedAudience, Verification } from '../mcp/bearer.ts';
 import type { WikiTokenStore } from '../store/wiki-tokens.ts';
+import type { PersonalTokenStore } from '../store/personal-tokens.ts';
 import type { WikiPages } from '../wiki/pages.ts';
 import type { RateLimiters } from '../http/rate-limit.ts';
 import type { Metrics } from '../metrics.ts';
@@ -37,6 +38,8 @@ export interface AppDeps {
   wikis: WikiStore;
   pages: WikiPages;
   wikiTokens: WikiTokenStore;
+  /** The management API's personal access tokens (src/api/). */
+  personalTokens: PersonalTokenStore;
   /** Verifies a bearer token presented at a wiki's MCP endpoint (src/mcp/bearer.ts); one cache per process. */
   verifyBearer: (token: string, expected: ExpectedAudience) => Promise<Verification>;
   oauthClients: OAuthClientStore;
