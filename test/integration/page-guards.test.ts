@@ -21,6 +21,9 @@ import { OAuthTestClient } from '../helpers/oauth-client.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { startWikiFixture, type WikiFixture } from '../helpers/wiki-fixture.ts';
 import { formField } from '../helpers/html.ts';
+import { API_BASE } from '../../src/api/openapi.ts';
+import { OPERATIONS } from '../../src/api/operations.ts';
+import { honoPath } from '../../src/api/routes.ts';
 
 const REDIRECT = 'https://app.example/callback';
 /** Host mode: the platform at robot.example, wikis at {slug}.robot.example, one parent-domain cookie. */
@@ -348,6 +351,31 @@ describe('CS-02 and CS-03 on every route', () => {
   };
   POSTS['POST /w/:slug/mcp'] = mcpGuard;
   POSTS[`POST ${WIKI_HOST}/mcp`] = mcpGuard;
+  // The management API (/api/v1) takes bearer credentials only (API-02): with nothing but the session
+  // cookie, from our own origin, every unsafe method is a 401 and nothing is made. Each route is called.
+  const apiPath = (route: string) => route.replace(':slug', 'notes').replace(':did', VICTIM_DID).replace(':path{.+}', 'Home').replace(':id', 'x');
+  const cookieOnlyApiCall = (method: string, route: string) => async () => {
+    const wikisBefore = (await platform.deps.wikis.listForMember(CAROL_DID)).length;
+    const response = await carol.request(apiPath(route), {
+      method,
+      body: JSON.stringify({ slug: 'fromcookie', name: 'x', content: 'x', role: 'write' }),
+      headers: { 'content-type': 'application/json', origin: carol.origin, 'sec-fetch-site': 'same-origin' },
+    });
+    assert.equal(response.status, 401, `${method} ${route} with only the session cookie`);
+    assert.equal((await platform.deps.wikis.listForMember(CAROL_DID)).length, wikisBefore, 'nothing made');
+  };
+  const API_ROUTE = /^(?:POST|PUT|PATCH|DELETE) (\/api\/v1\/.*)$/;
+  /** The API's routes, as its router is built from them (src/api/routes.ts). */
+  const apiRoutes = (method: string) =>
+    OPERATIONS.filter((operation) => operation.method === method.toLowerCase()).map((operation) => honoPath(operation.path));
+  for (const route of apiRoutes('POST')) {
+    POSTS[`POST ${route}`] = {
+      kind: 'not cookie-authenticated',
+      why: 'the management API takes bearer credentials only (API-02)',
+      check: cookieOnlyApiCall('POST', route),
+    };
+  }
+
   const registerGuard: PostGuard = {
     kind: 'not cookie-authenticated',
     why: 'registration is open to anyone (RFC 7591, rate-limited by DC-05) and never reads the cookie: ' + 'nothing it creates belongs to the person',
@@ -374,12 +402,15 @@ describe('CS-02 and CS-03 on every route', () => {
     );
   });
 
-  test('CS-02: other unsafe methods are only on the CORS-public OAuth and MCP endpoints', () => {
+  test('CS-02: other unsafe methods are only on the CORS-public OAuth and MCP endpoints, and the bearer-only management API', async () => {
     const programmatic = /\/(mcp|oauth\/(token|revoke|introspect))$/;
+    for (const method of ['PUT', 'PATCH', 'DELETE']) {
+      for (const route of apiRoutes(method)) await cookieOnlyApiCall(method, route)();
+    }
     for (const method of ['PUT', 'PATCH', 'DELETE']) {
       const routes = [...routesOf(platform.app, method), ...routesOf(wikiHostRoutes(hosted.platform.deps)!, method, WIKI_HOST)];
       assert.deepEqual(
-        routes.filter((route) => !programmatic.test(route)),
+        routes.filter((route) => !programmatic.test(route) && !API_ROUTE.test(route)),
         [],
         method,
       );
@@ -421,6 +452,12 @@ describe('CS-02 and CS-03 on every route', () => {
 
   page('GET /', 'html', get(anonymous, '/'));
   page('GET /healthz', 'json', get(anonymous, '/healthz'));
+  for (const route of [...apiRoutes('GET'), `${API_BASE}/openapi.json`])
+    page(
+      `GET ${route}`,
+      'json',
+      get(() => carol, apiPath(route)),
+    );
   page('GET /tls/allowed', 'status', get(anonymous, '/tls/allowed?domain=nowhere.example'));
   page('GET /static/:file', 'css', get(anonymous, '/static/app.css'));
   page('GET /.well-known/jwks.json', 'json', get(anonymous, '/.well-known/jwks.json'));
@@ -564,7 +601,7 @@ describe('CS-02 and CS-03 on every route', () => {
         if (kind === 'html') assertUnframeable(response, label);
         else if (kind === 'redirect') assert.ok(response.status >= 300 && response.status < 400 && response.headers.get('location'), label);
         else if (kind === 'status') assert.equal(await response.text(), '', label);
-        else assert.match(response.headers.get('content-type') ?? '', kind === 'json' ? /^application\/json/ : /^text\/css/, label);
+        else assert.match(response.headers.get('content-type') ?? '', kind === 'json' ? /^application\/(problem\+)?json/ : /^text\/css/, label);
       }
     });
   }
