@@ -32,6 +32,9 @@ import { pageStore } from './store/pages.ts';
 import { wikiTokenStore } from './store/wiki-tokens.ts';
 import { bearerVerifier } from './mcp/bearer.ts';
 import { wikiPages } from './wiki/pages.ts';
+import { wikiAttachments } from './wiki/attachments.ts';
+import { attachmentStore } from './store/attachments.ts';
+import { databaseBlobStore } from './store/attachment-blobs.ts';
 import { migrateToLatest, openDatabase, type StatementFaults } from './store/database.ts';
 import { pendingSignupStore } from './store/pending-signups.ts';
 import { rateLimitStore } from './store/rate-limits.ts';
@@ -98,6 +101,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       authMethod: config.atprotoClientMode === 'confidential' ? 'private_key_jwt' : 'none',
     });
     const wikis = wikiStore(database.db, database.dialect);
+    const pageRows = pageStore(database.db, database.dialect);
     const codes = codeStore(database);
     const wikiTokens = wikiTokenStore(database.db);
     events = database.dialect === 'postgres' ? await postgresLoginEvents(config.databaseUrl, log) : localLoginEvents();
@@ -123,7 +127,14 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
         now,
       }),
       wikis,
-      pages: wikiPages(pageStore(database.db, database.dialect), config.pageLimits, now),
+      pages: wikiPages(pageRows, config.pageLimits, now),
+      attachments: wikiAttachments(
+        pageRows,
+        attachmentStore(database.db, database.dialect),
+        databaseBlobStore(database.sql),
+        { attachmentBytes: config.attachmentMaxBytes, wikiBytes: config.pageLimits.wikiBytes },
+        now,
+      ),
       wikiTokens,
       verifyBearer: bearerVerifier({
         publicKeys: publicKeysByKid(platformKeys),

@@ -19,6 +19,7 @@ import type { JWK } from 'jose';
 import type { ExpectedAudience, Verification } from '../mcp/bearer.ts';
 import type { WikiTokenStore } from '../store/wiki-tokens.ts';
 import type { WikiPages } from '../wiki/pages.ts';
+import type { WikiAttachments } from '../wiki/attachments.ts';
 import type { RateLimiters } from '../http/rate-limit.ts';
 
 export interface AppDeps {
@@ -33,6 +34,7 @@ export interface AppDeps {
   cliLogins: CliLogins;
   wikis: WikiStore;
   pages: WikiPages;
+  attachments: WikiAttachments;
   wikiTokens: WikiTokenStore;
   /** Verifies a bearer token presented at a wiki's MCP endpoint (src/mcp/bearer.ts); one cache per process. */
   verifyBearer: (token: string, expected: ExpectedAudience) => Promise<Verification>;
