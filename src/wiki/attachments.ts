@@ -44,14 +44,18 @@ export interface WikiAttachments {
   upload(
     wikiId: string,
     author: string,
-    input: { path: string; filename: string; size: number; bytes: AsyncIterable<Uint8Array>; message?: string },
+    input: { path: string; filename: string; size: number; bytes: AsyncIterable<Uint8Array> | Iterable<Uint8Array>; message?: string },
   ): Promise<AttachmentInfo>;
   /** The current file, or an older revision of it (also of a deleted one). */
   open(wikiId: string, path: string, filename: string, revision?: number): Promise<AttachmentContent>;
   remove(wikiId: string, author: string, input: { path: string; filename: string; message?: string }): Promise<{ name: string; revision: number }>;
 }
 
-const sizeText = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MiB` : `${Math.ceil(bytes / 1024)} KiB`);
+/** A size in words, for messages and the web view. */
+export function sizeText(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+  return bytes >= 1024 ? `${Math.ceil(bytes / 1024)} KiB` : `${bytes} bytes`;
+}
 
 /** A file name: one path segment, so it can never name another page's file or a directory. */
 export function filenameOf(input: string): string {
@@ -68,7 +72,11 @@ export function filenameOf(input: string): string {
 const loadSniffer = lazily(async () => (await import('file-type')).fileTypeFromBuffer);
 
 /** Passes the bytes through, refusing more than `max`; sniffs the type from the first piece. */
-async function* measured(source: AsyncIterable<Uint8Array>, max: number, found: { type: string; size: number }): AsyncGenerator<Uint8Array> {
+async function* measured(
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  max: number,
+  found: { type: string; size: number },
+): AsyncGenerator<Uint8Array> {
   for await (const piece of source) {
     if (found.size === 0 && piece.length > 0) found.type = (await (await loadSniffer())(piece))?.mime ?? UNKNOWN_TYPE;
     found.size += piece.length;

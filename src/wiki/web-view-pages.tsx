@@ -75,7 +75,18 @@ const ChangeTable: FC<{ changes: ChangeView[] }> = ({ changes }) =>
   );
 
 export const WikiPageView: FC<
-  WikiFrame & { path: string; revision: number; current: boolean; updated: string; author: string; html: string; historyUrl: string; currentUrl: string }
+  WikiFrame & {
+    path: string;
+    revision: number;
+    current: boolean;
+    updated: string;
+    author: string;
+    html: string;
+    historyUrl: string;
+    currentUrl: string;
+    /** The page's files (src/wiki/attachment-view.tsx). */
+    attachments?: Child;
+  }
 > = (props) => (
   <Layout title={`${props.path} · ${props.wikiName}`} wide home={props.home}>
     <article>
@@ -100,6 +111,7 @@ export const WikiPageView: FC<
         </p>
       )}
       <div class="wiki-page">{raw(props.html)}</div>
+      {props.attachments}
     </article>
   </Layout>
 );
