@@ -6,6 +6,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Dialect } from './database.ts';
 import { uniqueViolationColumn } from './errors.ts';
 import { WikiFullError } from './pages.ts';
+import { wikiUsedBytes } from './wiki-size.ts';
 import type { Database } from './schema.ts';
 
 export interface AttachmentsTable {
@@ -73,22 +74,10 @@ export interface AttachmentStore {
   find(pageId: string, name: string): Promise<Attachment | undefined>;
   /** One revision; `undefined` revision means the newest (a deletion, when the file was deleted last). */
   revision(pageId: string, name: string, revision?: number): Promise<AttachmentRevision | undefined>;
-  /** What the wiki holds now, in bytes (see wikiUsedBytes). */
+  /** What the wiki holds now, in bytes (./wiki-size.ts). */
   usedBytes(wikiId: string): Promise<number>;
   /** Applies one change atomically and returns the revision it recorded. */
   commit(change: AttachmentChange): Promise<AttachmentRevision>;
-}
-
-/**
- * The bytes a wiki holds and its size limit counts: its current pages and the current attachments of
- * those pages. Old revisions are history and do not count. One function, so that the per-wiki usage
- * counter (store/wiki-usage.ts, issue 12) can take its place in one spot.
- */
-export async function wikiUsedBytes(db: Kysely<Tables>, wikiId: string): Promise<number> {
-  const { rows } = await sql<{ used: number | string | null }>`
-    select (select coalesce(sum(size), 0) from pages where wiki_id = ${wikiId})
-         + (select coalesce(sum(a.size), 0) from attachments a join pages p on p.id = a.page_id where a.wiki_id = ${wikiId}) as used`.execute(db);
-  return Number(rows[0]?.used ?? 0);
 }
 
 export function attachmentStore(database: Kysely<Database>, dialect: Dialect): AttachmentStore {

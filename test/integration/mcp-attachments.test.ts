@@ -22,7 +22,12 @@ for (const kind of TEST_DATABASES) {
 
     before(async () => {
       database = await createTestDatabase(kind);
-      fixture = await startWikiFixture({ DATABASE_URL: database.url, ATTACHMENT_MAX_BYTES: String(MiB), WIKI_MAX_BYTES: String(2 * MiB) });
+      fixture = await startWikiFixture({
+        DATABASE_URL: database.url,
+        ATTACHMENT_MAX_BYTES: String(MiB),
+        WIKI_MAX_BYTES: String(2 * MiB),
+        PAGE_MAX_BYTES: String(512 * 1024),
+      });
       wiki = (await fixture.platform.platform.deps.wikis.findBySlug('notes'))!;
       carol = await connectMcp(
         fixture.platform.platform.app,
@@ -96,6 +101,8 @@ for (const kind of TEST_DATABASES) {
       });
       assert.match(full, /of its 2\.0 MiB limit.*Nothing was saved/);
       assert.deepEqual(await names('Projects/Robot Arm'), [...before, 'fill-1.bin'].sort());
+      const page = await failure('write_note', { path: 'Long notes', content: 'x'.repeat(400_000) });
+      assert.match(page, /limit.*Nothing was saved/, 'a page write counts the attachments too');
       // Pages and attachments share the limit: deleting the filler makes room again.
       await carol.json('delete_attachment', { path: 'Projects/Robot Arm', filename: 'fill-1.bin' });
       assert.equal(
