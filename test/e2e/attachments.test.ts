@@ -111,6 +111,8 @@ describe('attachments in Chromium', () => {
     const image = await context.newPage();
     const response = await image.goto(fileUrl('polyglot.png'));
     assert.equal(response?.headers()['content-type'], 'image/png');
+    // Shown as an image under the sandbox policy, not parsed as the HTML that follows the image data.
+    assert.equal(await image.evaluate(() => document.querySelector('img')?.naturalWidth), 2);
     assert.notEqual(await image.title(), 'ran');
     // A script opened from the wiki page would have reached its opener; give any beacon time to arrive.
     await page.evaluate((url) => window.open(url, '_blank'), fileUrl('evil.html'));
