@@ -34,6 +34,9 @@ import { wikiTokenStore } from './store/wiki-tokens.ts';
 import { personalTokenStore } from './store/personal-tokens.ts';
 import { bearerVerifier } from './mcp/bearer.ts';
 import { wikiPages } from './wiki/pages.ts';
+import { wikiAttachments } from './wiki/attachments.ts';
+import { attachmentStore } from './store/attachments.ts';
+import { databaseBlobStore } from './store/attachment-blobs.ts';
 import { migrateToLatest, openDatabase, type StatementFaults } from './store/database.ts';
 import { pendingSignupStore } from './store/pending-signups.ts';
 import { rateLimitStore } from './store/rate-limits.ts';
@@ -103,6 +106,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       authMethod: config.atprotoClientMode === 'confidential' ? 'private_key_jwt' : 'none',
     });
     const wikis = wikiStore(database.db, database.dialect);
+    const pageRows = pageStore(database.db, database.dialect);
     const codes = codeStore(database);
     const wikiTokens = wikiTokenStore(database.db);
     events = database.dialect === 'postgres' ? await postgresLoginEvents(config.databaseUrl, log) : localLoginEvents();
@@ -129,7 +133,14 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
         now,
       }),
       wikis,
-      pages: wikiPages(pageStore(database.db, database.dialect), config.pageLimits, now),
+      pages: wikiPages(pageRows, config.pageLimits, now),
+      attachments: wikiAttachments(
+        pageRows,
+        attachmentStore(database.db, database.dialect),
+        databaseBlobStore(database.sql),
+        { attachmentBytes: config.attachmentMaxBytes, wikiBytes: config.pageLimits.wikiBytes },
+        now,
+      ),
       wikiTokens,
       personalTokens: personalTokenStore(database.db),
       verifyBearer: bearerVerifier({

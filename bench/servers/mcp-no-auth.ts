@@ -28,6 +28,7 @@ app.post('/w/:slug/mcp', async (c) => {
     wikiName: wiki.display_name,
     pages: deps.pages,
     metrics: deps.metrics,
+    attachments: deps.attachments,
     caller: { subject: USER.did },
     log: deps.log,
     requestId: undefined,

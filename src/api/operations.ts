@@ -10,7 +10,9 @@ import type { UserStore } from '../store/users.ts';
 import type { WikiToken, WikiTokenStore } from '../store/wiki-tokens.ts';
 import type { Wiki, WikiStore } from '../store/wikis.ts';
 import { roleOf, WRITE_SCOPE, type Role } from '../wiki/access.ts';
-import { exportWiki, importWiki, readArchive, type AttachmentArchive } from '../wiki/archive.ts';
+import { exportWiki, importWiki, readArchive } from '../wiki/archive.ts';
+import { attachmentArchive } from '../wiki/attachment-archive.ts';
+import type { WikiAttachments } from '../wiki/attachments.ts';
 import { createWiki, displayNameOf, issueWikiToken } from '../wiki/manage.ts';
 import type { WikiPages } from '../wiki/pages.ts';
 import { wikiUrls } from '../wiki/urls.ts';
@@ -28,8 +30,7 @@ export interface ApiDeps extends CredentialDeps {
   wikiTokens: WikiTokenStore;
   personalTokens: PersonalTokenStore;
   login: Pick<AtprotoLogin, 'resolveAccount'>;
-  /** Attachments, once the platform stores them (see AttachmentArchive). */
-  attachments?: AttachmentArchive;
+  attachments: WikiAttachments;
 }
 
 /** A zip archive travels as raw bytes, not JSON. */
@@ -108,8 +109,8 @@ const tokenView = (token: WikiToken): z.input<typeof s.WikiToken> => ({
   last_used_at: token.last_used_at,
 });
 
-/** The archive's bounds: a wiki's pages, and as much again for attachments until they have their own limit. */
-const archiveLimits = (config: Config) => ({ ...config.pageLimits, attachmentBytes: config.pageLimits.wikiBytes });
+/** The archive's bounds: what one wiki may hold, pages and attachments together, and each file's own limit. */
+const archiveLimits = (config: Config) => ({ ...config.pageLimits, attachmentBytes: config.attachmentMaxBytes });
 
 export const OPERATIONS: Operation[] = [
   operation({
@@ -398,7 +399,7 @@ export const OPERATIONS: Operation[] = [
     problems: [404],
     async handle({ caller, params }, deps) {
       const { wiki } = await memberWiki(deps, params.slug, caller);
-      return exportWiki(deps, wiki, deps.now());
+      return exportWiki({ pages: deps.pages, attachments: attachmentArchive(deps.pages, deps.attachments) }, wiki, deps.now());
     },
   }),
   operation({
@@ -413,7 +414,8 @@ export const OPERATIONS: Operation[] = [
     problems: [400, 409, 413, 415, 422],
     async handle({ caller, params, body }, deps) {
       const contents = await readArchive(body, archiveLimits(deps.config));
-      const wiki = await importWiki(deps, caller.did, params.slug, contents, deps.now());
+      const archive = { wikis: deps.wikis, pages: deps.pages, attachments: attachmentArchive(deps.pages, deps.attachments) };
+      const wiki = await importWiki(archive, caller.did, params.slug, contents, deps.now());
       deps.log.info({ event: 'wiki.imported', wikiId: wiki.id, slug: wiki.slug, did: caller.did, pages: contents.pages.length }, 'wiki imported');
       return { wiki: wikiView(deps, wiki, 'owner'), pages: contents.pages.length, attachments: contents.attachments.length, skipped: contents.skipped };
     },

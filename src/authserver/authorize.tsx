@@ -10,6 +10,7 @@ import type { AuthorizationRequest } from '../store/grants.ts';
 import type { Wiki } from '../store/wikis.ts';
 import { formExpired, forbidden } from '../errors/app-error.ts';
 import { readForm } from '../http/form.ts';
+import { isFromOrigin } from '../http/same-origin.ts';
 import { ConsentDeniedPage, ConsentPage } from '../http/pages.tsx';
 import { roleOf } from '../wiki/access.ts';
 import { wikiUrls, type WikiUrls } from '../wiki/urls.ts';
@@ -128,15 +129,8 @@ export async function authorize(deps: AuthorizeDeps, c: Context, wiki: Wiki): Pr
 export async function consent(deps: AuthorizeDeps, c: Context, wiki: Wiki): Promise<Response> {
   const { config, grants, sessions, now, log } = deps;
   const urls = wikiUrls(config, wiki.slug);
-  // Catalogue CS-02: sibling wiki origins are same-site, so SameSite is no defence; the form must
-  // come from this issuer's own origin.
-  // Browsers send `Origin: null` from our pages (they are served with Referrer-Policy: no-referrer),
-  // so Sec-Fetch-Site decides where the browser sends it, and Origin where it does not.
-  const issuerOrigin = new URL(urls.issuer).origin;
-  const origin = c.req.header('origin');
-  const fetchSite = c.req.header('sec-fetch-site');
-  const sameOrigin = fetchSite ? fetchSite === 'same-origin' : origin === issuerOrigin;
-  if (!sameOrigin || (origin !== undefined && origin !== 'null' && origin !== issuerOrigin)) {
+  // Catalogue CS-02: the form must come from this issuer's own origin.
+  if (!isFromOrigin(c, new URL(urls.issuer).origin)) {
     throw forbidden('This approval did not come from this page, so it was refused.');
   }
   const form = await readForm(c);

@@ -50,6 +50,8 @@ export interface Config {
   cliTokenTtlSeconds: number;
   /** Page and wiki size limits, UTF-8 bytes of current text. */
   pageLimits: PageLimits;
+  /** The largest attachment, in bytes (ATTACHMENT_MAX_BYTES, 10 MiB by default); attachments count toward the wiki's limit. */
+  attachmentMaxBytes: number;
   /** Browser origins, besides ours and loopback ones, that may call MCP endpoints (src/mcp/origin.ts). */
   mcpAllowedOrigins: string[];
 }
@@ -115,6 +117,7 @@ export function buildConfig(env: Env, cwd: string): Config {
     sessionTtlSeconds: 24 * 60 * 60,
     cliTokenTtlSeconds: 12 * 60 * 60,
     pageLimits: { pageBytes: env.PAGE_MAX_BYTES ?? 256 * 1024, wikiBytes: env.WIKI_MAX_BYTES ?? 50 * 1024 * 1024 },
+    attachmentMaxBytes: env.ATTACHMENT_MAX_BYTES ?? 10 * 1024 * 1024,
     mcpAllowedOrigins: parseOrigins('MCP_ALLOWED_ORIGINS', env.MCP_ALLOWED_ORIGINS),
   };
 }

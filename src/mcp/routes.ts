@@ -8,6 +8,7 @@ import type { Config } from '../config/config.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { WikiPages } from '../wiki/pages.ts';
+import type { WikiAttachments } from '../wiki/attachments.ts';
 import { authenticateBearer, type AuthenticateDeps } from './authenticate.ts';
 import { connectPage, isBrowserVisit } from './connect-page.tsx';
 import { serveMcp, type Authenticate } from './endpoint.ts';
@@ -20,6 +21,7 @@ type WikiResolver = (c: Context) => Promise<Wiki | undefined>;
 export interface McpRouteDeps extends AuthenticateDeps {
   config: Config;
   pages: WikiPages;
+  attachments: WikiAttachments;
   log: Logger;
   metrics: Metrics;
 }
@@ -62,6 +64,7 @@ export function mcpRoutes(deps: McpRouteDeps, wikiOf: WikiResolver): Hono {
           wikiName: found.display_name,
           wikiDescription: found.description || undefined,
           pages: deps.pages,
+          attachments: deps.attachments,
           caller,
           log: deps.log,
           metrics: deps.metrics,

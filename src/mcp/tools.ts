@@ -17,6 +17,8 @@ import type { RevisionSummary } from '../store/pages.ts';
 import { READ_SCOPE, WRITE_SCOPE } from '../wiki/access.ts';
 import { textProblem, type TextKind } from '../http/input-text.ts';
 import { WikiError, type WikiPages } from '../wiki/pages.ts';
+import type { AttachmentInfo, WikiAttachments } from '../wiki/attachments.ts';
+import { base64Of, base64Size, withoutWhitespace } from './base64.ts';
 
 export interface ToolCaller {
   /** The DID the tools act as: authors of revisions. */
@@ -29,6 +31,7 @@ export interface ToolContext {
   /** The owner's description of the wiki, when there is one (for the server's instructions). */
   wikiDescription?: string;
   pages: WikiPages;
+  attachments: WikiAttachments;
   caller: ToolCaller;
   log: Logger;
   metrics: Metrics;
@@ -215,7 +218,72 @@ const TOOLS: readonly WikiTool[] = [
   tool('find_orphaned_notes', READ_SCOPE, 'Pages that no other page links to.', {}, readOnly, async (_args, { wikiId, pages }) => ({
     orphans: await pages.orphans(wikiId),
   })),
+  ...attachmentTools(),
 ];
+
+/** Files attached to pages (issue 12): list, upload and download as base64, delete (kept in history). */
+function attachmentTools(): WikiTool[] {
+  const filename = text('line').min(1).max(200).describe('The file name on that page, e.g. "diagram.png"; pages show it with ![](diagram.png).');
+  const attachmentView = (info: AttachmentInfo) => ({
+    name: info.name,
+    size: info.size,
+    type: info.type,
+    revision: info.revision,
+    updated_at: iso(info.updatedAt),
+    updated_by: info.updatedBy,
+  });
+  return [
+    tool(
+      'list_attachments',
+      READ_SCOPE,
+      'The files attached to a page: name, size in bytes, media type (sniffed from the content) and revision.',
+      { path },
+      readOnly,
+      async ({ path }, { wikiId, attachments }) => ({ attachments: (await attachments.list(wikiId, path)).map(attachmentView) }),
+    ),
+    tool(
+      'upload_attachment',
+      WRITE_SCOPE,
+      "Attach a file to a page, or replace the file of that name (a new revision; the old one stays in history). content is the file in base64. Counts toward the wiki's size limit.",
+      { path, filename, content: z.string().describe("The file's bytes, base64-encoded (RFC 4648)."), message },
+      changesText,
+      async ({ path, filename, content, message }, { wikiId, attachments, caller }) => {
+        const encoded = withoutWhitespace(content);
+        const size = base64Size(encoded);
+        if (size === undefined)
+          throw new WikiError('invalid_input', 'content is not valid base64 (RFC 4648, standard alphabet with = padding). Nothing was saved.');
+        // Decoded only when the store reads it: a file refused by its size or a missing page never is.
+        const bytes = (async function* () {
+          yield Buffer.from(encoded, 'base64');
+        })();
+        const info = await attachments.upload(wikiId, caller.subject, { path, filename, size, bytes, message });
+        return { path, ...attachmentView(info) };
+      },
+    ),
+    tool(
+      'download_attachment',
+      READ_SCOPE,
+      'Download a file attached to a page: its bytes in base64, with its media type. Give a revision for an older version, also of a deleted file.',
+      { path, filename, revision: z.number().int().positive().optional().describe('An older revision; omit for the current file.') },
+      readOnly,
+      async ({ path, filename, revision }, { wikiId, attachments }) => {
+        const file = await attachments.open(wikiId, path, filename, revision);
+        return { path, ...attachmentView(file.info), content: await base64Of(file.chunks()) };
+      },
+    ),
+    tool(
+      'delete_attachment',
+      WRITE_SCOPE,
+      'Delete a file attached to a page. Its history is kept: download_attachment with an earlier revision still returns it.',
+      { path, filename, message },
+      { destructiveHint: true, openWorldHint: false },
+      async ({ path, filename, message }, { wikiId, attachments, caller }) => {
+        const deleted = await attachments.remove(wikiId, caller.subject, { path, filename, message });
+        return { path, deleted: deleted.name, revision: deleted.revision };
+      },
+    ),
+  ];
+}
 
 /** Which scope each tool needs; the endpoint refuses a call without it before any tool runs (RS-10). */
 export const TOOL_SCOPES: ReadonlyMap<string, string> = new Map(TOOLS.map((definition) => [definition.name, definition.scope]));

@@ -6,6 +6,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Dialect } from './database.ts';
 import { uniqueViolationColumn } from './errors.ts';
 import type { Database, PageAction, PageRevisionsTable, PagesTable } from './schema.ts';
+import { wikiUsedBytes } from './wiki-size.ts';
 
 export type Page = PagesTable;
 export type PageRevision = PageRevisionsTable;
@@ -133,13 +134,10 @@ export function pageStore(db: Kysely<Database>, dialect: Dialect): PageStore {
     if (dialect === 'sqlite') await sql`delete from page_search where page_id = ${pageId}`.execute(tx);
   }
 
-  async function checkLimit(tx: Transaction<Database>, change: ChangeBase, replacedPageId: string | undefined, newSize: number): Promise<void> {
-    let others = tx
-      .selectFrom('pages')
-      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('size'), eb.lit(0)).as('used'))
-      .where('wiki_id', '=', change.wikiId);
-    if (replacedPageId) others = others.where('id', '!=', replacedPageId);
-    const used = Number((await others.executeTakeFirstOrThrow()).used);
+  /** `replaced`: the page whose text the change replaces (its revision is checked by `advance`). */
+  async function checkLimit(tx: Transaction<Database>, change: ChangeBase, replaced: Page | undefined, newSize: number): Promise<void> {
+    // Attachments count too (./wiki-size.ts).
+    const used = (await wikiUsedBytes(tx, change.wikiId)) - (replaced?.size ?? 0);
     if (used + newSize > change.wikiLimitBytes) throw new WikiFullError(used, change.wikiLimitBytes);
   }
 
@@ -189,7 +187,7 @@ export function pageStore(db: Kysely<Database>, dialect: Dialect): PageStore {
       }
       case 'edit': {
         const size = utf8Bytes(change.content);
-        await checkLimit(tx, change, change.page.id, size);
+        await checkLimit(tx, change, change.page, size);
         const page: Page = { ...change.page, content: change.content, size, revision: change.page.revision + 1, ...touched };
         await advance(tx, change.page, page);
         await recordRevision(tx, page, 'edit', change);

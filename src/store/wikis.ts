@@ -101,6 +101,9 @@ export function wikiStore(db: StoreDb, dialect: Dialect): WikiStore {
       await db.transaction().execute(async (tx) => {
         // The search index is a virtual table on SQLite and a column of `pages` on PostgreSQL.
         if (dialect === 'sqlite') await sql`delete from page_search where wiki_id = ${wikiId}`.execute(tx);
+        // Attachment bytes are keyed by blob (store/attachment-blobs.ts): those the wiki's revisions name.
+        await sql`delete from attachment_chunks where blob_key in (select blob_key from attachment_revisions where wiki_id = ${wikiId})`.execute(tx);
+        for (const table of ['attachment_revisions', 'attachments']) await sql`delete from ${sql.table(table)} where wiki_id = ${wikiId}`.execute(tx);
         for (const table of WIKI_TABLES) await tx.deleteFrom(table).where('wiki_id', '=', wikiId).execute();
         await tx.deleteFrom('wikis').where('id', '=', wikiId).execute();
       });

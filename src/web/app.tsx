@@ -115,6 +115,8 @@ export function createApp(deps: AppDeps): Hono {
       referrerPolicy: 'no-referrer',
       xFrameOptions: 'DENY',
       crossOriginResourcePolicy: 'same-origin',
+      // A route that sets its own policy keeps it: attachments are served with a sandbox (src/wiki/attachment-routes.tsx).
+      overwrite: false,
     }),
   );
   // Before any route, the wiki host's included: a path or query that is not clean text is a 400 (IN-06).

@@ -20,6 +20,7 @@ import type { ExpectedAudience, Verification } from '../mcp/bearer.ts';
 import type { WikiTokenStore } from '../store/wiki-tokens.ts';
 import type { PersonalTokenStore } from '../store/personal-tokens.ts';
 import type { WikiPages } from '../wiki/pages.ts';
+import type { WikiAttachments } from '../wiki/attachments.ts';
 import type { RateLimiters } from '../http/rate-limit.ts';
 import type { Metrics } from '../metrics.ts';
 
@@ -37,6 +38,7 @@ export interface AppDeps {
   cliLogins: CliLogins;
   wikis: WikiStore;
   pages: WikiPages;
+  attachments: WikiAttachments;
   wikiTokens: WikiTokenStore;
   /** The management API's personal access tokens (src/api/). */
   personalTokens: PersonalTokenStore;

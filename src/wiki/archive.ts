@@ -26,11 +26,7 @@ export interface ArchivedAttachment {
   content: Uint8Array;
 }
 
-/**
- * The seam for attachments, which another module stores: export asks it for a wiki's attachments,
- * import hands each one back. Without it, exports carry none and an archive with some is refused
- * (rather than imported without them).
- */
+/** Attachments, which another module stores (./attachment-archive.ts): export asks it for a wiki's files, import hands each one back. */
 export interface AttachmentArchive {
   list(wikiId: string): Promise<ArchivedAttachment[]>;
   restore(wikiId: string, author: string, attachment: ArchivedAttachment): Promise<void>;
@@ -67,7 +63,7 @@ export interface ArchiveContents {
 
 const pageFile = (path: string) => `${PAGES_DIR}${path}.md`;
 
-export async function exportWiki(deps: { pages: WikiPages; attachments?: AttachmentArchive }, wiki: Wiki, now: number): Promise<Uint8Array> {
+export async function exportWiki(deps: { pages: WikiPages; attachments: AttachmentArchive }, wiki: Wiki, now: number): Promise<Uint8Array> {
   const { zipSync, strToU8 } = await import('fflate');
   const files: Record<string, Uint8Array> = {};
   const manifest: ArchiveManifest = {
@@ -92,7 +88,7 @@ export async function exportWiki(deps: { pages: WikiPages; attachments?: Attachm
     message: r.message,
     createdAt: r.created_at,
   }));
-  for (const attachment of (await deps.attachments?.list(wiki.id)) ?? []) {
+  for (const attachment of await deps.attachments.list(wiki.id)) {
     const file = `${ATTACHMENTS_DIR}${attachment.page}/${attachment.filename}`;
     files[file] = attachment.content;
     manifest.attachments.push({ page: attachment.page, filename: attachment.filename, file });
@@ -106,7 +102,8 @@ const invalid = (message: string) => new WikiError('invalid_input', message);
 /** Reads and checks an archive; `limits` bound the unpacked size before anything is decompressed. */
 export async function readArchive(bytes: Uint8Array, limits: PageLimits & { attachmentBytes: number }): Promise<ArchiveContents> {
   const { unzipSync } = await import('fflate');
-  const maxUnpacked = limits.wikiBytes + limits.attachmentBytes;
+  // A wiki's pages and attachments together fit in its limit; as much again leaves room for the manifest's history.
+  const maxUnpacked = limits.wikiBytes * 2;
   let unpacked = 0;
   let files: Record<string, Uint8Array>;
   try {
@@ -207,17 +204,15 @@ function checkLimits(contents: ArchiveContents, limits: PageLimits): void {
 export interface ImportDeps {
   wikis: Pick<WikiStore, 'create' | 'delete'>;
   pages: WikiPages;
-  attachments?: AttachmentArchive;
+  attachments: AttachmentArchive;
 }
 
 /** Makes a new wiki owned by `ownerDid` from checked archive contents; all or nothing. */
 export async function importWiki(deps: ImportDeps, ownerDid: string, slug: string, contents: ArchiveContents, now: number): Promise<Wiki> {
-  if (contents.attachments.length > 0 && !deps.attachments)
-    throw invalid('The archive holds attachments, which this server cannot store yet. Nothing was imported.');
   const wiki = await createWiki(deps.wikis, ownerDid, slug, contents.displayName ?? slug, now);
   try {
     for (const page of contents.pages) await deps.pages.write(wiki.id, ownerDid, { path: page.path, content: page.content, message: IMPORT_MESSAGE });
-    for (const attachment of contents.attachments) await deps.attachments!.restore(wiki.id, ownerDid, attachment);
+    for (const attachment of contents.attachments) await deps.attachments.restore(wiki.id, ownerDid, attachment);
   } catch (error) {
     await deps.wikis.delete(wiki.id);
     throw error;

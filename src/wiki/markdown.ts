@@ -4,8 +4,27 @@ import { micromark } from 'micromark';
 import { gfm, gfmHtml } from 'micromark-extension-gfm';
 import { findWikiLinks } from './links.ts';
 
-/** Rewrites wiki links (outside code, see links.ts) as ordinary Markdown links to `pageUrl(target)`, then renders. */
-export function renderMarkdown(markdown: string, pageUrl: (path: string) => string): string {
+/**
+ * An image source that is a bare file name (`![](diagram.png)`: no scheme, no `/`, no query or
+ * fragment) names a file attached to the page. micromark writes every source percent-encoded and
+ * escaped, so in its output `<img src="…"` only ever starts an image it made, never page text.
+ */
+function attachedImages(html: string, attachmentUrl: (name: string) => string): string {
+  return html.replace(/<img src="([^"/?#:]+)"/g, (tag, source: string) => {
+    try {
+      const name = decodeURIComponent(source.replace(/&amp;/g, '&'));
+      return name.startsWith('.') ? tag : `<img src="${attachmentUrl(name).replace(/&/g, '&amp;').replace(/"/g, '&quot;')}"`;
+    } catch {
+      return tag;
+    }
+  });
+}
+
+/**
+ * Rewrites wiki links (outside code, see links.ts) as ordinary Markdown links to `pageUrl(target)`,
+ * then renders; with `attachmentUrl`, images named by a bare file name show the page's attachment.
+ */
+export function renderMarkdown(markdown: string, pageUrl: (path: string) => string, attachmentUrl?: (name: string) => string): string {
   let linked = '';
   let copied = 0;
   for (const link of findWikiLinks(markdown)) {
@@ -14,5 +33,6 @@ export function renderMarkdown(markdown: string, pageUrl: (path: string) => stri
     copied = link.index + link.text.length;
   }
   linked += markdown.slice(copied);
-  return micromark(linked, { extensions: [gfm()], htmlExtensions: [gfmHtml()] });
+  const html = micromark(linked, { extensions: [gfm()], htmlExtensions: [gfmHtml()] });
+  return attachmentUrl ? attachedImages(html, attachmentUrl) : html;
 }

@@ -44,7 +44,7 @@ const MAX_MESSAGE_LENGTH = 500;
 
 const kib = (bytes: number) => `${Math.round(bytes / 1024)} KiB`;
 
-function pathOf(input: string): string {
+export function pathOf(input: string): string {
   try {
     return normalizePagePath(input);
   } catch (error) {
@@ -53,7 +53,7 @@ function pathOf(input: string): string {
   }
 }
 
-function messageOf(message: string | undefined): string | null {
+export function messageOf(message: string | undefined): string | null {
   const trimmed = message?.trim();
   if (!trimmed) return null;
   if (trimmed.length > MAX_MESSAGE_LENGTH) throw new WikiError('invalid_input', `A change message is at most ${MAX_MESSAGE_LENGTH} characters.`);

@@ -78,7 +78,18 @@ const ChangeTable: FC<{ changes: ChangeView[] }> = ({ changes }) =>
   );
 
 export const WikiPageView: FC<
-  WikiFrame & { path: string; revision: number; current: boolean; updated: string; author: string; html: string; historyUrl: string; currentUrl: string }
+  WikiFrame & {
+    path: string;
+    revision: number;
+    current: boolean;
+    updated: string;
+    author: string;
+    html: string;
+    historyUrl: string;
+    currentUrl: string;
+    /** The page's files (src/wiki/attachment-view.tsx). */
+    attachments?: Child;
+  }
 > = (props) => (
   <Layout title={`${props.path} · ${props.wikiName}`} wide platform={props.platform}>
     <article>
@@ -103,6 +114,7 @@ export const WikiPageView: FC<
         </p>
       )}
       <div class="wiki-page">{raw(props.html)}</div>
+      {props.attachments}
     </article>
   </Layout>
 );

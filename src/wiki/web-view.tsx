@@ -13,6 +13,7 @@ import { canReadPages, roleOf, type Role } from './access.ts';
 import { WikiError, type WikiPages } from './pages.ts';
 import { renderMarkdown } from './markdown.ts';
 import { wikiUrls } from './urls.ts';
+import { attachmentViews, type AttachmentViewDeps } from './attachment-routes.tsx';
 
 type WikiResolver = (c: Context) => Promise<Wiki | undefined>;
 
@@ -20,7 +21,7 @@ const noSuchPage = (message = 'There is no page at this address.') => new AppErr
 const encodePath = (path: string) => path.split('/').map(encodeURIComponent).join('/');
 
 /** What the web view uses; the assembly passes its AppDeps (src/web/deps.ts). */
-export interface WikiViewDeps {
+export interface WikiViewDeps extends AttachmentViewDeps {
   config: Config;
   sessions: Pick<SessionService, 'current'>;
   wikis: WikiStore;
@@ -42,6 +43,9 @@ export function wikiViewRoutes(deps: WikiViewDeps, wikiOf: WikiResolver): Hono {
     if (!session) return c.redirect(`${config.publicUrl}/auth/login?${new URLSearchParams({ return_to: c.req.url })}`, 303);
     throw noSuchPage('There is no wiki at this address, or you are not one of its members.');
   }
+
+  const files = attachmentViews(deps, readable);
+  app.route('/', files.routes);
 
   function frame(wiki: Wiki, role: Role | undefined) {
     const base = wikiUrls(config, wiki.slug).base;
@@ -131,7 +135,8 @@ export function wikiViewRoutes(deps: WikiViewDeps, wikiOf: WikiResolver): Hono {
         current={current}
         updated={when(page.updatedAt)}
         author={page.updatedBy}
-        html={renderMarkdown(page.content, view.pageUrl)}
+        html={renderMarkdown(page.content, view.pageUrl, files.imageUrl(wiki, page.path))}
+        attachments={await files.panel(c, wiki, role, page.path)}
         historyUrl={view.historyUrl(page.path)}
         currentUrl={view.pageUrl(page.path)}
       />,

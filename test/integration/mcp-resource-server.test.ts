@@ -84,16 +84,20 @@ describe('wiki MCP endpoint as a resource server', () => {
     assert.equal(response.status, 200);
     const names = (await response.json()).result.tools.map((tool: { name: string }) => tool.name).sort();
     assert.deepEqual(names, [
+      'delete_attachment',
       'delete_note',
+      'download_attachment',
       'edit_note',
       'find_orphaned_notes',
       'get_history',
       'get_links',
       'get_recent_changes',
+      'list_attachments',
       'list_notes',
       'read_note',
       'rename_note',
       'search_notes',
+      'upload_attachment',
       'write_note',
     ]);
   });

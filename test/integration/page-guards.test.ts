@@ -46,8 +46,19 @@ function routesOf(app: Hono, method: string, prefix = ''): string[] {
 
 const urlencoded = (form: Record<string, string>) => new URLSearchParams(form).toString();
 
-/** One POST the way a page (or an attacker's page) sends it; no automatic Origin. */
-function send(client: TestClient, path: string, form: Record<string, string>, headers: Record<string, string>): Promise<Response> {
+/** One POST the way a page (or an attacker's page) sends it; no automatic Origin. Multipart with `files`. */
+function send(
+  client: TestClient,
+  path: string,
+  form: Record<string, string>,
+  headers: Record<string, string>,
+  files?: Record<string, File>,
+): Promise<Response> {
+  if (files) {
+    const body = new FormData();
+    for (const [name, value] of [...Object.entries(form), ...Object.entries(files)]) body.set(name, value);
+    return client.request(path, { method: 'POST', body, headers });
+  }
   return client.request(path, {
     method: 'POST',
     body: urlencoded(form),
@@ -63,6 +74,8 @@ interface FormCase {
   path: string;
   /** The valid form, with its CSRF token as `csrf` (none for an origin-checked form). */
   form: Record<string, string>;
+  /** File fields: the form is sent as multipart/form-data. */
+  files?: Record<string, File>;
   done(): Promise<boolean>;
 }
 
@@ -71,8 +84,8 @@ type PostGuard =
   | { kind: 'origin checked'; why: string; prepare(): Promise<FormCase> }
   | { kind: 'not cookie-authenticated'; why: string; check(): Promise<void> };
 
-/** `status`: an answer with no body at all (a yes or no for a machine). */
-type PageKind = 'html' | 'json' | 'css' | 'redirect' | 'status';
+/** `status`: an answer with no body at all (a yes or no for a machine); `file`: an attachment's bytes. */
+type PageKind = 'html' | 'json' | 'css' | 'redirect' | 'status' | 'file';
 
 describe('CS-02 and CS-03 on every route', () => {
   let fixture: WikiFixture;
@@ -135,6 +148,15 @@ describe('CS-02 and CS-03 on every route', () => {
     };
   }
 
+  /** The attachment upload form of a wiki page at `base` (path or host mode), as `client` sees it. */
+  async function uploadCase(client: TestClient, deps: Platform['deps'], base: string): Promise<FormCase> {
+    const wiki = (await deps.wikis.findBySlug('notes'))!;
+    if (!(await deps.pages.list(wiki.id, { prefix: 'Home', limit: 1 })).length) await deps.pages.write(wiki.id, CAROL_DID, { path: 'Home', content: 'Hello' });
+    const csrf = csrfIn(await (await client.request(`${base}/pages/Home`)).text())!;
+    const attached = async () => (await deps.attachments.list(wiki.id, 'Home')).some((file) => file.name === 'cs02.txt');
+    return { client, path: `${base}/attachments/Home`, form: { csrf }, files: { file: new File(['cs02'], 'cs02.txt') }, done: attached };
+  }
+
   /** A dashboard form of carol's, with the session's CSRF token. */
   async function dashboardCase(path: string, form: Record<string, string>, done: () => Promise<boolean>): Promise<FormCase> {
     return { client: carol, path, form: { ...form, csrf: await dashboardCsrf() }, done };
@@ -148,6 +170,14 @@ describe('CS-02 and CS-03 on every route', () => {
     [`POST ${WIKI_HOST}/oauth/consent`]: {
       kind: 'cookie form',
       prepare: () => consentCase(hostCarol, hosted.platform.app, hosted.platform.deps, WIKI_HOST),
+    },
+    'POST /w/:slug/attachments/*': {
+      kind: 'cookie form',
+      prepare: () => uploadCase(carol, platform.deps, fixture.issuer),
+    },
+    [`POST ${WIKI_HOST}/attachments/*`]: {
+      kind: 'cookie form',
+      prepare: () => uploadCase(hostCarol, hosted.platform.deps, WIKI_HOST),
     },
     'POST /auth/signup': {
       kind: 'cookie form',
@@ -424,20 +454,20 @@ describe('CS-02 and CS-03 on every route', () => {
     }
     const refuses = guard.kind === 'cookie form' ? 'cross-site posts and posts without its CSRF token' : 'cross-site posts';
     test(`CS-02: ${route} (${guard.kind}) refuses ${refuses}`, async () => {
-      const { client, path, form, done } = await guard.prepare();
+      const { client, path, form, files, done } = await guard.prepare();
       const own = { origin: client.origin, 'sec-fetch-site': 'same-origin' };
       for (const [from, headers] of Object.entries(HOSTILE)) {
-        const response = await send(client, path, form, headers);
+        const response = await send(client, path, form, headers, files);
         assert.equal(response.status, 403, `from ${from}`);
         assert.equal(await done(), false, `nothing done for a post from ${from}`);
       }
       if (guard.kind === 'cookie form') {
         const { csrf: _token, ...withoutToken } = form;
-        assert.equal((await send(client, path, withoutToken, own)).status, 403, 'own origin, no CSRF token');
-        assert.equal((await send(client, path, { ...form, csrf: 'forged' }, own)).status, 403, 'own origin, a forged CSRF token');
+        assert.equal((await send(client, path, withoutToken, own, files)).status, 403, 'own origin, no CSRF token');
+        assert.equal((await send(client, path, { ...form, csrf: 'forged' }, own, files)).status, 403, 'own origin, a forged CSRF token');
         assert.equal(await done(), false, 'nothing done without the token');
       }
-      const accepted = await send(client, path, form, own);
+      const accepted = await send(client, path, form, own, files);
       assert.notEqual(accepted.status, 403, 'the same form from our own page is accepted');
       assert.equal(await done(), true, 'and takes effect');
     });
@@ -492,6 +522,20 @@ describe('CS-02 and CS-03 on every route', () => {
     'html',
     get(() => carol, '/w/notes/pages/Home'),
     get(() => carol, '/w/notes/pages/Nope'),
+  );
+  page(
+    'GET /w/:slug/attachments/*',
+    'file',
+    async () => {
+      await platform.deps.attachments.upload(notes.id, CAROL_DID, { path: 'Home', filename: 'page.html', size: 6, bytes: [Buffer.from('<html>')] });
+      return carol.request('/w/notes/attachments/Home/page.html');
+    },
+    get(() => carol, '/w/notes/attachments/Home/missing.png'),
+  );
+  page(
+    `GET ${WIKI_HOST}/attachments/*`,
+    'file',
+    get(() => hostCarol, '/attachments/Nope/missing.png'),
   );
   page(
     'GET /w/:slug/history/*',
@@ -578,6 +622,13 @@ describe('CS-02 and CS-03 on every route', () => {
     assert.match(response.headers.get('content-security-policy') ?? '', /(^|;)\s*frame-ancestors 'none'(;|$)/, label);
   };
 
+  /** Issue 12: a served attachment is never framed, sniffed or allowed to run anything. */
+  const assertSandboxedFile = (response: Response, label: string) => {
+    assert.equal(response.headers.get('x-content-type-options'), 'nosniff', label);
+    assert.match(response.headers.get('content-security-policy') ?? '', /^sandbox; default-src 'none'; frame-ancestors 'none'/, label);
+    assert.equal(response.headers.get('x-frame-options'), 'DENY', label);
+  };
+
   test('CS-03: every GET route, path mode and wiki host, is in the table', () => {
     const routes = [...routesOf(platform.app, 'GET'), ...routesOf(wikiHostRoutes(hosted.platform.deps)!, 'GET', WIKI_HOST)];
     assert.deepEqual(
@@ -593,12 +644,13 @@ describe('CS-02 and CS-03 on every route', () => {
   });
 
   for (const [route, { kind, requests }] of Object.entries(GETS)) {
-    const what = kind === 'html' ? 'html that refuses to be framed, error pages too' : kind;
+    const what = kind === 'html' ? 'html that refuses to be framed, error pages too' : kind === 'file' ? 'sandboxed files, unframeable error pages' : kind;
     test(`CS-03: ${route} answers ${what}`, async () => {
       for (const [index, request] of requests.entries()) {
         const response = await request();
         const label = `${route} #${index + 1} (${response.status})`;
-        if (kind === 'html') assertUnframeable(response, label);
+        if (kind === 'html' || (kind === 'file' && response.status !== 200)) assertUnframeable(response, label);
+        else if (kind === 'file') assertSandboxedFile(response, label);
         else if (kind === 'redirect') assert.ok(response.status >= 300 && response.status < 400 && response.headers.get('location'), label);
         else if (kind === 'status') assert.equal(await response.text(), '', label);
         else assert.match(response.headers.get('content-type') ?? '', kind === 'json' ? /^application\/(problem\+)?json/ : /^text\/css/, label);

@@ -25,7 +25,7 @@ for (const kind of TEST_DATABASES) {
     before(async () => {
       database = await createTestDatabase(kind);
       // A small wiki limit (1 MiB), so that an archive unpacking past it is cheap to make.
-      fixture = await startWikiFixture({ DATABASE_URL: database.url, WIKI_MAX_BYTES: String(1024 * 1024) });
+      fixture = await startWikiFixture({ DATABASE_URL: database.url, WIKI_MAX_BYTES: String(1024 * 1024), ATTACHMENT_MAX_BYTES: String(512 * 1024) });
       api = apiCaller(fixture.platform);
       cli = await cliCredential(fixture.platform, fixture.fake);
       for (const [path, content] of Object.entries(PAGES)) {
@@ -48,12 +48,19 @@ for (const kind of TEST_DATABASES) {
       );
     };
 
-    test('export → import round trip keeps every current page, its text and its links', async () => {
+    test('export → import round trip keeps every current page, its text, its links and its attachments', async () => {
+      const { deps } = fixture.platform.platform;
+      const notes = (await deps.wikis.findBySlug('notes'))!;
+      const diagram = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(300 * 1024, 7)]);
+      await deps.attachments.upload(notes.id, notes.owner_did, { path: 'Projects/Robot Arm', filename: 'diagram.png', size: diagram.length, bytes: [diagram] });
       const exported = await api('GET', '/wikis/notes/archive', { token: cli });
       assert.equal(exported.status, 200);
       assert.equal(exported.headers.get('content-type'), 'application/zip');
       const files = unzipSync(exported.bytes);
-      assert.deepEqual(Object.keys(files).sort(), ['manifest.json', ...Object.keys(PAGES).map((path) => `pages/${path}.md`)].sort());
+      assert.deepEqual(
+        Object.keys(files).sort(),
+        ['manifest.json', 'attachments/Projects/Robot Arm/diagram.png', ...Object.keys(PAGES).map((path) => `pages/${path}.md`)].sort(),
+      );
       const manifest = JSON.parse(new TextDecoder().decode(files['manifest.json']));
       assert.equal(manifest.format, 'robot.wtf/wiki-archive');
       assert.equal(manifest.wiki.slug, 'notes');
@@ -65,6 +72,11 @@ for (const kind of TEST_DATABASES) {
       assert.equal(imported.json.pages, Object.keys(PAGES).length);
       assert.equal(imported.json.wiki.display_name, 'Carol’s notes');
       assert.deepEqual(await snapshot('notes-copy'), await snapshot('notes'));
+      assert.equal(imported.json.attachments, 1);
+      const copy = (await deps.wikis.findBySlug('notes-copy'))!;
+      const copied: Buffer[] = [];
+      for await (const chunk of (await deps.attachments.open(copy.id, 'Projects/Robot Arm', 'diagram.png')).chunks()) copied.push(chunk);
+      assert.deepEqual(Buffer.concat(copied), diagram, 'the attachment came back byte for byte');
       assert.ok((await snapshot('notes')).length === Object.keys(PAGES).length);
       // And again: the copy exports to the same pages.
       const again = unzipSync((await api('GET', '/wikis/notes-copy/archive', { token: cli })).bytes);
@@ -116,7 +128,7 @@ for (const kind of TEST_DATABASES) {
           422,
           /names "pages\/A\.md", which is not in the archive/,
         ],
-        ['attachments the server cannot store', manifestZip(), 422, /attachments/],
+        ['an attachment larger than a file may be', manifestZip(new Uint8Array(600 * 1024)), 413, /an attachment is at most 512 KiB/],
       ];
       for (const [name, zip, status, detail] of cases) {
         const answer = await api('POST', '/wikis/refused/archive', { token: cli, zip });
@@ -132,7 +144,7 @@ for (const kind of TEST_DATABASES) {
 }
 
 /** An export whose manifest lists an attachment. */
-function manifestZip(): Uint8Array {
+function manifestZip(photo: Uint8Array): Uint8Array {
   const manifest = {
     format: 'robot.wtf/wiki-archive',
     version: 1,
@@ -142,5 +154,5 @@ function manifestZip(): Uint8Array {
     revisions: [],
     attachments: [{ page: 'A', filename: 'photo.jpg', file: 'attachments/A/photo.jpg' }],
   };
-  return zipSync({ 'manifest.json': strToU8(JSON.stringify(manifest)), 'pages/A.md': strToU8('a'), 'attachments/A/photo.jpg': new Uint8Array([1, 2]) });
+  return zipSync({ 'manifest.json': strToU8(JSON.stringify(manifest)), 'pages/A.md': strToU8('a'), 'attachments/A/photo.jpg': photo });
 }

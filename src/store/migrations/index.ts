@@ -4,6 +4,7 @@ import type { Migration } from 'kysely/migration';
 import { SqliteAdapter, sql } from 'kysely';
 import { unionOfScopes } from '../grants.ts';
 import { m009_wiki_description } from './009_wiki_description.ts';
+import { m011_attachments } from './011_attachments.ts';
 import { m014_personal_access_tokens } from './014_personal_access_tokens.ts';
 
 const m001_initial: Migration = {
@@ -368,5 +369,6 @@ export const migrations: Record<string, Migration> = {
   '007_rate_limits': m007_rate_limits,
   '008_one_live_grant': m008_one_live_grant,
   '009_wiki_description': m009_wiki_description,
+  '011_attachments': m011_attachments,
   '014_personal_access_tokens': m014_personal_access_tokens,
 };
