@@ -32,6 +32,10 @@ import { pageStore } from './store/pages.ts';
 import { wikiTokenStore } from './store/wiki-tokens.ts';
 import { bearerVerifier } from './mcp/bearer.ts';
 import { wikiPages } from './wiki/pages.ts';
+import { configuredEmbedder } from './embeddings/configured.ts';
+import { chunkStore } from './store/chunks.ts';
+import { indexInBackground, semanticIndex } from './wiki/semantic-index.ts';
+import { wikiSemanticSearch } from './wiki/semantic-search.ts';
 import { migrateToLatest, openDatabase, type StatementFaults } from './store/database.ts';
 import { pendingSignupStore } from './store/pending-signups.ts';
 import { rateLimitStore } from './store/rate-limits.ts';
@@ -43,6 +47,8 @@ import type { AppDeps } from './web/deps.ts';
 import { memoryRateLimiters, storeRateLimiters } from './http/rate-limit.ts';
 
 const SWEEP_INTERVAL_MS = 5 * 60 * 1000;
+/** How often queued pages are embedded; a search also embeds its own wiki's queue first. */
+const SEMANTIC_INDEX_INTERVAL_MS = 5_000;
 
 export interface Platform {
   app: Hono;
@@ -103,6 +109,11 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     events = database.dialect === 'postgres' ? await postgresLoginEvents(config.databaseUrl, log) : localLoginEvents();
     // One process on SQLite counts in memory; instances sharing PostgreSQL count together there.
     const rateLimits = database.dialect === 'postgres' ? storeRateLimiters(rateLimitStore(database.db), log, now) : memoryRateLimiters(now);
+    const pages = wikiPages(pageStore(database.db, database.dialect), config.pageLimits, now);
+    const embedder = configuredEmbedder(config.embeddings);
+    const chunks = chunkStore(database.sql);
+    const index = semanticIndex(chunks, embedder, now);
+    const semantic = wikiSemanticSearch({ chunks, index, embedder, fullText: pages.search, log, now });
     const deps: AppDeps = {
       config,
       log,
@@ -123,7 +134,8 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
         now,
       }),
       wikis,
-      pages: wikiPages(pageStore(database.db, database.dialect), config.pageLimits, now),
+      pages,
+      semantic,
       wikiTokens,
       verifyBearer: bearerVerifier({
         publicKeys: publicKeysByKid(platformKeys),
@@ -158,12 +170,14 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       );
     const timer = setInterval(sweep, SWEEP_INTERVAL_MS);
     timer.unref();
+    const indexer = indexInBackground(index, log, SEMANTIC_INDEX_INTERVAL_MS);
     const loginEvents = events;
     return {
       app: createApp(deps),
       deps,
       async close() {
         clearInterval(timer);
+        await indexer.stop();
         await loginEvents.close();
         await database.close();
       },

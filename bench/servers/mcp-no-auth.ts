@@ -27,6 +27,7 @@ app.post('/w/:slug/mcp', async (c) => {
     wikiId: wiki.id,
     wikiName: wiki.display_name,
     pages: deps.pages,
+    semantic: deps.semantic,
     caller: { subject: USER.did },
     log: deps.log,
     requestId: undefined,

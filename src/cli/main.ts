@@ -13,6 +13,7 @@ commands:
   serve          start the platform (configuration from the environment, see docs/configuration.md)
   migrate        apply database migrations and exit
   keys rotate    add a new platform signing key; the old one stays published until its tokens expire
+  reindex [SLUG] embed the pages of one wiki (or of all) again for semantic search, and wait until done
   login <handle> [--server URL]
                  log in through your browser and store the platform token
   whoami [--server URL]
@@ -29,6 +30,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'keys':
         if (rest[0] === 'rotate') return await rotateKeys();
         break;
+      case 'reindex':
+        return await (await import('./reindex.ts')).reindex(rest, io.out);
       case 'login':
       case 'whoami':
         return await clientCommand(command, rest);

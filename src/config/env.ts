@@ -47,6 +47,9 @@ export const envSchema = z.object({
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   MCP_ALLOWED_ORIGINS: optionalString,
+  EMBEDDINGS_URL: optionalString,
+  EMBEDDINGS_MODEL: optionalString,
+  EMBEDDINGS_API_KEY: optionalString,
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -7,6 +7,7 @@ import { wikiUrls } from '../wiki/urls.ts';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../log.ts';
 import type { WikiPages } from '../wiki/pages.ts';
+import type { WikiSemanticSearch } from '../wiki/semantic-search.ts';
 import { authenticateBearer, type AuthenticateDeps } from './authenticate.ts';
 import { serveMcp, type Authenticate } from './endpoint.ts';
 import { mcpCors, originGuard, originRules } from './origin.ts';
@@ -18,6 +19,7 @@ type WikiResolver = (c: Context) => Promise<Wiki | undefined>;
 export interface McpRouteDeps extends AuthenticateDeps {
   config: Config;
   pages: WikiPages;
+  semantic: WikiSemanticSearch;
   log: Logger;
 }
 
@@ -49,7 +51,7 @@ export function mcpRoutes(deps: McpRouteDeps, wikiOf: WikiResolver): Hono {
     const requestId = c.get('requestId') as string | undefined;
     try {
       const response = await serveMcp(c, mcpWiki, authenticate, (caller) =>
-        wikiTools({ wikiId: found.id, wikiName: found.display_name, pages: deps.pages, caller, log: deps.log, requestId }),
+        wikiTools({ wikiId: found.id, wikiName: found.display_name, pages: deps.pages, semantic: deps.semantic, caller, log: deps.log, requestId }),
       );
       // The SDK transport builds its own Response, without the headers set on the context before the
       // route ran; like every other response it carries its request id, which ties it to its log

@@ -16,6 +16,7 @@ import type { RevisionSummary } from '../store/pages.ts';
 import { READ_SCOPE, WRITE_SCOPE } from '../wiki/access.ts';
 import { textProblem, type TextKind } from '../http/input-text.ts';
 import { WikiError, type WikiPages } from '../wiki/pages.ts';
+import type { WikiSemanticSearch } from '../wiki/semantic-search.ts';
 
 export interface ToolCaller {
   /** The DID the tools act as: authors of revisions. */
@@ -26,6 +27,7 @@ export interface ToolContext {
   wikiId: string;
   wikiName: string;
   pages: WikiPages;
+  semantic: WikiSemanticSearch;
   caller: ToolCaller;
   log: Logger;
   requestId: string | undefined;
@@ -211,6 +213,25 @@ const TOOLS: readonly WikiTool[] = [
   tool('find_orphaned_notes', READ_SCOPE, 'Pages that no other page links to.', {}, readOnly, async (_args, { wikiId, pages }) => ({
     orphans: await pages.orphans(wikiId),
   })),
+  tool(
+    'semantic_search',
+    READ_SCOPE,
+    'Search by meaning: finds passages about what the query describes even when they use other words, ranked together with the full-text matches. Returns the page path, the headings above each passage, an excerpt and a score, best first; `index.pending` counts pages changed too recently to be searched by meaning yet.',
+    {
+      query: text('multiline').min(1).max(500).describe('What you are looking for, in your own words.'),
+      limit: z.number().int().min(1).max(50).optional().describe('At most this many passages (default 10).'),
+      max_chunks_per_page: z.number().int().min(1).max(10).optional().describe('At most this many passages of one page (default 2).'),
+    },
+    readOnly,
+    async ({ query, limit, max_chunks_per_page }, { wikiId, semantic }) => {
+      const answer = await semantic.search(wikiId, query, { limit: limit ?? 10, maxChunksPerPage: max_chunks_per_page ?? 2 });
+      return {
+        results: answer.results.map((hit) => ({ path: hit.path, heading_path: hit.headingPath, snippet: hit.snippet, score: Number(hit.score.toFixed(6)) })),
+        index: { pending: answer.index.pending, lag_seconds: answer.index.lagSeconds },
+        ...(answer.warning ? { warning: answer.warning } : {}),
+      };
+    },
+  ),
 ];
 
 /** Which scope each tool needs; the endpoint refuses a call without it before any tool runs (RS-10). */

@@ -19,6 +19,7 @@ import type { JWK } from 'jose';
 import type { ExpectedAudience, Verification } from '../mcp/bearer.ts';
 import type { WikiTokenStore } from '../store/wiki-tokens.ts';
 import type { WikiPages } from '../wiki/pages.ts';
+import type { WikiSemanticSearch } from '../wiki/semantic-search.ts';
 import type { RateLimiters } from '../http/rate-limit.ts';
 
 export interface AppDeps {
@@ -33,6 +34,8 @@ export interface AppDeps {
   cliLogins: CliLogins;
   wikis: WikiStore;
   pages: WikiPages;
+  /** Hybrid search by meaning and words (wiki/semantic-search.ts): the semantic_search tool and the browser's search box. */
+  semantic: WikiSemanticSearch;
   wikiTokens: WikiTokenStore;
   /** Verifies a bearer token presented at a wiki's MCP endpoint (src/mcp/bearer.ts); one cache per process. */
   verifyBearer: (token: string, expected: ExpectedAudience) => Promise<Verification>;
