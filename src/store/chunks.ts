@@ -50,6 +50,8 @@ export interface ChunkStore {
    */
   replace(page: QueuedPage, model: string, chunks: NewChunk[]): Promise<boolean>;
   status(wikiId: string): Promise<QueueStatus>;
+  /** Grows with every change to the wiki's chunks (a page re-embedded or deleted); 0 before any. */
+  generation(wikiId: string): Promise<number>;
   /** Every vector of the wiki made by `model`, with its page's path. */
   vectors(wikiId: string, model: string): Promise<ChunkVector[]>;
   /** The chunks' text, and the page's current path (undefined if it is gone). */
@@ -90,6 +92,11 @@ export function chunkStore(db: Sql): ChunkStore {
         const taken = await tx.run('delete from embedding_queue where page_id = ? and version = ?', [page.pageId, page.version]);
         if (taken !== 1) return false;
         await tx.run('delete from page_chunks where page_id = ?', [page.pageId]);
+        await tx.run(
+          `insert into chunk_generations (wiki_id, generation) values (?, 1)
+           on conflict (wiki_id) do update set generation = chunk_generations.generation + 1`,
+          [page.wikiId],
+        );
         for (const [ordinal, chunk] of chunks.entries())
           await tx.run('insert into page_chunks (page_id, ordinal, wiki_id, heading_path, content, model, vector) values (?, ?, ?, ?, ?, ?, ?)', [
             page.pageId,
@@ -108,6 +115,10 @@ export function chunkStore(db: Sql): ChunkStore {
         [wikiId],
       );
       return { pending: Number(row?.pending ?? 0), oldestQueuedAt: row?.oldest == null ? undefined : Number(row.oldest) };
+    },
+    async generation(wikiId) {
+      const row = await db.one<{ generation: number }>('select generation from chunk_generations where wiki_id = ?', [wikiId]);
+      return Number(row?.generation ?? 0);
     },
     async vectors(wikiId, model) {
       const rows = await db.all<{ page_id: string; path: string; ordinal: number; vector: Buffer }>(

@@ -3,6 +3,7 @@
 // k = 60), so an exact term still counts and a paraphrase still finds its page. This is the one entry
 // point for the semantic_search MCP tool and the browser's search box.
 import { EmbeddingError, type Embedder, vectorFromBytes } from '../embeddings/embedder.ts';
+import { ExpiringCache } from '../cache.ts';
 import type { Logger } from '../log.ts';
 import type { ChunkStore, ChunkVector } from '../store/chunks.ts';
 import type { SearchHit } from '../store/pages.ts';
@@ -65,21 +66,52 @@ function snippetOf(text: string): string {
 
 interface PageMatch {
   pageId: string;
+  path: string;
   /** The page's chunks by cosine to the query, best first: [ordinal, cosine]. */
   chunks: [number, number][];
 }
 
+/** A wiki's vectors of one model in one block, as of one generation of its chunks. */
+interface WikiVectors {
+  generation: number;
+  dimensions: number;
+  matrix: Float32Array;
+  pageIds: string[];
+  paths: string[];
+  ordinals: Int32Array;
+}
+
+/** Wikis whose vectors stay in memory (10,000 chunks of 100 dimensions hold 4 MB), and for how long unused. */
+const CACHED_WIKIS = 8;
+const CACHE_SECONDS = 300;
+
+function packVectors(generation: number, rows: ChunkVector[]): WikiVectors {
+  const dimensions = rows[0] ? rows[0].vector.byteLength >> 2 : 0;
+  const usable = rows.filter((row) => row.vector.byteLength === dimensions * 4);
+  const matrix = new Float32Array(usable.length * dimensions);
+  for (const [i, row] of usable.entries()) matrix.set(vectorFromBytes(row.vector), i * dimensions);
+  return {
+    generation,
+    dimensions,
+    matrix,
+    pageIds: usable.map((row) => row.pageId),
+    paths: usable.map((row) => row.path),
+    ordinals: Int32Array.from(usable, (row) => row.ordinal),
+  };
+}
+
 /** Every chunk's cosine to the query (vectors are unit length), grouped by page, pages best first. */
-function nearestPages(query: Float32Array, rows: ChunkVector[]): PageMatch[] {
+function nearestPages(query: Float32Array, { dimensions, matrix, pageIds, paths, ordinals }: WikiVectors): PageMatch[] {
+  if (query.length !== dimensions) return [];
   const byPage = new Map<string, PageMatch>();
-  for (const row of rows) {
-    const vector = vectorFromBytes(row.vector);
-    if (vector.length !== query.length) continue;
+  for (let row = 0; row < pageIds.length; row++) {
     let cosine = 0;
-    for (let d = 0; d < vector.length; d++) cosine += vector[d]! * query[d]!;
-    const page = byPage.get(row.pageId) ?? { pageId: row.pageId, chunks: [] };
-    page.chunks.push([row.ordinal, cosine]);
-    byPage.set(row.pageId, page);
+    const offset = row * dimensions;
+    for (let d = 0; d < dimensions; d++) cosine += matrix[offset + d]! * query[d]!;
+    const pageId = pageIds[row]!;
+    const page = byPage.get(pageId) ?? { pageId, path: paths[row]!, chunks: [] };
+    page.chunks.push([ordinals[row]!, cosine]);
+    byPage.set(pageId, page);
   }
   const pages = [...byPage.values()];
   for (const page of pages) page.chunks.sort((a, b) => b[1] - a[1]);
@@ -88,14 +120,30 @@ function nearestPages(query: Float32Array, rows: ChunkVector[]): PageMatch[] {
 
 export function wikiSemanticSearch(deps: SemanticSearchDeps): WikiSemanticSearch {
   const { chunks, index, embedder } = deps;
+  const cache = new ExpiringCache<string, WikiVectors>(CACHED_WIKIS);
 
-  /** The wiki's pages ranked by their nearest chunk, or undefined (with why) if the embedder failed. */
-  async function vectorRanking(wikiId: string, query: string): Promise<{ pages: PageMatch[]; paths: Map<string, string> } | { failed: string }> {
+  /**
+   * The wiki's vectors, from memory while its chunk generation is unchanged. The generation is read
+   * before the vectors: vectors newer than their label are read again next time, never kept stale.
+   */
+  async function vectorsOf(wikiId: string): Promise<WikiVectors> {
+    const generation = await chunks.generation(wikiId);
+    const cached = cache.get(wikiId, deps.now());
+    if (cached?.generation === generation) {
+      cache.set(wikiId, cached, deps.now() + CACHE_SECONDS);
+      return cached;
+    }
+    const loaded = packVectors(generation, await chunks.vectors(wikiId, embedder.modelId));
+    cache.set(wikiId, loaded, deps.now() + CACHE_SECONDS);
+    return loaded;
+  }
+
+  /** The wiki's pages ranked by their nearest chunk, or why not if the embedder failed. */
+  async function vectorRanking(wikiId: string, query: string): Promise<PageMatch[] | { failed: string }> {
     try {
       await index.catchUp(wikiId, CATCH_UP_PAGES);
       const [vector] = await embedder.embed([query], 'query');
-      const rows = await chunks.vectors(wikiId, embedder.modelId);
-      return { pages: nearestPages(vector!, rows), paths: new Map(rows.map((row) => [row.pageId, row.path])) };
+      return nearestPages(vector!, await vectorsOf(wikiId));
     } catch (error) {
       if (!(error instanceof EmbeddingError)) throw error;
       deps.log.warn({ err: error, event: 'semantic_search.embedder_failed', wikiId }, 'embedder failed; answering with full text only');
@@ -105,18 +153,14 @@ export function wikiSemanticSearch(deps: SemanticSearchDeps): WikiSemanticSearch
 
   return {
     async search(wikiId, query, { limit, maxChunksPerPage, mode = 'hybrid' }) {
-      const vectors = mode === 'fulltext' ? { pages: [], paths: new Map<string, string>() } : await vectorRanking(wikiId, query);
-      const failed = 'failed' in vectors ? vectors.failed : undefined;
-      const matches = 'failed' in vectors ? [] : vectors.pages;
+      const ranking = mode === 'fulltext' ? [] : await vectorRanking(wikiId, query);
+      const failed = 'failed' in ranking ? ranking.failed : undefined;
+      const matches = 'failed' in ranking ? [] : ranking;
       const fullText = mode === 'vector' && !failed ? [] : await deps.fullText(wikiId, query, FUSION_DEPTH);
 
       // One entry per page, by path: the score of each ranking it appears in, summed.
       const fused = new Map<string, { score: number; match?: PageMatch; hit?: SearchHit }>();
-      const paths = 'failed' in vectors ? new Map<string, string>() : vectors.paths;
-      for (const [rank, match] of matches.entries()) {
-        const path = paths.get(match.pageId)!;
-        fused.set(path, { score: mode === 'vector' ? match.chunks[0]![1] : rrf(rank), match });
-      }
+      for (const [rank, match] of matches.entries()) fused.set(match.path, { score: mode === 'vector' ? match.chunks[0]![1] : rrf(rank), match });
       for (const [rank, hit] of fullText.entries()) {
         const entry = fused.get(hit.path) ?? { score: 0 };
         fused.set(hit.path, { ...entry, score: entry.score + rrf(rank), hit });

@@ -40,12 +40,22 @@ export const m012_semantic_search: Migration = {
       .execute();
     await db.schema.createIndex('embedding_queue_wiki').on('embedding_queue').columns(['wiki_id', 'queued_at']).execute();
 
+    // Counts changes to each wiki's chunks, so a process may keep the wiki's vectors in memory and
+    // know, with one indexed read, whether they are still current (wiki/semantic-search.ts).
+    await db.schema
+      .createTable('chunk_generations')
+      .addColumn('wiki_id', 'text', (c) => c.primaryKey())
+      .addColumn('generation', 'integer', (c) => c.notNull())
+      .execute();
+
     const now = Math.floor(Date.now() / 1000);
     await sql`insert into embedding_queue (page_id, wiki_id, version, queued_at) select id, wiki_id, 1, ${now} from pages`.execute(db);
 
     const queue = (epoch: string) => `insert into embedding_queue (page_id, wiki_id, version, queued_at) values (new.id, new.wiki_id, 1, ${epoch})
       on conflict (page_id) do update set version = embedding_queue.version + 1`;
-    const forget = 'delete from page_chunks where page_id = old.id; delete from embedding_queue where page_id = old.id;';
+    const forget = `delete from page_chunks where page_id = old.id; delete from embedding_queue where page_id = old.id;
+      insert into chunk_generations (wiki_id, generation) values (old.wiki_id, 1)
+      on conflict (wiki_id) do update set generation = chunk_generations.generation + 1;`;
     if (sqlite) {
       const epoch = "cast(strftime('%s', 'now') as integer)";
       await sql.raw(`create trigger pages_embedding_insert after insert on pages begin ${queue(epoch)}; end`).execute(db);
@@ -73,6 +83,7 @@ export const m012_semantic_search: Migration = {
       await sql`drop trigger if exists pages_embedding on pages`.execute(db);
       await sql`drop function if exists pages_embedding()`.execute(db);
     }
+    await sql`drop table if exists chunk_generations`.execute(db);
     await sql`drop table if exists embedding_queue`.execute(db);
     await sql`drop table if exists page_chunks`.execute(db);
   },
