@@ -140,14 +140,14 @@ export function chunkStore(db: Sql): ChunkStore {
     },
     queueAll: (wikiId, now) =>
       db.run(
-        `insert into embedding_queue (page_id, wiki_id, version, queued_at) select id, wiki_id, 1, ? from pages
+        `insert into embedding_queue (page_id, wiki_id, version, queued_at) select id, wiki_id, 1, cast(? as bigint) from pages
          where ${wikiId === undefined ? '1 = 1' : 'wiki_id = ?'} ${UPSERT_QUEUE}`,
         wikiId === undefined ? [now] : [now, wikiId],
       ),
     queueOtherModels: (model, now) =>
       db.run(
         `insert into embedding_queue (page_id, wiki_id, version, queued_at)
-         select distinct page_id, wiki_id, 1, ? from page_chunks where model <> ? ${UPSERT_QUEUE}`,
+         select distinct page_id, wiki_id, 1, cast(? as bigint) from page_chunks where model <> ? ${UPSERT_QUEUE}`,
         [now, model],
       ),
   };
