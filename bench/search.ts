@@ -2,8 +2,9 @@
 //
 // Quality: the evaluation set in bench/eval/ (pages-*.md: pages on varied topics, `=== Path` before
 // each; queries.tsv: questions that paraphrase a page rather than repeat its words, each with the page
-// it should find). For full text alone, vectors alone and hybrid: recall@5 (the expected page among the
-// first five pages) and MRR (1 / its rank among the first ten, 0 if absent), on SQLite and PostgreSQL.
+// it should find; keyword-queries.tsv: a few of a page's own words, as a check that fusion keeps what
+// full text finds). For full text alone, vectors alone and hybrid: recall@5 (the expected page among
+// the first five pages) and MRR (1 / its rank among the first ten, 0 if absent), on SQLite and PostgreSQL.
 //
 // Speed: a wiki of 10,000 chunks (generated from the set's own sentences), semantic_search's p50 over
 // the set's queries, in three rounds; the median of each round is reported.
@@ -28,9 +29,27 @@ const MODES: SearchMode[] = ['fulltext', 'vector', 'hybrid'];
 const LATENCY_CHUNKS = 10_000;
 const ROUNDS = 3;
 
+interface Query {
+  query: string;
+  expected: string;
+}
+
 interface EvalSet {
   pages: { path: string; content: string }[];
-  queries: { query: string; expected: string }[];
+  queries: Query[];
+  keywordQueries: Query[];
+}
+
+function readQueries(file: string, known: Set<string>): Query[] {
+  const queries = readFileSync(path.join(EVAL_DIR, file), 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() && !line.startsWith('#'))
+    .map((line) => {
+      const [expected, query] = line.split('\t');
+      return { expected: expected!, query: query! };
+    });
+  for (const { expected } of queries) if (!known.has(expected)) throw new Error(`${file} names a page that is not in the set: ${expected}`);
+  return queries;
 }
 
 function readEvalSet(): EvalSet {
@@ -46,16 +65,8 @@ function readEvalSet(): EvalSet {
           return { path: part.slice(0, newline).trim(), content: part.slice(newline + 1).trim() };
         }),
     );
-  const queries = readFileSync(path.join(EVAL_DIR, 'queries.tsv'), 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() && !line.startsWith('#'))
-    .map((line) => {
-      const [expected, query] = line.split('\t');
-      return { expected: expected!, query: query! };
-    });
   const known = new Set(pages.map((page) => page.path));
-  for (const { expected } of queries) if (!known.has(expected)) throw new Error(`queries.tsv names a page that is not in the set: ${expected}`);
-  return { pages, queries };
+  return { pages, queries: readQueries('queries.tsv', known), keywordQueries: readQueries('keyword-queries.tsv', known) };
 }
 
 interface Stack {
@@ -83,20 +94,18 @@ function stackOn(database: DatabaseHandle): Stack {
 /** Distinct pages in the order of their first passage. */
 const rankedPages = (results: { path: string }[]) => [...new Set(results.map((result) => result.path))];
 
-async function quality(stack: Stack, set: EvalSet): Promise<Record<SearchMode, { recall5: number; mrr: number }>> {
-  for (const page of set.pages) await stack.pages.write('eval', 'bench', page);
-  await stack.catchUp('eval');
+async function quality(stack: Stack, queries: Query[]): Promise<Record<SearchMode, { recall5: number; mrr: number }>> {
   const scores = {} as Record<SearchMode, { recall5: number; mrr: number }>;
   for (const mode of MODES) {
     let found = 0;
     let reciprocal = 0;
-    for (const { query, expected } of set.queries) {
+    for (const { query, expected } of queries) {
       const answer = await stack.search.search('eval', query, { limit: 10, maxChunksPerPage: 1, mode });
       const rank = rankedPages(answer.results).indexOf(expected);
       if (rank !== -1 && rank < 5) found++;
       if (rank !== -1) reciprocal += 1 / (rank + 1);
     }
-    scores[mode] = { recall5: found / set.queries.length, mrr: reciprocal / set.queries.length };
+    scores[mode] = { recall5: found / queries.length, mrr: reciprocal / queries.length };
   }
   return scores;
 }
@@ -134,8 +143,8 @@ async function latency(stack: Stack, set: EvalSet): Promise<number[]> {
 
 const set = readEvalSet();
 const backends = (process.env.BENCH_DATABASES ?? 'sqlite,postgres').split(',').map((name) => name.trim()) as ('sqlite' | 'postgres')[];
-console.log(`evaluation set: ${set.pages.length} pages, ${set.queries.length} queries`);
-const qualityRows = [['database, ranking', 'recall@5', 'MRR@10']];
+console.log(`evaluation set: ${set.pages.length} pages, ${set.queries.length} paraphrasing and ${set.keywordQueries.length} keyword queries`);
+const qualityRows = [['database, ranking', 'paraphrases: recall@5', 'MRR@10', 'keywords: recall@5', 'MRR@10']];
 const latencyRows = [['database', ...Array.from({ length: ROUNDS }, (_, i) => `p50 run ${i + 1} (ms)`), 'median (ms)']];
 for (const backend of backends) {
   const scratch = await createTestDatabase(backend, process.env.DATABASE_URL);
@@ -143,8 +152,12 @@ for (const backend of backends) {
   try {
     await migrateToLatest(database.db);
     const stack = stackOn(database);
-    const scores = await quality(stack, set);
-    for (const mode of MODES) qualityRows.push([`${backend}, ${mode}`, scores[mode].recall5.toFixed(3), scores[mode].mrr.toFixed(3)]);
+    for (const page of set.pages) await stack.pages.write('eval', 'bench', page);
+    await stack.catchUp('eval');
+    const paraphrases = await quality(stack, set.queries);
+    const keywords = await quality(stack, set.keywordQueries);
+    for (const mode of MODES)
+      qualityRows.push([`${backend}, ${mode}`, ...[paraphrases[mode], keywords[mode]].flatMap((score) => [score.recall5.toFixed(3), score.mrr.toFixed(3)])]);
     const started = performance.now();
     await fillWiki(stack, set, LATENCY_CHUNKS);
     console.log(`${backend}: ${LATENCY_CHUNKS} chunks written and embedded in ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -73,7 +73,8 @@ describe('the OpenAI-compatible embedder', () => {
     assert.equal(server.requests[0]!.authorization, undefined);
   });
 
-  test('error answers become clear EmbeddingErrors without the key', async () => {
+  // LG-01: no secret in what is logged; an embedder's error is logged, so it never carries the key.
+  test('LG-01: error answers become clear EmbeddingErrors without the key', async () => {
     const embedder = openAiEmbedder({ url: server.url, model: 'm', apiKey: KEY, timeoutMs: 300 });
     const scripted = async (answer: FakeEmbeddings['answer']) => {
       server.answer = answer;

@@ -113,7 +113,8 @@ for (const kind of TEST_DATABASES) {
       assert.deepEqual([...new Set(paths)], ['Kitchen/Bread']);
     });
 
-    test('bad arguments are tool errors', async () => {
+    // IN-06: NUL, other controls and unpaired surrogates in a text argument are a clear tool error.
+    test('IN-06: bad arguments, a NUL in the query among them, are tool errors', async () => {
       for (const args of [{ query: '' }, { query: 'x', limit: 0 }, { query: 'x', limit: 51 }, { query: 'x', max_chunks_per_page: 0 }, { query: 'a\u0000b' }]) {
         const result = await reader.call('semantic_search', args);
         assert.equal(result.isError, true, `accepted ${JSON.stringify(args)}: ${toolText(result)}`);
@@ -152,7 +153,8 @@ describe('semantic_search with EMBEDDINGS_URL', () => {
     assert.ok(endpoint.requests.every((request) => request.body.model === 'fake-embed' && request.authorization === 'Bearer sk-local-key'));
   });
 
-  test('when the endpoint fails, the answer comes from full text with a warning, and the key stays out of logs', async () => {
+  // LG-01: no secret in any log line; here the embeddings API key, while the endpoint fails.
+  test('LG-01: when the endpoint fails, the answer comes from full text with a warning, and the key stays out of logs', async () => {
     endpoint.answer = (_request, response) => {
       response.writeHead(500, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ error: { message: 'model crashed' } }));
