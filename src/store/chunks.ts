@@ -52,9 +52,9 @@ export interface ChunkStore {
   status(wikiId: string): Promise<QueueStatus>;
   /** Grows with every change to the wiki's chunks (a page re-embedded or deleted); 0 before any. */
   generation(wikiId: string): Promise<number>;
-  /** Every vector of the wiki made by `model`, with its page's path. */
+  /** Every vector of the wiki made by `model`, with its page's path; a page's chunks together, in order. */
   vectors(wikiId: string, model: string): Promise<ChunkVector[]>;
-  /** The chunks' text, and the page's current path (undefined if it is gone). */
+  /** The chunks' text, and the page's current path (undefined if it is gone or has no chunks of `model`). */
   texts(pageId: string, model: string): Promise<{ path: string | undefined; chunks: ChunkText[] }>;
   /** Queues every page of the wiki (of all wikis without one); returns how many. */
   queueAll(wikiId: string | undefined, now: number): Promise<number>;
@@ -122,19 +122,20 @@ export function chunkStore(db: Sql): ChunkStore {
     },
     async vectors(wikiId, model) {
       const rows = await db.all<{ page_id: string; path: string; ordinal: number; vector: Buffer }>(
-        'select c.page_id, p.path, c.ordinal, c.vector from page_chunks c join pages p on p.id = c.page_id where c.wiki_id = ? and c.model = ?',
+        'select c.page_id, p.path, c.ordinal, c.vector from page_chunks c join pages p on p.id = c.page_id where c.wiki_id = ? and c.model = ? order by c.page_id, c.ordinal',
         [wikiId, model],
       );
       return rows.map((row) => ({ pageId: row.page_id, path: row.path, ordinal: Number(row.ordinal), vector: row.vector }));
     },
     async texts(pageId, model) {
-      const page = await db.one<{ path: string }>('select path from pages where id = ?', [pageId]);
-      const rows = await db.all<{ ordinal: number; heading_path: string; content: string }>(
-        'select ordinal, heading_path, content from page_chunks where page_id = ? and model = ? order by ordinal',
+      // One round trip: the page's path comes with each chunk (no chunks: the page is gone or unembedded).
+      const rows = await db.all<{ path: string; ordinal: number; heading_path: string; content: string }>(
+        `select p.path, c.ordinal, c.heading_path, c.content from page_chunks c join pages p on p.id = c.page_id
+         where c.page_id = ? and c.model = ? order by c.ordinal`,
         [pageId, model],
       );
       return {
-        path: page?.path,
+        path: rows[0]?.path,
         chunks: rows.map((row) => ({ ordinal: Number(row.ordinal), headingPath: JSON.parse(row.heading_path) as string[], content: row.content })),
       };
     },

@@ -67,55 +67,62 @@ function snippetOf(text: string): string {
 interface PageMatch {
   pageId: string;
   path: string;
-  /** The page's chunks by cosine to the query, best first: [ordinal, cosine]. */
-  chunks: [number, number][];
+  /** The cosine of the page's nearest chunk. */
+  best: number;
+  /** The page's chunks, nearest first: [ordinal, cosine]. */
+  chunks(): [number, number][];
 }
 
-/** A wiki's vectors of one model in one block, as of one generation of its chunks. */
+/** A wiki's vectors of one model in one block, as of one generation of its chunks, a page's rows together. */
 interface WikiVectors {
   generation: number;
   dimensions: number;
   matrix: Float32Array;
-  pageIds: string[];
-  paths: string[];
   ordinals: Int32Array;
+  /** Each page and its rows [start, end) of the matrix. */
+  pages: { pageId: string; path: string; start: number; end: number }[];
 }
 
 /** Wikis whose vectors stay in memory (10,000 chunks of 100 dimensions hold 4 MB), and for how long unused. */
 const CACHED_WIKIS = 8;
 const CACHE_SECONDS = 300;
 
+/** `rows` ordered by page: see ChunkStore.vectors. */
 function packVectors(generation: number, rows: ChunkVector[]): WikiVectors {
   const dimensions = rows[0] ? rows[0].vector.byteLength >> 2 : 0;
   const usable = rows.filter((row) => row.vector.byteLength === dimensions * 4);
   const matrix = new Float32Array(usable.length * dimensions);
-  for (const [i, row] of usable.entries()) matrix.set(vectorFromBytes(row.vector), i * dimensions);
-  return {
-    generation,
-    dimensions,
-    matrix,
-    pageIds: usable.map((row) => row.pageId),
-    paths: usable.map((row) => row.path),
-    ordinals: Int32Array.from(usable, (row) => row.ordinal),
-  };
+  const pages: WikiVectors['pages'] = [];
+  for (const [i, row] of usable.entries()) {
+    matrix.set(vectorFromBytes(row.vector), i * dimensions);
+    const last = pages.at(-1);
+    if (last?.pageId === row.pageId) last.end = i + 1;
+    else pages.push({ pageId: row.pageId, path: row.path, start: i, end: i + 1 });
+  }
+  return { generation, dimensions, matrix, ordinals: Int32Array.from(usable, (row) => row.ordinal), pages };
 }
 
-/** Every chunk's cosine to the query (vectors are unit length), grouped by page, pages best first. */
-function nearestPages(query: Float32Array, { dimensions, matrix, pageIds, paths, ordinals }: WikiVectors): PageMatch[] {
+/** Every chunk's cosine to the query (vectors are unit length); pages by their nearest chunk, best first. */
+function nearestPages(query: Float32Array, { dimensions, matrix, ordinals, pages }: WikiVectors): PageMatch[] {
   if (query.length !== dimensions) return [];
-  const byPage = new Map<string, PageMatch>();
-  for (let row = 0; row < pageIds.length; row++) {
+  const cosines = new Float32Array(ordinals.length);
+  for (let row = 0; row < cosines.length; row++) {
     let cosine = 0;
     const offset = row * dimensions;
     for (let d = 0; d < dimensions; d++) cosine += matrix[offset + d]! * query[d]!;
-    const pageId = pageIds[row]!;
-    const page = byPage.get(pageId) ?? { pageId, path: paths[row]!, chunks: [] };
-    page.chunks.push([ordinals[row]!, cosine]);
-    byPage.set(pageId, page);
+    cosines[row] = cosine;
   }
-  const pages = [...byPage.values()];
-  for (const page of pages) page.chunks.sort((a, b) => b[1] - a[1]);
-  return pages.sort((a, b) => b.chunks[0]![1] - a.chunks[0]![1]);
+  const matches = pages.map(({ pageId, path, start, end }): PageMatch => {
+    let best = -Infinity;
+    for (let row = start; row < end; row++) best = Math.max(best, cosines[row]!);
+    const chunks = () => {
+      const scored: [number, number][] = [];
+      for (let row = start; row < end; row++) scored.push([ordinals[row]!, cosines[row]!]);
+      return scored.sort((a, b) => b[1] - a[1]);
+    };
+    return { pageId, path, best, chunks };
+  });
+  return matches.sort((a, b) => b.best - a.best);
 }
 
 export function wikiSemanticSearch(deps: SemanticSearchDeps): WikiSemanticSearch {
@@ -153,14 +160,19 @@ export function wikiSemanticSearch(deps: SemanticSearchDeps): WikiSemanticSearch
 
   return {
     async search(wikiId, query, { limit, maxChunksPerPage, mode = 'hybrid' }) {
-      const ranking = mode === 'fulltext' ? [] : await vectorRanking(wikiId, query);
+      // The two rankings are independent: on PostgreSQL their queries run on two connections at once.
+      const [ranking, wordHits] = await Promise.all([
+        mode === 'fulltext' ? [] : vectorRanking(wikiId, query),
+        mode === 'vector' ? undefined : deps.fullText(wikiId, query, FUSION_DEPTH),
+      ]);
       const failed = 'failed' in ranking ? ranking.failed : undefined;
       const matches = 'failed' in ranking ? [] : ranking;
-      const fullText = mode === 'vector' && !failed ? [] : await deps.fullText(wikiId, query, FUSION_DEPTH);
+      // Vectors alone, unless the embedder failed: then words are all there is.
+      const fullText = wordHits ?? (failed ? await deps.fullText(wikiId, query, FUSION_DEPTH) : []);
 
       // One entry per page, by path: the score of each ranking it appears in, summed.
       const fused = new Map<string, { score: number; match?: PageMatch; hit?: SearchHit }>();
-      for (const [rank, match] of matches.entries()) fused.set(match.path, { score: mode === 'vector' ? match.chunks[0]![1] : rrf(rank), match });
+      for (const [rank, match] of matches.entries()) fused.set(match.path, { score: mode === 'vector' ? match.best : rrf(rank), match });
       for (const [rank, hit] of fullText.entries()) {
         const entry = fused.get(hit.path) ?? { score: 0 };
         fused.set(hit.path, { ...entry, score: entry.score + rrf(rank), hit });
@@ -176,7 +188,7 @@ export function wikiSemanticSearch(deps: SemanticSearchDeps): WikiSemanticSearch
         }
         const texts = await chunks.texts(match.pageId, embedder.modelId);
         if (texts.path === undefined) continue;
-        for (const [ordinal] of match.chunks.slice(0, Math.min(maxChunksPerPage, limit - results.length))) {
+        for (const [ordinal] of match.chunks().slice(0, Math.min(maxChunksPerPage, limit - results.length))) {
           const chunk = texts.chunks.find((c) => c.ordinal === ordinal);
           if (chunk) results.push({ path: texts.path, headingPath: chunk.headingPath, snippet: snippetOf(chunk.content), score });
         }
