@@ -28,8 +28,11 @@ export interface ChunkVector {
   vector: Buffer;
 }
 
-export interface ChunkText {
+export interface Passage {
+  pageId: string;
   ordinal: number;
+  /** The page's current path. */
+  path: string;
   headingPath: string[];
   content: string;
 }
@@ -54,8 +57,8 @@ export interface ChunkStore {
   generation(wikiId: string): Promise<number>;
   /** Every vector of the wiki made by `model`, with its page's path; a page's chunks together, in order. */
   vectors(wikiId: string, model: string): Promise<ChunkVector[]>;
-  /** The chunks' text, and the page's current path (undefined if it is gone or has no chunks of `model`). */
-  texts(pageId: string, model: string): Promise<{ path: string | undefined; chunks: ChunkText[] }>;
+  /** The wanted chunks of the wiki's pages made by `model`, with their text, in one query; missing ones are left out. */
+  passages(wikiId: string, model: string, wanted: { pageId: string; ordinal: number }[]): Promise<Passage[]>;
   /** Queues every page of the wiki (of all wikis without one); returns how many. */
   queueAll(wikiId: string | undefined, now: number): Promise<number>;
   /** Queues the pages with vectors of any model but `model`; returns how many. */
@@ -68,6 +71,11 @@ export function chunkStore(db: Sql): ChunkStore {
   // PostgreSQL: the page row is locked so that a concurrent delete (whose trigger drops the chunks)
   // waits for this transaction or has already happened; SQLite has one writer at a time anyway.
   const lockPage = `select revision from pages where id = ?${db.dialect === 'postgres' ? ' for update' : ''}`;
+  // A JSON array of {page_id, ordinal} as rows `w`: one statement text for any number of them.
+  const wantedRows =
+    db.dialect === 'postgres'
+      ? 'jsonb_to_recordset(cast(? as jsonb)) as w(page_id text, ordinal integer)'
+      : "(select json_extract(value, '$.page_id') as page_id, json_extract(value, '$.ordinal') as ordinal from json_each(?)) as w";
   return {
     async queued(wikiId, limit) {
       const rows = await db.all<{ page_id: string; wiki_id: string; path: string; content: string; revision: number; version: number }>(
@@ -127,17 +135,21 @@ export function chunkStore(db: Sql): ChunkStore {
       );
       return rows.map((row) => ({ pageId: row.page_id, path: row.path, ordinal: Number(row.ordinal), vector: row.vector }));
     },
-    async texts(pageId, model) {
-      // One round trip: the page's path comes with each chunk (no chunks: the page is gone or unembedded).
-      const rows = await db.all<{ path: string; ordinal: number; heading_path: string; content: string }>(
-        `select p.path, c.ordinal, c.heading_path, c.content from page_chunks c join pages p on p.id = c.page_id
-         where c.page_id = ? and c.model = ? order by c.ordinal`,
-        [pageId, model],
+    async passages(wikiId, model, wanted) {
+      if (wanted.length === 0) return [];
+      const rows = await db.all<{ page_id: string; ordinal: number; path: string; heading_path: string; content: string }>(
+        `select c.page_id, c.ordinal, p.path, c.heading_path, c.content from ${wantedRows}
+         join page_chunks c on c.page_id = w.page_id and c.ordinal = w.ordinal join pages p on p.id = c.page_id
+         where c.wiki_id = ? and c.model = ?`,
+        [JSON.stringify(wanted.map(({ pageId, ordinal }) => ({ page_id: pageId, ordinal }))), wikiId, model],
       );
-      return {
-        path: rows[0]?.path,
-        chunks: rows.map((row) => ({ ordinal: Number(row.ordinal), headingPath: JSON.parse(row.heading_path) as string[], content: row.content })),
-      };
+      return rows.map((row) => ({
+        pageId: row.page_id,
+        ordinal: Number(row.ordinal),
+        path: row.path,
+        headingPath: JSON.parse(row.heading_path) as string[],
+        content: row.content,
+      }));
     },
     queueAll: (wikiId, now) =>
       db.run(

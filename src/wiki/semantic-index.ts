@@ -67,13 +67,19 @@ export interface BackgroundIndexer {
   stop(): Promise<void>;
 }
 
+/** After a failed round, rounds are skipped: 1, 3, 7, … up to this many (5 minutes at 5 s). */
+const MAX_SKIPPED_ROUNDS = 60;
+
 /**
  * Every `intervalMs`, embeds whatever is queued, across wikis, until the queue is empty; first queues
- * pages embedded by another model. An idle queue costs one small query a tick and loads no model.
+ * pages embedded by another model. An idle queue costs one small query a tick and loads no model. An
+ * embedder that is down is retried less and less often, so the log is not flooded.
  */
 export function indexInBackground(index: SemanticIndex, log: Logger, intervalMs: number): BackgroundIndexer {
   let current: Promise<void> | undefined;
   let modelsChecked = false;
+  let failures = 0;
+  let skip = 0;
   const round = async () => {
     try {
       if (!modelsChecked) {
@@ -85,11 +91,21 @@ export function indexInBackground(index: SemanticIndex, log: Logger, intervalMs:
       let embedded = 0;
       for (let done = await index.catchUp(undefined, 64); done > 0; done = await index.catchUp(undefined, 64)) embedded += done;
       if (embedded > 0) log.debug({ event: 'semantic_index.caught_up', pages: embedded }, 'pages embedded');
+      failures = 0;
     } catch (error) {
-      log.warn({ err: error, event: 'semantic_index.failed' }, 'embedding queued pages failed; retrying later');
+      failures++;
+      skip = Math.min(2 ** failures - 1, MAX_SKIPPED_ROUNDS);
+      log.warn(
+        { err: error, event: 'semantic_index.failed', retryInSeconds: ((skip + 1) * intervalMs) / 1000 },
+        'embedding queued pages failed; retrying later',
+      );
     }
   };
   const tick = () => {
+    if (skip > 0) {
+      skip--;
+      return;
+    }
     current ??= round().finally(() => {
       current = undefined;
     });

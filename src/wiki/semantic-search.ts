@@ -104,7 +104,8 @@ function packVectors(generation: number, rows: ChunkVector[]): WikiVectors {
 
 /** Every chunk's cosine to the query (vectors are unit length); pages by their nearest chunk, best first. */
 function nearestPages(query: Float32Array, { dimensions, matrix, ordinals, pages }: WikiVectors): PageMatch[] {
-  if (query.length !== dimensions) return [];
+  // A query of words the embedder does not know has no direction: every page would tie.
+  if (query.length !== dimensions || query.every((value) => value === 0)) return [];
   const cosines = new Float32Array(ordinals.length);
   for (let row = 0; row < cosines.length; row++) {
     let cosine = 0;
@@ -179,6 +180,19 @@ export function wikiSemanticSearch(deps: SemanticSearchDeps): WikiSemanticSearch
       }
       const ranked = [...fused.entries()].sort((a, b) => b[1].score - a[1].score);
 
+      // The passages that can be shown, fetched together: each shown page yields at least one.
+      const wanted = ranked
+        .flatMap(([, entry]) => (entry.match ? [entry.match] : []))
+        .slice(0, limit)
+        .flatMap((match) =>
+          match
+            .chunks()
+            .slice(0, maxChunksPerPage)
+            .map(([ordinal]) => ({ pageId: match.pageId, ordinal })),
+        );
+      const [passages, status] = await Promise.all([chunks.passages(wikiId, embedder.modelId, wanted), index.status(wikiId)]);
+      const passageAt = new Map(passages.map((passage) => [`${passage.pageId}/${passage.ordinal}`, passage]));
+
       const results: SemanticHit[] = [];
       for (const [path, { score, match, hit }] of ranked) {
         if (results.length >= limit) break;
@@ -186,14 +200,12 @@ export function wikiSemanticSearch(deps: SemanticSearchDeps): WikiSemanticSearch
           results.push({ path, headingPath: [], snippet: hit!.snippet, score });
           continue;
         }
-        const texts = await chunks.texts(match.pageId, embedder.modelId);
-        if (texts.path === undefined) continue;
         for (const [ordinal] of match.chunks().slice(0, Math.min(maxChunksPerPage, limit - results.length))) {
-          const chunk = texts.chunks.find((c) => c.ordinal === ordinal);
-          if (chunk) results.push({ path: texts.path, headingPath: chunk.headingPath, snippet: snippetOf(chunk.content), score });
+          // Absent when the page was deleted or re-embedded since the vectors were read.
+          const passage = passageAt.get(`${match.pageId}/${ordinal}`);
+          if (passage) results.push({ path: passage.path, headingPath: passage.headingPath, snippet: snippetOf(passage.content), score });
         }
       }
-      const status = await index.status(wikiId);
       const lagSeconds = status.oldestQueuedAt === undefined ? 0 : Math.max(0, deps.now() - status.oldestQueuedAt);
       return { results, index: { pending: status.pending, lagSeconds }, ...(failed ? { warning: `Searched by words only: ${failed}` } : {}) };
     },

@@ -81,6 +81,10 @@ for (const kind of TEST_DATABASES) {
       assert.deepEqual(answer.index, { pending: 0, lag_seconds: 0 });
     });
 
+    test('a query of words neither ranking knows finds nothing, rather than every page', async () => {
+      assert.deepEqual((await search(reader, { query: 'qwxzv jjkqz' })).results, []);
+    });
+
     test('limit and max_chunks_per_page bound the passages', async () => {
       const three = await search(reader, { query: 'loaf of bread', limit: 10, max_chunks_per_page: 3 });
       assert.equal(three.results.filter((hit) => hit.path === 'Kitchen/Bread').length, 3);
