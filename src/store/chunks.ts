@@ -71,11 +71,13 @@ export function chunkStore(db: Sql): ChunkStore {
   // PostgreSQL: the page row is locked so that a concurrent delete (whose trigger drops the chunks)
   // waits for this transaction or has already happened; SQLite has one writer at a time anyway.
   const lockPage = `select revision from pages where id = ?${db.dialect === 'postgres' ? ' for update' : ''}`;
-  // A JSON array of {page_id, ordinal} as rows `w`: one statement text for any number of them.
-  const wantedRows =
+  // A JSON array of {page_id, ordinal} as rows `w`, joined to their chunks by primary key: one statement
+  // text for any number of them. SQLite's CROSS JOIN keeps `w` the outer loop; left to itself, the
+  // planner scanned the wiki's chunks instead (100 times slower at 10,000 chunks).
+  const wantedChunks =
     db.dialect === 'postgres'
-      ? 'jsonb_to_recordset(cast(? as jsonb)) as w(page_id text, ordinal integer)'
-      : "(select json_extract(value, '$.page_id') as page_id, json_extract(value, '$.ordinal') as ordinal from json_each(?)) as w";
+      ? 'jsonb_to_recordset(cast(? as jsonb)) as w(page_id text, ordinal integer) join page_chunks c'
+      : "(select json_extract(value, '$.page_id') as page_id, json_extract(value, '$.ordinal') as ordinal from json_each(?)) as w cross join page_chunks c";
   return {
     async queued(wikiId, limit) {
       const rows = await db.all<{ page_id: string; wiki_id: string; path: string; content: string; revision: number; version: number }>(
@@ -138,8 +140,8 @@ export function chunkStore(db: Sql): ChunkStore {
     async passages(wikiId, model, wanted) {
       if (wanted.length === 0) return [];
       const rows = await db.all<{ page_id: string; ordinal: number; path: string; heading_path: string; content: string }>(
-        `select c.page_id, c.ordinal, p.path, c.heading_path, c.content from ${wantedRows}
-         join page_chunks c on c.page_id = w.page_id and c.ordinal = w.ordinal join pages p on p.id = c.page_id
+        `select c.page_id, c.ordinal, p.path, c.heading_path, c.content from ${wantedChunks}
+         on c.page_id = w.page_id and c.ordinal = w.ordinal join pages p on p.id = c.page_id
          where c.wiki_id = ? and c.model = ?`,
         [JSON.stringify(wanted.map(({ pageId, ordinal }) => ({ page_id: pageId, ordinal }))), wikiId, model],
       );
