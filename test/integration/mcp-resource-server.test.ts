@@ -94,6 +94,7 @@ describe('wiki MCP endpoint as a resource server', () => {
       'read_note',
       'rename_note',
       'search_notes',
+      'semantic_search',
       'write_note',
     ]);
   });
