@@ -17,6 +17,7 @@ const NOT_FAST = {
   'test/integration/cross-instance.test.ts': 'PostgreSQL, several instances',
   'test/integration/db-faults.test.ts': 'kills a `robot serve` child process (DB-03)',
   'test/integration/postgres-platform.test.ts': 'PostgreSQL',
+  'test/integration/reindex-cli.test.ts': 'runs the robot CLI as child processes',
   'test/integration/reverse-proxy.test.ts': 'Caddy',
   'test/integration/shared-rate-limits.test.ts': 'PostgreSQL',
 };

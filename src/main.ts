@@ -37,6 +37,10 @@ import { wikiPages } from './wiki/pages.ts';
 import { wikiAttachments } from './wiki/attachments.ts';
 import { attachmentStore } from './store/attachments.ts';
 import { databaseBlobStore } from './store/attachment-blobs.ts';
+import { configuredEmbedder } from './embeddings/configured.ts';
+import { chunkStore } from './store/chunks.ts';
+import { indexInBackground, semanticIndex } from './wiki/semantic-index.ts';
+import { wikiSemanticSearch } from './wiki/semantic-search.ts';
 import { migrateToLatest, openDatabase, type StatementFaults } from './store/database.ts';
 import { pendingSignupStore } from './store/pending-signups.ts';
 import { rateLimitStore } from './store/rate-limits.ts';
@@ -48,6 +52,8 @@ import type { AppDeps } from './web/deps.ts';
 import { memoryRateLimiters, storeRateLimiters } from './http/rate-limit.ts';
 
 const SWEEP_INTERVAL_MS = 5 * 60 * 1000;
+/** How often queued pages are embedded; a search also embeds its own wiki's queue first. */
+const SEMANTIC_INDEX_INTERVAL_MS = 5_000;
 
 export interface Platform {
   app: Hono;
@@ -112,6 +118,11 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     events = database.dialect === 'postgres' ? await postgresLoginEvents(config.databaseUrl, log) : localLoginEvents();
     // One process on SQLite counts in memory; instances sharing PostgreSQL count together there.
     const rateLimits = database.dialect === 'postgres' ? storeRateLimiters(rateLimitStore(database.db), log, now) : memoryRateLimiters(now);
+    const pages = wikiPages(pageRows, config.pageLimits, now);
+    const embedder = configuredEmbedder(config.embeddings);
+    const chunks = chunkStore(database.sql);
+    const index = semanticIndex(chunks, embedder, now);
+    const semantic = wikiSemanticSearch({ chunks, index, embedder, fullText: pages.search, log, now });
     const deps: AppDeps = {
       config,
       log,
@@ -133,7 +144,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
         now,
       }),
       wikis,
-      pages: wikiPages(pageRows, config.pageLimits, now),
+      pages,
       attachments: wikiAttachments(
         pageRows,
         attachmentStore(database.db, database.dialect),
@@ -141,6 +152,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
         { attachmentBytes: config.attachmentMaxBytes, wikiBytes: config.pageLimits.wikiBytes },
         now,
       ),
+      semantic,
       wikiTokens,
       personalTokens: personalTokenStore(database.db),
       verifyBearer: bearerVerifier({
@@ -176,12 +188,14 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       );
     const timer = setInterval(sweep, SWEEP_INTERVAL_MS);
     timer.unref();
+    const indexer = indexInBackground(index, log, SEMANTIC_INDEX_INTERVAL_MS);
     const loginEvents = events;
     return {
       app: createApp(deps),
       deps,
       async close() {
         clearInterval(timer);
+        await indexer.stop();
         await loginEvents.close();
         await database.close();
       },

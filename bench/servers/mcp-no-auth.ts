@@ -29,6 +29,7 @@ app.post('/w/:slug/mcp', async (c) => {
     pages: deps.pages,
     metrics: deps.metrics,
     attachments: deps.attachments,
+    semantic: deps.semantic,
     caller: { subject: USER.did },
     log: deps.log,
     requestId: undefined,

@@ -39,6 +39,12 @@ const COMMANDS: Command[] = [
     summary: 'add a new platform signing key; the old one stays published until its tokens expire',
     run: rotateKeys,
   },
+  {
+    words: ['reindex'],
+    args: ['[slug]'],
+    summary: 'embed the pages of one wiki (or of every wiki) again for semantic search, and wait until done',
+    run: async ([slug]) => (await import('./reindex.ts')).reindex(slug, io.out),
+  },
   { words: ['login'], args: ['<handle>'], options: SERVER, summary: 'log in through your browser and store the credential', run: login },
   {
     words: ['whoami'],

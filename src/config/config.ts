@@ -54,6 +54,14 @@ export interface Config {
   attachmentMaxBytes: number;
   /** Browser origins, besides ours and loopback ones, that may call MCP endpoints (src/mcp/origin.ts). */
   mcpAllowedOrigins: string[];
+  /** An OpenAI-compatible embeddings endpoint for semantic search; undefined = the embedded word vectors. */
+  embeddings: EmbeddingsEndpoint | undefined;
+}
+
+export interface EmbeddingsEndpoint {
+  url: string;
+  model: string;
+  apiKey: string | undefined;
 }
 
 const LOOPBACK_IPS = new Set(['127.0.0.1', '[::1]']);
@@ -119,7 +127,25 @@ export function buildConfig(env: Env, cwd: string): Config {
     pageLimits: { pageBytes: env.PAGE_MAX_BYTES ?? 256 * 1024, wikiBytes: env.WIKI_MAX_BYTES ?? 50 * 1024 * 1024 },
     attachmentMaxBytes: env.ATTACHMENT_MAX_BYTES ?? 10 * 1024 * 1024,
     mcpAllowedOrigins: parseOrigins('MCP_ALLOWED_ORIGINS', env.MCP_ALLOWED_ORIGINS),
+    embeddings: parseEmbeddings(env),
   };
+}
+
+/**
+ * EMBEDDINGS_URL with EMBEDDINGS_MODEL, or neither. Plain http is fine for a model on this machine or a
+ * private network, but a key goes only over https or to loopback: it would cross the network in clear.
+ */
+function parseEmbeddings(env: Env): EmbeddingsEndpoint | undefined {
+  if (!env.EMBEDDINGS_URL) {
+    if (env.EMBEDDINGS_MODEL || env.EMBEDDINGS_API_KEY) throw new ConfigError('EMBEDDINGS_URL: required when EMBEDDINGS_MODEL or EMBEDDINGS_API_KEY is set');
+    return undefined;
+  }
+  const url = parseHttpUrl('EMBEDDINGS_URL', env.EMBEDDINGS_URL, true);
+  if (!env.EMBEDDINGS_MODEL) throw new ConfigError('EMBEDDINGS_MODEL: required with EMBEDDINGS_URL (the model name the endpoint knows, e.g. nomic-embed-text)');
+  const { protocol, hostname } = new URL(url);
+  if (env.EMBEDDINGS_API_KEY && protocol === 'http:' && !LOOPBACK_IPS.has(hostname) && hostname !== 'localhost')
+    throw new ConfigError('EMBEDDINGS_URL: must be https when EMBEDDINGS_API_KEY is set, unless it is a loopback address');
+  return { url, model: env.EMBEDDINGS_MODEL, apiKey: env.EMBEDDINGS_API_KEY };
 }
 
 /** A comma- or space-separated list of origins, `scheme://host[:port]`, kept in serialised form (RFC 6454 §6.2). */

@@ -54,6 +54,9 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   MCP_ALLOWED_ORIGINS: optionalString,
   METRICS_PORT: port.optional(),
+  EMBEDDINGS_URL: optionalString,
+  EMBEDDINGS_MODEL: optionalString,
+  EMBEDDINGS_API_KEY: optionalString,
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -9,6 +9,7 @@ import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { WikiPages } from '../wiki/pages.ts';
 import type { WikiAttachments } from '../wiki/attachments.ts';
+import type { WikiSemanticSearch } from '../wiki/semantic-search.ts';
 import { authenticateBearer, type AuthenticateDeps } from './authenticate.ts';
 import { connectPage, isBrowserVisit } from './connect-page.tsx';
 import { serveMcp, type Authenticate } from './endpoint.ts';
@@ -22,6 +23,7 @@ export interface McpRouteDeps extends AuthenticateDeps {
   config: Config;
   pages: WikiPages;
   attachments: WikiAttachments;
+  semantic: WikiSemanticSearch;
   log: Logger;
   metrics: Metrics;
 }
@@ -65,6 +67,7 @@ export function mcpRoutes(deps: McpRouteDeps, wikiOf: WikiResolver): Hono {
           wikiDescription: found.description || undefined,
           pages: deps.pages,
           attachments: deps.attachments,
+          semantic: deps.semantic,
           caller,
           log: deps.log,
           metrics: deps.metrics,

@@ -19,6 +19,7 @@ import { textProblem, type TextKind } from '../http/input-text.ts';
 import { WikiError, type WikiPages } from '../wiki/pages.ts';
 import type { AttachmentInfo, WikiAttachments } from '../wiki/attachments.ts';
 import { base64Of, base64Size, withoutWhitespace } from './base64.ts';
+import type { WikiSemanticSearch } from '../wiki/semantic-search.ts';
 
 export interface ToolCaller {
   /** The DID the tools act as: authors of revisions. */
@@ -32,6 +33,7 @@ export interface ToolContext {
   wikiDescription?: string;
   pages: WikiPages;
   attachments: WikiAttachments;
+  semantic: WikiSemanticSearch;
   caller: ToolCaller;
   log: Logger;
   metrics: Metrics;
@@ -219,6 +221,25 @@ const TOOLS: readonly WikiTool[] = [
     orphans: await pages.orphans(wikiId),
   })),
   ...attachmentTools(),
+  tool(
+    'semantic_search',
+    READ_SCOPE,
+    'Search by meaning: finds passages about what the query describes even when they use other words, ranked together with the full-text matches. Returns the page path, the headings above each passage, an excerpt and a score, best first; `index.pending` counts pages changed too recently to be searched by meaning yet.',
+    {
+      query: text('multiline').min(1).max(500).describe('What you are looking for, in your own words.'),
+      limit: z.number().int().min(1).max(50).optional().describe('At most this many passages (default 10).'),
+      max_chunks_per_page: z.number().int().min(1).max(10).optional().describe('At most this many passages of one page (default 2).'),
+    },
+    readOnly,
+    async ({ query, limit, max_chunks_per_page }, { wikiId, semantic }) => {
+      const answer = await semantic.search(wikiId, query, { limit: limit ?? 10, maxChunksPerPage: max_chunks_per_page ?? 2 });
+      return {
+        results: answer.results.map((hit) => ({ path: hit.path, heading_path: hit.headingPath, snippet: hit.snippet, score: Number(hit.score.toFixed(6)) })),
+        index: { pending: answer.index.pending, lag_seconds: answer.index.lagSeconds },
+        ...(answer.warning ? { warning: answer.warning } : {}),
+      };
+    },
+  ),
 ];
 
 /** Files attached to pages (issue 12): list, upload and download as base64, delete (kept in history). */

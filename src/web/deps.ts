@@ -21,6 +21,7 @@ import type { WikiTokenStore } from '../store/wiki-tokens.ts';
 import type { PersonalTokenStore } from '../store/personal-tokens.ts';
 import type { WikiPages } from '../wiki/pages.ts';
 import type { WikiAttachments } from '../wiki/attachments.ts';
+import type { WikiSemanticSearch } from '../wiki/semantic-search.ts';
 import type { RateLimiters } from '../http/rate-limit.ts';
 import type { Metrics } from '../metrics.ts';
 
@@ -39,6 +40,8 @@ export interface AppDeps {
   wikis: WikiStore;
   pages: WikiPages;
   attachments: WikiAttachments;
+  /** Hybrid search by meaning and words (wiki/semantic-search.ts): the semantic_search tool and the browser's search box. */
+  semantic: WikiSemanticSearch;
   wikiTokens: WikiTokenStore;
   /** The management API's personal access tokens (src/api/). */
   personalTokens: PersonalTokenStore;

@@ -97,6 +97,7 @@ describe('wiki MCP endpoint as a resource server', () => {
       'read_note',
       'rename_note',
       'search_notes',
+      'semantic_search',
       'upload_attachment',
       'write_note',
     ]);

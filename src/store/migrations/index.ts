@@ -5,6 +5,7 @@ import { SqliteAdapter, sql } from 'kysely';
 import { unionOfScopes } from '../grants.ts';
 import { m009_wiki_description } from './009_wiki_description.ts';
 import { m011_attachments } from './011_attachments.ts';
+import { m012_semantic_search } from './012_semantic_search.ts';
 import { m014_personal_access_tokens } from './014_personal_access_tokens.ts';
 
 const m001_initial: Migration = {
@@ -370,5 +371,6 @@ export const migrations: Record<string, Migration> = {
   '008_one_live_grant': m008_one_live_grant,
   '009_wiki_description': m009_wiki_description,
   '011_attachments': m011_attachments,
+  '012_semantic_search': m012_semantic_search,
   '014_personal_access_tokens': m014_personal_access_tokens,
 };
