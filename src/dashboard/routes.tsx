@@ -20,6 +20,8 @@ import { readForm, type Form } from '../http/form.ts';
 import { READ_SCOPE, roleOf, WRITE_SCOPE, type Role } from '../wiki/access.ts';
 import { newWikiToken } from '../wiki/tokens.ts';
 import { wikiUrls } from '../wiki/urls.ts';
+import type { WikiPages } from '../wiki/pages.ts';
+import { seedNewWiki } from '../wiki/seed.ts';
 
 const MAX_DISPLAY_NAME = 80;
 const MAX_TOKEN_NAME = 60;
@@ -48,6 +50,8 @@ export interface DashboardDeps {
   wikis: WikiStore;
   grants: GrantStore;
   wikiTokens: WikiTokenStore;
+  /** Writes a new wiki's first pages (src/wiki/seed.ts). */
+  pages: Pick<WikiPages, 'write'>;
   /** Finds the account a collaborator is invited by (handle or DID). */
   login: Pick<AtprotoLogin, 'resolveAccount'>;
   now: () => number;
@@ -179,7 +183,8 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
     const name = displayNameOf(rawName);
     if (!name) return again(`Give the wiki a name of 1 to ${MAX_DISPLAY_NAME} characters.`, 422);
     try {
-      await wikis.create({ slug: slug.normalized, ownerDid: session.user.did, displayName: name }, now());
+      const wiki = await wikis.create({ slug: slug.normalized, ownerDid: session.user.did, displayName: name }, now());
+      await seedNewWiki(deps.pages, wiki, wikiUrls(deps.config, wiki.slug).mcp);
     } catch (error) {
       if (error instanceof SlugTakenError) return again(`The address "${slug.normalized}" is taken. Please choose another.`, 409);
       throw error;

@@ -26,6 +26,7 @@ const require = createRequire(import.meta.url);
 const STATIC_FILES: Record<string, string> = {
   'pico.min.css': readFileSync(require.resolve('@picocss/pico/css/pico.min.css'), 'utf8'),
   'app.css': readFileSync(new URL('./static/app.css', import.meta.url), 'utf8'),
+  'wiki.css': readFileSync(new URL('./static/wiki.css', import.meta.url), 'utf8'),
 };
 
 /** Catalogue "Body caps": form posts are small; anything bigger is refused before parsing (IN-01). */
@@ -81,6 +82,9 @@ export function createApp(deps: AppDeps): Hono {
       contentSecurityPolicy: {
         defaultSrc: ["'none'"],
         styleSrc: ["'self'"],
+        // The wiki editor's bundled script and its preview requests (src/wiki/editor-bundle.ts); no inline script.
+        scriptSrc: ["'self'"],
+        connectSrc: ["'self'"],
         imgSrc: ["'self'", 'data:'],
         // The login form's answer is a redirect to the user's account server, which may be anywhere.
         formAction: ["'self'", 'https:', ...(config.atproto.allowInsecure ? ['http:'] : [])],
