@@ -50,6 +50,7 @@ export function webUrls(config: Pick<Config, 'publicUrl' | 'wikiDomain'>, slug: 
     newPage: `${base}/new`,
     asset: (name: string) => `${base}/assets/${name}`,
     dashboard: `${config.publicUrl}/app/`,
+    login: `${config.publicUrl}/auth/login`,
     settings: `${config.publicUrl}/app/wikis/${slug}`,
   };
 }
@@ -62,6 +63,8 @@ export interface Visit {
   role: Role | undefined;
   /** Whether the visitor may change pages: shows the edit controls. */
   canEdit: boolean;
+  /** Whether the visitor has a session (anonymous readers of a public wiki have none). */
+  signedIn: boolean;
   /** The session's form token, for the forms of visitors who may edit. */
   csrf: string | undefined;
   urls: WebUrls;
@@ -85,7 +88,7 @@ export function wikiWeb(deps: WikiViewDeps, wikiOf: WikiResolver) {
 
   const visit = (wiki: Wiki, role: Role | undefined, sid: string | undefined): Visit => {
     const canEdit = role === 'owner' || role === 'write';
-    return { wiki, role, canEdit, csrf: canEdit && sid ? sessionCsrf(sid) : undefined, urls: webUrls(config, wiki.slug) };
+    return { wiki, role, canEdit, signedIn: sid !== undefined, csrf: canEdit && sid ? sessionCsrf(sid) : undefined, urls: webUrls(config, wiki.slug) };
   };
 
   return {

@@ -61,6 +61,7 @@ export async function frameOf(pages: WikiPages, visit: Visit, c: Context): Promi
       urls: visit.urls,
       canEdit: visit.canEdit,
       member: visit.role !== undefined,
+      loginUrl: visit.signedIn ? undefined : `${visit.urls.login}?${new URLSearchParams({ return_to: c.req.url })}`,
       tree: pageTree(paths),
       notice: noticeOf(c),
       csrf: visit.csrf,

@@ -23,6 +23,8 @@ export interface WikiFrame {
   canEdit: boolean;
   /** Whether the visitor is a member (shows the settings link). */
   member: boolean;
+  /** Where to log in and come back, for visitors without a session. */
+  loginUrl?: string | undefined;
   tree: TreeNode[];
   /** What the last action did, or its error, shown first. */
   notice?: { text: string; error?: boolean } | undefined;
@@ -232,7 +234,7 @@ export const MissingPage: FC<WikiFrame & { path: string; backlinks: string[] }> 
           </a>
         </p>
       ) : (
-        <p>Members who may edit this wiki can create it.</p>
+        <p>Members who may edit this wiki can create it. {props.loginUrl ? <a href={props.loginUrl}>Log in</a> : null}</p>
       )}
       {props.backlinks.length > 0 ? (
         <section aria-labelledby="wanted-heading">
@@ -289,10 +291,12 @@ export const ChangesPage: FC<WikiFrame & { changes: ChangeView[] }> = (props) =>
   </WikiShell>
 );
 
+const lines = (count: number) => `${count} line${count === 1 ? '' : 's'}`;
+
 export const DiffView: FC<{ diff: TextDiff; caption: string }> = ({ diff, caption }) => (
   <figure class="diff">
     <figcaption>
-      {caption}: <ins>{diff.added} lines added</ins>, <del>{diff.removed} removed</del>
+      {caption}: <span class="added">{lines(diff.added)} added</span>, <span class="removed">{diff.removed} removed</span>
     </figcaption>
     {diff.rows.length === 0 ? (
       <p>The two texts are the same.</p>

@@ -46,6 +46,14 @@ describe('the wiki in the browser: edit, preview, conflicts, history, search, ac
 
   const status = (page: Page) => page.getByRole('status').first().innerText();
 
+  /** Robot Arm is still as the restore left it. */
+  async function assertUnchanged(): Promise<void> {
+    const { pages, wikis } = fixture.platform.platform.deps;
+    const current = await pages.read((await wikis.findBySlug('notes'))!.id, 'Robot Arm');
+    assert.equal(current.revision, 3);
+    assert.match(current.content, /Gearing is 1:50/);
+  }
+
   before(async () => {
     fixture = await startWikiFixture();
     browser = await launchBrowser();
@@ -207,34 +215,43 @@ describe('the wiki in the browser: edit, preview, conflicts, history, search, ac
     await page.screenshot({ path: `${SCREENSHOTS}/wiki-search-1280.png`, fullPage: true });
   });
 
-  test('a read collaborator sees no edit controls, and forged or read-only POSTs are refused', async () => {
+  test('a read collaborator sees no edit controls, and her POSTs are refused', async () => {
     const page = await (await signedIn(mallory)).newPage();
     await page.goto(`${base()}/pages/Robot Arm`);
     await page.locator('.wiki-page').getByText('Gearing is 1:50').waitFor();
     assert.equal(await page.locator('a[href*="/edit/"], a[href*="/rename/"], a[href*="/delete/"], form[method=post]').count(), 0);
+    await page.goto(`${base()}/pages/Robot Arm?revision=1`);
+    assert.equal(await page.getByRole('button', { name: 'Restore this version' }).count(), 0);
     await page.goto(`${base()}/pages/Nothing here`);
     assert.equal(await page.getByRole('button', { name: 'Create this page', exact: true }).count(), 0);
     assert.equal((await page.goto(`${base()}/edit/Robot Arm`))?.status(), 403);
 
-    // Mallory's own session form token (from her dashboard) does not make her a writer.
-    const dashboard = await (await mallory.request('/app/')).text();
-    const csrf = /name="csrf" value="([^"]+)"/.exec(dashboard)![1]!;
-    const readOnly = await mallory.form('/w/notes/edit/Robot%20Arm', { csrf, content: 'vandalised', base_revision: '3' });
-    assert.equal(readOnly.status, 403);
-    // Carol's session, but from another origin, or without her form token: refused before anything is written.
-    const carolCsrf = /name="csrf" value="([^"]+)"/.exec(await (await fixture.carol.request('/app/')).text())![1]!;
-    const crossOrigin = await fixture.carol.form(
-      '/w/notes/edit/Robot%20Arm',
-      { csrf: carolCsrf, content: 'forged', base_revision: '3' },
-      { origin: 'http://evil.example' },
-    );
+    // Her own session's form token (from her dashboard) does not make her a writer.
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await (await mallory.request('/app/')).text())![1]!;
+    for (const [path, form] of [
+      ['/w/notes/edit/Robot%20Arm', { content: 'vandalised', base_revision: '3' }],
+      ['/w/notes/delete/Robot%20Arm', { base_revision: '3' }],
+      ['/w/notes/rename/Robot%20Arm', { new_path: 'Gone' }],
+      ['/w/notes/restore/Robot%20Arm', { revision: '2', base_revision: '3' }],
+    ] as const) {
+      assert.equal((await mallory.form(path, { csrf, ...form })).status, 403, path);
+    }
+    await assertUnchanged();
+  });
+
+  // CS-02: a cookie-authenticated POST needs this wiki's origin and the session's form token; SameSite is not counted.
+  test('CS-02: a wiki POST from another origin, or without the session form token, is refused and writes nothing', async () => {
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await (await fixture.carol.request('/app/')).text())![1]!;
+    const forged = { csrf, content: 'forged', base_revision: '3' };
+    const crossOrigin = await fixture.carol.form('/w/notes/edit/Robot%20Arm', forged, { origin: 'http://evil.example' });
     assert.equal(crossOrigin.status, 403);
+    const crossSite = await fixture.carol.form('/w/notes/edit/Robot%20Arm', forged, { origin: 'null', 'sec-fetch-site': 'cross-site' });
+    assert.equal(crossSite.status, 403);
     const noToken = await fixture.carol.form('/w/notes/edit/Robot%20Arm', { content: 'forged', base_revision: '3' });
     assert.equal(noToken.status, 403);
-    const { pages, wikis } = fixture.platform.platform.deps;
-    const current = await pages.read((await wikis.findBySlug('notes'))!.id, 'Robot Arm');
-    assert.equal(current.revision, 3);
-    assert.match(current.content, /Gearing is 1:50/);
+    const preview = await fixture.carol.form('/w/notes/preview', { content: 'x' }, { origin: 'http://evil.example' });
+    assert.equal(preview.status, 403);
+    await assertUnchanged();
   });
 
   test('without JavaScript the plain form previews and saves', async () => {
@@ -254,7 +271,7 @@ describe('the wiki in the browser: edit, preview, conflicts, history, search, ac
       page: `${base()}/pages/Robot Arm`,
       editor: `${base()}/edit/Robot Arm`,
       'history-diff': `${base()}/history/Servo Notes?from=1&to=4`,
-      search: `${base()}/search?q=torque`,
+      search: `${base()}/search?q=gearing`,
       changes: `${base()}/changes`,
       missing: `${base()}/pages/Not yet`,
       rename: `${base()}/rename/Robot Arm`,
