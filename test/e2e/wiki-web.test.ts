@@ -155,6 +155,9 @@ describe('the wiki in the browser: edit, preview, conflicts, history, search, ac
     assert.match(await second.locator('figure.diff pre ins').innerText(), /second browser/);
     assert.match(await second.locator('.cm-content').innerText(), /second browser/, 'the second text is still in the editor');
     await second.screenshot({ path: `${SCREENSHOTS}/wiki-conflict-1280.png`, fullPage: true });
+    await second.setViewportSize({ width: 360, height: 800 });
+    assert.ok((await second.evaluate(() => document.documentElement.scrollWidth)) <= 360, 'the conflict page fits a phone');
+    await second.screenshot({ path: `${SCREENSHOTS}/wiki-conflict-360.png`, fullPage: true });
     await second.getByRole('button', { name: 'Save my version' }).click();
     await second.waitForURL(/notice=saved/);
     assert.equal(await status(second), 'Saved revision 3.');
