@@ -221,11 +221,22 @@ export const PageView: FC<
 };
 
 /** A page that does not exist (status 404): editors are offered to write it. */
-export const MissingPage: FC<WikiFrame & { path: string; backlinks: string[] }> = (props) => (
+export const MissingPage: FC<WikiFrame & { path: string; backlinks: string[]; deletedAt?: string | undefined; movedTo?: string | undefined }> = (props) => (
   <WikiShell {...props} title={props.path}>
     <article class="wiki-article">
       <h1 class="page-title">{props.path}</h1>
-      <p>There is no page “{props.path}” in this wiki yet.</p>
+      {props.movedTo ? (
+        <p>
+          “{props.path}” was renamed to <a href={props.urls.page(props.movedTo)}>{props.movedTo}</a>.
+        </p>
+      ) : null}
+      {props.deletedAt ? (
+        <p>
+          “{props.path}” was deleted ({props.deletedAt}). Its <a href={props.urls.history(props.path)}>history</a> keeps every revision; open one to restore it.
+        </p>
+      ) : props.movedTo ? null : (
+        <p>There is no page “{props.path}” in this wiki yet.</p>
+      )}
       {props.canEdit ? (
         <p>
           {/* biome-ignore lint/a11y/useSemanticElements: Pico's documented way to style a navigation link as a button; it navigates, so it stays a link */}

@@ -38,7 +38,8 @@ export function wikiViewRoutes(deps: WikiViewDeps, wikiOf: WikiResolver): Hono {
       })),
     );
 
-  async function showPage(c: Context, visit: Visit, path: string) {
+  /** One page, an old revision of it, or the offer to create it (404, but 200 as the wiki's root). */
+  async function showPage(c: Context, visit: Visit, path: string, missingStatus: 200 | 404 = 404) {
     const revisionParam = c.req.query('revision');
     const revision = revisionParam === undefined ? undefined : Number(revisionParam);
     if (revision !== undefined && !(Number.isInteger(revision) && revision > 0)) throw noSuchPage('That revision number is not valid.');
@@ -51,7 +52,11 @@ export function wikiViewRoutes(deps: WikiViewDeps, wikiOf: WikiResolver): Hono {
     );
     if (!shown) {
       if (revision !== undefined) throw noSuchPage(`“${path}” has no revision ${revision}.`);
-      return c.html(<MissingPage {...frame} path={path} backlinks={backlinks} />, 404);
+      // A deleted page keeps its history, where any revision can be restored; a renamed one lives on elsewhere.
+      const latest = (await pages.history(visit.wiki.id, path, 1).catch(orMissing))?.[0];
+      const deletedAt = latest?.action === 'delete' && latest.path === path ? when(latest.created_at) : undefined;
+      const movedTo = latest && latest.path !== path ? latest.path : undefined;
+      return c.html(<MissingPage {...frame} path={path} backlinks={backlinks} deletedAt={deletedAt} movedTo={movedTo} />, missingStatus);
     }
     const authorOf = web.authorNames();
     return c.html(
@@ -71,7 +76,7 @@ export function wikiViewRoutes(deps: WikiViewDeps, wikiOf: WikiResolver): Hono {
   app.get('/', async (c) => {
     const visit = await web.readable(c);
     if (visit instanceof Response) return visit;
-    return showPage(c, visit, HOME_PAGE);
+    return showPage(c, visit, HOME_PAGE, 200);
   });
 
   app.get('/pages/*', async (c) => {

@@ -191,6 +191,9 @@ describe('the wiki in the browser: edit, preview, conflicts, history, search, ac
     await page.getByRole('button', { name: 'Rename page' }).click();
     await page.waitForURL(/\/pages\/Hardware\/Parts\?notice=renamed/);
     assert.match(await status(page), /^Renamed “Parts list” to this name \(revision 2\)\./);
+    await page.goto(`${base()}/pages/Parts list`);
+    await page.locator('.wiki-article').getByRole('link', { name: 'Hardware/Parts' }).click();
+    await page.waitForURL(/\/pages\/Hardware\/Parts$/);
     await page.getByRole('button', { name: 'Rename', exact: true }).click();
     await page.fill('#new_path', 'Bad|name');
     await page.getByRole('button', { name: 'Rename page' }).click();
@@ -206,6 +209,10 @@ describe('the wiki in the browser: edit, preview, conflicts, history, search, ac
     assert.match(await changes.innerText(), /renamed to “Hardware\/Parts”/);
     await changes.getByRole('link', { name: 'Hardware/Parts' }).first().click();
     await page.getByText('This page was deleted; this is its last text (revision 2).').waitFor();
+    assert.equal((await page.goto(`${base()}/pages/Hardware/Parts`))?.status(), 404);
+    await page.getByText(/^“Hardware\/Parts” was deleted/).waitFor();
+    await page.locator('.wiki-article').getByRole('link', { name: 'history' }).click();
+    await page.getByRole('heading', { name: 'History of Hardware/Parts' }).waitFor();
   });
 
   test('search highlights the matched words in a snippet', async () => {
