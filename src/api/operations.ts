@@ -15,6 +15,7 @@ import { attachmentArchive } from '../wiki/attachment-archive.ts';
 import type { WikiAttachments } from '../wiki/attachments.ts';
 import { createWiki, displayNameOf, issueWikiToken } from '../wiki/manage.ts';
 import type { WikiPages } from '../wiki/pages.ts';
+import { seedNewWiki } from '../wiki/seed.ts';
 import { wikiUrls } from '../wiki/urls.ts';
 import { newPersonalToken, type Caller, type CredentialDeps } from './credentials.ts';
 import { ApiProblem } from './problem.ts';
@@ -207,6 +208,8 @@ export const OPERATIONS: Operation[] = [
     problems: [400, 409, 422],
     async handle({ caller, body }, deps) {
       const wiki = await createWiki(deps.wikis, caller.did, body.slug, body.display_name ?? body.slug, deps.now());
+      // Like the dashboard's: a new wiki starts with its Home page and how to connect an assistant.
+      await seedNewWiki(deps.pages, wiki, wikiUrls(deps.config, wiki.slug).mcp);
       deps.log.info({ event: 'wiki.created', did: caller.did, slug: wiki.slug }, 'wiki created');
       return wikiView(deps, wiki, 'owner');
     },

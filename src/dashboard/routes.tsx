@@ -29,6 +29,8 @@ import {
   WikiManageError,
 } from '../wiki/manage.ts';
 import { wikiUrls } from '../wiki/urls.ts';
+import type { WikiPages } from '../wiki/pages.ts';
+import { seedNewWiki } from '../wiki/seed.ts';
 
 const day = (seconds: number | null) => (seconds ? new Date(seconds * 1000).toISOString().slice(0, 10) : 'never');
 
@@ -44,6 +46,8 @@ export interface DashboardDeps {
   wikis: WikiStore;
   grants: GrantStore;
   wikiTokens: WikiTokenStore;
+  /** Writes a new wiki's first pages (src/wiki/seed.ts). */
+  pages: Pick<WikiPages, 'write'>;
   /** Finds the account a collaborator is invited by (handle or DID). */
   login: Pick<AtprotoLogin, 'resolveAccount'>;
   now: () => number;
@@ -174,6 +178,7 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
     let wiki: Wiki;
     try {
       wiki = await createWiki(wikis, session.user.did, rawSlug, rawName, now());
+      await seedNewWiki(deps.pages, wiki, wikiUrls(deps.config, wiki.slug).mcp);
     } catch (error) {
       // A wiki is created from its address and name only: the form has no token fields.
       if (error instanceof WikiManageError) return again(error.field as CreateField, error.message, error.status);

@@ -35,6 +35,7 @@ const STATIC_FILES: Record<string, { body: string; type: string }> = {
   'pico.min.css': { body: readFileSync(require.resolve('@picocss/pico/css/pico.min.css'), 'utf8'), type: CSS },
   'app.css': { body: readFileSync(new URL('./static/app.css', import.meta.url), 'utf8'), type: CSS },
   'app.js': { body: readFileSync(new URL('./static/app.js', import.meta.url), 'utf8'), type: 'text/javascript; charset=utf-8' },
+  'wiki.css': { body: readFileSync(new URL('./static/wiki.css', import.meta.url), 'utf8'), type: CSS },
 };
 
 /** Catalogue "Body caps": form posts are small; anything bigger is refused before parsing (IN-01). */
@@ -104,8 +105,10 @@ export function createApp(deps: AppDeps): Hono {
       contentSecurityPolicy: {
         defaultSrc: ["'none'"],
         styleSrc: ["'self'"],
-        // Our own files only (src/web/static/app.js): no inline script, no other origin.
+        // Our own files only: src/web/static/app.js and the wiki editor's bundle (src/wiki/editor-bundle.ts),
+        // which also fetches its previews from us. No inline script, no other origin.
         scriptSrc: ["'self'"],
+        connectSrc: ["'self'"],
         imgSrc: ["'self'", 'data:'],
         // The login form's answer is a redirect to the user's account server, which may be anywhere.
         formAction: ["'self'", 'https:', ...(config.atproto.allowInsecure ? ['http:'] : [])],

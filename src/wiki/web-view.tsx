@@ -1,157 +1,155 @@
-// The read-only web view of a wiki, under its base URL: the base itself (pages and recent changes),
-// `/pages/{path}` (one page, `?revision=N` for an old one) and `/history/{path}`. Members read it with
-// their platform session; anyone may when the owner turned anonymous read on.
+// A wiki in the browser, under its base URL: the base itself shows the Home page, `/pages/{path}` one
+// page (`?revision=N` an old one), `/history/{path}` its revisions and the difference between any
+// two, `/search?q=` and `/changes`. Members read it with their platform session; anyone may when the
+// owner turned anonymous read on. Changing pages is ./web-edit.tsx.
 import { Hono, type Context } from 'hono';
-import { AppError } from '../errors/app-error.ts';
 import type { RevisionSummary } from '../store/pages.ts';
-import type { Wiki, WikiStore } from '../store/wikis.ts';
-import type { Config } from '../config/config.ts';
-import type { SessionService } from '../session/sessions.ts';
 import { utcMinute as when } from '../http/time.ts';
-import { WikiHistoryPage, WikiIndexPage, WikiPageView, type ChangeView } from './web-view-pages.tsx';
-import { canReadPages, roleOf, type Role } from './access.ts';
+import { attachmentViews } from './attachment-routes.tsx';
+import { textDiff } from './diff.ts';
 import { WikiError, type WikiPages } from './pages.ts';
-import { renderMarkdown } from './markdown.ts';
-import { wikiUrls } from './urls.ts';
-import { attachmentViews, type AttachmentViewDeps } from './attachment-routes.tsx';
+import { HOME_PAGE } from './seed.ts';
+import { noSuchPage, wikiWeb, type Visit, type WebUrls, type WikiResolver, type WikiViewDeps } from './web-context.ts';
+import { wikiEditRoutes } from './web-edit.tsx';
+import { frameOf, renderPage } from './web-frame.ts';
+import { ChangesPage, HistoryPage, MissingPage, PageView, SearchPage, type ChangeView } from './web-view-pages.tsx';
 
-type WikiResolver = (c: Context) => Promise<Wiki | undefined>;
+export type { WikiViewDeps } from './web-context.ts';
 
-const noSuchPage = (message = 'There is no page at this address.') => new AppError('not_found', 404, message, 'Not found');
-const encodePath = (path: string) => path.split('/').map(encodeURIComponent).join('/');
-
-/** What the web view uses; the assembly passes its AppDeps (src/web/deps.ts). */
-export interface WikiViewDeps extends AttachmentViewDeps {
-  config: Config;
-  sessions: Pick<SessionService, 'current'>;
-  wikis: WikiStore;
-  pages: WikiPages;
-  now: () => number;
-}
+const SEARCH_LIMIT = 30;
+const HISTORY_LIMIT = 100;
+const CHANGES_LIMIT = 50;
 
 export function wikiViewRoutes(deps: WikiViewDeps, wikiOf: WikiResolver): Hono {
-  const { config, sessions, wikis, pages, now } = deps;
+  const { pages } = deps;
+  const web = wikiWeb(deps, wikiOf);
   const app = new Hono();
-
-  /** The wiki and the reader's role, or the right refusal: log in first, or "not found" to outsiders. */
-  async function readable(c: Context): Promise<{ wiki: Wiki; role: Role | undefined } | Response> {
-    const wiki = await wikiOf(c);
-    if (!wiki) throw noSuchPage('There is no wiki at this address.');
-    const session = await sessions.current(c, now());
-    const role = await roleOf(wikis, wiki, session?.sub);
-    if (canReadPages(wiki, role)) return { wiki, role };
-    if (!session) return c.redirect(`${config.publicUrl}/auth/login?${new URLSearchParams({ return_to: c.req.url })}`, 303);
-    throw noSuchPage('There is no wiki at this address, or you are not one of its members.');
-  }
-
-  const files = attachmentViews(deps, readable);
+  const files = attachmentViews(deps, web.readable);
   app.route('/', files.routes);
 
-  function frame(wiki: Wiki, role: Role | undefined) {
-    const base = wikiUrls(config, wiki.slug).base;
-    return {
-      wikiName: wiki.display_name,
-      wikiDescription: wiki.description,
-      wikiUrl: base,
-      platform: config.publicUrl,
-      settingsUrl: role ? `${config.publicUrl}/app/wikis/${wiki.slug}` : undefined,
-      pageUrl: (path: string) => `${base}/pages/${encodePath(path)}`,
-      historyUrl: (path: string) => `${base}/history/${encodePath(path)}`,
-      /** The page path after `{base}/{section}/`, decoded segment by segment. */
-      pathIn: (c: Context, section: 'pages' | 'history') => {
-        const prefix = `${new URL(base).pathname.replace(/\/$/, '')}/${section}/`;
-        const raw = new URL(c.req.url).pathname;
-        if (!raw.startsWith(prefix)) throw noSuchPage();
-        try {
-          return raw.slice(prefix.length).split('/').map(decodeURIComponent).join('/');
-        } catch {
-          throw noSuchPage();
-        }
-      },
-    };
-  }
-
-  const changeView =
-    (pageUrl: (path: string) => string) =>
-    (change: RevisionSummary): ChangeView => ({
-      path: change.path,
-      url: change.action === 'delete' ? `${pageUrl(change.path)}?revision=${change.revision - 1}` : `${pageUrl(change.path)}?revision=${change.revision}`,
-      revision: change.revision,
-      action: change.action,
-      author: change.author_did,
-      message: change.message,
-      at: when(change.created_at),
-    });
-
-  /** Wiki rule violations (bad path, missing page or revision) are a 404 page here; the wiki's own
-   * messages are written for assistants using the tools. */
-  const orNotFound = async <T,>(work: () => Promise<T>): Promise<T> => {
-    try {
-      return await work();
-    } catch (error) {
-      if (error instanceof WikiError) throw noSuchPage('There is no such page or revision in this wiki.');
-      throw error;
-    }
-  };
-
-  app.get('/', async (c) => {
-    const access = await readable(c);
-    if (access instanceof Response) return access;
-    const { wiki, role } = access;
-    const view = frame(wiki, role);
-    const list = await pages.list(wiki.id, { limit: 1000 });
-    const changes = await pages.recentChanges(wiki.id, 15);
-    return c.html(
-      <WikiIndexPage
-        {...view}
-        pages={list.map((page) => ({ path: page.path, url: view.pageUrl(page.path), updated: when(page.updated_at) }))}
-        changes={changes.map(changeView(view.pageUrl))}
-      />,
+  const changeView = async (urls: WebUrls, changes: RevisionSummary[], authorOf: (did: string) => Promise<string>): Promise<ChangeView[]> =>
+    Promise.all(
+      changes.map(async (change) => ({
+        path: change.path,
+        // A deletion has no text; its link shows the last text the page had.
+        url: `${urls.page(change.path)}?revision=${change.action === 'delete' ? change.revision - 1 : change.revision}`,
+        revision: change.revision,
+        action: change.action,
+        author: await authorOf(change.author_did),
+        message: change.message,
+        at: when(change.created_at),
+      })),
     );
-  });
 
-  app.get('/pages/*', async (c) => {
-    const access = await readable(c);
-    if (access instanceof Response) return access;
-    const { wiki, role } = access;
-    const view = frame(wiki, role);
-    const path = view.pathIn(c, 'pages');
+  /** One page, an old revision of it, or the offer to create it (404, but 200 as the wiki's root). */
+  async function showPage(c: Context, visit: Visit, path: string, missingStatus: 200 | 404 = 404) {
     const revisionParam = c.req.query('revision');
     const revision = revisionParam === undefined ? undefined : Number(revisionParam);
     if (revision !== undefined && !(Number.isInteger(revision) && revision > 0)) throw noSuchPage('That revision number is not valid.');
-    const page = await orNotFound(() => pages.read(wiki.id, path, revision));
-    // Only an explicitly requested revision can be an old one.
-    const current =
-      revision === undefined ||
-      (await pages.read(wiki.id, path).then(
-        (live) => live.revision === page.revision,
-        () => false,
-      ));
+    const { frame, existing } = await frameOf(pages, visit, c);
+    const live = await pages.read(visit.wiki.id, path).catch(orMissing);
+    const shown = revision === undefined || revision === live?.revision ? live : await pages.read(visit.wiki.id, path, revision).catch(orMissing);
+    const backlinks = await pages.links(visit.wiki.id, path).then(
+      (links) => links.backlinks,
+      () => [] as string[],
+    );
+    if (!shown) {
+      if (revision !== undefined) throw noSuchPage(`“${path}” has no revision ${revision}.`);
+      // A deleted page keeps its history, where any revision can be restored; a renamed one lives on elsewhere.
+      const latest = (await pages.history(visit.wiki.id, path, 1).catch(orMissing))?.[0];
+      const deletedAt = latest?.action === 'delete' && latest.path === path ? when(latest.created_at) : undefined;
+      const movedTo = latest && latest.path !== path ? latest.path : undefined;
+      return c.html(<MissingPage {...frame} path={path} backlinks={backlinks} deletedAt={deletedAt} movedTo={movedTo} />, missingStatus);
+    }
+    const authorOf = web.authorNames();
     return c.html(
-      <WikiPageView
-        {...view}
-        path={page.path}
-        revision={page.revision}
-        current={current}
-        updated={when(page.updatedAt)}
-        author={page.updatedBy}
-        html={renderMarkdown(page.content, view.pageUrl, files.imageUrl(wiki, page.path))}
-        attachments={await files.panel(c, wiki, role, page.path)}
-        historyUrl={view.historyUrl(page.path)}
-        currentUrl={view.pageUrl(page.path)}
+      <PageView
+        {...frame}
+        path={shown.path}
+        revision={shown.revision}
+        currentRevision={live?.revision}
+        updated={when(shown.updatedAt)}
+        author={await authorOf(shown.updatedBy)}
+        html={renderPage(shown.content, visit.urls, existing, files.imageUrl(visit.wiki, shown.path))}
+        backlinks={backlinks}
+        attachments={await files.panel(c, visit.wiki, visit.role, shown.path)}
       />,
     );
+  }
+
+  app.get('/', async (c) => {
+    const visit = await web.readable(c);
+    if (visit instanceof Response) return visit;
+    return showPage(c, visit, HOME_PAGE, 200);
+  });
+
+  app.get('/pages/*', async (c) => {
+    const visit = await web.readable(c);
+    if (visit instanceof Response) return visit;
+    return showPage(c, visit, web.pathIn(c, visit.urls, 'pages'));
   });
 
   app.get('/history/*', async (c) => {
-    const access = await readable(c);
-    if (access instanceof Response) return access;
-    const { wiki, role } = access;
-    const view = frame(wiki, role);
-    const path = view.pathIn(c, 'history');
-    const history = await orNotFound(() => pages.history(wiki.id, path, 100));
-    return c.html(<WikiHistoryPage {...view} path={path} changes={history.map(changeView(view.pageUrl))} />);
+    const visit = await web.readable(c);
+    if (visit instanceof Response) return visit;
+    const path = web.pathIn(c, visit.urls, 'history');
+    const history = await pages.history(visit.wiki.id, path, HISTORY_LIMIT).catch(orMissing);
+    if (!history) throw noSuchPage(`There is no page “${path}” and never was.`);
+    const from = revisionQuery(c, 'from');
+    const to = revisionQuery(c, 'to');
+    let diff: ReturnType<typeof textDiff> | undefined;
+    if (from !== undefined && to !== undefined) {
+      const textAt = (revision: number) =>
+        pages.read(visit.wiki.id, path, revision).then(
+          (page) => page.content,
+          // A deletion has no text: compare with nothing.
+          (error) => (error instanceof WikiError && history.some((r) => r.revision === revision && r.action === 'delete') ? '' : orMissing(error)),
+        );
+      const [before, after] = await Promise.all([textAt(from), textAt(to)]);
+      if (before === undefined || after === undefined) throw noSuchPage(`“${path}” has no such revision.`);
+      diff = textDiff(before, after);
+    }
+    const { frame } = await frameOf(pages, visit, c);
+    const changes = await changeView(visit.urls, history, web.authorNames());
+    return c.html(<HistoryPage {...frame} path={path} changes={changes} from={from} to={to} diff={diff} />);
   });
 
+  app.get('/search', async (c) => {
+    const visit = await web.readable(c);
+    if (visit instanceof Response) return visit;
+    const query = (c.req.query('q') ?? '').trim().slice(0, 200);
+    const { frame } = await frameOf(pages, visit, c);
+    const results = query ? await searchPages(pages, visit.wiki.id, query) : undefined;
+    return c.html(<SearchPage {...frame} query={query} results={results} />);
+  });
+
+  app.get('/changes', async (c) => {
+    const visit = await web.readable(c);
+    if (visit instanceof Response) return visit;
+    const { frame } = await frameOf(pages, visit, c);
+    const changes = await changeView(visit.urls, await pages.recentChanges(visit.wiki.id, CHANGES_LIMIT), web.authorNames());
+    return c.html(<ChangesPage {...frame} changes={changes} />);
+  });
+
+  app.route('/', wikiEditRoutes(deps, web));
   return app;
+}
+
+/** The one place the web view searches (full text today; the ranking may change behind it). */
+function searchPages(pages: WikiPages, wikiId: string, query: string) {
+  return pages.search(wikiId, query, SEARCH_LIMIT);
+}
+
+function revisionQuery(c: Context, name: string): number | undefined {
+  const value = c.req.query(name);
+  if (value === undefined) return undefined;
+  const revision = Number(value);
+  if (!Number.isInteger(revision) || revision < 1) throw noSuchPage('That revision number is not valid.');
+  return revision;
+}
+
+/** A wiki rule violation (bad path, missing page or revision) reads as "no such page" here. */
+function orMissing(error: unknown): undefined {
+  if (error instanceof WikiError) return undefined;
+  throw error;
 }

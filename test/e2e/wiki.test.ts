@@ -133,9 +133,10 @@ describe('a wiki end to end: dashboard, MCP over OAuth, sharing, bearer token, w
   test('the bearer token works over HTTP without OAuth', async () => {
     const session = await connectMcp(undefined, mcpUrl().href, bearerToken);
     try {
+      // A new wiki starts with a Home page and a page on connecting an assistant (src/wiki/seed.ts).
       assert.deepEqual(
         (await session.json('list_notes', {})).pages.map((p: { path: string }) => p.path),
-        [PAGE],
+        ['Connect your assistant', 'Home', PAGE],
       );
       assert.equal((await session.json('write_note', { path: 'Parts', content: 'Servos, brackets.' })).revision, 1);
     } finally {
@@ -146,14 +147,15 @@ describe('a wiki end to end: dashboard, MCP over OAuth, sharing, bearer token, w
   test('the web view shows the rendered page with its links and history', async () => {
     const page = await alice.newPage();
     await page.goto(`${platform.config.publicUrl}/w/lab`);
-    await page.getByRole('link', { name: PAGE }).first().click();
-    await page.getByRole('heading', { name: 'Robot arm' }).waitFor();
+    await page.getByRole('heading', { name: 'Alice’s lab' }).waitFor();
+    await page.getByRole('complementary').getByRole('link', { name: 'Robot Arm' }).click();
+    await page.locator('.wiki-page').getByRole('heading', { name: 'Robot arm' }).waitFor();
     assert.match(await page.locator('.wiki-page').innerText(), /Servo torque and gearing notes/);
     await page.screenshot({ path: `${SCREENSHOTS}/wiki-page.png`, fullPage: true });
-    await page.getByRole('link', { name: 'Parts' }).click();
+    await page.locator('.wiki-page').getByRole('link', { name: 'Parts' }).click();
     await page.getByText('Servos, brackets.').waitFor();
     await page.goto(`${platform.config.publicUrl}/w/lab/history/Projects/Robot%20Arm`);
-    assert.match(await page.locator('table').innerText(), /first notes/);
+    assert.match(await page.locator('.changes').innerText(), /first notes/);
     await page.close();
   });
 });

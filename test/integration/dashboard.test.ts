@@ -142,9 +142,10 @@ describe('dashboard and web view', () => {
     const old = await page(carol, '/w/garden/pages/Plants/Tomato?revision=1');
     assert.equal(old.status, 200);
     assert.match(old.html, /<h1>Tomato<\/h1>/);
-    assert.match(old.html, /<a href="http:\/\/127\.0\.0\.1:\d+\/w\/garden\/pages\/Plants\/Basil">basil<\/a>/);
+    // Basil does not exist: a red link.
+    assert.match(old.html, /<a href="http:\/\/127\.0\.0\.1:\d+\/w\/garden\/pages\/Plants\/Basil" class="missing-page"[^>]*>basil<\/a>/);
     assert.match(old.html, /<table>/);
-    assert.match(old.html, /old revision/);
+    assert.match(old.html, /This is revision 1, not the current one \(revision 2\)/);
     assert.ok(!old.html.includes('<script>alert') && old.html.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
     assert.ok(!old.html.includes('href="javascript:') && old.html.includes('<a href="">x</a>'));
     assert.ok(!old.html.includes('<img'));

@@ -85,7 +85,7 @@ type PostGuard =
   | { kind: 'not cookie-authenticated'; why: string; check(): Promise<void> };
 
 /** `status`: an answer with no body at all (a yes or no for a machine); `file`: an attachment's bytes. */
-type PageKind = 'html' | 'json' | 'css' | 'redirect' | 'status' | 'file';
+type PageKind = 'html' | 'json' | 'css' | 'script' | 'redirect' | 'status' | 'file';
 
 describe('CS-02 and CS-03 on every route', () => {
   let fixture: WikiFixture;
@@ -418,6 +418,76 @@ describe('CS-02 and CS-03 on every route', () => {
   POSTS['POST /w/:slug/oauth/register'] = registerGuard;
   POSTS[`POST ${WIKI_HOST}/oauth/register`] = registerGuard;
 
+  /** The same client, remembering the last response it got (for a POST whose effect is its answer). */
+  function watched(client: TestClient): { client: TestClient; last: () => Response | undefined } {
+    let last: Response | undefined;
+    const wrapper = Object.create(client) as TestClient;
+    wrapper.request = async (...args: Parameters<TestClient['request']>) => {
+      const response = await client.request(...args);
+      last = response.clone();
+      return response;
+    };
+    return { client: wrapper, last: () => last };
+  }
+
+  // The wiki's web view changes pages with the session cookie: path mode and wiki host alike, each
+  // form carries the session's form token, which the editor page hands out.
+  for (const [route, base, client, deps] of [
+    ['/w/:slug', () => fixture.issuer, () => carol, () => platform.deps],
+    [WIKI_HOST, () => WIKI_HOST, () => hostCarol, () => hosted.platform.deps],
+  ] as const) {
+    const wikiId = async () => (await deps().wikis.findBySlug('notes'))!.id;
+    const exists = async (path: string) => (await deps().pages.list(await wikiId(), { limit: 1000 })).some((page) => page.path === path);
+    const write = async (path: string, content: string, baseRevision?: number) =>
+      deps().pages.write(await wikiId(), CAROL_DID, { path, content, baseRevision });
+    const wikiCase = async (path: string, form: Record<string, string>, done: () => Promise<boolean>, sender = client()): Promise<FormCase> => {
+      const csrf = csrfIn(await (await client().request(`${base()}/edit/Home`)).text())!;
+      return { client: sender, path: `${base()}${path}`, form: { ...form, csrf }, done };
+    };
+    POSTS[`POST ${route}/edit/*`] = {
+      kind: 'cookie form',
+      prepare: () => wikiCase('/edit/CS02%20created', { content: 'made' }, () => exists('CS02 created')),
+    };
+    POSTS[`POST ${route}/preview`] = {
+      kind: 'cookie form',
+      prepare() {
+        const { client: sender, last } = watched(client());
+        return wikiCase(
+          '/preview',
+          { content: '**cs02**' },
+          async () => last()?.status === 200 && (await last()!.text()).includes('<strong>cs02</strong>'),
+          sender,
+        );
+      },
+    };
+    POSTS[`POST ${route}/rename/*`] = {
+      kind: 'cookie form',
+      async prepare() {
+        await write('CS02 rename me', 'x');
+        return wikiCase('/rename/CS02%20rename%20me', { new_path: 'CS02 renamed' }, () => exists('CS02 renamed'));
+      },
+    };
+    POSTS[`POST ${route}/delete/*`] = {
+      kind: 'cookie form',
+      async prepare() {
+        await write('CS02 doomed', 'x');
+        return wikiCase('/delete/CS02%20doomed', { base_revision: '1' }, async () => !(await exists('CS02 doomed')));
+      },
+    };
+    POSTS[`POST ${route}/restore/*`] = {
+      kind: 'cookie form',
+      async prepare() {
+        await write('CS02 restore', 'first');
+        await write('CS02 restore', 'second', 1);
+        return wikiCase(
+          '/restore/CS02%20restore',
+          { revision: '1', base_revision: '2' },
+          async () => (await deps().pages.history(await wikiId(), 'CS02 restore', 10)).length === 3,
+        );
+      },
+    };
+  }
+
   test('CS-02: every POST route, path mode and wiki host, is in the table', () => {
     const routes = [...routesOf(platform.app, 'POST'), ...routesOf(wikiHostRoutes(hosted.platform.deps)!, 'POST', WIKI_HOST)];
     assert.deepEqual(
@@ -607,6 +677,24 @@ describe('CS-02 and CS-03 on every route', () => {
     get(() => hostCarol, '/history/Nope'),
   );
 
+  // The web view's other pages, in path mode and on the wiki host.
+  for (const [route, prefix, client] of [
+    ['/w/:slug', '/w/notes', () => carol],
+    [WIKI_HOST, '', () => hostCarol],
+  ] as const) {
+    const at = (path: string) => get(client, `${prefix}${path}`);
+    page(`GET ${route}/edit/*`, 'html', at('/edit/Home'), at('/edit/Bad%7Cname'));
+    page(`GET ${route}/rename/*`, 'html', at('/rename/Home'), at('/rename/Nope'));
+    page(`GET ${route}/delete/*`, 'html', at('/delete/Home'), at('/delete/Nope'));
+    page(`GET ${route}/search`, 'html', at('/search?q=hello'));
+    page(`GET ${route}/changes`, 'html', at('/changes'));
+    page(`GET ${route}/new`, 'redirect', at('/new?path=Ideas'));
+    page(`GET ${route}/assets/:name`, 'script', async () => {
+      const editor = await (await client().request(`${prefix}/edit/Home`)).text();
+      return client().request(/src="([^"]+\/assets\/editor-[0-9a-f]+\.js)"/.exec(editor)![1]!);
+    });
+  }
+
   /** Error pages that belong to no GET route: unknown addresses, refused and oversized posts. */
   const ERROR_PAGES: Record<string, () => Promise<Response>> = {
     'an unknown address': get(anonymous, '/no/such/page'),
@@ -653,7 +741,12 @@ describe('CS-02 and CS-03 on every route', () => {
         else if (kind === 'file') assertSandboxedFile(response, label);
         else if (kind === 'redirect') assert.ok(response.status >= 300 && response.status < 400 && response.headers.get('location'), label);
         else if (kind === 'status') assert.equal(await response.text(), '', label);
-        else assert.match(response.headers.get('content-type') ?? '', kind === 'json' ? /^application\/(problem\+)?json/ : /^text\/css/, label);
+        else
+          assert.match(
+            response.headers.get('content-type') ?? '',
+            { json: /^application\/(problem\+)?json/, css: /^text\/css/, script: /^text\/javascript/ }[kind],
+            label,
+          );
       }
     });
   }

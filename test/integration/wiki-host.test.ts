@@ -49,7 +49,7 @@ describe('a wiki on its own host', () => {
       'and back here after logging in',
     );
     const home = await (await visitor.request('/pages/Home')).text();
-    assert.match(home, /<a href="https:\/\/notes\.robot\.example\/pages\/Projects\/Robot%20Arm">Projects\/Robot Arm<\/a>/);
+    assert.match(home, /<a href="https:\/\/notes\.robot\.example\/pages\/Projects\/Robot%20Arm" class="missing-page"[^>]*>Projects\/Robot Arm<\/a>/);
   });
 
   test("Caddy's on-demand TLS question: certificates for the platform and existing wikis only", async () => {
@@ -66,8 +66,8 @@ describe('a wiki on its own host', () => {
     const missing = await visitor.request('/pages/Nope');
     assert.equal(missing.status, 404);
     const missingPage = await missing.text();
-    assert.match(missingPage, /There is no such page or revision in this wiki/);
-    assert.match(missingPage, /href="https:\/\/robot\.example\/auth\/login"/, 'links lead back to the platform, not the wiki host');
+    assert.match(missingPage, /There is no page “Nope” in this wiki yet/);
+    assert.match(missingPage, /href="https:\/\/robot\.example\/auth\/login\?return_to=/, 'links lead back to the platform, not the wiki host');
     const nowhere = await visitor.request('/no/such/thing');
     assert.equal(nowhere.status, 404);
     assert.match(await nowhere.text(), /There is nothing at this address/);
