@@ -72,7 +72,8 @@ export function wikiViewRoutes(deps: WikiViewDeps, wikiOf: WikiResolver): Hono {
         author={await authorOf(shown.updatedBy)}
         html={renderPage(shown.content, visit.urls, existing, files.imageUrl(visit.wiki, shown.path))}
         backlinks={backlinks}
-        attachments={await files.panel(c, visit.wiki, visit.role, shown.path)}
+        // A deleted page's files are hidden with it; an old revision shows the page's current files.
+        attachments={live ? await files.panel(c, visit.wiki, visit.role, shown.path) : undefined}
       />,
     );
   }

@@ -78,9 +78,18 @@ export const EVERY_PAGE: WalkPage[] = [
   { name: 'cli-confirm', viewers: ['owner'], heading: /^Log in to the robot command line$/, open: visit('/auth/cli/confirm') },
   { name: 'logout', viewers: SIGNED_IN, heading: /^Log out\?$/, open: visit('/auth/logout') },
   { name: 'not-found', viewers: EVERYONE, heading: /^Not found$/, open: visit('/no/such/page') },
-  { name: 'wiki-root', viewers: EVERYONE, heading: /^Carol’s notes$/, open: visit('/w/notes') },
-  { name: 'wiki-page', viewers: EVERYONE, heading: /^Carol’s notes$/, open: visit('/w/notes/pages/Projects/Robot%20Arm') },
-  { name: 'wiki-page-history', viewers: EVERYONE, heading: /^Carol’s notes$/, open: visit('/w/notes/history/Projects/Robot%20Arm') },
+  // The wiki in the browser (src/wiki/web-view.tsx, web-edit.tsx): its root is its Home page, not written yet here.
+  { name: 'wiki-root', viewers: EVERYONE, heading: /^Home$/, open: visit('/w/notes') },
+  { name: 'wiki-page', viewers: EVERYONE, heading: /^Robot Arm$/, open: visit('/w/notes/pages/Projects/Robot%20Arm') },
+  { name: 'wiki-page-old-revision', viewers: EVERYONE, heading: /^Robot Arm$/, open: visit('/w/notes/pages/Projects/Robot%20Arm?revision=1') },
+  { name: 'wiki-missing-page', viewers: EVERYONE, heading: /^Nothing here$/, open: visit('/w/notes/pages/Nothing%20here') },
+  { name: 'wiki-page-history', viewers: EVERYONE, heading: /^History of Projects\/Robot Arm$/, open: visit('/w/notes/history/Projects/Robot%20Arm') },
+  { name: 'wiki-search', viewers: EVERYONE, heading: /^Search$/, open: visit('/w/notes/search?q=servos') },
+  { name: 'wiki-changes', viewers: EVERYONE, heading: /^Recent changes$/, open: visit('/w/notes/changes') },
+  { name: 'wiki-editor', viewers: SIGNED_IN, heading: /^Edit Projects\/Robot Arm$/, open: visit('/w/notes/edit/Projects/Robot%20Arm') },
+  { name: 'wiki-editor-new-page', viewers: SIGNED_IN, heading: /^Create Ideas$/, open: visit('/w/notes/edit/Ideas') },
+  { name: 'wiki-rename', viewers: SIGNED_IN, heading: /^Rename “Parts”$/, open: visit('/w/notes/rename/Parts') },
+  { name: 'wiki-delete', viewers: SIGNED_IN, heading: /^Delete “Parts”\?$/, open: visit('/w/notes/delete/Parts') },
 ];
 
 const ROBOT_ARM = `# Robot arm
