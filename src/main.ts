@@ -123,7 +123,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
         now,
       }),
       wikis,
-      pages: wikiPages(pageStore(database.db, database.dialect), config.pageLimits, now),
+      pages: wikiPages(pageStore(database.db), config.pageLimits, now),
       wikiTokens,
       verifyBearer: bearerVerifier({
         publicKeys: publicKeysByKid(platformKeys),

@@ -46,6 +46,8 @@ const WIKI_TABLES = [
   'oauth_clients',
   'wiki_tokens',
   'page_links',
+  'page_labels',
+  'wiki_usage',
   'page_revisions',
   'pages',
   'wiki_members',
@@ -95,7 +97,8 @@ export function wikiStore(db: StoreDb, dialect: Dialect): WikiStore {
     async delete(wikiId) {
       await db.transaction().execute(async (tx) => {
         // The search index is a virtual table on SQLite and a column of `pages` on PostgreSQL.
-        if (dialect === 'sqlite') await sql`delete from page_search where wiki_id = ${wikiId}`.execute(tx);
+        // On SQLite its rows are keyed by the wiki's pages (./migrations/010_wiki_scale.ts): before `pages`.
+        if (dialect === 'sqlite') await sql`delete from page_search where rowid in (select search_rowid from pages where wiki_id = ${wikiId})`.execute(tx);
         for (const table of WIKI_TABLES) await tx.deleteFrom(table).where('wiki_id', '=', wikiId).execute();
         await tx.deleteFrom('wikis').where('id', '=', wikiId).execute();
       });

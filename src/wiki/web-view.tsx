@@ -94,8 +94,8 @@ export function wikiViewRoutes(deps: WikiViewDeps, wikiOf: WikiResolver): Hono {
     if (access instanceof Response) return access;
     const { wiki, role } = access;
     const view = frame(wiki, role);
-    const list = await pages.list(wiki.id, { limit: 1000 });
-    const changes = await pages.recentChanges(wiki.id, 15);
+    const list = (await pages.list(wiki.id, { limit: 1000 })).items;
+    const changes = (await pages.recentChanges(wiki.id, 15)).items;
     return c.html(
       <WikiIndexPage
         {...view}
@@ -143,7 +143,7 @@ export function wikiViewRoutes(deps: WikiViewDeps, wikiOf: WikiResolver): Hono {
     const { wiki, role } = access;
     const view = frame(wiki, role);
     const path = view.pathIn(c, 'history');
-    const history = await orNotFound(() => pages.history(wiki.id, path, 100));
+    const history = (await orNotFound(() => pages.history(wiki.id, path, 100))).items;
     return c.html(<WikiHistoryPage {...view} path={path} changes={history.map(changeView(view.pageUrl))} />);
   });
 
