@@ -2,7 +2,10 @@
 // same on embedded SQLite and on a real PostgreSQL server.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
+import { Migrator } from 'kysely/migration';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from '../../src/store/database.ts';
+import { migrations } from '../../src/store/migrations/index.ts';
 import { pageStore } from '../../src/store/pages.ts';
 import { wikiTokenStore } from '../../src/store/wiki-tokens.ts';
 import { wikiStore, type Wiki } from '../../src/store/wikis.ts';
@@ -349,6 +352,57 @@ for (const kind of TEST_DATABASES) {
       assert.equal(await code(small.write(box.id, ALICE, { path: 'Four', content: 'd'.repeat(1300) })), 'too_large');
       await small.remove(box.id, ALICE, { path: 'One' });
       assert.equal(await code(small.write(box.id, ALICE, { path: 'Four', content: 'd'.repeat(1300) })), 'ok');
+    });
+
+    test('010_wiki_scale: pages written before it keep their search, their size toward the limit, and gain their labels', async () => {
+      const upgraded = await createTestDatabase(kind);
+      const old = await openDatabase(upgraded.url);
+      try {
+        const migrator = new Migrator({ db: old.db, provider: { getMigrations: async () => migrations } });
+        assert.equal((await migrator.migrateTo('008_one_live_grant')).error, undefined);
+        const page = (id: string, wikiId: string, path: string, content: string) => ({
+          id,
+          wiki_id: wikiId,
+          path,
+          content,
+          revision: 1,
+          size: Buffer.byteLength(content),
+          updated_at: now(),
+          updated_by: ALICE,
+        });
+        const rows = [
+          page('p1', 'w-east', 'Otters', `---\ntags: [Rivers]\n---\nOtters swim. ${'x'.repeat(1000)}`),
+          page('p2', 'w-east', 'Herons', `Herons fish. ${'y'.repeat(1000)}`),
+          page('p3', 'w-west', 'Otters', 'Sea otters float.'),
+        ];
+        await old.db.insertInto('pages').values(rows).execute();
+        if (kind === 'sqlite')
+          for (const row of rows)
+            await sql`insert into page_search (path, content, page_id, wiki_id) values (${row.path}, ${row.content}, ${row.id}, ${row.wiki_id})`.execute(
+              old.db,
+            );
+        await migrateToLatest(old.db);
+
+        const after = wikiPages(pageStore(old.db), { pageBytes: 2048, wikiBytes: 2600 }, now);
+        const found = async (wikiId: string, words: string) => (await after.search(wikiId, words, 5)).items.map((h) => h.path);
+        assert.deepEqual(await found('w-east', 'otter'), ['Otters']);
+        assert.deepEqual(await found('w-west', 'otters'), ['Otters']);
+        assert.deepEqual(await found('w-west', 'herons'), []);
+        assert.deepEqual(
+          (await after.list('w-east', { tag: 'rivers', limit: 5 })).items.map((p) => p.path),
+          ['Otters'],
+        );
+        // About 2,050 bytes were there before: 600 more would pass 2,600.
+        assert.equal(await code(after.write('w-east', ALICE, { path: 'Ducks', content: 'd'.repeat(600) })), 'too_large');
+        await after.write('w-east', ALICE, { path: 'Herons', content: 'Herons wade.', baseRevision: 1 });
+        assert.deepEqual(await found('w-east', 'wade'), ['Herons']);
+        assert.deepEqual(await found('w-east', 'fish'), []);
+        assert.equal(await code(after.write('w-east', ALICE, { path: 'Ducks', content: 'Ducks dabble.' })), 'ok');
+        assert.deepEqual(await found('w-east', 'dabble'), ['Ducks']);
+      } finally {
+        await old.close();
+        await upgraded.drop();
+      }
     });
 
     test('collaborators: add, change role, list wikis by membership, remove revokes their grants and tokens', async () => {
