@@ -77,7 +77,7 @@ interface Stack {
 
 function stackOn(database: DatabaseHandle): Stack {
   const now = () => Math.floor(Date.now() / 1000);
-  const pages = wikiPages(pageStore(database.db, database.dialect), { pageBytes: 1 << 20, wikiBytes: 1 << 30 }, now);
+  const pages = wikiPages(pageStore(database.db), { pageBytes: 1 << 20, wikiBytes: 1 << 30 }, now);
   const embedder = configuredEmbedder(undefined);
   const chunks = chunkStore(database.sql);
   const index = semanticIndex(chunks, embedder, now);

@@ -112,7 +112,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       authMethod: config.atprotoClientMode === 'confidential' ? 'private_key_jwt' : 'none',
     });
     const wikis = wikiStore(database.db, database.dialect);
-    const pageRows = pageStore(database.db, database.dialect);
+    const pageRows = pageStore(database.db);
     const codes = codeStore(database);
     const wikiTokens = wikiTokenStore(database.db);
     events = database.dialect === 'postgres' ? await postgresLoginEvents(config.databaseUrl, log) : localLoginEvents();

@@ -16,7 +16,7 @@ import { isStoreUnavailable } from '../store/errors.ts';
 import type { RevisionSummary } from '../store/pages.ts';
 import { READ_SCOPE, WRITE_SCOPE } from '../wiki/access.ts';
 import { textProblem, type TextKind } from '../http/input-text.ts';
-import { WikiError, type WikiPages } from '../wiki/pages.ts';
+import { WikiError, type Paged, type WikiPages } from '../wiki/pages.ts';
 import type { AttachmentInfo, WikiAttachments } from '../wiki/attachments.ts';
 import { base64Of, base64Size, withoutWhitespace } from './base64.ts';
 import type { WikiSemanticSearch } from '../wiki/semantic-search.ts';
@@ -57,6 +57,13 @@ const path = text('line').min(1).max(400).describe('The page path, e.g. "Project
 const message = text('multiline').max(500).optional().describe('A short note on why, kept in the page history.');
 const baseRevision = z.number().int().positive().optional();
 
+const label = text('line').min(1).max(100).optional();
+const cursor = text('line').max(1000).optional().describe('next_cursor from the previous answer, to continue where it stopped.');
+const LIST_PAGE_SIZE = 200;
+
+/** `next_cursor` only when more results exist. */
+const nextCursor = (found: Paged<unknown>) => (found.nextCursor === undefined ? {} : { next_cursor: found.nextCursor });
+
 const revisionView = (revision: RevisionSummary) => ({
   path: revision.path,
   revision: revision.revision,
@@ -95,12 +102,29 @@ const TOOLS: readonly WikiTool[] = [
   tool(
     'read_note',
     READ_SCOPE,
-    'Read a page: its Markdown text and current revision number (pass that revision as base_revision when you change it). Give a revision to read an older version.',
-    { path, revision: z.number().int().positive().optional().describe('An older revision number from get_history; omit for the current text.') },
+    'Read a page: its Markdown text and current revision number (pass that revision as base_revision when you change it). Give a revision to read an older version, or a section to read only the part under one heading.',
+    {
+      path,
+      revision: z.number().int().positive().optional().describe('An older revision number from get_history; omit for the current text.'),
+      section: text('line')
+        .min(1)
+        .max(400)
+        .optional()
+        .describe(
+          'Only the text under this heading, as its heading path, e.g. "Setup > Linux" (or "Linux" when that heading is unique). If there is no such section, the error lists the sections.',
+        ),
+    },
     readOnly,
-    async ({ path, revision }, { wikiId, pages }) => {
-      const page = await pages.read(wikiId, path, revision);
-      return { path: page.path, revision: page.revision, updated_at: iso(page.updatedAt), updated_by: page.updatedBy, content: page.content };
+    async ({ path, revision, section }, { wikiId, pages }) => {
+      const page = await pages.read(wikiId, path, revision, section);
+      return {
+        path: page.path,
+        revision: page.revision,
+        updated_at: iso(page.updatedAt),
+        updated_by: page.updatedBy,
+        ...(page.section === undefined ? {} : { section: page.section }),
+        content: page.content,
+      };
     },
   ),
   tool(
@@ -139,24 +163,27 @@ const TOOLS: readonly WikiTool[] = [
   tool(
     'list_notes',
     READ_SCOPE,
-    'List pages (path, revision, size, last change), alphabetically. Filter by path prefix or by change time.',
+    `List pages (path, revision, size, last change), alphabetically, ${LIST_PAGE_SIZE} at a time. Filter by path prefix, change time, or a tag or category from the pages' YAML front matter. When more exist the answer has next_cursor: pass it as cursor for the next ones.`,
     {
       prefix: text('line').max(400).optional().describe('Only paths starting with this, e.g. "Projects/".'),
       updated_since: z.iso.datetime({ offset: true }).optional().describe('Only pages changed at or after this ISO 8601 time, e.g. "2026-01-31T00:00:00Z".'),
+      tag: label.describe('Only pages whose front matter lists this tag (`tags: [a, b]`); case is ignored.'),
+      category: label.describe('Only pages whose front matter lists this category (`categories: [a]` or `category: a`); case is ignored.'),
+      cursor,
     },
     readOnly,
-    async ({ prefix, updated_since }, { wikiId, pages }) => {
-      const limit = 500;
-      const found = await pages.list(wikiId, {
-        prefix,
-        updatedSince: updated_since ? Math.floor(Date.parse(updated_since) / 1000) : undefined,
-        limit: limit + 1,
-      });
+    async ({ prefix, updated_since, tag, category, cursor }, { wikiId, pages }) => {
+      const updatedSince = updated_since ? Math.floor(Date.parse(updated_since) / 1000) : undefined;
+      const found = await pages.list(wikiId, { prefix, updatedSince, tag, category, cursor, limit: LIST_PAGE_SIZE });
       return {
-        pages: found
-          .slice(0, limit)
-          .map((page) => ({ path: page.path, revision: page.revision, size: page.size, updated_at: iso(page.updated_at), updated_by: page.updated_by })),
-        ...(found.length > limit ? { truncated: `only the first ${limit} are listed; narrow with prefix` } : {}),
+        pages: found.items.map((page) => ({
+          path: page.path,
+          revision: page.revision,
+          size: page.size,
+          updated_at: iso(page.updated_at),
+          updated_by: page.updated_by,
+        })),
+        ...nextCursor(found),
       };
     },
   ),
@@ -167,9 +194,13 @@ const TOOLS: readonly WikiTool[] = [
     {
       query: text('multiline').min(1).max(500).describe('Words to look for.'),
       limit: z.number().int().min(1).max(50).optional().describe('At most this many results (default 10).'),
+      cursor,
     },
     readOnly,
-    async ({ query, limit }, { wikiId, pages }) => ({ results: await pages.search(wikiId, query, limit ?? 10) }),
+    async ({ query, limit, cursor }, { wikiId, pages }) => {
+      const found = await pages.search(wikiId, query, limit ?? 10, cursor);
+      return { results: found.items, ...nextCursor(found) };
+    },
   ),
   tool(
     'get_links',
@@ -183,27 +214,33 @@ const TOOLS: readonly WikiTool[] = [
     'get_recent_changes',
     READ_SCOPE,
     'The latest changes across the wiki, newest first: who changed which page, when, how, and why.',
-    { limit: z.number().int().min(1).max(100).optional().describe('At most this many changes (default 20).') },
+    { limit: z.number().int().min(1).max(100).optional().describe('At most this many changes (default 20).'), cursor },
     readOnly,
-    async ({ limit }, { wikiId, pages }) => ({ changes: (await pages.recentChanges(wikiId, limit ?? 20)).map(revisionView) }),
+    async ({ limit, cursor }, { wikiId, pages }) => {
+      const found = await pages.recentChanges(wikiId, limit ?? 20, cursor);
+      return { changes: found.items.map(revisionView), ...nextCursor(found) };
+    },
   ),
   tool(
     'get_history',
     READ_SCOPE,
     'The revisions of one page, newest first (works for deleted pages too). read_note with a revision shows an old text.',
-    { path, limit: z.number().int().min(1).max(100).optional().describe('At most this many revisions (default 20).') },
+    { path, limit: z.number().int().min(1).max(100).optional().describe('At most this many revisions (default 20).'), cursor },
     readOnly,
-    async ({ path, limit }, { wikiId, pages }) => ({ revisions: (await pages.history(wikiId, path, limit ?? 20)).map(revisionView) }),
+    async ({ path, limit, cursor }, { wikiId, pages }) => {
+      const found = await pages.history(wikiId, path, limit ?? 20, cursor);
+      return { revisions: found.items.map(revisionView), ...nextCursor(found) };
+    },
   ),
   tool(
     'rename_note',
     WRITE_SCOPE,
-    'Move a page to a new path, keeping its history. Links in other pages are not rewritten.',
+    'Move a page to a new path, keeping its history. Every [[link]] to the old path in other pages (and the page itself) is rewritten to the new one in the same change, as a new revision of each; links inside code are left as written.',
     { path, new_path: path.describe('The new path; no page may exist there.'), message },
     { destructiveHint: false, openWorldHint: false },
     async ({ path, new_path, message }, { wikiId, pages, caller }) => {
       const page = await pages.rename(wikiId, caller.subject, { path, newPath: new_path, message });
-      return { path: page.path, revision: page.revision };
+      return { path: page.path, revision: page.revision, links_rewritten: page.linksRewrittenIn.length, rewritten_pages: page.linksRewrittenIn };
     },
   ),
   tool(

@@ -2,11 +2,11 @@
 // as a revision (like pages, a deletion is recorded, not forgotten). The bytes are in a BlobStore
 // (./attachment-blobs.ts), referred to by key. Every change is one transaction that also decides the
 // wiki's size limit; the primary keys decide two concurrent changes of the same attachment.
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Dialect } from './database.ts';
+import type { Transaction } from 'kysely';
+import type { Dialect, StoreDb } from './database.ts';
 import { uniqueViolationColumn } from './errors.ts';
-import { WikiFullError } from './pages.ts';
-import { wikiUsedBytes } from './wiki-size.ts';
+import { sqlInKyselyTransaction } from './sql.ts';
+import { wikiUsage } from './wiki-usage.ts';
 import type { Database } from './schema.ts';
 
 export interface AttachmentsTable {
@@ -74,13 +74,13 @@ export interface AttachmentStore {
   find(pageId: string, name: string): Promise<Attachment | undefined>;
   /** One revision; `undefined` revision means the newest (a deletion, when the file was deleted last). */
   revision(pageId: string, name: string, revision?: number): Promise<AttachmentRevision | undefined>;
-  /** What the wiki holds now, in bytes (./wiki-size.ts). */
+  /** What the wiki holds now, in bytes (./wiki-usage.ts). */
   usedBytes(wikiId: string): Promise<number>;
   /** Applies one change atomically and returns the revision it recorded. */
   commit(change: AttachmentChange): Promise<AttachmentRevision>;
 }
 
-export function attachmentStore(database: Kysely<Database>, dialect: Dialect): AttachmentStore {
+export function attachmentStore(database: StoreDb, dialect: Dialect): AttachmentStore {
   const db = database.withTables<{ attachments: AttachmentsTable; attachment_revisions: AttachmentRevisionsTable }>();
   const find = (pageId: string, name: string) =>
     db.selectFrom('attachments').selectAll().where('page_id', '=', pageId).where('name', '=', name).executeTakeFirst();
@@ -91,12 +91,10 @@ export function attachmentStore(database: Kysely<Database>, dialect: Dialect): A
   }
 
   async function upload(tx: Transaction<Tables>, change: AttachmentChange & { action: 'upload' }): Promise<AttachmentRevision> {
-    // PostgreSQL: writers to one wiki queue on its row, so two uploads cannot both pass the limit.
-    // SQLite runs one write transaction at a time anyway.
-    if (dialect === 'postgres') await sql`select id from wikis where id = ${change.wikiId} for update`.execute(tx);
     const current = await tx.selectFrom('attachments').selectAll().where('page_id', '=', change.pageId).where('name', '=', change.name).executeTakeFirst();
-    const used = (await wikiUsedBytes(tx, change.wikiId)) - (current?.size ?? 0);
-    if (used + change.size > change.wikiLimitBytes) throw new WikiFullError(used, change.wikiLimitBytes);
+    // The wiki's byte counter decides the limit for page texts and files alike, in this transaction:
+    // writers to one wiki queue on its row (./wiki-usage.ts), so two changes cannot both pass it.
+    await wikiUsage.add(sqlInKyselyTransaction(dialect, tx), change.wikiId, change.size - (current?.size ?? 0), change.wikiLimitBytes);
     const last = await tx
       .selectFrom('attachment_revisions')
       .select((eb) => eb.fn.max<number>('revision').as('revision'))
@@ -141,6 +139,7 @@ export function attachmentStore(database: Kysely<Database>, dialect: Dialect): A
       .where('revision', '=', current.revision)
       .executeTakeFirst();
     if (Number(deleted.numDeletedRows) !== 1) throw new AttachmentConflictError(change.name);
+    await wikiUsage.add(sqlInKyselyTransaction(dialect, tx), current.wiki_id, -current.size, change.wikiLimitBytes);
     return record(tx, {
       page_id: current.page_id,
       name: current.name,
@@ -164,7 +163,7 @@ export function attachmentStore(database: Kysely<Database>, dialect: Dialect): A
       query = revision === undefined ? query.orderBy('revision', 'desc').limit(1) : query.where('revision', '=', revision);
       return query.executeTakeFirst();
     },
-    usedBytes: (wikiId) => wikiUsedBytes(db, wikiId),
+    usedBytes: (wikiId) => wikiUsage.read(database.sql, wikiId),
     async commit(change) {
       try {
         return await db.transaction().execute((tx) => (change.action === 'upload' ? upload(tx, change) : remove(tx, change)));

@@ -119,6 +119,21 @@ export interface PageLinksTable {
   to_path: string;
 }
 
+/** A tag or category from a page's YAML front matter, for filtering listings per wiki. */
+export interface PageLabelsTable {
+  wiki_id: string;
+  page_id: string;
+  kind: 'tag' | 'category';
+  /** Lower-cased, so `Garden` and `garden` are one tag. */
+  value: string;
+}
+
+/** Bytes a wiki holds (current page texts, and whatever else counts toward its limit), kept in each write. */
+export interface WikiUsageTable {
+  wiki_id: string;
+  bytes: number;
+}
+
 /** Named bearer tokens for Claude Code and scripts, issued from the dashboard. */
 export interface WikiTokensTable {
   id: string;
@@ -232,6 +247,8 @@ export interface Database {
   pages: PagesTable;
   page_revisions: PageRevisionsTable;
   page_links: PageLinksTable;
+  page_labels: PageLabelsTable;
+  wiki_usage: WikiUsageTable;
   wiki_tokens: WikiTokensTable;
   personal_access_tokens: PersonalAccessTokensTable;
   oauth_clients: OAuthClientsTable;

@@ -7,6 +7,7 @@
 // lock Kysely's driver takes too (./sqlite-connection.ts), on PostgreSQL the same pg pool. Statements
 // are prepared once per connection, so a query names its columns rather than `select *`: PostgreSQL
 // refuses a prepared plan whose result columns a migration has since changed.
+import { CompiledQuery, type QueryResult } from 'kysely';
 import type pg from 'pg';
 import type { SqliteConnection } from './sqlite-connection.ts';
 
@@ -24,6 +25,26 @@ export interface Sql {
    * use only the `tx` it is given. Transactions do not nest.
    */
   transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
+}
+
+/**
+ * The same plain statements inside a transaction Kysely opened (`tx.executeQuery`), for a store that
+ * builds most of its queries but shares a decision with plain-SQL ones (the wiki size counter,
+ * ./wiki-usage.ts). Placeholders are numbered for PostgreSQL as everywhere here.
+ */
+export function sqlInKyselyTransaction(dialect: Dialect, tx: { executeQuery<Row>(query: CompiledQuery<Row>): Promise<QueryResult<Row>> }): Sql {
+  const execute = <Row>(text: string, params: readonly unknown[]) => {
+    let n = 0;
+    const dialectText = dialect === 'postgres' ? text.replace(/\?/g, () => `$${++n}`) : text;
+    return tx.executeQuery<Row>(CompiledQuery.raw(dialectText, [...params]));
+  };
+  return {
+    dialect,
+    one: async (text, params = []) => (await execute(text, params)).rows[0] as never,
+    all: async (text, params = []) => (await execute(text, params)).rows as never,
+    run: async (text, params = []) => Number((await execute(text, params)).numAffectedRows ?? 0),
+    transaction: noNesting,
+  };
 }
 
 /** Test seam: called with each statement's text before it runs; throwing fails that statement. */

@@ -48,6 +48,8 @@ const WIKI_TABLES = [
   'oauth_clients',
   'wiki_tokens',
   'page_links',
+  'page_labels',
+  'wiki_usage',
   'page_revisions',
   'pages',
   'wiki_members',
@@ -100,7 +102,8 @@ export function wikiStore(db: StoreDb, dialect: Dialect): WikiStore {
     async delete(wikiId) {
       await db.transaction().execute(async (tx) => {
         // The search index is a virtual table on SQLite and a column of `pages` on PostgreSQL.
-        if (dialect === 'sqlite') await sql`delete from page_search where wiki_id = ${wikiId}`.execute(tx);
+        // On SQLite its rows are keyed by the wiki's pages (./migrations/010_wiki_scale.ts): before `pages`.
+        if (dialect === 'sqlite') await sql`delete from page_search where rowid in (select search_rowid from pages where wiki_id = ${wikiId})`.execute(tx);
         // Attachment bytes are keyed by blob (store/attachment-blobs.ts): those the wiki's revisions name.
         await sql`delete from attachment_chunks where blob_key in (select blob_key from attachment_revisions where wiki_id = ${wikiId})`.execute(tx);
         for (const table of ['attachment_revisions', 'attachments']) await sql`delete from ${sql.table(table)} where wiki_id = ${wikiId}`.execute(tx);

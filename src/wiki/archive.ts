@@ -75,12 +75,12 @@ export async function exportWiki(deps: { pages: WikiPages; attachments: Attachme
     revisions: [],
     attachments: [],
   };
-  for (const summary of await deps.pages.list(wiki.id, { limit: MAX_PAGES })) {
+  for (const summary of (await deps.pages.list(wiki.id, { limit: MAX_PAGES })).items) {
     const page = await deps.pages.read(wiki.id, summary.path);
     files[pageFile(page.path)] = strToU8(page.content);
     manifest.pages.push({ path: page.path, file: pageFile(page.path), revision: page.revision, updatedAt: page.updatedAt, updatedBy: page.updatedBy });
   }
-  manifest.revisions = (await deps.pages.recentChanges(wiki.id, Number.MAX_SAFE_INTEGER)).reverse().map((r) => ({
+  manifest.revisions = (await deps.pages.recentChanges(wiki.id, Number.MAX_SAFE_INTEGER)).items.reverse().map((r) => ({
     path: r.path,
     revision: r.revision,
     action: r.action,

@@ -11,7 +11,7 @@ export function attachmentArchive(pages: WikiPages, attachments: WikiAttachments
   return {
     async list(wikiId) {
       const found: ArchivedAttachment[] = [];
-      for (const { path } of await pages.list(wikiId, { limit: MAX_PAGES })) {
+      for (const { path } of (await pages.list(wikiId, { limit: MAX_PAGES })).items) {
         for (const { name } of await attachments.list(wikiId, path)) {
           const parts: Buffer[] = [];
           for await (const chunk of (await attachments.open(wikiId, path, name)).chunks()) parts.push(chunk);

@@ -14,16 +14,23 @@ export interface WikiLink {
   index: number;
   /** The normalised target path. */
   target: string;
+  /** `#Section` as written, or undefined. */
+  section: string | undefined;
   label: string | undefined;
 }
 
-/** [start, end) offsets of the page's verbatim regions, in document order. */
-function verbatimRegions(markdown: string): Array<[number, number]> {
-  const events = postprocess(
+/** micromark's events for a page (GFM), which sections.ts and this module read. */
+export function markdownEvents(markdown: string): ReturnType<typeof postprocess> {
+  return postprocess(
     parse({ extensions: [gfm()] })
       .document()
       .write(preprocess()(markdown, undefined, true)),
   );
+}
+
+/** [start, end) offsets of the page's verbatim regions, in document order. */
+function verbatimRegions(markdown: string): Array<[number, number]> {
+  const events = markdownEvents(markdown);
   const regions: Array<[number, number]> = [];
   for (const [kind, token] of events) {
     // Verbatim constructs do not nest, so the outermost enter of each is enough.
@@ -53,7 +60,7 @@ export function findWikiLinks(markdown: string): WikiLink[] {
       if (error instanceof PagePathError) continue;
       throw error;
     }
-    links.push({ text: match[0], index: start, target, label: match[3] });
+    links.push({ text: match[0], index: start, target, section: match[2], label: match[3] });
   }
   return links;
 }
@@ -61,4 +68,21 @@ export function findWikiLinks(markdown: string): WikiLink[] {
 /** The distinct targets of a page's wiki links, in order of first appearance (indexed as page_links). */
 export function wikiLinks(markdown: string): string[] {
   return [...new Set(findWikiLinks(markdown).map((link) => link.target))];
+}
+
+/**
+ * The page's text with every wiki link to `from` pointing at `to` instead, its `#section` and
+ * `|label` kept; links in code stay as written (catalogue WK-01). Undefined when no link changes.
+ */
+export function rewriteWikiLinks(markdown: string, from: string, to: string): string | undefined {
+  const links = findWikiLinks(markdown).filter((link) => link.target === from);
+  if (links.length === 0) return undefined;
+  let rewritten = '';
+  let copied = 0;
+  for (const link of links) {
+    const label = link.label === undefined ? '' : `|${link.label}`;
+    rewritten += `${markdown.slice(copied, link.index)}[[${to}${link.section ?? ''}${label}]]`;
+    copied = link.index + link.text.length;
+  }
+  return rewritten + markdown.slice(copied);
 }

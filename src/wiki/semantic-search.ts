@@ -16,6 +16,8 @@ export interface SemanticHit {
   /** The headings above the matched chunk, outermost first; empty for text before any heading. */
   headingPath: string[];
   snippet: string;
+  /** When the page's words matched too: the full-text excerpt, the matched words between « and ». */
+  wordSnippet?: string;
   /** Higher is better; comparable only within one answer. */
   score: number;
 }
@@ -42,8 +44,8 @@ export interface SemanticSearchDeps {
   chunks: ChunkStore;
   index: SemanticIndex;
   embedder: Embedder;
-  /** The existing full-text search (wiki/pages.ts). */
-  fullText(wikiId: string, query: string, limit: number): Promise<SearchHit[]>;
+  /** The full-text search of the wiki's pages (WikiPages.search): its first page of hits is all it needs. */
+  fullText(wikiId: string, query: string, limit: number): Promise<{ items: SearchHit[] }>;
   log: Logger;
   now: () => number;
 }
@@ -164,12 +166,12 @@ export function wikiSemanticSearch(deps: SemanticSearchDeps): WikiSemanticSearch
       // The two rankings are independent: on PostgreSQL their queries run on two connections at once.
       const [ranking, wordHits] = await Promise.all([
         mode === 'fulltext' ? [] : vectorRanking(wikiId, query),
-        mode === 'vector' ? undefined : deps.fullText(wikiId, query, FUSION_DEPTH),
+        mode === 'vector' ? undefined : deps.fullText(wikiId, query, FUSION_DEPTH).then((hits) => hits.items),
       ]);
       const failed = 'failed' in ranking ? ranking.failed : undefined;
       const matches = 'failed' in ranking ? [] : ranking;
       // Vectors alone, unless the embedder failed: then words are all there is.
-      const fullText = wordHits ?? (failed ? await deps.fullText(wikiId, query, FUSION_DEPTH) : []);
+      const fullText = wordHits ?? (failed ? (await deps.fullText(wikiId, query, FUSION_DEPTH)).items : []);
 
       // One entry per page, by path: the score of each ranking it appears in, summed.
       const fused = new Map<string, { score: number; match?: PageMatch; hit?: SearchHit }>();
@@ -203,7 +205,14 @@ export function wikiSemanticSearch(deps: SemanticSearchDeps): WikiSemanticSearch
         for (const [ordinal] of match.chunks().slice(0, Math.min(maxChunksPerPage, limit - results.length))) {
           // Absent when the page was deleted or re-embedded since the vectors were read.
           const passage = passageAt.get(`${match.pageId}/${ordinal}`);
-          if (passage) results.push({ path: passage.path, headingPath: passage.headingPath, snippet: snippetOf(passage.content), score });
+          if (passage)
+            results.push({
+              path: passage.path,
+              headingPath: passage.headingPath,
+              snippet: snippetOf(passage.content),
+              ...(hit ? { wordSnippet: hit.snippet } : {}),
+              score,
+            });
         }
       }
       const lagSeconds = status.oldestQueuedAt === undefined ? 0 : Math.max(0, deps.now() - status.oldestQueuedAt);

@@ -13,6 +13,7 @@ import type { Wiki, WikiStore } from '../store/wikis.ts';
 import { canReadPages, roleOf, type Role } from './access.ts';
 import type { AttachmentViewDeps } from './attachment-routes.tsx';
 import type { WikiPages } from './pages.ts';
+import type { WikiSemanticSearch } from './semantic-search.ts';
 import { normalizePagePath, PagePathError } from './paths.ts';
 import { wikiUrls } from './urls.ts';
 
@@ -22,6 +23,8 @@ export interface WikiViewDeps extends AttachmentViewDeps {
   sessions: Pick<SessionService, 'current'>;
   wikis: WikiStore;
   pages: WikiPages;
+  /** Hybrid search, for the search box. */
+  semantic: WikiSemanticSearch;
   users: Pick<UserStore, 'findByDid'>;
   now: () => number;
 }

@@ -167,10 +167,10 @@ export function wikiEditRoutes(deps: WikiViewDeps, web: WikiWeb): Hono {
     const path = web.pathIn(c, change.urls, 'rename');
     const newPath = change.form.get('new_path') ?? '';
     try {
-      const renamed: { path: string; revision: number; pagesChanged?: number } = await pages.rename(change.wiki.id, change.did, { path, newPath });
+      const renamed = await pages.rename(change.wiki.id, change.did, { path, newPath });
       const query: Record<string, string | number> = { notice: 'renamed', from: path, revision: renamed.revision };
-      // The wiki layer may report how many linking pages it rewrote; shown when it does.
-      if (typeof renamed.pagesChanged === 'number') query.links = renamed.pagesChanged;
+      // The pages whose [[links]] to the old name were rewritten, in the same transaction.
+      if (renamed.linksRewrittenIn.length > 0) query.links = renamed.linksRewrittenIn.length;
       return c.redirect(withQuery(change.urls.page(renamed.path), query), 303);
     } catch (error) {
       if (error instanceof WikiError && error.code !== 'not_found') return renamePage(c, change, path, newPath, error.message);

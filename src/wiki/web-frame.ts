@@ -39,8 +39,9 @@ export function noticeOf(c: Context): WikiFrame['notice'] {
     case 'restored':
       return { text: `Restored revision ${c.req.query('from')} as the new revision ${revision}.` };
     case 'renamed': {
-      const changed = c.req.query('links');
-      return { text: `Renamed “${c.req.query('from')}” to this name (revision ${revision}).${changed ? ` Links updated in ${changed} pages.` : ''}` };
+      const changed = Number(c.req.query('links'));
+      const links = Number.isInteger(changed) && changed > 0 ? ` Links updated in ${changed} ${changed === 1 ? 'page' : 'pages'}.` : '';
+      return { text: `Renamed “${c.req.query('from')}” to this name (revision ${revision}).${links}` };
     }
     case 'deleted':
       return { text: `Deleted “${c.req.query('from')}”. Its history keeps every revision; open it to restore one.` };
@@ -58,7 +59,7 @@ export const renderPage = (content: string, urls: WebUrls, existing: Set<string>
 
 /** The frame and the set of existing pages, from one listing. */
 export async function frameOf(pages: WikiPages, visit: Visit, c: Context): Promise<{ frame: WikiFrame; existing: Set<string> }> {
-  const paths = (await pages.list(visit.wiki.id, { limit: TREE_LIMIT })).map((page) => page.path);
+  const paths = (await pages.list(visit.wiki.id, { limit: TREE_LIMIT })).items.map((page) => page.path);
   return {
     frame: {
       wikiName: visit.wiki.display_name,

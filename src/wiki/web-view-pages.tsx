@@ -387,6 +387,8 @@ export const HistoryPage: FC<
 /** A search result: the page and an excerpt whose matched terms the store marked with « and ». */
 export interface SearchResult {
   path: string;
+  /** The headings above the passage ('' before any heading). */
+  section: string;
   snippet: string;
 }
 
@@ -401,14 +403,14 @@ export const SearchPage: FC<WikiFrame & { query: string; results: SearchResult[]
       <search>
         <form method="get" action={props.urls.search}>
           <label for="search-q">
-            Words to find
+            What to find (in your own words, or the page's)
             <input id="search-q" type="search" name="q" value={props.query} required />
           </label>
           <button type="submit">Search</button>
         </form>
       </search>
       {props.results === undefined ? null : props.results.length === 0 ? (
-        <p role="status">No page contains “{props.query}”.</p>
+        <p role="status">No page matches “{props.query}”.</p>
       ) : (
         <>
           <p role="status">
@@ -418,6 +420,7 @@ export const SearchPage: FC<WikiFrame & { query: string; results: SearchResult[]
             {props.results.map((result) => (
               <li>
                 <a href={props.urls.page(result.path)}>{result.path}</a>
+                {result.section ? <small class="search-section"> · {result.section}</small> : null}
                 <p>
                   <Snippet text={result.snippet} />
                 </p>

@@ -7,12 +7,13 @@ import type { RevisionSummary } from '../store/pages.ts';
 import { utcMinute as when } from '../http/time.ts';
 import { attachmentViews } from './attachment-routes.tsx';
 import { textDiff } from './diff.ts';
-import { WikiError, type WikiPages } from './pages.ts';
+import { WikiError } from './pages.ts';
 import { HOME_PAGE } from './seed.ts';
 import { noSuchPage, wikiWeb, type Visit, type WebUrls, type WikiResolver, type WikiViewDeps } from './web-context.ts';
 import { wikiEditRoutes } from './web-edit.tsx';
 import { frameOf, renderPage } from './web-frame.ts';
-import { ChangesPage, HistoryPage, MissingPage, PageView, SearchPage, type ChangeView } from './web-view-pages.tsx';
+import { ChangesPage, HistoryPage, MissingPage, PageView, SearchPage, type ChangeView, type SearchResult } from './web-view-pages.tsx';
+import type { WikiSemanticSearch } from './semantic-search.ts';
 
 export type { WikiViewDeps } from './web-context.ts';
 
@@ -56,7 +57,7 @@ export function wikiViewRoutes(deps: WikiViewDeps, wikiOf: WikiResolver): Hono {
     if (!shown) {
       if (revision !== undefined) throw noSuchPage(`“${path}” has no revision ${revision}.`);
       // A deleted page keeps its history, where any revision can be restored; a renamed one lives on elsewhere.
-      const latest = (await pages.history(visit.wiki.id, path, 1).catch(orMissing))?.[0];
+      const latest = (await pages.history(visit.wiki.id, path, 1).catch(orMissing))?.items[0];
       const deletedAt = latest?.action === 'delete' && latest.path === path ? when(latest.created_at) : undefined;
       const movedTo = latest && latest.path !== path ? latest.path : undefined;
       return c.html(<MissingPage {...frame} path={path} backlinks={backlinks} deletedAt={deletedAt} movedTo={movedTo} />, missingStatus);
@@ -94,7 +95,7 @@ export function wikiViewRoutes(deps: WikiViewDeps, wikiOf: WikiResolver): Hono {
     const visit = await web.readable(c);
     if (visit instanceof Response) return visit;
     const path = web.pathIn(c, visit.urls, 'history');
-    const history = await pages.history(visit.wiki.id, path, HISTORY_LIMIT).catch(orMissing);
+    const history = (await pages.history(visit.wiki.id, path, HISTORY_LIMIT).catch(orMissing))?.items;
     if (!history) throw noSuchPage(`There is no page “${path}” and never was.`);
     const from = revisionQuery(c, 'from');
     const to = revisionQuery(c, 'to');
@@ -120,7 +121,7 @@ export function wikiViewRoutes(deps: WikiViewDeps, wikiOf: WikiResolver): Hono {
     if (visit instanceof Response) return visit;
     const query = (c.req.query('q') ?? '').trim().slice(0, 200);
     const { frame } = await frameOf(pages, visit, c);
-    const results = query ? await searchPages(pages, visit.wiki.id, query) : undefined;
+    const results = query ? await searchPages(deps.semantic, visit.wiki.id, query) : undefined;
     return c.html(<SearchPage {...frame} query={query} results={results} />);
   });
 
@@ -128,7 +129,7 @@ export function wikiViewRoutes(deps: WikiViewDeps, wikiOf: WikiResolver): Hono {
     const visit = await web.readable(c);
     if (visit instanceof Response) return visit;
     const { frame } = await frameOf(pages, visit, c);
-    const changes = await changeView(visit.urls, await pages.recentChanges(visit.wiki.id, CHANGES_LIMIT), web.authorNames());
+    const changes = await changeView(visit.urls, (await pages.recentChanges(visit.wiki.id, CHANGES_LIMIT)).items, web.authorNames());
     return c.html(<ChangesPage {...frame} changes={changes} />);
   });
 
@@ -137,8 +138,13 @@ export function wikiViewRoutes(deps: WikiViewDeps, wikiOf: WikiResolver): Hono {
 }
 
 /** The one place the web view searches (full text today; the ranking may change behind it). */
-function searchPages(pages: WikiPages, wikiId: string, query: string) {
-  return pages.search(wikiId, query, SEARCH_LIMIT);
+/**
+ * The search box ranks by meaning and by words together (./semantic-search.ts, as semantic_search
+ * does), one passage per page; a passage found by its words marks them.
+ */
+async function searchPages(semantic: WikiSemanticSearch, wikiId: string, query: string): Promise<SearchResult[]> {
+  const { results } = await semantic.search(wikiId, query, { limit: SEARCH_LIMIT, maxChunksPerPage: 1 });
+  return results.map((hit) => ({ path: hit.path, section: hit.headingPath.join(' › '), snippet: hit.wordSnippet ?? hit.snippet }));
 }
 
 function revisionQuery(c: Context, name: string): number | undefined {

@@ -50,7 +50,7 @@ describe('the wiki in the browser: edit, preview, conflicts, history, search, ac
   async function assertUnchanged(): Promise<void> {
     const { pages, wikis } = fixture.platform.platform.deps;
     const current = await pages.read((await wikis.findBySlug('notes'))!.id, 'Robot Arm');
-    assert.equal(current.revision, 3);
+    assert.equal(current.revision, 4);
     assert.match(current.content, /Gearing is 1:50/);
   }
 
@@ -190,7 +190,8 @@ describe('the wiki in the browser: edit, preview, conflicts, history, search, ac
     await page.fill('#new_path', 'Hardware/Parts');
     await page.getByRole('button', { name: 'Rename page' }).click();
     await page.waitForURL(/\/pages\/Hardware\/Parts\?notice=renamed/);
-    assert.match(await status(page), /^Renamed “Parts list” to this name \(revision 2\)\./);
+    // Robot Arm linked to it: its [[Parts list]] now reads [[Hardware/Parts]], as its revision 4.
+    assert.match(await status(page), /^Renamed “Parts list” to this name \(revision 2\)\. Links updated in 1 page\./);
     await page.goto(`${base()}/pages/Parts list`);
     await page.locator('.wiki-article').getByRole('link', { name: 'Hardware/Parts' }).click();
     await page.waitForURL(/\/pages\/Hardware\/Parts$/);
@@ -220,7 +221,9 @@ describe('the wiki in the browser: edit, preview, conflicts, history, search, ac
     await page.goto(`${base()}/pages/Robot Arm`);
     await page.getByLabel('Search this wiki').fill('gearing');
     await page.getByRole('button', { name: 'Search', exact: true }).click();
-    await page.getByText('1 page found for “gearing”.').waitFor();
+    // Ranked by words and by meaning together: the page that says it comes first, the word marked.
+    await page.locator('.search-results').waitFor();
+    assert.equal(await page.locator('.search-results li > a').first().innerText(), 'Robot Arm');
     assert.equal(await page.locator('.search-results mark').first().innerText(), 'Gearing');
     await page.screenshot({ path: `${SCREENSHOTS}/wiki-search-1280.png`, fullPage: true });
   });
@@ -240,10 +243,10 @@ describe('the wiki in the browser: edit, preview, conflicts, history, search, ac
     // Her own session's form token (from her dashboard) does not make her a writer.
     const csrf = /name="csrf" value="([^"]+)"/.exec(await (await mallory.request('/app/')).text())![1]!;
     for (const [path, form] of [
-      ['/w/notes/edit/Robot%20Arm', { content: 'vandalised', base_revision: '3' }],
-      ['/w/notes/delete/Robot%20Arm', { base_revision: '3' }],
+      ['/w/notes/edit/Robot%20Arm', { content: 'vandalised', base_revision: '4' }],
+      ['/w/notes/delete/Robot%20Arm', { base_revision: '4' }],
       ['/w/notes/rename/Robot%20Arm', { new_path: 'Gone' }],
-      ['/w/notes/restore/Robot%20Arm', { revision: '2', base_revision: '3' }],
+      ['/w/notes/restore/Robot%20Arm', { revision: '2', base_revision: '4' }],
     ] as const) {
       assert.equal((await mallory.form(path, { csrf, ...form })).status, 403, path);
     }
@@ -253,12 +256,12 @@ describe('the wiki in the browser: edit, preview, conflicts, history, search, ac
   // CS-02: a cookie-authenticated POST needs this wiki's origin and the session's form token; SameSite is not counted.
   test('CS-02: a wiki POST from another origin, or without the session form token, is refused and writes nothing', async () => {
     const csrf = /name="csrf" value="([^"]+)"/.exec(await (await fixture.carol.request('/app/')).text())![1]!;
-    const forged = { csrf, content: 'forged', base_revision: '3' };
+    const forged = { csrf, content: 'forged', base_revision: '4' };
     const crossOrigin = await fixture.carol.form('/w/notes/edit/Robot%20Arm', forged, { origin: 'http://evil.example' });
     assert.equal(crossOrigin.status, 403);
     const crossSite = await fixture.carol.form('/w/notes/edit/Robot%20Arm', forged, { origin: 'null', 'sec-fetch-site': 'cross-site' });
     assert.equal(crossSite.status, 403);
-    const noToken = await fixture.carol.form('/w/notes/edit/Robot%20Arm', { content: 'forged', base_revision: '3' });
+    const noToken = await fixture.carol.form('/w/notes/edit/Robot%20Arm', { content: 'forged', base_revision: '4' });
     assert.equal(noToken.status, 403);
     const preview = await fixture.carol.form('/w/notes/preview', { content: 'x' }, { origin: 'http://evil.example' });
     assert.equal(preview.status, 403);

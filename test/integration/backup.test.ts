@@ -29,7 +29,7 @@ async function robot(args: string[], env: Record<string, string>) {
 async function pageSet(platform: TestPlatform, slug = 'notes') {
   const { deps } = platform.platform;
   const wiki = (await deps.wikis.findBySlug(slug))!;
-  const pages = await deps.pages.list(wiki.id, { limit: 10_000 });
+  const pages = (await deps.pages.list(wiki.id, { limit: 10_000 })).items;
   return Promise.all(pages.map(async ({ path }) => ({ ...(await deps.pages.read(wiki.id, path)), links: await deps.pages.links(wiki.id, path) })));
 }
 
@@ -148,7 +148,7 @@ describe('backup and restore', () => {
       assert.deepEqual(await pageSet(copy), original);
       const search = await copy.platform.deps.pages.search((await copy.platform.deps.wikis.findBySlug('notes'))!.id, 'guides', 5);
       assert.deepEqual(
-        search.map((hit) => hit.path),
+        search.items.map((hit) => hit.path),
         ['Guides/Start'],
         'the search index came along',
       );

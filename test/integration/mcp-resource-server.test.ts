@@ -48,7 +48,7 @@ describe('wiki MCP endpoint as a resource server', () => {
       body: JSON.stringify(body),
     });
   const bearer = (token: string, body: unknown = LIST_TOOLS, url = mcpUrl) => post(body, { authorization: `Bearer ${token}` }, url);
-  const pagesWritten = async () => (await fixture.platform.platform.deps.pages.list(wiki.id, { limit: 100 })).length;
+  const pagesWritten = async () => (await fixture.platform.platform.deps.pages.list(wiki.id, { limit: 100 })).items.length;
   const keys = () => fixture.platform.platform.deps.platformKeys;
 
   /** A token signed with our real key, with claims and header of the test's choosing. */
@@ -159,7 +159,7 @@ describe('wiki MCP endpoint as a resource server', () => {
     await assertInvalidToken(await bearer(token, LIST_TOOLS, `${fixture.platform.config.publicUrl}/w/other/mcp`), 'other');
     for (const aud of [fixture.issuer, fixture.platform.config.publicUrl, `${mcpUrl}/`])
       await assertInvalidToken(await bearer(await forge({ aud }), WRITE_CALL));
-    assert.equal((await fixture.platform.platform.deps.pages.list(other.id, { limit: 10 })).length, 0);
+    assert.equal((await fixture.platform.platform.deps.pages.list(other.id, { limit: 10 })).items.length, 0);
   });
 
   test('RS-04: missing aud, an aud list without us, a foreign or http:// iss, a missing sub', async () => {

@@ -151,7 +151,8 @@ describe('CS-02 and CS-03 on every route', () => {
   /** The attachment upload form of a wiki page at `base` (path or host mode), as `client` sees it. */
   async function uploadCase(client: TestClient, deps: Platform['deps'], base: string): Promise<FormCase> {
     const wiki = (await deps.wikis.findBySlug('notes'))!;
-    if (!(await deps.pages.list(wiki.id, { prefix: 'Home', limit: 1 })).length) await deps.pages.write(wiki.id, CAROL_DID, { path: 'Home', content: 'Hello' });
+    if (!(await deps.pages.list(wiki.id, { prefix: 'Home', limit: 1 })).items.length)
+      await deps.pages.write(wiki.id, CAROL_DID, { path: 'Home', content: 'Hello' });
     const csrf = csrfIn(await (await client.request(`${base}/pages/Home`)).text())!;
     const attached = async () => (await deps.attachments.list(wiki.id, 'Home')).some((file) => file.name === 'cs02.txt');
     return { client, path: `${base}/attachments/Home`, form: { csrf }, files: { file: new File(['cs02'], 'cs02.txt') }, done: attached };
@@ -437,7 +438,7 @@ describe('CS-02 and CS-03 on every route', () => {
     [WIKI_HOST, () => WIKI_HOST, () => hostCarol, () => hosted.platform.deps],
   ] as const) {
     const wikiId = async () => (await deps().wikis.findBySlug('notes'))!.id;
-    const exists = async (path: string) => (await deps().pages.list(await wikiId(), { limit: 1000 })).some((page) => page.path === path);
+    const exists = async (path: string) => (await deps().pages.list(await wikiId(), { limit: 1000 })).items.some((page) => page.path === path);
     const write = async (path: string, content: string, baseRevision?: number) =>
       deps().pages.write(await wikiId(), CAROL_DID, { path, content, baseRevision });
     const wikiCase = async (path: string, form: Record<string, string>, done: () => Promise<boolean>, sender = client()): Promise<FormCase> => {
@@ -482,7 +483,7 @@ describe('CS-02 and CS-03 on every route', () => {
         return wikiCase(
           '/restore/CS02%20restore',
           { revision: '1', base_revision: '2' },
-          async () => (await deps().pages.history(await wikiId(), 'CS02 restore', 10)).length === 3,
+          async () => (await deps().pages.history(await wikiId(), 'CS02 restore', 10)).items.length === 3,
         );
       },
     };

@@ -42,7 +42,7 @@ for (const kind of TEST_DATABASES) {
       try {
         await migrateToLatest(handle.db);
         const wikis = wikiStore(handle.db, handle.dialect);
-        const pages = wikiPages(pageStore(handle.db, handle.dialect), { pageBytes: 65536, wikiBytes: 1 << 20 }, () => 1);
+        const pages = wikiPages(pageStore(handle.db), { pageBytes: 65536, wikiBytes: 1 << 20 }, () => 1);
         const alpha = await wikis.create({ slug: 'alpha', ownerDid: OWNER, displayName: 'Alpha' }, 1);
         const beta = await wikis.create({ slug: 'beta', ownerDid: OWNER, displayName: 'Beta' }, 1);
         wikiIds = { alpha: alpha.id, beta: beta.id };

@@ -426,7 +426,7 @@ for (const kind of TEST_DATABASES) {
       assert.equal(restored.scope, 'wiki:read wiki:write');
       assert.equal((await mcp(restored.access_token, writeCall('RT-04 restored'))).status, 200);
       const wiki = (await platform.platform.deps.wikis.findBySlug('notes'))!;
-      const written = (await platform.platform.deps.pages.list(wiki.id, { limit: 100 })).map((page) => page.path);
+      const written = (await platform.platform.deps.pages.list(wiki.id, { limit: 100 })).items.map((page) => page.path);
       assert.ok(written.includes('RT-04 restored') && !written.includes('RT-04 narrowed'), written.join(', '));
     });
 

@@ -42,7 +42,7 @@ for (const kind of TEST_DATABASES) {
     const snapshot = async (slug: string) => {
       const { deps } = fixture.platform.platform;
       const wiki = (await deps.wikis.findBySlug(slug))!;
-      const pages = await deps.pages.list(wiki.id, { limit: 1000 });
+      const pages = (await deps.pages.list(wiki.id, { limit: 1000 })).items;
       return Promise.all(
         pages.map(async ({ path }) => ({ path, content: (await deps.pages.read(wiki.id, path)).content, links: await deps.pages.links(wiki.id, path) })),
       );

@@ -27,7 +27,7 @@ for (const kind of TEST_DATABASES) {
       testDb = await createTestDatabase(kind);
       handle = await openDatabase(testDb.url);
       await migrateToLatest(handle.db);
-      const rows = pageStore(handle.db, handle.dialect);
+      const rows = pageStore(handle.db);
       attachments = wikiAttachments(
         rows,
         attachmentStore(handle.db, handle.dialect),
@@ -50,7 +50,7 @@ for (const kind of TEST_DATABASES) {
 
     test('bytes arriving in uneven pieces are stored in fixed chunks and read back in order', async () => {
       const wiki = await wikiStore(handle.db, handle.dialect).create({ slug: 'chunks', ownerDid: ALICE, displayName: 'Chunks' }, now());
-      await wikiPages(pageStore(handle.db, handle.dialect), { pageBytes: 1024, wikiBytes: 1 << 30 }, now).write(wiki.id, ALICE, {
+      await wikiPages(pageStore(handle.db), { pageBytes: 1024, wikiBytes: 1 << 30 }, now).write(wiki.id, ALICE, {
         path: 'Home',
         content: 'hi',
       });
@@ -64,7 +64,7 @@ for (const kind of TEST_DATABASES) {
 
     test('concurrent uploads of one name become distinct successive revisions, or are refused as a conflict leaving no bytes', async () => {
       const wiki = await wikiStore(handle.db, handle.dialect).create({ slug: 'race', ownerDid: ALICE, displayName: 'Race' }, now());
-      await wikiPages(pageStore(handle.db, handle.dialect), { pageBytes: 1024, wikiBytes: 1 << 30 }, now).write(wiki.id, ALICE, {
+      await wikiPages(pageStore(handle.db), { pageBytes: 1024, wikiBytes: 1 << 30 }, now).write(wiki.id, ALICE, {
         path: 'Home',
         content: 'hi',
       });
@@ -88,7 +88,7 @@ for (const kind of TEST_DATABASES) {
     test('deleting a wiki removes its attachments, their history and their bytes', async () => {
       const wikis = wikiStore(handle.db, handle.dialect);
       const doomed = await wikis.create({ slug: 'doomed', ownerDid: ALICE, displayName: 'Doomed' }, now());
-      await wikiPages(pageStore(handle.db, handle.dialect), { pageBytes: 1024, wikiBytes: 1 << 30 }, now).write(doomed.id, ALICE, {
+      await wikiPages(pageStore(handle.db), { pageBytes: 1024, wikiBytes: 1 << 30 }, now).write(doomed.id, ALICE, {
         path: 'Home',
         content: 'hi',
       });

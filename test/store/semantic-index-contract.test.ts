@@ -44,7 +44,7 @@ for (const kind of TEST_DATABASES) {
       testDb = await createTestDatabase(kind);
       handle = await openDatabase(testDb.url);
       await migrateToLatest(handle.db);
-      pages = wikiPages(pageStore(handle.db, handle.dialect), { pageBytes: 65536, wikiBytes: 1 << 20 }, now);
+      pages = wikiPages(pageStore(handle.db), { pageBytes: 65536, wikiBytes: 1 << 20 }, now);
       chunks = chunkStore(handle.sql);
       const wikis = wikiStore(handle.db, handle.dialect);
       kitchen = await wikis.create({ slug: 'kitchen', ownerDid: ALICE, displayName: 'Kitchen' }, now());

@@ -11,7 +11,7 @@ const SRC = path.resolve(import.meta.dirname, '../../src');
 
 /** Bottom to top. A unit is a folder of src/, or a file directly in src/. */
 const LAYERS: { layer: string; units: string[] }[] = [
-  { layer: 'utilities', units: ['cache.ts', 'lazy.ts'] },
+  { layer: 'utilities', units: ['cache.ts', 'lazy.ts', 'front-matter.ts'] },
   { layer: 'foundation', units: ['errors', 'net', 'keys', 'embeddings', 'log.ts', 'metrics.ts', 'secrets.ts'] },
   { layer: 'configuration', units: ['config'] },
   { layer: 'storage', units: ['store'] },

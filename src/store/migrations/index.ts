@@ -4,6 +4,7 @@ import type { Migration } from 'kysely/migration';
 import { SqliteAdapter, sql } from 'kysely';
 import { unionOfScopes } from '../grants.ts';
 import { m009_wiki_description } from './009_wiki_description.ts';
+import { m010_wiki_scale } from './010_wiki_scale.ts';
 import { m011_attachments } from './011_attachments.ts';
 import { m012_semantic_search } from './012_semantic_search.ts';
 import { m014_personal_access_tokens } from './014_personal_access_tokens.ts';
@@ -370,6 +371,7 @@ export const migrations: Record<string, Migration> = {
   '007_rate_limits': m007_rate_limits,
   '008_one_live_grant': m008_one_live_grant,
   '009_wiki_description': m009_wiki_description,
+  '010_wiki_scale': m010_wiki_scale,
   '011_attachments': m011_attachments,
   '012_semantic_search': m012_semantic_search,
   '014_personal_access_tokens': m014_personal_access_tokens,
