@@ -50,7 +50,17 @@ export interface Config {
   pageLimits: PageLimits;
   /** Browser origins, besides ours and loopback ones, that may call MCP endpoints (src/mcp/origin.ts). */
   mcpAllowedOrigins: string[];
+  /** Platform administrators (ADMIN_DIDS): the admin page is theirs, and they may always sign up. */
+  adminDids: ReadonlySet<string>;
+  /** Who may create an account (SIGNUP, SIGNUP_ALLOWLIST): src/session/signup-policy.ts. */
+  signup: SignupPolicy;
 }
+
+export type SignupPolicy =
+  | { mode: 'open' }
+  | { mode: 'invite' }
+  /** DIDs as written, handles lower-cased without a leading `@`. */
+  | { mode: 'allowlist'; dids: ReadonlySet<string>; handles: ReadonlySet<string> };
 
 const LOOPBACK_IPS = new Set(['127.0.0.1', '[::1]']);
 
@@ -113,7 +123,41 @@ export function buildConfig(env: Env, cwd: string): Config {
     cliTokenTtlSeconds: 12 * 60 * 60,
     pageLimits: { pageBytes: env.PAGE_MAX_BYTES ?? 256 * 1024, wikiBytes: env.WIKI_MAX_BYTES ?? 50 * 1024 * 1024 },
     mcpAllowedOrigins: parseOrigins('MCP_ALLOWED_ORIGINS', env.MCP_ALLOWED_ORIGINS),
+    adminDids: new Set(listOf(env.ADMIN_DIDS).map((entry) => parseDid('ADMIN_DIDS', entry))),
+    signup: parseSignupPolicy(env.SIGNUP ?? 'open', env.SIGNUP_ALLOWLIST),
   };
+}
+
+const listOf = (value: string | undefined) => (value ?? '').split(/[\s,]+/).filter(Boolean);
+
+/** did:plc and did:web are the methods atproto accounts use (atproto DID spec); anything else is a typo. */
+const DID = /^did:(plc:[a-z2-7]{24}|web:[a-z0-9.%-]+(:[a-z0-9.%-]+)*)$/;
+const HANDLE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+function parseDid(name: string, value: string): string {
+  if (!DID.test(value)) throw new ConfigError(`${name}: not an atproto DID (did:plc:… or did:web:…): ${JSON.stringify(value)}`);
+  return value;
+}
+
+function parseSignupPolicy(mode: 'open' | 'invite' | 'allowlist', allowlist: string | undefined): SignupPolicy {
+  const entries = listOf(allowlist);
+  if (mode !== 'allowlist') {
+    // Set but unused would look like protection that is not there.
+    if (entries.length > 0) throw new ConfigError(`SIGNUP_ALLOWLIST is set, but SIGNUP is ${mode}; set SIGNUP=allowlist to use it`);
+    return { mode };
+  }
+  if (entries.length === 0) throw new ConfigError('SIGNUP=allowlist needs SIGNUP_ALLOWLIST: the handles or DIDs that may sign up');
+  const dids = new Set<string>();
+  const handles = new Set<string>();
+  for (const entry of entries) {
+    if (entry.startsWith('did:')) dids.add(parseDid('SIGNUP_ALLOWLIST', entry));
+    else {
+      const handle = entry.replace(/^@/, '').toLowerCase();
+      if (!HANDLE.test(handle)) throw new ConfigError(`SIGNUP_ALLOWLIST: not a handle or DID: ${JSON.stringify(entry)}`);
+      handles.add(handle);
+    }
+  }
+  return { mode, dids, handles };
 }
 
 /** A comma- or space-separated list of origins, `scheme://host[:port]`, kept in serialised form (RFC 6454 §6.2). */

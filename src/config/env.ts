@@ -47,6 +47,9 @@ export const envSchema = z.object({
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   MCP_ALLOWED_ORIGINS: optionalString,
+  ADMIN_DIDS: optionalString,
+  SIGNUP: z.enum(['open', 'invite', 'allowlist'], { error: 'must be open, invite or allowlist' }).optional(),
+  SIGNUP_ALLOWLIST: optionalString,
 });
 
 export type Env = z.infer<typeof envSchema>;

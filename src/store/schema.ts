@@ -6,6 +6,8 @@ export interface UsersTable {
   handle: string | null;
   created_at: number;
   updated_at: number;
+  /** Set while an admin has suspended the account: no session, token or grant of it works. */
+  suspended_at: number | null;
 }
 
 export interface PlatformSessionsTable {
@@ -65,6 +67,8 @@ export interface WikisTable {
   created_at: number;
   /** 1 when anyone may read the wiki's pages without signing in (off by default). */
   anonymous_read: number;
+  /** Set while an admin has suspended the wiki: its whole site answers that it is suspended (null or absent: not). */
+  suspended_at?: number | null;
 }
 
 export type WikiRole = 'read' | 'write';
@@ -208,7 +212,30 @@ export interface RateLimitsTable {
   expires_at: number;
 }
 
+/** Invite codes for SIGNUP=invite: single use, revocable, expiring. */
+export interface InvitesTable {
+  id: string;
+  code_hash: string;
+  note: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  revoked_at: number | null;
+}
+
+/** Platform events the admin page lists; kept when an account is deleted. */
+export interface AuditEventsTable {
+  id: string;
+  at: number;
+  event: string;
+  actor_did: string | null;
+  subject: string | null;
+  detail: string | null;
+}
+
 export interface Database {
+  invites: InvitesTable;
+  audit_events: AuditEventsTable;
   rate_limits: RateLimitsTable;
   refresh_tokens: RefreshTokensTable;
   grants: GrantsTable;

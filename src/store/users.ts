@@ -3,7 +3,7 @@ import { uniqueViolationColumn } from './errors.ts';
 import type { UsersTable } from './schema.ts';
 import type { Sql } from './sql.ts';
 
-export type User = Pick<UsersTable, 'did' | 'username' | 'handle'>;
+export type User = Pick<UsersTable, 'did' | 'username' | 'handle'> & { suspended_at?: number | null };
 
 export class UsernameTakenError extends Error {
   override name = 'UsernameTakenError';
@@ -38,7 +38,7 @@ export async function insertUser(sql: Sql, user: User, now: number): Promise<voi
 export function userStore(db: StoreDb): UserStore {
   const columns = ['did', 'username', 'handle'] as const;
   return {
-    findByDid: (did) => db.sql.one<User>('select did, username, handle from users where did = ?', [did]),
+    findByDid: (did) => db.sql.one<User>('select did, username, handle, suspended_at from users where did = ?', [did]),
     findByUsername: (username) => db.selectFrom('users').select(columns).where('username', '=', username).executeTakeFirst(),
     create: (user, now) => insertUser(db.sql, user, now),
     async updateHandle(did, handle, now) {

@@ -17,6 +17,8 @@ import { cliConfirmRoutes } from '../rpc/confirm-routes.tsx';
 import { isStoreUnavailable } from '../store/errors.ts';
 import { sessionRoutes } from '../session/routes.tsx';
 import { dashboardRoutes } from '../dashboard/routes.tsx';
+import { adminRoutes } from '../admin/routes.tsx';
+import { accountRoutes } from '../account/routes.tsx';
 import type { AppDeps } from './deps.ts';
 import { refuseHostileUrls } from '../http/input-guard.ts';
 import { requestTarget } from '../http/request-target.ts';
@@ -111,9 +113,10 @@ export function createApp(deps: AppDeps): Hono {
   // Cookie-authenticated POSTs must come from our own pages (Origin check, catalogue decision 4).
   app.use('/auth/*', csrf({ origin: config.publicUrl }));
   app.use('/app/*', csrf({ origin: config.publicUrl }));
+  app.use('/admin/*', csrf({ origin: config.publicUrl }));
   app.on(
     'POST',
-    ['/auth/*', '/app/*'],
+    ['/auth/*', '/app/*', '/admin/*'],
     bodyLimit({
       maxSize: FORM_BODY_LIMIT,
       onError: () => {
@@ -134,6 +137,8 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', atprotoRoutes(deps));
   app.route('/', sessionRoutes(deps));
   app.route('/', dashboardRoutes(deps));
+  app.route('/', accountRoutes(deps));
+  app.route('/', adminRoutes(deps));
   app.route('/', cliConfirmRoutes(deps));
 
   app.notFound(notFound);

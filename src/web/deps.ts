@@ -20,6 +20,10 @@ import type { ExpectedAudience, Verification } from '../mcp/bearer.ts';
 import type { WikiTokenStore } from '../store/wiki-tokens.ts';
 import type { WikiPages } from '../wiki/pages.ts';
 import type { RateLimiters } from '../http/rate-limit.ts';
+import type { AdminStore } from '../store/admin.ts';
+import type { AccountStore } from '../store/accounts.ts';
+import type { AuditEventStore } from '../store/audit-events.ts';
+import type { InviteStore } from '../store/invites.ts';
 
 export interface AppDeps {
   config: Config;
@@ -51,5 +55,10 @@ export interface AppDeps {
   atprotoClientMetadata: OAuthClientMetadataInput;
   /** Public JWKS of the atproto client key (confidential mode), and of the platform keys. */
   atprotoClientJwks: { keys: JWK[] };
+  /** Administration (src/admin/) and the account page (src/account/). */
+  admin: AdminStore;
+  invites: InviteStore;
+  auditEvents: AuditEventStore;
+  accounts: AccountStore;
   now: () => number;
 }

@@ -16,7 +16,7 @@ const LAYERS: { layer: string; units: string[] }[] = [
   { layer: 'configuration', units: ['config'] },
   { layer: 'storage', units: ['store'] },
   { layer: 'http', units: ['http'] },
-  { layer: 'features', units: ['session', 'wiki', 'atproto', 'rpc', 'mcp', 'authserver', 'dashboard'] },
+  { layer: 'features', units: ['session', 'wiki', 'atproto', 'rpc', 'mcp', 'authserver', 'dashboard', 'admin', 'account'] },
   { layer: 'assembly', units: ['web', 'main.ts', 'cli'] },
 ];
 
@@ -28,6 +28,8 @@ const MAY_USE: Record<string, string[]> = {
   mcp: ['wiki'],
   authserver: ['wiki', 'mcp', 'session'],
   dashboard: ['wiki', 'session', 'atproto', 'authserver'],
+  admin: ['session', 'dashboard'],
+  account: ['session', 'dashboard', 'atproto', 'authserver', 'wiki'],
   'main.ts': ['web'],
   cli: ['main.ts'],
 };

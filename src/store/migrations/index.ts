@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
 import { SqliteAdapter, sql } from 'kysely';
 import { unionOfScopes } from '../grants.ts';
+import { m013_administration } from './013_administration.ts';
 
 const m001_initial: Migration = {
   async up(db: Kysely<any>) {
@@ -365,4 +366,5 @@ export const migrations: Record<string, Migration> = {
   '006_cli_login_attempts': m006_cli_login_attempts,
   '007_rate_limits': m007_rate_limits,
   '008_one_live_grant': m008_one_live_grant,
+  '013_administration': m013_administration,
 };
