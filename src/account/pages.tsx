@@ -45,14 +45,12 @@ export interface AccountPageProps {
   deleteError?: string;
 }
 
-const Wide: FC<{ children: Child }> = ({ children }) => <div class="overflow-auto">{children}</div>;
-
 const WikiChoice: FC<{ wiki: OwnedWikiView }> = ({ wiki }) => (
   <label for={`wiki-${wiki.id}`}>
     {wiki.name} <small>({wiki.slug})</small>
     <select id={`wiki-${wiki.id}`} name={`wiki:${wiki.id}`} required>
       <option value="delete" selected={wiki.chosen === 'delete'}>
-        Delete it, with all its pages and history
+        Delete it
       </option>
       {wiki.heirs.map((heir) => (
         <option value={heir.did} selected={wiki.chosen === heir.did}>
@@ -60,7 +58,10 @@ const WikiChoice: FC<{ wiki: OwnedWikiView }> = ({ wiki }) => (
         </option>
       ))}
     </select>
-    <small>{wiki.heirs.length === 0 ? 'It has no collaborators to give it to.' : 'A collaborator you give it to becomes its owner.'}</small>
+    <small>
+      Deleting removes all its pages and history.{' '}
+      {wiki.heirs.length === 0 ? 'It has no collaborators to give it to.' : 'A collaborator you give it to becomes its owner.'}
+    </small>
   </label>
 );
 
@@ -89,18 +90,17 @@ export const AccountPage: FC<AccountPageProps> = (props) => (
       {props.apps.length === 0 ? (
         <p>No app is connected to your wikis.</p>
       ) : (
-        <Wide>
-          <Table
-            headings={['App', 'Wiki', 'Access', 'Since', '']}
-            rows={props.apps.map((app): Child[] => [
-              app.name,
-              app.wiki,
-              app.scopes,
-              app.connectedAt,
-              <PostButton action={`/app/apps/${encodeURIComponent(app.grantId)}/revoke`} csrf={props.csrf} label="Disconnect" />,
-            ])}
-          />
-        </Wide>
+        <Table
+          stack
+          headings={['App', 'Wiki', 'Access', 'Since', '']}
+          rows={props.apps.map((app): Child[] => [
+            app.name,
+            app.wiki,
+            app.scopes,
+            app.connectedAt,
+            <PostButton action={`/app/apps/${encodeURIComponent(app.grantId)}/revoke`} csrf={props.csrf} label="Disconnect" />,
+          ])}
+        />
       )}
     </article>
     <article>
@@ -108,18 +108,17 @@ export const AccountPage: FC<AccountPageProps> = (props) => (
       {props.tokens.length === 0 ? (
         <p>You have made no bearer tokens.</p>
       ) : (
-        <Wide>
-          <Table
-            headings={['Token', 'Wiki', 'Access', 'Made', 'Last used']}
-            rows={props.tokens.map((token): Child[] => [
-              token.name,
-              <a href={`/app/wikis/${token.wikiSlug}`}>{token.wikiName}</a>,
-              token.access,
-              token.createdAt,
-              token.lastUsed,
-            ])}
-          />
-        </Wide>
+        <Table
+          stack
+          headings={['Token', 'Wiki', 'Access', 'Made', 'Last used']}
+          rows={props.tokens.map((token): Child[] => [
+            token.name,
+            <a href={`/app/wikis/${token.wikiSlug}`}>{token.wikiName}</a>,
+            token.access,
+            token.createdAt,
+            token.lastUsed,
+          ])}
+        />
       )}
       <p>
         <small>Revoke a token on its wiki’s page.</small>

@@ -69,9 +69,6 @@ const Notice: FC<{ message: string | undefined }> = ({ message }) =>
     </p>
   ) : null;
 
-/** A table that scrolls inside its own box, so a narrow screen never scrolls the page sideways. */
-const Wide: FC<{ children: Child }> = ({ children }) => <div class="overflow-auto">{children}</div>;
-
 const Suspension: FC<{ kind: 'users' | 'wikis'; field: string; value: string; suspended: boolean; csrf: string; label: string }> = (props) => (
   <PostButton
     action={`/admin/${props.kind}/${props.suspended ? 'reinstate' : 'suspend'}`}
@@ -89,27 +86,38 @@ export const AdminPage: FC<AdminPageProps> = (props) => (
     </hgroup>
     <Notice message={props.notice} />
     <Alert message={props.error} />
+    {props.newInvite ? (
+      <div class="notice" role="status">
+        <p>
+          Invite for “{props.newInvite.note}”: <code class="secret">{props.newInvite.code}</code>
+        </p>
+        <p>
+          <small>Copy it now: it is shown only once. It works for one signup, for 30 days.</small>
+        </p>
+      </div>
+    ) : null}
     <article>
       <h2>Users</h2>
       <p>
         <small>A suspended user cannot log in, and every session, app and token of theirs stops working at once; reinstating restores them.</small>
       </p>
-      <Wide>
-        <Table
-          headings={['User', 'DID', 'Since', 'Wikis', 'Status', '']}
-          rows={props.users.map((user): Child[] => [
-            <>
-              {user.username}
-              {user.handle ? <small> @{user.handle}</small> : null}
-            </>,
-            <code>{user.did}</code>,
-            user.since,
-            String(user.wikis),
-            user.suspended ? <strong>suspended</strong> : user.isAdmin ? 'admin' : 'active',
-            user.isAdmin ? '' : <Suspension kind="users" field="did" value={user.did} suspended={user.suspended} csrf={props.csrf} label={user.username} />,
-          ])}
-        />
-      </Wide>
+
+      <Table
+        stack
+        headings={['User', 'DID', 'Since', 'Wikis', 'Status', '']}
+        rows={props.users.map((user): Child[] => [
+          <>
+            {user.username}
+            {user.handle ? <small> @{user.handle}</small> : null}
+          </>,
+          <code>{user.did}</code>,
+          user.since,
+          String(user.wikis),
+          user.suspended ? <strong>suspended</strong> : user.isAdmin ? 'admin' : 'active',
+          user.isAdmin ? '' : <Suspension kind="users" field="did" value={user.did} suspended={user.suspended} csrf={props.csrf} label={user.username} />,
+        ])}
+      />
+
       {props.users.length === props.limit ? <small>The newest {props.limit} are shown.</small> : null}
     </article>
     <article>
@@ -117,22 +125,23 @@ export const AdminPage: FC<AdminPageProps> = (props) => (
       <p>
         <small>A suspended wiki answers every request, MCP and web alike, with a page or error saying it is suspended.</small>
       </p>
-      <Wide>
-        <Table
-          headings={['Wiki', 'Owner', 'Since', 'Pages', 'Size', 'Status', '']}
-          rows={props.wikis.map((wiki): Child[] => [
-            <>
-              {wiki.name} <small>({wiki.slug})</small>
-            </>,
-            wiki.owner,
-            wiki.since,
-            String(wiki.pages),
-            wiki.size,
-            wiki.suspended ? <strong>suspended</strong> : 'active',
-            <Suspension kind="wikis" field="slug" value={wiki.slug} suspended={wiki.suspended} csrf={props.csrf} label={wiki.slug} />,
-          ])}
-        />
-      </Wide>
+
+      <Table
+        stack
+        headings={['Wiki', 'Owner', 'Since', 'Pages', 'Size', 'Status', '']}
+        rows={props.wikis.map((wiki): Child[] => [
+          <>
+            {wiki.name} <small>({wiki.slug})</small>
+          </>,
+          wiki.owner,
+          wiki.since,
+          String(wiki.pages),
+          wiki.size,
+          wiki.suspended ? <strong>suspended</strong> : 'active',
+          <Suspension kind="wikis" field="slug" value={wiki.slug} suspended={wiki.suspended} csrf={props.csrf} label={wiki.slug} />,
+        ])}
+      />
+
       {props.wikis.length === props.limit ? <small>The newest {props.limit} are shown.</small> : null}
     </article>
     <article>
@@ -142,16 +151,6 @@ export const AdminPage: FC<AdminPageProps> = (props) => (
           <small>Invite codes are asked for only when SIGNUP=invite; you can make them now for later.</small>
         </p>
       )}
-      {props.newInvite ? (
-        <div class="notice" role="status">
-          <p>
-            Invite for “{props.newInvite.note}”: <code class="secret">{props.newInvite.code}</code>
-          </p>
-          <p>
-            <small>Copy it now: it is shown only once. It works for one signup, for 30 days.</small>
-          </p>
-        </div>
-      ) : null}
       <form method="post" action="/admin/invites">
         <label for="note">
           Who it is for
@@ -162,17 +161,16 @@ export const AdminPage: FC<AdminPageProps> = (props) => (
         <button type="submit">Create an invite</button>
       </form>
       {props.invites.length === 0 ? null : (
-        <Wide>
-          <Table
-            headings={['For', 'Made', 'State', '']}
-            rows={props.invites.map((invite): Child[] => [
-              invite.note,
-              invite.created,
-              invite.state,
-              invite.revocable ? <PostButton action="/admin/invites/revoke" csrf={props.csrf} label="Revoke" fields={{ id: invite.id }} /> : '',
-            ])}
-          />
-        </Wide>
+        <Table
+          stack
+          headings={['For', 'Made', 'State', '']}
+          rows={props.invites.map((invite): Child[] => [
+            invite.note,
+            invite.created,
+            invite.state,
+            invite.revocable ? <PostButton action="/admin/invites/revoke" csrf={props.csrf} label="Revoke" fields={{ id: invite.id }} /> : '',
+          ])}
+        />
       )}
     </article>
     <article>
@@ -180,12 +178,11 @@ export const AdminPage: FC<AdminPageProps> = (props) => (
       {props.events.length === 0 ? (
         <p>Nothing yet.</p>
       ) : (
-        <Wide>
-          <Table
-            headings={['When', 'Event', 'By', 'Subject', 'Detail']}
-            rows={props.events.map((event): Child[] => [event.at, event.event, <code>{event.actor}</code>, <code>{event.subject}</code>, event.detail])}
-          />
-        </Wide>
+        <Table
+          stack
+          headings={['When', 'Event', 'By', 'Subject', 'Detail']}
+          rows={props.events.map((event): Child[] => [event.at, event.event, <code>{event.actor}</code>, <code>{event.subject}</code>, event.detail])}
+        />
       )}
       <p>
         <small>Administrative events and deleted accounts. Every OAuth step is in the server log (event names oauth.*).</small>

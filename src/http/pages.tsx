@@ -43,9 +43,12 @@ export const Alert: FC<{ message: string | undefined }> = ({ message }) =>
     </p>
   ) : null;
 
-/** A table with one column per heading (an empty heading for a column of buttons). */
-export const Table: FC<{ headings: string[]; rows: Child[][] }> = ({ headings, rows }) => (
-  <table>
+/**
+ * A table with one column per heading (an empty heading for a column of buttons). `stack`: on a
+ * narrow screen each row becomes a card of labelled cells instead of scrolling sideways (app.css).
+ */
+export const Table: FC<{ headings: string[]; rows: Child[][]; stack?: boolean }> = ({ headings, rows, stack }) => (
+  <table class={stack ? 'stack' : undefined}>
     <thead>
       <tr>
         {headings.map((heading) => (
@@ -56,8 +59,8 @@ export const Table: FC<{ headings: string[]; rows: Child[][] }> = ({ headings, r
     <tbody>
       {rows.map((cells) => (
         <tr>
-          {cells.map((cell) => (
-            <td>{cell}</td>
+          {cells.map((cell, column) => (
+            <td data-label={stack ? headings[column] : undefined}>{cell}</td>
           ))}
         </tr>
       ))}

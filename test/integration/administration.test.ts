@@ -54,7 +54,7 @@ for (const kind of TEST_DATABASES) {
       assert.equal(shown.status, 200);
       for (const expected of [/carol/, /boss/, CAROL_DID, /Carol’s notes/, /Signup is open/]) assert.match(shown.html, new RegExp(expected));
       // The notes wiki: one page of 14 bytes.
-      assert.match(shown.html, /<td>1<\/td><td>14 B<\/td>/);
+      assert.match(shown.html, /"Pages">1<\/td><td data-label="Size">14 B<\/td>/);
     });
 
     test('CS-02 admin forms need the session CSRF token and our Origin', async () => {
@@ -107,6 +107,20 @@ for (const kind of TEST_DATABASES) {
       assert.equal((await oauth.refresh(clientId, tokens.refresh_token)).status, 200);
       // Doing it twice says nothing changed.
       assert.equal((await postFrom(admin, '/admin/', '/admin/users/reinstate', { did: CAROL_DID })).status, 404);
+    });
+
+    test('AC-05 an account suspended between consent and the code exchange gets invalid_grant and no tokens', async () => {
+      // Requirement: a code whose person was suspended after consent yields nothing.
+      const oauth = notesClient(fixture, REDIRECT);
+      const { clientId } = await oauth.registerClient();
+      const code = await oauth.code(clientId);
+      await postFrom(admin, '/admin/', '/admin/users/suspend', { did: CAROL_DID });
+      const redeemed = await oauth.redeem(clientId, code);
+      assert.equal(redeemed.status, 400);
+      const body = await redeemed.json();
+      assert.equal(body.error, 'invalid_grant');
+      assert.equal(body.access_token, undefined);
+      await postFrom(admin, '/admin/', '/admin/users/reinstate', { did: CAROL_DID });
     });
 
     test('AD-03 a suspended wiki answers MCP, OAuth and the web view that it is suspended; reinstating brings it back', async () => {
