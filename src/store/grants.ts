@@ -25,10 +25,11 @@ export interface Consent {
  * Whether what was issued still stands: the grant is not revoked, the person still has a role in
  * the wiki (its owner, or a wiki_members row) and their account is not suspended. Catalogue AC-05,
  * RT-06: removing a collaborator, revoking the grant or suspending the account ends its codes and
- * refresh tokens at once (reinstating the account restores them). Expects the issued row as `x`, the
+ * refresh tokens at once (reinstating the account restores them). A left join: deleting an account
+ * deletes its grants (store/accounts.ts), so a missing user row never keeps anything alive. Expects the issued row as `x`, the
  * grant as `g`, the membership as `m` and the user as `u`; the owner's DID is the first parameter.
  */
-export const STILL_AUTHORIZED = `case when g.id is not null and g.revoked_at is null and (x.user_did = ? or m.did is not null) and u.did is not null and u.suspended_at is null then 1 else 0 end as authorized`;
+export const STILL_AUTHORIZED = `case when g.id is not null and g.revoked_at is null and (x.user_did = ? or m.did is not null) and u.suspended_at is null then 1 else 0 end as authorized`;
 export const AUTHORIZATION_JOINS = `left join grants g on g.id = x.grant_id left join wiki_members m on m.wiki_id = x.wiki_id and m.did = x.user_did left join users u on u.did = x.user_did`;
 
 /** An issued code or token as read for use: with whether it is still authorized (STILL_AUTHORIZED). */
@@ -262,7 +263,7 @@ export function codeStore({ sql }: Pick<DatabaseHandle, 'sql'>): CodeStore {
       await revokeGrant(sql, grantId, now);
     },
     isGrantActive: async (grantId) =>
-      (await sql.one('select g.id from grants g join users u on u.did = g.user_did where g.id = ? and g.revoked_at is null and u.suspended_at is null', [
+      (await sql.one('select g.id from grants g left join users u on u.did = g.user_did where g.id = ? and g.revoked_at is null and u.suspended_at is null', [
         grantId,
       ])) !== undefined,
   };
