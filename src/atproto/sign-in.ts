@@ -32,16 +32,15 @@ export interface SignInDeps {
  * a pending signup, a CLI credential); the atproto tokens just received are revoked.
  */
 export async function refuseUnadmitted(deps: SignInDeps, login: CompletedLogin): Promise<void> {
-  const user = await deps.users.findByDid(login.did);
-  const refusal = user
-    ? user.suspended_at
+  const standing = await deps.users.standing(login.did);
+  const refusal =
+    standing === 'suspended'
       ? accountSuspended()
-      : undefined
-    : maySignUp(deps.config, login.did, login.handle)
-      ? undefined
-      : signupNotAllowed(login.handle, login.did);
+      : standing === undefined && !maySignUp(deps.config, login.did, login.handle)
+        ? signupNotAllowed(login.handle, login.did)
+        : undefined;
   if (!refusal) return;
-  deps.log.info({ event: user ? 'login.refused_suspended' : 'signup.refused', did: login.did }, 'login refused');
+  deps.log.info({ event: standing ? 'login.refused_suspended' : 'signup.refused', did: login.did }, 'login refused');
   await deps.login.revoke(login.did);
   throw refusal;
 }

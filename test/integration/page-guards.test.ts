@@ -311,7 +311,7 @@ describe('CS-02 and CS-03 on every route', () => {
       done,
     });
     const person = { did: 'did:plc:cs02suspendaaaaaaaaaaaaa', username: 'cs02-suspend', handle: null };
-    const suspended = async () => Boolean((await platform.deps.users.findByDid(person.did))?.suspended_at);
+    const suspended = async () => (await platform.deps.users.standing(person.did)) === 'suspended';
     const wikiSuspended = async () => Boolean((await platform.deps.wikis.findBySlug('cs02-suspend'))?.suspended_at);
     const ensure = async () => {
       if (!(await platform.deps.users.findByDid(person.did))) await platform.deps.users.create(person, platform.deps.now());
