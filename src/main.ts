@@ -47,6 +47,10 @@ import { rateLimitStore } from './store/rate-limits.ts';
 import { platformSessionStore } from './store/platform-sessions.ts';
 import { sweepExpired } from './store/sweeper.ts';
 import { userStore } from './store/users.ts';
+import { adminStore } from './store/admin.ts';
+import { accountStore } from './store/accounts.ts';
+import { auditEventStore } from './store/audit-events.ts';
+import { inviteStore } from './store/invites.ts';
 import { createApp } from './web/app.tsx';
 import type { AppDeps } from './web/deps.ts';
 import { memoryRateLimiters, storeRateLimiters } from './http/rate-limit.ts';
@@ -179,6 +183,10 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       rateLimits,
       atprotoClientMetadata,
       atprotoClientJwks: { keys: clientKey ? [publicPart(clientKey, clientKey.kid)] : [] },
+      admin: adminStore(database.db),
+      invites: inviteStore(database.db),
+      auditEvents: auditEventStore(database.db),
+      accounts: accountStore(database.db),
       now,
     };
     const sweep = () =>

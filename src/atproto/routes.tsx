@@ -12,7 +12,7 @@ import { safeReturnTo } from '../http/return-to.ts';
 import { LOGIN_STATE_TTL_SECONDS } from '../store/atproto-oauth.ts';
 import { CLI_LOGIN_TTL_SECONDS } from '../store/cli-logins.ts';
 import { newLoginNonce, type AtprotoLogin, type CompletedLogin, type LoginFailure } from './login.ts';
-import { completeSignIn, type SignInDeps } from './sign-in.ts';
+import { completeSignIn, refuseUnadmitted, type SignInDeps } from './sign-in.ts';
 
 const NONCE_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 /** Login starts per client address per minute: ample for people, a wall for scripts (SS-07). */
@@ -83,6 +83,12 @@ export function atprotoRoutes(deps: AtprotoRouteDeps): Hono {
     } catch (error) {
       const cliLoginId = (error as LoginFailure).cliLoginId;
       if (cliLoginId) await deps.cliLogins.fail(cliLoginId);
+      throw error;
+    }
+    try {
+      await refuseUnadmitted(deps, completed);
+    } catch (error) {
+      if (completed.cliLoginId) await deps.cliLogins.fail(completed.cliLoginId);
       throw error;
     }
     if (completed.cliLoginId) {

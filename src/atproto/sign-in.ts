@@ -4,6 +4,8 @@
 import type { Context } from 'hono';
 import type { Logger } from '../log.ts';
 import { randomToken, sha256 } from '../secrets.ts';
+import type { Config } from '../config/config.ts';
+import { accountSuspended, maySignUp, signupNotAllowed } from '../session/admission.ts';
 import type { SessionService } from '../session/sessions.ts';
 import type { PendingSignupStore } from '../store/pending-signups.ts';
 import type { UserStore } from '../store/users.ts';
@@ -15,12 +17,32 @@ export type SignInOutcome = { kind: 'session'; location: string } | { kind: 'sig
 
 /** What completing a sign-in uses; the assembly passes its AppDeps (src/web/deps.ts). */
 export interface SignInDeps {
+  config: Pick<Config, 'signup' | 'adminDids'>;
   users: UserStore;
   pendingSignups: PendingSignupStore;
   sessions: SessionService;
   log: Logger;
   login: Pick<AtprotoLogin, 'revoke'>;
   now: () => number;
+}
+
+/**
+ * Refuses, with a page saying why, a login whose person may not be here: a suspended account, or a
+ * newcomer the signup policy leaves out. Runs before anything is created for the login (a session,
+ * a pending signup, a CLI credential); the atproto tokens just received are revoked.
+ */
+export async function refuseUnadmitted(deps: SignInDeps, login: CompletedLogin): Promise<void> {
+  const standing = await deps.users.standing(login.did);
+  const refusal =
+    standing === 'suspended'
+      ? accountSuspended()
+      : standing === undefined && !maySignUp(deps.config, login.did, login.handle)
+        ? signupNotAllowed(login.handle, login.did)
+        : undefined;
+  if (!refusal) return;
+  deps.log.info({ event: standing ? 'login.refused_suspended' : 'signup.refused', did: login.did }, 'login refused');
+  await deps.login.revoke(login.did);
+  throw refusal;
 }
 
 export async function completeSignIn(deps: SignInDeps, c: Context, login: CompletedLogin): Promise<SignInOutcome> {

@@ -146,13 +146,31 @@ function browserRoutes(deps: WikiSiteDeps, wikiOf: WikiResolver): Hono {
   return app;
 }
 
+export const wikiSuspended = () => new AppError('wiki_suspended', 403, 'This wiki has been suspended by the administrators of this server.', 'Wiki suspended');
+
 /** One wiki's site, mounted at its base path (`/w/{slug}` or a wiki host's root). */
 function wikiSite(deps: WikiSiteDeps, wikiOf: WikiResolver): Hono {
   const app = new Hono();
-  app.route('/', issuerRoutes(deps, wikiOf));
-  app.route('/', browserRoutes(deps, wikiOf));
-  app.route('/', mcpRoutes(deps, wikiOf));
-  app.route('/', wikiViewRoutes(deps, wikiOf));
+  // The wiki is looked up once, here, so a suspended one answers nothing else (JSON on the MCP and
+  // OAuth endpoints, a page in the browser: web/app.tsx) and the routes below reuse the lookup.
+  const lookedUp = new WeakMap<Request, Wiki | undefined>();
+  app.use('*', async (c, next) => {
+    let wiki: Wiki | undefined;
+    try {
+      wiki = await wikiOf(c);
+    } catch {
+      // Each route answers a store that is out of reach its own way (DB-06); it looks again.
+      return next();
+    }
+    if (wiki?.suspended_at) throw wikiSuspended();
+    lookedUp.set(c.req.raw, wiki);
+    return next();
+  });
+  const resolved: WikiResolver = (c) => (lookedUp.has(c.req.raw) ? Promise.resolve(lookedUp.get(c.req.raw)) : wikiOf(c));
+  app.route('/', issuerRoutes(deps, resolved));
+  app.route('/', browserRoutes(deps, resolved));
+  app.route('/', mcpRoutes(deps, resolved));
+  app.route('/', wikiViewRoutes(deps, resolved));
   return app;
 }
 

@@ -56,6 +56,10 @@ export interface Config {
   mcpAllowedOrigins: string[];
   /** An OpenAI-compatible embeddings endpoint for semantic search; undefined = the embedded word vectors. */
   embeddings: EmbeddingsEndpoint | undefined;
+  /** Platform administrators (ADMIN_DIDS): the admin page is theirs, and they may always sign up. */
+  adminDids: ReadonlySet<string>;
+  /** Who may create an account (SIGNUP, SIGNUP_ALLOWLIST): src/session/signup-policy.ts. */
+  signup: SignupPolicy;
 }
 
 export interface EmbeddingsEndpoint {
@@ -63,6 +67,12 @@ export interface EmbeddingsEndpoint {
   model: string;
   apiKey: string | undefined;
 }
+
+export type SignupPolicy =
+  | { mode: 'open' }
+  | { mode: 'invite' }
+  /** DIDs as written, handles lower-cased without a leading `@`. */
+  | { mode: 'allowlist'; dids: ReadonlySet<string>; handles: ReadonlySet<string> };
 
 const LOOPBACK_IPS = new Set(['127.0.0.1', '[::1]']);
 
@@ -128,6 +138,8 @@ export function buildConfig(env: Env, cwd: string): Config {
     attachmentMaxBytes: env.ATTACHMENT_MAX_BYTES ?? 10 * 1024 * 1024,
     mcpAllowedOrigins: parseOrigins('MCP_ALLOWED_ORIGINS', env.MCP_ALLOWED_ORIGINS),
     embeddings: parseEmbeddings(env),
+    adminDids: new Set(listOf(env.ADMIN_DIDS).map((entry) => parseDid('ADMIN_DIDS', entry))),
+    signup: parseSignupPolicy(env.SIGNUP ?? 'open', env.SIGNUP_ALLOWLIST),
   };
 }
 
@@ -146,6 +158,38 @@ function parseEmbeddings(env: Env): EmbeddingsEndpoint | undefined {
   if (env.EMBEDDINGS_API_KEY && protocol === 'http:' && !LOOPBACK_IPS.has(hostname) && hostname !== 'localhost')
     throw new ConfigError('EMBEDDINGS_URL: must be https when EMBEDDINGS_API_KEY is set, unless it is a loopback address');
   return { url, model: env.EMBEDDINGS_MODEL, apiKey: env.EMBEDDINGS_API_KEY };
+}
+
+const listOf = (value: string | undefined) => (value ?? '').split(/[\s,]+/).filter(Boolean);
+
+/** did:plc and did:web are the methods atproto accounts use (atproto DID spec); anything else is a typo. */
+const DID = /^did:(plc:[a-z2-7]{24}|web:[a-z0-9.%-]+(:[a-z0-9.%-]+)*)$/;
+const HANDLE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+function parseDid(name: string, value: string): string {
+  if (!DID.test(value)) throw new ConfigError(`${name}: not an atproto DID (did:plc:… or did:web:…): ${JSON.stringify(value)}`);
+  return value;
+}
+
+function parseSignupPolicy(mode: 'open' | 'invite' | 'allowlist', allowlist: string | undefined): SignupPolicy {
+  const entries = listOf(allowlist);
+  if (mode !== 'allowlist') {
+    // Set but unused would look like protection that is not there.
+    if (entries.length > 0) throw new ConfigError(`SIGNUP_ALLOWLIST is set, but SIGNUP is ${mode}; set SIGNUP=allowlist to use it`);
+    return { mode };
+  }
+  if (entries.length === 0) throw new ConfigError('SIGNUP=allowlist needs SIGNUP_ALLOWLIST: the handles or DIDs that may sign up');
+  const dids = new Set<string>();
+  const handles = new Set<string>();
+  for (const entry of entries) {
+    if (entry.startsWith('did:')) dids.add(parseDid('SIGNUP_ALLOWLIST', entry));
+    else {
+      const handle = entry.replace(/^@/, '').toLowerCase();
+      if (!HANDLE.test(handle)) throw new ConfigError(`SIGNUP_ALLOWLIST: not a handle or DID: ${JSON.stringify(entry)}`);
+      handles.add(handle);
+    }
+  }
+  return { mode, dids, handles };
 }
 
 /** A comma- or space-separated list of origins, `scheme://host[:port]`, kept in serialised form (RFC 6454 §6.2). */

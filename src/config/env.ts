@@ -57,6 +57,9 @@ export const envSchema = z.object({
   EMBEDDINGS_URL: optionalString,
   EMBEDDINGS_MODEL: optionalString,
   EMBEDDINGS_API_KEY: optionalString,
+  ADMIN_DIDS: optionalString,
+  SIGNUP: z.enum(['open', 'invite', 'allowlist'], { error: 'must be open, invite or allowlist' }).optional(),
+  SIGNUP_ALLOWLIST: optionalString,
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -19,10 +19,10 @@ export interface WikiListItem {
   viewUrl: string;
 }
 
-const Csrf: FC<{ csrf: string }> = ({ csrf }) => <input type="hidden" name="csrf" value={csrf} />;
+export const Csrf: FC<{ csrf: string }> = ({ csrf }) => <input type="hidden" name="csrf" value={csrf} />;
 
 /** One button that POSTs to `action` with the session's CSRF token and any hidden fields. */
-const PostButton: FC<{ action: string; csrf: string; label: string; fields?: Record<string, string> }> = ({ action, csrf, label, fields = {} }) => (
+export const PostButton: FC<{ action: string; csrf: string; label: string; fields?: Record<string, string> }> = ({ action, csrf, label, fields = {} }) => (
   <form method="post" action={action}>
     {Object.entries(fields).map(([name, value]) => (
       <input type="hidden" name={name} value={value} />

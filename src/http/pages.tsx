@@ -81,8 +81,13 @@ const SiteNav: FC<{ platform: string; viewer: Viewer | undefined; loginReturn: s
             <a href={`${platform}/app/`}>My wikis</a>
           </li>
           <li>
-            <a href={`${platform}/app/#account`}>Account</a>
+            <a href={`${platform}/app/account`}>Account</a>
           </li>
+          {viewer.admin ? (
+            <li>
+              <a href={`${platform}/admin/`}>Admin</a>
+            </li>
+          ) : null}
           <li>
             {viewer.csrf ? (
               <form method="post" action={`${platform}/auth/logout`} class="nav-form">
@@ -222,13 +227,15 @@ export const LoginPage: FC<{ error?: string; handle?: string; returnTo?: string 
   </Layout>
 );
 
-export const SignupPage: FC<{ handle: string | null; did: string; username: string; csrf: string; error?: string }> = ({
-  handle,
-  did,
-  username,
-  csrf,
-  error,
-}) => (
+/** `invite`: this server wants an invite code (SIGNUP=invite); its `error` is shown beside that field. */
+export const SignupPage: FC<{
+  handle: string | null;
+  did: string;
+  username: string;
+  csrf: string;
+  error?: string;
+  invite?: { code: string; error?: string };
+}> = ({ handle, did, username, csrf, error, invite }) => (
   <Layout title="Choose a username">
     <article>
       <hgroup>
@@ -246,6 +253,17 @@ export const SignupPage: FC<{ handle: string | null; did: string; username: stri
           maxlength={30}
           pattern="[a-z0-9][a-z0-9\-]{1,28}[a-z0-9]"
         />
+        {invite ? (
+          <TextField
+            name="invite"
+            label="Invite code"
+            value={invite.code}
+            error={invite.error}
+            help={invite.error ?? 'This server accepts new accounts by invitation. Enter the code its administrators gave you.'}
+            autofocus={Boolean(invite.error)}
+            maxlength={64}
+          />
+        ) : null}
         <input type="hidden" name="csrf" value={csrf} />
         <button type="submit">Create my account</button>
       </form>

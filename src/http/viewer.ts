@@ -8,6 +8,8 @@ export interface Viewer {
   username: string;
   /** The session's form token, when the page is on the platform's origin (the logout form needs it). */
   csrf: string | undefined;
+  /** A platform admin (ADMIN_DIDS): the header links the admin page. */
+  admin: boolean;
 }
 
 export type ViewerLookup = () => Promise<Viewer | undefined>;

@@ -11,12 +11,16 @@ import { SIGNUP_COOKIE, type CookieJar } from '../http/cookies.ts';
 import { isSessionCsrf, sessionCsrf } from './csrf.ts';
 import type { SessionService } from './sessions.ts';
 import { checkUsername, suggestUsername } from './username.ts';
+import type { Config } from '../config/config.ts';
+import { maySignUp, needsInvite, signupNotAllowed } from './admission.ts';
+import { inviteCodeHash } from './invites.ts';
 
 const signupExpired = () =>
   new AppError('signup_expired', 401, 'Your signup session has expired or was already used. Please log in again to finish signing up.', 'Signup expired');
 
 /** What the signup, logout and /auth/me routes use; the assembly passes its AppDeps (src/web/deps.ts). */
 export interface SessionRouteDeps {
+  config: Pick<Config, 'signup' | 'adminDids'>;
   users: UserStore;
   pendingSignups: PendingSignupStore;
   sessions: SessionService;
@@ -45,7 +49,8 @@ export function sessionRoutes(deps: SessionRouteDeps): Hono {
       throw signupExpired();
     }
     const { pending } = found;
-    return c.html(<SignupPage handle={pending.handle} did={pending.did} username={suggestUsername(pending.handle)} csrf={pending.csrf} />);
+    const invite = needsInvite(deps.config, pending.did) ? { code: '' } : undefined;
+    return c.html(<SignupPage handle={pending.handle} did={pending.did} username={suggestUsername(pending.handle)} csrf={pending.csrf} invite={invite} />);
   });
 
   app.post('/auth/signup', async (c) => {
@@ -57,22 +62,40 @@ export function sessionRoutes(deps: SessionRouteDeps): Hono {
       throw formExpired();
     }
 
+    // The policy may have changed since the login came back (src/atproto/sign-in.ts checked it then).
+    if (!maySignUp(deps.config, pending.did, pending.handle)) throw signupNotAllowed(pending.handle, pending.did);
     const rawUsername = form.get('username') ?? '';
-    const rerender = (error: string, status: 409 | 422) =>
-      c.html(<SignupPage handle={pending.handle} did={pending.did} username={rawUsername.slice(0, 64)} csrf={pending.csrf} error={error} />, status);
+    const rawInvite = needsInvite(deps.config, pending.did) ? (form.get('invite') ?? '').trim() : undefined;
+    // Everything typed comes back, so a wrong invite code or a taken name loses nothing.
+    const rerender = (status: 403 | 409 | 422, error?: string, inviteError?: string) =>
+      c.html(
+        <SignupPage
+          handle={pending.handle}
+          did={pending.did}
+          username={rawUsername.slice(0, 64)}
+          csrf={pending.csrf}
+          error={error}
+          invite={rawInvite === undefined ? undefined : { code: rawInvite.slice(0, 64), error: inviteError }}
+        />,
+        status,
+      );
 
     const check = checkUsername(rawUsername);
-    if (!check.ok) return rerender(check.message!, 422);
+    if (!check.ok) return rerender(422, check.message!);
+    const inviteHash = rawInvite === undefined ? undefined : inviteCodeHash(rawInvite);
+    if (inviteHash === null) return rerender(422, undefined, 'Enter the invite code you were given, e.g. ABCD-EFGH-JKMN-PQRS.');
 
     const user = { did: pending.did, username: check.normalized, handle: pending.handle };
     // The user, the consumed pending row and the first session are written together or not at all.
     const signed = await sessions.sign(user, now());
     let token = signed.token;
-    switch (await pendingSignups.complete(tokenHash, user, signed.session, now())) {
+    switch (await pendingSignups.complete(tokenHash, user, signed.session, now(), inviteHash)) {
       case 'created':
         break;
       case 'username_taken':
-        return rerender(`"${check.normalized}" is already taken. Please choose another name.`, 409);
+        return rerender(409, `"${check.normalized}" is already taken. Please choose another name.`);
+      case 'invite_invalid':
+        return rerender(403, undefined, 'That invite code is not valid: it was mistyped, already used, revoked or expired.');
       case 'expired':
         throw signupExpired();
       case 'already_signed_up': {

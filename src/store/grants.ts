@@ -22,13 +22,15 @@ export interface Consent {
 }
 
 /**
- * Whether what was issued still stands: the grant is not revoked and the person still has a role in
- * the wiki (its owner, or a wiki_members row). Catalogue AC-05, RT-06: removing a collaborator or
- * revoking the grant ends its codes and refresh tokens at once. Expects the issued row as `x`, the
- * grant as `g` and the membership as `m`; the owner's DID is the first parameter.
+ * Whether what was issued still stands: the grant is not revoked, the person still has a role in
+ * the wiki (its owner, or a wiki_members row) and their account is not suspended. Catalogue AC-05,
+ * RT-06: removing a collaborator, revoking the grant or suspending the account ends its codes and
+ * refresh tokens at once (reinstating the account restores them). A left join: deleting an account
+ * deletes its grants (store/accounts.ts), so a missing user row never keeps anything alive. Expects the issued row as `x`, the
+ * grant as `g`, the membership as `m` and the user as `u`; the owner's DID is the first parameter.
  */
-export const STILL_AUTHORIZED = `case when g.id is not null and g.revoked_at is null and (x.user_did = ? or m.did is not null) then 1 else 0 end as authorized`;
-export const AUTHORIZATION_JOINS = `left join grants g on g.id = x.grant_id left join wiki_members m on m.wiki_id = x.wiki_id and m.did = x.user_did`;
+export const STILL_AUTHORIZED = `case when g.id is not null and g.revoked_at is null and (x.user_did = ? or m.did is not null) and u.suspended_at is null then 1 else 0 end as authorized`;
+export const AUTHORIZATION_JOINS = `left join grants g on g.id = x.grant_id left join wiki_members m on m.wiki_id = x.wiki_id and m.did = x.user_did left join users u on u.did = x.user_did`;
 
 /** An issued code or token as read for use: with whether it is still authorized (STILL_AUTHORIZED). */
 export type Authorized<Row> = Row & { authorized: boolean };
@@ -203,6 +205,7 @@ export interface CodeStore {
   redeem(redemption: CodeRedemption, now: number): Promise<Redemption>;
   /** Revokes a grant and so everything it issued (catalogue AC-01, RT-02, RV-01). One UPDATE. */
   revokeGrant(grantId: string, now: number): Promise<void>;
+  /** The grant is not revoked and its person is not suspended (RS-11): read on every MCP call. One SELECT. */
   isGrantActive(grantId: string): Promise<boolean>;
 }
 
@@ -259,6 +262,9 @@ export function codeStore({ sql }: Pick<DatabaseHandle, 'sql'>): CodeStore {
     async revokeGrant(grantId, now) {
       await revokeGrant(sql, grantId, now);
     },
-    isGrantActive: async (grantId) => (await sql.one('select id from grants where id = ? and revoked_at is null', [grantId])) !== undefined,
+    isGrantActive: async (grantId) =>
+      (await sql.one('select g.id from grants g left join users u on u.did = g.user_did where g.id = ? and g.revoked_at is null and u.suspended_at is null', [
+        grantId,
+      ])) !== undefined,
   };
 }

@@ -16,7 +16,8 @@ export interface PlatformSessionStore {
   create(session: PlatformSession): Promise<void>;
   /**
    * Whether the session is live (neither revoked nor expired), belongs to `did`, and that user still
-   * exists: one statement on every signed-in request, so no caller needs a second read for the user.
+   * exists and is not suspended: one statement on every signed-in request, so no caller needs a
+   * second read for the user, and a suspension ends every session (browser and CLI) at once.
    */
   isActive(sid: string, did: string, now: number): Promise<boolean>;
   revoke(sid: string, now: number): Promise<void>;
@@ -37,7 +38,7 @@ export function platformSessionStore(db: StoreDb): PlatformSessionStore {
     create: (session) => recordSession(db.sql, session),
     async isActive(sid, did, now) {
       const row = await db.sql.one(
-        'select 1 as active from platform_sessions s join users u on u.did = s.did where s.sid = ? and s.did = ? and s.revoked_at is null and s.expires_at > ?',
+        'select 1 as active from platform_sessions s join users u on u.did = s.did where s.sid = ? and s.did = ? and s.revoked_at is null and s.expires_at > ? and u.suspended_at is null',
         [sid, did, now],
       );
       return row !== undefined;

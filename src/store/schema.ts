@@ -6,6 +6,8 @@ export interface UsersTable {
   handle: string | null;
   created_at: number;
   updated_at: number;
+  /** Set while an admin has suspended the account: no session, token or grant of it works. */
+  suspended_at: number | null;
 }
 
 export interface PlatformSessionsTable {
@@ -67,6 +69,8 @@ export interface WikisTable {
   anonymous_read: number;
   /** What the wiki is for, in the owner's words ('' when none); shown on the wiki and to MCP clients. */
   description: string;
+  /** Set while an admin has suspended the wiki: its whole site answers that it is suspended (null or absent: not). */
+  suspended_at?: number | null;
 }
 
 export type WikiRole = 'read' | 'write';
@@ -236,7 +240,30 @@ export interface PersonalAccessTokensTable {
   last_used_at: number | null;
 }
 
+/** Invite codes for SIGNUP=invite: single use, revocable, expiring. */
+export interface InvitesTable {
+  id: string;
+  code_hash: string;
+  note: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  revoked_at: number | null;
+}
+
+/** Platform events the admin page lists; kept when an account is deleted. */
+export interface AuditEventsTable {
+  id: string;
+  at: number;
+  event: string;
+  actor_did: string | null;
+  subject: string | null;
+  detail: string | null;
+}
+
 export interface Database {
+  invites: InvitesTable;
+  audit_events: AuditEventsTable;
   rate_limits: RateLimitsTable;
   refresh_tokens: RefreshTokensTable;
   grants: GrantsTable;

@@ -15,6 +15,8 @@ export class AlreadySignedUpError extends Error {
 export interface UserStore {
   findByDid(did: string): Promise<User | undefined>;
   findByUsername(username: string): Promise<User | undefined>;
+  /** Whether the DID has an account here, and whether an admin has suspended it; undefined when it has none. */
+  standing(did: string): Promise<'active' | 'suspended' | undefined>;
   /** Inserts a user; the unique index decides races (catalogue SU-04), never a prior read. */
   create(user: User, now: number): Promise<void>;
   updateHandle(did: string, handle: string | null, now: number): Promise<void>;
@@ -39,6 +41,10 @@ export function userStore(db: StoreDb): UserStore {
   const columns = ['did', 'username', 'handle'] as const;
   return {
     findByDid: (did) => db.sql.one<User>('select did, username, handle from users where did = ?', [did]),
+    async standing(did) {
+      const row = await db.sql.one<{ suspended_at: number | null }>('select suspended_at from users where did = ?', [did]);
+      return row && (row.suspended_at === null ? 'active' : 'suspended');
+    },
     findByUsername: (username) => db.selectFrom('users').select(columns).where('username', '=', username).executeTakeFirst(),
     create: (user, now) => insertUser(db.sql, user, now),
     async updateHandle(did, handle, now) {

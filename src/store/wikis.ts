@@ -1,7 +1,7 @@
 // Wikis as tenants: slug, owner, immutable id, collaborators and the anonymous-read setting.
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
 import type { Dialect, StoreDb } from './database.ts';
+import type { Sql } from './sql.ts';
 import { uniqueViolationColumn } from './errors.ts';
 import type { WikiMembersTable, WikiRole, WikisTable } from './schema.ts';
 
@@ -47,6 +47,8 @@ const WIKI_TABLES = [
   'grants',
   'oauth_clients',
   'wiki_tokens',
+  'attachment_revisions',
+  'attachments',
   'page_links',
   'page_labels',
   'wiki_usage',
@@ -55,18 +57,39 @@ const WIKI_TABLES = [
   'wiki_members',
 ] as const;
 
+/** Deletes a wiki and every row bound to it, inside the caller's transaction (also account deletion's). */
+export async function deleteWikiRows(tx: Sql, wikiId: string): Promise<void> {
+  // The search index is a virtual table on SQLite and a column of `pages` on PostgreSQL. On SQLite its
+  // rows are keyed by the wiki's pages (./migrations/010_wiki_scale.ts): before `pages`.
+  if (tx.dialect === 'sqlite') await tx.run('delete from page_search where rowid in (select search_rowid from pages where wiki_id = ?)', [wikiId]);
+  // Attachment bytes are keyed by blob (./attachment-blobs.ts): those the wiki's revisions name.
+  await tx.run('delete from attachment_chunks where blob_key in (select blob_key from attachment_revisions where wiki_id = ?)', [wikiId]);
+  for (const table of WIKI_TABLES) await tx.run(`delete from ${table} where wiki_id = ?`, [wikiId]);
+  await tx.run('delete from wikis where id = ?', [wikiId]);
+}
+
 /**
  * Columns named rather than `*`: PostgreSQL refuses to run a prepared statement whose result shape a
  * later migration changed ("cached plan must not change result type"), and ours are prepared once
  * per connection (./sql.ts) while another instance may be migrating.
  */
-const WIKI_COLUMNS = 'id, slug, owner_did, display_name, created_at, anonymous_read, description';
+const WIKI_COLUMNS = 'id, slug, owner_did, display_name, created_at, anonymous_read, description, suspended_at';
 const MEMBER_COLUMNS = 'wiki_id, did, handle, role, added_at';
 
-export function wikiStore(db: StoreDb, dialect: Dialect): WikiStore {
+// `_dialect`: the plain-SQL handle (`db.sql`) carries it now; kept so callers need not change.
+export function wikiStore(db: StoreDb, _dialect: Dialect): WikiStore {
   return {
     async create({ slug, ownerDid, displayName }, now) {
-      const wiki: Wiki = { id: randomUUID(), slug, owner_did: ownerDid, display_name: displayName, created_at: now, anonymous_read: 0, description: '' };
+      const wiki: Wiki = {
+        id: randomUUID(),
+        slug,
+        owner_did: ownerDid,
+        display_name: displayName,
+        created_at: now,
+        anonymous_read: 0,
+        description: '',
+        suspended_at: null,
+      };
       try {
         await db.insertInto('wikis').values(wiki).execute();
       } catch (error) {
@@ -99,18 +122,7 @@ export function wikiStore(db: StoreDb, dialect: Dialect): WikiStore {
     async setDetails(wikiId, { displayName, description }) {
       await db.updateTable('wikis').set({ display_name: displayName, description }).where('id', '=', wikiId).execute();
     },
-    async delete(wikiId) {
-      await db.transaction().execute(async (tx) => {
-        // The search index is a virtual table on SQLite and a column of `pages` on PostgreSQL.
-        // On SQLite its rows are keyed by the wiki's pages (./migrations/010_wiki_scale.ts): before `pages`.
-        if (dialect === 'sqlite') await sql`delete from page_search where rowid in (select search_rowid from pages where wiki_id = ${wikiId})`.execute(tx);
-        // Attachment bytes are keyed by blob (store/attachment-blobs.ts): those the wiki's revisions name.
-        await sql`delete from attachment_chunks where blob_key in (select blob_key from attachment_revisions where wiki_id = ${wikiId})`.execute(tx);
-        for (const table of ['attachment_revisions', 'attachments']) await sql`delete from ${sql.table(table)} where wiki_id = ${wikiId}`.execute(tx);
-        for (const table of WIKI_TABLES) await tx.deleteFrom(table).where('wiki_id', '=', wikiId).execute();
-        await tx.deleteFrom('wikis').where('id', '=', wikiId).execute();
-      });
-    },
+    delete: (wikiId) => db.sql.transaction((tx) => deleteWikiRows(tx, wikiId)),
     members: (wikiId) => db.selectFrom('wiki_members').selectAll().where('wiki_id', '=', wikiId).orderBy('added_at').execute(),
     member: (wikiId, did) => db.sql.one<WikiMember>(`select ${MEMBER_COLUMNS} from wiki_members where wiki_id = ? and did = ?`, [wikiId, did]),
     async setMember({ wikiId, did, handle, role }, now) {

@@ -19,6 +19,8 @@ import { isStoreUnavailable } from '../store/errors.ts';
 import { sessionRoutes } from '../session/routes.tsx';
 import { dashboardRoutes } from '../dashboard/routes.tsx';
 import { apiRoutes } from '../api/routes.ts';
+import { adminRoutes } from '../admin/routes.tsx';
+import { accountRoutes } from '../account/routes.tsx';
 import type { AppDeps } from './deps.ts';
 import { refuseHostileUrls } from '../http/input-guard.ts';
 import { requestTarget } from '../http/request-target.ts';
@@ -141,9 +143,10 @@ export function createApp(deps: AppDeps): Hono {
   // Cookie-authenticated POSTs must come from our own pages (Origin check, catalogue decision 4).
   app.use('/auth/*', csrf({ origin: config.publicUrl }));
   app.use('/app/*', csrf({ origin: config.publicUrl }));
+  app.use('/admin/*', csrf({ origin: config.publicUrl }));
   app.on(
     'POST',
-    ['/auth/*', '/app/*'],
+    ['/auth/*', '/app/*', '/admin/*'],
     bodyLimit({
       maxSize: FORM_BODY_LIMIT,
       onError: () => {
@@ -173,6 +176,8 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', atprotoRoutes(deps));
   app.route('/', sessionRoutes(deps));
   app.route('/', dashboardRoutes(deps));
+  app.route('/', accountRoutes(deps));
+  app.route('/', adminRoutes(deps));
   app.route('/', cliConfirmRoutes(deps));
   // Bearer credentials only, never the cookie: outside the CSRF guard above by design (src/api/credentials.ts).
   app.route('/', apiRoutes(deps));
@@ -191,7 +196,7 @@ async function viewerOf(deps: AppDeps, c: Context): Promise<Viewer | undefined> 
   const claims = await deps.sessions.current(c, deps.now());
   const user = claims ? await deps.users.findByDid(claims.sub) : undefined;
   if (!claims || !user) return undefined;
-  return { username: user.username, csrf: isWikiHost(deps, c) ? undefined : sessionCsrf(claims.sid) };
+  return { username: user.username, csrf: isWikiHost(deps, c) ? undefined : sessionCsrf(claims.sid), admin: deps.config.adminDids.has(user.did) };
 }
 
 /** The request as the wiki-host app receives it: with the id already given to it here. */

@@ -24,6 +24,10 @@ import type { WikiAttachments } from '../wiki/attachments.ts';
 import type { WikiSemanticSearch } from '../wiki/semantic-search.ts';
 import type { RateLimiters } from '../http/rate-limit.ts';
 import type { Metrics } from '../metrics.ts';
+import type { AdminStore } from '../store/admin.ts';
+import type { AccountStore } from '../store/accounts.ts';
+import type { AuditEventStore } from '../store/audit-events.ts';
+import type { InviteStore } from '../store/invites.ts';
 
 export interface AppDeps {
   config: Config;
@@ -62,5 +66,10 @@ export interface AppDeps {
   atprotoClientMetadata: OAuthClientMetadataInput;
   /** Public JWKS of the atproto client key (confidential mode), and of the platform keys. */
   atprotoClientJwks: { keys: JWK[] };
+  /** Administration (src/admin/) and the account page (src/account/). */
+  admin: AdminStore;
+  invites: InviteStore;
+  auditEvents: AuditEventStore;
+  accounts: AccountStore;
   now: () => number;
 }

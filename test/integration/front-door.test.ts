@@ -55,7 +55,7 @@ describe('front door, header bar, wiki settings, confirmations and the MCP addre
     const dashboard = await html(carol, '/app/');
     const nav = /<nav class="container" aria-label="Site">([\s\S]*?)<\/nav>/.exec(dashboard)![1]!;
     assert.match(nav, /href="\/app\/">My wikis/);
-    assert.match(nav, /href="\/app\/#account">Account/);
+    assert.match(nav, /href="\/app\/account">Account/);
     assert.equal(formField(nav, '/auth/logout', 'csrf'), formField(dashboard, '/app/wikis', 'csrf'), 'the logout form carries the session’s CSRF token');
     const loggedOut = await carol.form('/auth/logout', { csrf: formField(nav, '/auth/logout', 'csrf')! });
     assert.notEqual(loggedOut.status, 403);

@@ -96,7 +96,8 @@ describe('CS-02 and CS-03 on every route', () => {
   let hostCarol: TestClient;
 
   before(async () => {
-    fixture = await startWikiFixture();
+    // Carol is also an administrator, so the admin forms are guarded with her session.
+    fixture = await startWikiFixture({ ADMIN_DIDS: CAROL_DID });
     ({ carol } = fixture);
     platform = fixture.platform.platform;
     notes = (await platform.deps.wikis.findBySlug('notes'))!;
@@ -314,6 +315,24 @@ describe('CS-02 and CS-03 on every route', () => {
         return dashboardCase('/app/wikis/cs02-doomed/delete', { confirm: 'cs02-doomed' }, async () => !(await platform.deps.wikis.findBySlug('cs02-doomed')));
       },
     },
+    ...adminPosts(),
+    'POST /app/account/delete': {
+      kind: 'cookie form',
+      async prepare() {
+        // Someone else's account: carol's must outlive this test.
+        const user = { did: 'did:plc:cs02deleteaaaaaaaaaaaaaa', username: 'cs02-delete', handle: null };
+        await platform.deps.users.create(user, platform.deps.now());
+        const client = newClient();
+        client.cookies.set('platform_token', (await platform.deps.sessions.mint(user, platform.deps.now())).token);
+        const csrf = csrfIn(await (await client.request('/app/account')).text())!;
+        return {
+          client,
+          path: '/app/account/delete',
+          form: { csrf, confirm: 'cs02-delete' },
+          done: async () => !(await platform.deps.users.findByDid(user.did)),
+        };
+      },
+    },
     'POST /auth/login': {
       kind: 'origin checked',
       why: 'it acts on no session: it only starts a login, and login CSRF is caught at the callback (ST-02)',
@@ -329,6 +348,75 @@ describe('CS-02 and CS-03 on every route', () => {
       },
     },
   };
+
+  /** The admin page's forms, posted by carol (an admin) with her session's CSRF token. */
+  function adminPosts(): Record<string, PostGuard> {
+    const adminCase = async (path: string, form: Record<string, string>, done: () => Promise<boolean>): Promise<FormCase> => ({
+      client: carol,
+      path,
+      form: { ...form, csrf: csrfIn(await (await carol.request('/admin/')).text())! },
+      done,
+    });
+    const person = { did: 'did:plc:cs02suspendaaaaaaaaaaaaa', username: 'cs02-suspend', handle: null };
+    const suspended = async () => (await platform.deps.users.standing(person.did)) === 'suspended';
+    const wikiSuspended = async () => Boolean((await platform.deps.wikis.findBySlug('cs02-suspend'))?.suspended_at);
+    const ensure = async () => {
+      if (!(await platform.deps.users.findByDid(person.did))) await platform.deps.users.create(person, platform.deps.now());
+      if (!(await platform.deps.wikis.findBySlug('cs02-suspend')))
+        await platform.deps.wikis.create({ slug: 'cs02-suspend', ownerDid: person.did, displayName: 'Suspend me' }, platform.deps.now());
+    };
+    const invites = () => platform.deps.invites.list(100);
+    return {
+      'POST /admin/users/suspend': {
+        kind: 'cookie form',
+        async prepare() {
+          await ensure();
+          await platform.deps.admin.setUserSuspended(person.did, null);
+          return adminCase('/admin/users/suspend', { did: person.did }, suspended);
+        },
+      },
+      'POST /admin/users/reinstate': {
+        kind: 'cookie form',
+        async prepare() {
+          await ensure();
+          await platform.deps.admin.setUserSuspended(person.did, platform.deps.now());
+          return adminCase('/admin/users/reinstate', { did: person.did }, async () => !(await suspended()));
+        },
+      },
+      'POST /admin/wikis/suspend': {
+        kind: 'cookie form',
+        async prepare() {
+          await ensure();
+          await platform.deps.admin.setWikiSuspended('cs02-suspend', null);
+          return adminCase('/admin/wikis/suspend', { slug: 'cs02-suspend' }, wikiSuspended);
+        },
+      },
+      'POST /admin/wikis/reinstate': {
+        kind: 'cookie form',
+        async prepare() {
+          await ensure();
+          await platform.deps.admin.setWikiSuspended('cs02-suspend', platform.deps.now());
+          return adminCase('/admin/wikis/reinstate', { slug: 'cs02-suspend' }, async () => !(await wikiSuspended()));
+        },
+      },
+      'POST /admin/invites': {
+        kind: 'cookie form',
+        prepare: () => adminCase('/admin/invites', { note: 'cs02 invite' }, async () => (await invites()).some((invite) => invite.note === 'cs02 invite')),
+      },
+      'POST /admin/invites/revoke': {
+        kind: 'cookie form',
+        async prepare() {
+          const made = await platform.deps.invites.create(
+            { codeHash: `hash-${Math.random()}`, note: 'cs02 doomed', expiresAt: platform.deps.now() + 600 },
+            platform.deps.now(),
+          );
+          return adminCase('/admin/invites/revoke', { id: made.id }, async () =>
+            Boolean((await invites()).find((invite) => invite.id === made.id)?.revoked_at),
+          );
+        },
+      },
+    };
+  }
 
   // OAuth and MCP endpoints are for programs: they authenticate clients and bearer tokens, never the
   // session cookie, and answer any origin by design (CORS *). The cookie buys nothing there.
@@ -641,6 +729,25 @@ describe('CS-02 and CS-03 on every route', () => {
     get(() => carol, '/app/wikis/nowhere'),
   );
   page('GET /auth/cli/confirm', 'html', get(anonymous, '/auth/cli/confirm'));
+  page('GET /admin', 'redirect', get(anonymous, '/admin'));
+  page(
+    'GET /admin/',
+    'html',
+    get(() => carol, '/admin/'),
+    // A signed-in person who is not an admin gets the 403 page.
+    async () => {
+      const outsider = { did: 'did:plc:cs03outsideraaaaaaaaaaaa', username: 'cs03-outsider', handle: null };
+      if (!(await platform.deps.users.findByDid(outsider.did))) await platform.deps.users.create(outsider, platform.deps.now());
+      const client = newClient();
+      client.cookies.set('platform_token', (await platform.deps.sessions.mint(outsider, platform.deps.now())).token);
+      return client.request('/admin/');
+    },
+  );
+  page(
+    'GET /app/account',
+    'html',
+    get(() => carol, '/app/account'),
+  );
   // The wiki host (host mode) serves the same issuer, MCP endpoint and web view at its root.
   for (const path of [
     '/.well-known/oauth-protected-resource/mcp',

@@ -75,6 +75,15 @@ describe('configuration', () => {
     'a wildcard MCP origin': [{ MCP_ALLOWED_ORIGINS: '*' }, /^MCP_ALLOWED_ORIGINS: not an origin/],
     'the opaque origin null': [{ MCP_ALLOWED_ORIGINS: 'https://a.example, null' }, /^MCP_ALLOWED_ORIGINS: .*"null"/],
     'a non-web MCP origin': [{ MCP_ALLOWED_ORIGINS: 'ftp://a.example' }, /^MCP_ALLOWED_ORIGINS: not an origin/],
+    'a handle as an admin': [{ ADMIN_DIDS: 'alice.example' }, /^ADMIN_DIDS: not an atproto DID .*"alice\.example"/],
+    'a truncated admin DID': [{ ADMIN_DIDS: 'did:plc:abc' }, /^ADMIN_DIDS: not an atproto DID/],
+    'an unknown signup mode': [{ SIGNUP: 'closed' }, /^SIGNUP: must be open, invite or allowlist/],
+    'an allow-list without entries': [{ SIGNUP: 'allowlist' }, /^SIGNUP=allowlist needs SIGNUP_ALLOWLIST/],
+    'an allow-list that is not used': [{ SIGNUP_ALLOWLIST: 'alice.example' }, /^SIGNUP_ALLOWLIST is set, but SIGNUP is open/],
+    'an allow-list entry that is neither': [
+      { SIGNUP: 'allowlist', SIGNUP_ALLOWLIST: 'alice.example, https://x' },
+      /^SIGNUP_ALLOWLIST: not a handle or DID: "https:\/\/x"/,
+    ],
   };
   for (const [name, [env, message]] of Object.entries(bad)) {
     test(`refuses ${name} with one clear line`, () => {
@@ -84,6 +93,16 @@ describe('configuration', () => {
       );
     });
   }
+
+  test('ADMIN_DIDS and SIGNUP: open by default; the allow-list takes handles (any case, @ or not) and DIDs', () => {
+    const open = load({});
+    assert.deepEqual([open.signup, [...open.adminDids]], [{ mode: 'open' }, []]);
+    const admins = load({ ADMIN_DIDS: 'did:plc:fakecarolaaaaaaaaaaaaaaa, did:web:wiki.example' }).adminDids;
+    assert.deepEqual([...admins], ['did:plc:fakecarolaaaaaaaaaaaaaaa', 'did:web:wiki.example']);
+    assert.deepEqual(load({ SIGNUP: 'invite' }).signup, { mode: 'invite' });
+    const list = load({ SIGNUP: 'allowlist', SIGNUP_ALLOWLIST: '@Alice.Example bob.example did:plc:fakecarolaaaaaaaaaaaaaaa' }).signup;
+    assert.deepEqual(list, { mode: 'allowlist', dids: new Set(['did:plc:fakecarolaaaaaaaaaaaaaaa']), handles: new Set(['alice.example', 'bob.example']) });
+  });
 
   test('IN-07: TRUSTED_PROXIES takes IPv4, IPv6 and IPv4-mapped addresses and CIDRs; unset trusts nobody', () => {
     const nobody = load({}).trustedProxies;

@@ -16,7 +16,7 @@ const LAYERS: { layer: string; units: string[] }[] = [
   { layer: 'configuration', units: ['config'] },
   { layer: 'storage', units: ['store'] },
   { layer: 'http', units: ['http'] },
-  { layer: 'features', units: ['session', 'wiki', 'atproto', 'rpc', 'mcp', 'authserver', 'dashboard', 'api'] },
+  { layer: 'features', units: ['session', 'wiki', 'atproto', 'rpc', 'mcp', 'authserver', 'dashboard', 'api', 'admin', 'account'] },
   { layer: 'assembly', units: ['web', 'main.ts', 'cli'] },
 ];
 
@@ -29,6 +29,8 @@ const MAY_USE: Record<string, string[]> = {
   authserver: ['wiki', 'mcp', 'session'],
   dashboard: ['wiki', 'session', 'atproto', 'authserver'],
   api: ['wiki', 'session', 'atproto'],
+  admin: ['session', 'dashboard'],
+  account: ['session', 'dashboard', 'atproto', 'authserver', 'wiki'],
   'main.ts': ['web'],
   cli: ['main.ts'],
 };

@@ -7,6 +7,7 @@ import { m009_wiki_description } from './009_wiki_description.ts';
 import { m010_wiki_scale } from './010_wiki_scale.ts';
 import { m011_attachments } from './011_attachments.ts';
 import { m012_semantic_search } from './012_semantic_search.ts';
+import { m013_administration } from './013_administration.ts';
 import { m014_personal_access_tokens } from './014_personal_access_tokens.ts';
 
 const m001_initial: Migration = {
@@ -374,5 +375,6 @@ export const migrations: Record<string, Migration> = {
   '010_wiki_scale': m010_wiki_scale,
   '011_attachments': m011_attachments,
   '012_semantic_search': m012_semantic_search,
+  '013_administration': m013_administration,
   '014_personal_access_tokens': m014_personal_access_tokens,
 };
