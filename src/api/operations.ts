@@ -351,7 +351,8 @@ export const OPERATIONS: Operation[] = [
     problems: [400, 404],
     async handle({ caller, params, query }, deps) {
       const { wiki } = await memberWiki(deps, params.slug, caller);
-      return { pages: await deps.pages.list(wiki.id, { prefix: query.prefix, limit: query.limit }) };
+      const listed = await deps.pages.list(wiki.id, { prefix: query.prefix, limit: query.limit, cursor: query.cursor });
+      return { pages: listed.items, ...(listed.nextCursor ? { next_cursor: listed.nextCursor } : {}) };
     },
   }),
   operation({

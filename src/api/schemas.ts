@@ -50,10 +50,14 @@ export const NewWikiToken = z.object({ name: line.max(200), access: z.enum(['rea
 export const MadeWikiToken = WikiToken.extend({ token: z.string().describe('A bearer token for the wiki’s MCP endpoint; shown once') });
 
 export const PageSummary = z.object({ path: z.string(), revision: z.int(), size: z.int(), updated_at: seconds, updated_by: z.string() });
-export const PageList = z.object({ pages: z.array(PageSummary) });
+export const PageList = z.object({
+  pages: z.array(PageSummary),
+  next_cursor: z.string().optional().describe('Present when more pages follow: pass it as `cursor` for the next ones'),
+});
 export const PageQuery = z.object({
   prefix: line.max(200).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: line.max(500).optional().describe('The `next_cursor` of the previous answer'),
 });
 export const Page = z.object({ path: z.string(), revision: z.int(), content: z.string(), updated_at: seconds, updated_by: z.string() });
 export const PageWrite = z.object({
