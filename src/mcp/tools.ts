@@ -6,9 +6,12 @@
 // with their zod schemas (zod compiles a schema on its first parse; building them per request was a
 // fifth of a call's CPU) and the JSON Schema validator the SDK would otherwise create, with a fresh
 // Ajv, for every server.
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+//
+// A tool that returns data declares an output schema and answers with `structuredContent` as well as
+// the same JSON as text (MCP 2025-06-18 "Tools", Structured Content: a server returning structured
+// content SHOULD also return it serialised in a text block, for clients that predate it).
+import { McpServer, ResourceNotFoundError, ResourceTemplate, type CallToolResult, type ToolAnnotations } from '@modelcontextprotocol/server';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import { z } from 'zod';
 import type { Logger } from '../log.ts';
 import { isStoreUnavailable } from '../store/errors.ts';
@@ -25,6 +28,8 @@ export interface ToolCaller {
 export interface ToolContext {
   wikiId: string;
   wikiName: string;
+  /** The owner's description of the wiki, told to clients as the server's instructions. */
+  wikiDescription?: string;
   pages: WikiPages;
   caller: ToolCaller;
   log: Logger;
@@ -57,26 +62,45 @@ const revisionView = (revision: RevisionSummary) => ({
   at: iso(revision.created_at),
 });
 
+// What the tools return, for their output schemas.
+const isoTime = z.string().describe('An ISO 8601 time.');
+const revisionNumber = z.number().int().positive();
+const savedPage = { path: z.string(), revision: revisionNumber, size: z.number().int().describe('Bytes of UTF-8 text.') };
+const revisionOutput = z.object({
+  path: z.string(),
+  revision: revisionNumber,
+  action: z.string().describe('What the revision did: create, update, rename or delete.'),
+  author: z.string().describe('The DID of whoever made the change.'),
+  message: z.string().nullable(),
+  at: isoTime,
+});
+
 /** One tool: what clients are told about it, the scope it needs, and what it does. */
 interface WikiTool {
   name: string;
   /** The endpoint refuses a call without this scope before any tool runs (RS-10). */
   scope: string;
-  config: { description: string; inputSchema: z.ZodObject; annotations: ToolAnnotations };
+  config: { description: string; inputSchema: z.ZodObject; outputSchema?: z.ZodObject; annotations: ToolAnnotations };
   /** The answer, sent as JSON text; a WikiError becomes a recoverable tool error. */
   body: (args: Record<string, unknown>, context: ToolContext) => Promise<unknown>;
 }
 
-/** A tool typed by its own schema; the SDK parses the arguments with that schema before `body` runs. */
-function tool<Shape extends z.ZodRawShape>(
+/**
+ * A tool typed by its own schema; the SDK parses the arguments with that schema before `body` runs.
+ * With `output`, what `body` returns is also sent as `structuredContent`, and the SDK checks it
+ * against that schema before it leaves.
+ */
+function tool<Shape extends z.ZodRawShape, Output extends z.ZodRawShape = z.ZodRawShape>(
   name: string,
   scope: string,
   description: string,
   shape: Shape,
   annotations: ToolAnnotations,
-  body: (args: z.output<z.ZodObject<Shape>>, context: ToolContext) => Promise<unknown>,
+  body: (args: z.output<z.ZodObject<Shape>>, context: ToolContext) => Promise<NoInfer<z.input<z.ZodObject<Output>>>>,
+  output?: Output,
 ): WikiTool {
-  return { name, scope, config: { description, inputSchema: z.object(shape), annotations }, body: body as WikiTool['body'] };
+  const config = { description, inputSchema: z.object(shape), annotations, ...(output ? { outputSchema: z.object(output) } : {}) };
+  return { name, scope, config, body: body as WikiTool['body'] };
 }
 
 const readOnly: ToolAnnotations = { readOnlyHint: true, openWorldHint: false };
@@ -93,6 +117,7 @@ const TOOLS: readonly WikiTool[] = [
       const page = await pages.read(wikiId, path, revision);
       return { path: page.path, revision: page.revision, updated_at: iso(page.updatedAt), updated_by: page.updatedBy, content: page.content };
     },
+    { path: z.string(), revision: revisionNumber, updated_at: isoTime, updated_by: z.string(), content: z.string() },
   ),
   tool(
     'write_note',
@@ -109,6 +134,7 @@ const TOOLS: readonly WikiTool[] = [
       const page = await pages.write(wikiId, caller.subject, { path, content, baseRevision: base_revision, message });
       return { path: page.path, revision: page.revision, size: page.size };
     },
+    savedPage,
   ),
   tool(
     'edit_note',
@@ -126,6 +152,7 @@ const TOOLS: readonly WikiTool[] = [
       const page = await pages.edit(wikiId, caller.subject, { path, oldString: old_string, newString: new_string, baseRevision: base_revision, message });
       return { path: page.path, revision: page.revision, size: page.size };
     },
+    savedPage,
   ),
   tool(
     'list_notes',
@@ -150,6 +177,10 @@ const TOOLS: readonly WikiTool[] = [
         ...(found.length > limit ? { truncated: `only the first ${limit} are listed; narrow with prefix` } : {}),
       };
     },
+    {
+      pages: z.array(z.object({ ...savedPage, updated_at: isoTime, updated_by: z.string() })),
+      truncated: z.string().optional().describe('Present when more pages match than are listed.'),
+    },
   ),
   tool(
     'search_notes',
@@ -161,6 +192,7 @@ const TOOLS: readonly WikiTool[] = [
     },
     readOnly,
     async ({ query, limit }, { wikiId, pages }) => ({ results: await pages.search(wikiId, query, limit ?? 10) }),
+    { results: z.array(z.object({ path: z.string(), snippet: z.string().describe('An excerpt, matched words between « and ».') })) },
   ),
   tool(
     'get_links',
@@ -169,6 +201,7 @@ const TOOLS: readonly WikiTool[] = [
     { path },
     readOnly,
     ({ path }, { wikiId, pages }) => pages.links(wikiId, path),
+    { outgoing: z.array(z.object({ path: z.string(), exists: z.boolean() })), backlinks: z.array(z.string()) },
   ),
   tool(
     'get_recent_changes',
@@ -177,6 +210,7 @@ const TOOLS: readonly WikiTool[] = [
     { limit: z.number().int().min(1).max(100).optional().describe('At most this many changes (default 20).') },
     readOnly,
     async ({ limit }, { wikiId, pages }) => ({ changes: (await pages.recentChanges(wikiId, limit ?? 20)).map(revisionView) }),
+    { changes: z.array(revisionOutput) },
   ),
   tool(
     'get_history',
@@ -185,6 +219,7 @@ const TOOLS: readonly WikiTool[] = [
     { path, limit: z.number().int().min(1).max(100).optional().describe('At most this many revisions (default 20).') },
     readOnly,
     async ({ path, limit }, { wikiId, pages }) => ({ revisions: (await pages.history(wikiId, path, limit ?? 20)).map(revisionView) }),
+    { revisions: z.array(revisionOutput) },
   ),
   tool(
     'rename_note',
@@ -196,6 +231,7 @@ const TOOLS: readonly WikiTool[] = [
       const page = await pages.rename(wikiId, caller.subject, { path, newPath: new_path, message });
       return { path: page.path, revision: page.revision };
     },
+    { path: z.string(), revision: revisionNumber },
   ),
   tool(
     'delete_note',
@@ -207,10 +243,17 @@ const TOOLS: readonly WikiTool[] = [
       const page = await pages.remove(wikiId, caller.subject, { path, message });
       return { deleted: page.path, revision: page.revision };
     },
+    { deleted: z.string(), revision: revisionNumber },
   ),
-  tool('find_orphaned_notes', READ_SCOPE, 'Pages that no other page links to.', {}, readOnly, async (_args, { wikiId, pages }) => ({
-    orphans: await pages.orphans(wikiId),
-  })),
+  tool(
+    'find_orphaned_notes',
+    READ_SCOPE,
+    'Pages that no other page links to.',
+    {},
+    readOnly,
+    async (_args, { wikiId, pages }) => ({ orphans: await pages.orphans(wikiId) }),
+    { orphans: z.array(z.string()) },
+  ),
 ];
 
 /** Which scope each tool needs; the endpoint refuses a call without it before any tool runs (RS-10). */
@@ -221,30 +264,106 @@ export const TOOL_SCOPES: ReadonlyMap<string, string> = new Map(TOOLS.map((defin
  * tools never do; one validator serves every server instead of a new Ajv with formats per request.
  */
 const jsonSchemaValidator = new AjvJsonSchemaValidator();
-const SERVER_INFO = { name: 'robot.wtf', version: '0.1.0' };
 
-/** Runs a tool body: JSON on success, a recoverable tool error on a wiki rule, a generic one otherwise. */
+/** Runs a tool body: JSON (and structured content) on success, a recoverable tool error on a wiki rule, a generic one otherwise. */
 async function answer(definition: WikiTool, args: Record<string, unknown>, context: ToolContext): Promise<CallToolResult> {
   try {
-    return { content: [{ type: 'text', text: JSON.stringify(await definition.body(args, context), null, 1) }] };
+    const result = await definition.body(args, context);
+    const content: CallToolResult['content'] = [{ type: 'text', text: JSON.stringify(result, null, 1) }];
+    return definition.config.outputSchema ? { content, structuredContent: result as Record<string, unknown> } : { content };
   } catch (error) {
     if (error instanceof WikiError) return { isError: true, content: [{ type: 'text', text: error.message }] };
-    context.log.error({ err: error, requestId: context.requestId, wikiId: context.wikiId }, 'tool failed');
-    const reference = `request ${context.requestId ?? 'unknown'}`;
-    // Only an unreachable store is worth retrying; any other failure is a fault on our side (IN-05).
-    const reply = isStoreUnavailable(error)
-      ? `The wiki could not complete this just now (${reference}); try again shortly.`
-      : `The wiki failed to complete this (${reference}); this is a fault on its side.`;
-    return { isError: true, content: [{ type: 'text', text: reply }] };
+    return { isError: true, content: [{ type: 'text', text: failure(error, context) }] };
   }
 }
 
-/** A server for one request: the shared tool definitions, bound to this request's wiki and caller. */
+/** Logs an unexpected failure and says, without its details, whether retrying may help. */
+function failure(error: unknown, context: ToolContext): string {
+  context.log.error({ err: error, requestId: context.requestId, wikiId: context.wikiId }, 'tool failed');
+  const reference = `request ${context.requestId ?? 'unknown'}`;
+  // Only an unreachable store is worth retrying; any other failure is a fault on our side (IN-05).
+  return isStoreUnavailable(error)
+    ? `The wiki could not complete this just now (${reference}); try again shortly.`
+    : `The wiki failed to complete this (${reference}); this is a fault on its side.`;
+}
+
+const LIST_CAPABILITIES = { tools: { listChanged: false }, resources: { listChanged: false } };
+
+/** Server title and instructions: the wiki's own name and description, then how its tools work. */
+function instructionsFor(context: ToolContext): string {
+  const usage = `Tools for the wiki "${context.wikiName}": Markdown pages addressed by path, linked with [[Page Path]], with full history. Its pages are also resources (${PAGE_URI_TEMPLATE}).`;
+  const description = context.wikiDescription?.trim();
+  return description ? `${description}\n\n${usage}` : usage;
+}
+
+/** A server for one request: the shared tool definitions and the pages as resources, bound to this request's wiki and caller. */
 export function wikiTools(context: ToolContext): McpServer {
-  const server = new McpServer(SERVER_INFO, {
-    instructions: `Tools for the wiki "${context.wikiName}": Markdown pages addressed by path, linked with [[Page Path]], with full history.`,
-    jsonSchemaValidator,
-  });
-  for (const definition of TOOLS) server.registerTool(definition.name, definition.config, (args) => answer(definition, args, context));
+  // The tool list never changes while a client is connected, and page changes are not published
+  // (see docs/architecture.md, MCP): no list-changed notification is promised for either.
+  const server = new McpServer(
+    { name: 'robot.wtf', title: context.wikiName, version: '0.1.0' },
+    { instructions: instructionsFor(context), jsonSchemaValidator, capabilities: LIST_CAPABILITIES },
+  );
+  for (const definition of TOOLS) server.registerTool(definition.name, definition.config, (args: Record<string, unknown>) => answer(definition, args, context));
+  registerPages(server, context);
   return server;
+}
+
+/**
+ * Pages as resources, so clients that attach context can offer them: a template for any page path
+ * and a bounded list. The URI scheme is our own, not the page's https URL: a client could not fetch
+ * that without the wiki's login (MCP "Resources", Common URI Schemes: https only for what the client
+ * can fetch itself).
+ */
+const PAGE_URI_TEMPLATE = 'wiki:///{+path}';
+const LISTED_PAGES = 500;
+
+export function pageUri(path: string): string {
+  return `wiki:///${path.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+function registerPages(server: McpServer, context: ToolContext): void {
+  const { wikiId, pages } = context;
+  const list = async () => {
+    const found = await pages.list(wikiId, { limit: LISTED_PAGES });
+    return {
+      resources: found.map((page) => ({
+        uri: pageUri(page.path),
+        name: page.path,
+        mimeType: 'text/markdown',
+        size: page.size,
+        annotations: { lastModified: iso(page.updated_at) },
+      })),
+    };
+  };
+  // Completing the `path` variable offers existing pages that start with what was typed.
+  const complete = { path: async (typed: string) => (await pages.list(wikiId, { prefix: typed, limit: 100 })).map((page) => page.path) };
+  const template = new ResourceTemplate(PAGE_URI_TEMPLATE, { list, complete });
+  const metadata = {
+    title: 'Wiki page',
+    description: `A page of "${context.wikiName}": its current Markdown text. Lists at most ${LISTED_PAGES} pages.`,
+    mimeType: 'text/markdown',
+  };
+  server.registerResource('page', template, metadata, async (uri) => {
+    const path = pathOfUri(uri.href);
+    try {
+      const page = path === undefined ? undefined : await pages.read(wikiId, path);
+      if (!page) throw new ResourceNotFoundError(uri.href);
+      return { contents: [{ uri: pageUri(page.path), mimeType: 'text/markdown', text: page.content }] };
+    } catch (error) {
+      if (error instanceof WikiError) throw new ResourceNotFoundError(uri.href, error.message);
+      if (error instanceof ResourceNotFoundError) throw error;
+      throw new Error(failure(error, context));
+    }
+  });
+}
+
+/** The page path a `wiki:///…` URI names, or undefined if it is not one (or not validly encoded). */
+function pathOfUri(uri: string): string | undefined {
+  if (!uri.startsWith('wiki:///')) return undefined;
+  try {
+    return uri.slice('wiki:///'.length).split('/').map(decodeURIComponent).join('/');
+  } catch {
+    return undefined;
+  }
 }
