@@ -49,7 +49,15 @@ export function mcpRoutes(deps: McpRouteDeps, wikiOf: WikiResolver): Hono {
     const requestId = c.get('requestId') as string | undefined;
     try {
       const response = await serveMcp(c, mcpWiki, authenticate, (caller) =>
-        wikiTools({ wikiId: found.id, wikiName: found.display_name, pages: deps.pages, caller, log: deps.log, requestId }),
+        wikiTools({
+          wikiId: found.id,
+          wikiName: found.display_name,
+          wikiDescription: descriptionOf(found),
+          pages: deps.pages,
+          caller,
+          log: deps.log,
+          requestId,
+        }),
       );
       // The SDK transport builds its own Response, without the headers set on the context before the
       // route ran; like every other response it carries its request id, which ties it to its log
@@ -61,6 +69,11 @@ export function mcpRoutes(deps: McpRouteDeps, wikiOf: WikiResolver): Hono {
     }
   });
   return app;
+}
+
+/** The wiki's description, once the store has one (a column added alongside issue 14; absent before). */
+function descriptionOf(wiki: Wiki): string | undefined {
+  return (wiki as Wiki & { description?: string | null }).description ?? undefined;
 }
 
 /**
