@@ -13,7 +13,8 @@
 // option there); routing with the SDK's own `isLegacyRequest` keeps the decision the SDK's.
 import { createMcpHandler, isLegacyRequest, WebStandardStreamableHTTPServerTransport, type AuthInfo, type McpServer } from '@modelcontextprotocol/server';
 import type { Context } from 'hono';
-import { READ_SCOPE, WRITE_SCOPE } from '../wiki/access.ts';
+import { READ_SCOPE } from '../wiki/access.ts';
+import { allows } from './authenticate.ts';
 import { challenge } from './challenge.ts';
 import { invalidParamsResponse } from './request-params.ts';
 import { TOOL_SCOPES } from './tools.ts';
@@ -34,11 +35,6 @@ export interface Caller {
 }
 
 export type Authenticate = (token: string) => Promise<Caller | { rejected: string }>;
-
-/** `wiki:write` includes reading: a client that stepped up to it must not lose read access. */
-export function allows(scopes: string[], needed: string): boolean {
-  return scopes.includes(needed) || (needed === READ_SCOPE && scopes.includes(WRITE_SCOPE));
-}
 
 /** Reading pages as resources needs what reading them with a tool needs. */
 const RESOURCE_METHODS = new Set(['resources/list', 'resources/templates/list', 'resources/read']);
@@ -63,7 +59,7 @@ function missingScopes(body: unknown, caller: Caller): string[] {
 }
 
 /** The server for this request travels with its AuthInfo: the handler is shared, the server is not. */
-type RequestAuth = AuthInfo & { extra: { server: () => McpServer } };
+export type RequestAuth = AuthInfo & { extra: { server: () => McpServer } };
 
 /**
  * 2026-07-28 requests. The default response mode answers with a plain JSON body unless a handler
@@ -71,8 +67,13 @@ type RequestAuth = AuthInfo & { extra: { server: () => McpServer } };
  */
 const modern = createMcpHandler(({ authInfo }) => (authInfo as RequestAuth).extra.server(), { legacy: 'reject' });
 
+/** 2026-07-28: the SDK's per-request handler. */
+export function serveModern(request: Request, parsedBody: unknown, auth: RequestAuth): Promise<Response> {
+  return modern.fetch(request, { parsedBody, authInfo: auth });
+}
+
 /** 2024-11-05 … 2025-11-25: a fresh stateless transport per request (no sessions, JSON answers). */
-async function serveLegacy(request: Request, parsedBody: unknown, auth: RequestAuth): Promise<Response> {
+export async function serveLegacy(request: Request, parsedBody: unknown, auth: RequestAuth): Promise<Response> {
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   await auth.extra.server().connect(transport);
   return transport.handleRequest(request, { parsedBody, authInfo: auth });
@@ -134,6 +135,5 @@ export async function serveMcp(c: Context, wiki: McpWiki, authenticate: Authenti
 
   // The SDK only passes AuthInfo through; the tools act as `caller`, bound in `serverFor`.
   const auth: RequestAuth = { token: credentials.token, clientId: caller.subject, scopes: caller.scopes, extra: { server: () => serverFor(caller) } };
-  if (legacy) return serveLegacy(c.req.raw, parsedBody, auth);
-  return modern.fetch(c.req.raw, { parsedBody, authInfo: auth });
+  return (legacy ? serveLegacy : serveModern)(c.req.raw, parsedBody, auth);
 }

@@ -1,6 +1,7 @@
 // The MCP conformance suite (@modelcontextprotocol/conformance, its own CLI) against the live wiki
 // endpoint over real HTTP: every server scenario of each protocol revision it tests, plus a direct
-// handshake at each revision the suite has no scenario for. The suite cannot send a bearer token,
+// handshake at each revision the suite has no scenario for, and its authorization-server scenarios
+// against the wiki's issuer (metadata, and a whole code grant that carol approves). The suite cannot send a bearer token,
 // so it reaches the endpoint through a loopback proxy that adds one (test/helpers/bearer-proxy.ts):
 // the real verification, scope check and Origin check all run.
 //
@@ -9,7 +10,7 @@
 // the suite as its expected-failures baseline, which fails the run both when anything else fails and
 // when a listed one starts passing (a stale entry). Everything else must pass.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -19,6 +20,7 @@ import { promisify } from 'node:util';
 import { startBearerProxy, type BearerProxy } from '../helpers/bearer-proxy.ts';
 import { CAROL_DID } from '../helpers/fake-atproto.ts';
 import { accessTokenFor } from '../helpers/mcp.ts';
+import { freePort } from '../helpers/platform.ts';
 import { startWikiFixture, type WikiFixture } from '../helpers/wiki-fixture.ts';
 
 const run = promisify(execFile);
@@ -81,6 +83,22 @@ const NOT_APPLICABLE: Record<string, string> = {
   'server-sse-polling:server-sse-polling-session': STATELESS,
   'server-sse-multiple-streams:server-sse-multiple-streams-session': STATELESS,
 };
+
+/**
+ * The browser following the redirect to the suite's callback listener. The listener may not be up
+ * yet on a busy machine, and closes as soon as it has the code, sometimes before its answer is
+ * complete: a failed attempt is retried until the suite has exited or a few seconds have passed.
+ */
+async function deliver(location: string, suite: { exitCode: number | null }): Promise<void> {
+  for (let attempt = 0; attempt < 20 && suite.exitCode === null; attempt++) {
+    const delivered = await fetch(location).then(
+      () => true,
+      () => false,
+    );
+    if (delivered) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
 
 /** The revisions the suite has server scenarios for (2024-11-05 has none; see the handshake test). */
 const SUITE_REVISIONS = ['2025-03-26', '2025-06-18', '2025-11-25', '2026-07-28'];
@@ -155,6 +173,89 @@ describe('MCP conformance suite against the live wiki endpoint', () => {
       if (revision === '2025-11-25') assert.ok(checks.get('dns-rebinding-protection')?.every((check) => check.status !== 'FAILURE'));
     });
   }
+
+  test('authorization-server scenarios: metadata, and a code grant carol approves in her browser session', async () => {
+    const port = await freePort();
+    const redirect = `http://127.0.0.1:${port}/callback`;
+    const registered = await fetch(`${fixture.issuer}/oauth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        client_name: 'conformance',
+        redirect_uris: [redirect],
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code', 'refresh_token'],
+      }),
+    });
+    assert.equal(registered.status, 201);
+    const { client_id: clientId } = (await registered.json()) as { client_id: string };
+    const outputDir = path.join(workDir, 'authorization');
+    const resource = `${fixture.platform.config.publicUrl}/w/notes/mcp`;
+    const args = [
+      CONFORMANCE_CLI,
+      'authorization',
+      '--url',
+      fixture.issuer,
+      '--client-id',
+      clientId,
+      '--resource',
+      resource,
+      '--port',
+      String(port),
+      '-o',
+      outputDir,
+    ];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    let opened = false;
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    // The suite prints the authorization URL for a person to open; carol opens it and approves, and
+    // her browser follows the redirect to the suite's callback listener.
+    const approved = new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', async (chunk: Buffer) => {
+        output += chunk.toString();
+        const url = /^(http\S+\/oauth\/authorize\?\S+)$/m.exec(output)?.[1];
+        if (!url || opened) return;
+        opened = true;
+        try {
+          const consentPage = await fixture.carol.request(url);
+          const html = await consentPage.text();
+          const field = (name: string) => new RegExp(`name="${name}" value="([^"]+)"`).exec(html)![1]!;
+          const answer = await fixture.carol.form(`${fixture.issuer}/oauth/consent`, {
+            request_id: field('request_id'),
+            csrf: field('csrf'),
+            decision: 'approve',
+          });
+          const location = answer.headers.get('location')!;
+          assert.ok(location.startsWith(redirect), location);
+          await deliver(location, child);
+          resolve();
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const timer = setTimeout(() => child.kill(), 60_000);
+    try {
+      await approved;
+      assert.equal(await exited, 0, output.slice(-3000));
+    } finally {
+      clearTimeout(timer);
+    }
+    const checks = [...checksOf(outputDir).values()].flat();
+    assert.deepEqual(
+      checks.filter((check) => check.status !== 'SUCCESS').map((check) => `${check.id}: ${check.status} ${check.errorMessage ?? ''}`),
+      [],
+    );
+    for (const id of ['authorization-server-metadata', 'authorization-code-grant'])
+      assert.ok(
+        checks.some((check) => check.id === id),
+        id,
+      );
+  });
 
   test('each 2024-11-05 … 2025-11-25 client gets its own revision from initialize, then lists the tools', async () => {
     for (const revision of ['2024-11-05', '2025-03-26', '2025-06-18', '2025-11-25']) {
