@@ -8,9 +8,16 @@
 // `server/discover` and checks the required headers. Everything else (2024-11-05 to 2025-11-25:
 // `initialize`, then plain JSON-RPC) goes to the v2 SDK's stateless Streamable HTTP transport with
 // JSON responses, as before. Both are fed by the same per-request server, so the eras cannot drift
-// apart. Why not the v2 entry's own legacy leg: it answers 2025 requests as event streams, which
-// cost more per call and broke clients' plain-JSON expectations (`enableJsonResponse` is not an
-// option there); routing with the SDK's own `isLegacyRequest` keeps the decision the SDK's.
+// apart. Why not the v2 entry's own legacy leg: it answers 2025 requests as event streams
+// (`enableJsonResponse` is not an option there) where this endpoint has always answered plain JSON;
+// routing with the SDK's own `isLegacyRequest` keeps the era decision the SDK's.
+//
+// Why the v2 packages rather than SDK 1.32.2 plus our own 2026-07-28 handling: 2026-07-28 is more
+// than a version string (per-request `_meta` envelopes, `server/discover`, the Mcp-Method/Mcp-Name
+// header checks, cache hints, its own error codes); the conformance suite's 2026-07-28 scenarios pass
+// with the SDK's implementation, and writing our own would mean maintaining a second protocol
+// implementation. The price, measured (docs/benchmarks.md, issue 14): about a fifth more CPU per
+// 2025 call and a third more per 2026-07-28 call than with SDK 1.32.2.
 import { createMcpHandler, isLegacyRequest, WebStandardStreamableHTTPServerTransport, type AuthInfo, type McpServer } from '@modelcontextprotocol/server';
 import type { Context } from 'hono';
 import { READ_SCOPE } from '../wiki/access.ts';
