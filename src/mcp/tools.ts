@@ -110,13 +110,13 @@ function convertedOnce<Schema extends z.ZodObject>(schema: Schema): Schema {
  * With `output`, what `body` returns is also sent as `structuredContent`, and the SDK checks it
  * against that schema before it leaves.
  */
-function tool<Shape extends z.ZodRawShape, Output extends z.ZodRawShape = z.ZodRawShape>(
+function tool<Shape extends z.ZodRawShape, Output extends z.ZodRawShape | undefined = undefined>(
   name: string,
   scope: string,
   description: string,
   shape: Shape,
   annotations: ToolAnnotations,
-  body: (args: z.output<z.ZodObject<Shape>>, context: ToolContext) => Promise<NoInfer<z.input<z.ZodObject<Output>>>>,
+  body: (args: z.output<z.ZodObject<Shape>>, context: ToolContext) => Promise<NoInfer<Output extends z.ZodRawShape ? z.input<z.ZodObject<Output>> : unknown>>,
   output?: Output,
 ): WikiTool {
   const config = {
