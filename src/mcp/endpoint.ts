@@ -16,8 +16,8 @@
 // than a version string (per-request `_meta` envelopes, `server/discover`, the Mcp-Method/Mcp-Name
 // header checks, cache hints, its own error codes); the conformance suite's 2026-07-28 scenarios pass
 // with the SDK's implementation, and writing our own would mean maintaining a second protocol
-// implementation. The price, measured (docs/benchmarks.md, issue 14): about a fifth more CPU per
-// 2025 call and a third more per 2026-07-28 call than with SDK 1.32.2.
+// implementation. The price, measured (docs/benchmarks.md, issue 14): 7 % more server CPU per
+// authenticated 2025 call and 14 % more per 2026-07-28 call than with SDK 1.32.2.
 import { createMcpHandler, isLegacyRequest, WebStandardStreamableHTTPServerTransport, type AuthInfo, type McpServer } from '@modelcontextprotocol/server';
 import type { Context } from 'hono';
 import { READ_SCOPE } from '../wiki/access.ts';
