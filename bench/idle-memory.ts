@@ -33,8 +33,8 @@ const SERVE = process.env.BENCH_MEMORY_SERVE !== '0';
  */
 const CANDIDATES = [
   '@atproto/oauth-client-node',
-  '@modelcontextprotocol/sdk/server/mcp.js',
-  '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js',
+  '@modelcontextprotocol/server',
+  '@modelcontextprotocol/sdk/types.js',
   '@connectrpc/connect-node',
   '@bufbuild/protobuf',
   'kysely',

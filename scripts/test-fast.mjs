@@ -16,6 +16,7 @@ const NOT_FAST = {
   'test/integration/backup.test.ts': 'runs robot backup and restore as child processes, and pg_dump',
   'test/integration/cross-instance.test.ts': 'PostgreSQL, several instances',
   'test/integration/db-faults.test.ts': 'kills a `robot serve` child process (DB-03)',
+  'test/integration/mcp-conformance.test.ts': 'runs the MCP conformance suite’s CLI as child processes',
   'test/integration/postgres-platform.test.ts': 'PostgreSQL',
   'test/integration/reindex-cli.test.ts': 'runs the robot CLI as child processes',
   'test/integration/reverse-proxy.test.ts': 'Caddy',

@@ -1,14 +1,16 @@
 // "no auth" for bench/mcp.ts: the same process as mcp-bearer.ts (our platform started the same way,
 // same database, same page), plus a second listener with the wiki's MCP endpoint minus
 // authentication. It does what src/mcp/routes.ts + serveMcp (src/mcp/endpoint.ts) do per request —
-// find the wiki by slug, build `wikiTools` on `deps.pages`, connect a stateless SDK transport and let
-// it answer — but parses no credentials, verifies no token, looks up no grant or role and checks no
-// scope. Any Authorization header is ignored. Bench-only: an endpoint without auth has no place in src/.
+// find the wiki by slug, build `wikiTools` on `deps.pages`, hand the request to the SDK leg of its
+// protocol era and let it answer — but parses no credentials, verifies no token, looks up no grant or
+// role and checks no scope. Any Authorization header is ignored. Bench-only: an endpoint without auth
+// has no place in src/.
 import { getRequestListener } from '@hono/node-server';
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import { isLegacyRequest } from '@modelcontextprotocol/server';
 import { Hono } from 'hono';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { serveLegacy, serveModern } from '../../src/mcp/endpoint.ts';
 import { wikiTools } from '../../src/mcp/tools.ts';
 import { startMcpPlatform } from './mcp-fixture.ts';
 import { USER } from './platform.ts';
@@ -23,21 +25,22 @@ app.post('/w/:slug/mcp', async (c) => {
   const wiki = await deps.wikis.findBySlug(c.req.param('slug'));
   if (!wiki) return c.json({ error: 'not_found' }, 404);
   // The tools act as the wiki's owner, the subject the bearer server's token names.
-  const server = wikiTools({
-    wikiId: wiki.id,
-    wikiName: wiki.display_name,
-    pages: deps.pages,
-    metrics: deps.metrics,
-    attachments: deps.attachments,
-    semantic: deps.semantic,
-    caller: { subject: USER.did },
-    log: deps.log,
-    requestId: undefined,
-  });
-  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-  await server.connect(transport);
-  // serveMcp parses the body itself (for its scope check) and hands it over; here the transport parses it.
-  return transport.handleRequest(c.req.raw);
+  const server = () =>
+    wikiTools({
+      wikiId: wiki.id,
+      wikiName: wiki.display_name,
+      pages: deps.pages,
+      metrics: deps.metrics,
+      attachments: deps.attachments,
+      semantic: deps.semantic,
+      caller: { subject: USER.did },
+      log: deps.log,
+      requestId: undefined,
+    });
+  // serveMcp parses the body itself (for its era and scope checks) and hands it over; so does this.
+  const parsedBody: unknown = await c.req.json();
+  const auth = { token: '', clientId: USER.did, scopes: [], extra: { server } };
+  return ((await isLegacyRequest(c.req.raw, parsedBody)) ? serveLegacy : serveModern)(c.req.raw, parsedBody, auth);
 });
 
 // The same HTTP stack as startServer (src/main.ts): node:http with @hono/node-server's listener.

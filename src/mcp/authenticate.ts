@@ -5,10 +5,15 @@
 import type { Wiki } from '../store/wikis.ts';
 import type { Config } from '../config/config.ts';
 import type { WikiStore } from '../store/wikis.ts';
-import { roleOf, scopesOf } from '../wiki/access.ts';
+import { READ_SCOPE, roleOf, scopesOf, WRITE_SCOPE } from '../wiki/access.ts';
 import { wikiUrls } from '../wiki/urls.ts';
 import type { ExpectedAudience, Verification, VerifiedToken } from './bearer.ts';
-import { allows, type Caller } from './endpoint.ts';
+import type { Caller } from './endpoint.ts';
+
+/** `wiki:write` includes reading: a client that stepped up to it must not lose read access. */
+export function allows(scopes: string[], needed: string): boolean {
+  return scopes.includes(needed) || (needed === READ_SCOPE && scopes.includes(WRITE_SCOPE));
+}
 
 export type Authentication = (Caller & { token: VerifiedToken }) | { rejected: string };
 

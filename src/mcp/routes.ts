@@ -12,11 +12,20 @@ import type { WikiAttachments } from '../wiki/attachments.ts';
 import type { WikiSemanticSearch } from '../wiki/semantic-search.ts';
 import { authenticateBearer, type AuthenticateDeps } from './authenticate.ts';
 import { connectPage, isBrowserVisit } from './connect-page.tsx';
-import { serveMcp, type Authenticate } from './endpoint.ts';
+import type { Authenticate } from './endpoint.ts';
+import { lazily } from '../lazy.ts';
 import { mcpCors, originGuard, originRules } from './origin.ts';
-import { wikiTools } from './tools.ts';
 
 type WikiResolver = (c: Context) => Promise<Wiki | undefined>;
+
+/**
+ * The MCP SDK and the tools are loaded at the first MCP request, not at startup: the v2 server
+ * package alone is ≈ 29 MB of an idle server's memory (docs/benchmarks.md, "Idle memory").
+ */
+const loadEndpoint = lazily(async () => {
+  const [{ serveMcp }, { wikiTools }] = await Promise.all([import('./endpoint.ts'), import('./tools.ts')]);
+  return { serveMcp, wikiTools };
+});
 
 /** What the MCP route uses: bearer authentication, the origin rules, the pages, the log. */
 export interface McpRouteDeps extends AuthenticateDeps {
@@ -60,6 +69,7 @@ export function mcpRoutes(deps: McpRouteDeps, wikiOf: WikiResolver): Hono {
     };
     const requestId = c.get('requestId') as string | undefined;
     try {
+      const { serveMcp, wikiTools } = await loadEndpoint();
       const response = await serveMcp(c, mcpWiki, authenticate, (caller) =>
         wikiTools({
           wikiId: found.id,

@@ -6,9 +6,12 @@
 // with their zod schemas (zod compiles a schema on its first parse; building them per request was a
 // fifth of a call's CPU) and the JSON Schema validator the SDK would otherwise create, with a fresh
 // Ajv, for every server.
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+//
+// A tool that returns data declares an output schema and answers with `structuredContent` as well as
+// the same JSON as text (MCP 2025-06-18 "Tools", Structured Content: a server returning structured
+// content SHOULD also return it serialised in a text block, for clients that predate it).
+import { McpServer, ResourceNotFoundError, ResourceTemplate, type CallToolResult, type ToolAnnotations } from '@modelcontextprotocol/server';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import { z } from 'zod';
 import type { Logger } from '../log.ts';
 import type { Metrics, ToolOutcome } from '../metrics.ts';
@@ -29,7 +32,7 @@ export interface ToolCaller {
 export interface ToolContext {
   wikiId: string;
   wikiName: string;
-  /** The owner's description of the wiki, when there is one (for the server's instructions). */
+  /** The owner's description of the wiki, told to clients as the server's instructions. */
   wikiDescription?: string;
   pages: WikiPages;
   attachments: WikiAttachments;
@@ -61,6 +64,9 @@ const label = text('line').min(1).max(100).optional();
 const cursor = text('line').max(1000).optional().describe('next_cursor from the previous answer, to continue where it stopped.');
 const LIST_PAGE_SIZE = 200;
 
+/** In output schemas: present when more results exist. */
+const next_cursor = z.string().optional().describe('Pass it as cursor to continue where this answer stopped.');
+
 /** `next_cursor` only when more results exist. */
 const nextCursor = (found: Paged<unknown>) => (found.nextCursor === undefined ? {} : { next_cursor: found.nextCursor });
 
@@ -73,26 +79,70 @@ const revisionView = (revision: RevisionSummary) => ({
   at: iso(revision.created_at),
 });
 
+// What the tools return, for their output schemas.
+const isoTime = z.string().describe('An ISO 8601 time.');
+const revisionNumber = z.number().int().positive();
+const savedPage = { path: z.string(), revision: revisionNumber, size: z.number().int().describe('Bytes of UTF-8 text.') };
+const revisionOutput = z.object({
+  path: z.string(),
+  revision: revisionNumber,
+  action: z.string().describe('What the revision did: create, update, rename or delete.'),
+  author: z.string().describe('The DID of whoever made the change.'),
+  message: z.string().nullable(),
+  at: isoTime,
+});
+
 /** One tool: what clients are told about it, the scope it needs, and what it does. */
 interface WikiTool {
   name: string;
   /** The endpoint refuses a call without this scope before any tool runs (RS-10). */
   scope: string;
-  config: { description: string; inputSchema: z.ZodObject; annotations: ToolAnnotations };
+  config: { description: string; inputSchema: z.ZodObject; outputSchema?: z.ZodObject; annotations: ToolAnnotations };
   /** The answer, sent as JSON text; a WikiError becomes a recoverable tool error. */
   body: (args: Record<string, unknown>, context: ToolContext) => Promise<unknown>;
 }
 
-/** A tool typed by its own schema; the SDK parses the arguments with that schema before `body` runs. */
-function tool<Shape extends z.ZodRawShape>(
+type JsonSchemaOptions = Parameters<z.ZodObject['~standard']['jsonSchema']['input']>[0];
+
+/**
+ * The same zod schema, but its JSON Schema is computed once per process. The SDK converts a tool's
+ * schemas on each server it is registered with, and every request has its own server: converting
+ * them was a fifth of a call's CPU (bench:mcp, issue 14).
+ */
+function convertedOnce<Schema extends z.ZodObject>(schema: Schema): Schema {
+  const standard = schema['~standard'];
+  const converted = new Map<string, Record<string, unknown>>();
+  const once = (io: 'input' | 'output') => (options: JsonSchemaOptions) => {
+    const key = `${io} ${options.target}`;
+    if (!converted.has(key)) converted.set(key, standard.jsonSchema[io](options));
+    return converted.get(key)!;
+  };
+  const copy = Object.create(schema) as Schema;
+  Object.defineProperty(copy, '~standard', { value: { ...standard, jsonSchema: { input: once('input'), output: once('output') } } });
+  return copy;
+}
+
+/**
+ * A tool typed by its own schema; the SDK parses the arguments with that schema before `body` runs.
+ * With `output`, what `body` returns is also sent as `structuredContent`, and the SDK checks it
+ * against that schema before it leaves.
+ */
+function tool<Shape extends z.ZodRawShape, Output extends z.ZodRawShape | undefined = undefined>(
   name: string,
   scope: string,
   description: string,
   shape: Shape,
   annotations: ToolAnnotations,
-  body: (args: z.output<z.ZodObject<Shape>>, context: ToolContext) => Promise<unknown>,
+  body: (args: z.output<z.ZodObject<Shape>>, context: ToolContext) => Promise<NoInfer<Output extends z.ZodRawShape ? z.input<z.ZodObject<Output>> : unknown>>,
+  output?: Output,
 ): WikiTool {
-  return { name, scope, config: { description, inputSchema: z.object(shape), annotations }, body: body as WikiTool['body'] };
+  const config = {
+    description,
+    inputSchema: convertedOnce(z.object(shape)),
+    annotations,
+    ...(output ? { outputSchema: convertedOnce(z.object(output)) } : {}),
+  };
+  return { name, scope, config, body: body as WikiTool['body'] };
 }
 
 const readOnly: ToolAnnotations = { readOnlyHint: true, openWorldHint: false };
@@ -126,6 +176,14 @@ const TOOLS: readonly WikiTool[] = [
         content: page.content,
       };
     },
+    {
+      path: z.string(),
+      revision: revisionNumber,
+      updated_at: isoTime,
+      updated_by: z.string(),
+      section: z.string().optional().describe('The heading path of the section read, when one was asked for.'),
+      content: z.string(),
+    },
   ),
   tool(
     'write_note',
@@ -142,6 +200,7 @@ const TOOLS: readonly WikiTool[] = [
       const page = await pages.write(wikiId, caller.subject, { path, content, baseRevision: base_revision, message });
       return { path: page.path, revision: page.revision, size: page.size };
     },
+    savedPage,
   ),
   tool(
     'edit_note',
@@ -159,6 +218,7 @@ const TOOLS: readonly WikiTool[] = [
       const page = await pages.edit(wikiId, caller.subject, { path, oldString: old_string, newString: new_string, baseRevision: base_revision, message });
       return { path: page.path, revision: page.revision, size: page.size };
     },
+    savedPage,
   ),
   tool(
     'list_notes',
@@ -186,6 +246,10 @@ const TOOLS: readonly WikiTool[] = [
         ...nextCursor(found),
       };
     },
+    {
+      pages: z.array(z.object({ ...savedPage, updated_at: isoTime, updated_by: z.string() })),
+      next_cursor,
+    },
   ),
   tool(
     'search_notes',
@@ -201,6 +265,7 @@ const TOOLS: readonly WikiTool[] = [
       const found = await pages.search(wikiId, query, limit ?? 10, cursor);
       return { results: found.items, ...nextCursor(found) };
     },
+    { results: z.array(z.object({ path: z.string(), snippet: z.string().describe('An excerpt, matched words between « and ».') })), next_cursor },
   ),
   tool(
     'get_links',
@@ -209,6 +274,7 @@ const TOOLS: readonly WikiTool[] = [
     { path },
     readOnly,
     ({ path }, { wikiId, pages }) => pages.links(wikiId, path),
+    { outgoing: z.array(z.object({ path: z.string(), exists: z.boolean() })), backlinks: z.array(z.string()) },
   ),
   tool(
     'get_recent_changes',
@@ -220,6 +286,7 @@ const TOOLS: readonly WikiTool[] = [
       const found = await pages.recentChanges(wikiId, limit ?? 20, cursor);
       return { changes: found.items.map(revisionView), ...nextCursor(found) };
     },
+    { changes: z.array(revisionOutput), next_cursor },
   ),
   tool(
     'get_history',
@@ -231,6 +298,7 @@ const TOOLS: readonly WikiTool[] = [
       const found = await pages.history(wikiId, path, limit ?? 20, cursor);
       return { revisions: found.items.map(revisionView), ...nextCursor(found) };
     },
+    { revisions: z.array(revisionOutput), next_cursor },
   ),
   tool(
     'rename_note',
@@ -241,6 +309,12 @@ const TOOLS: readonly WikiTool[] = [
     async ({ path, new_path, message }, { wikiId, pages, caller }) => {
       const page = await pages.rename(wikiId, caller.subject, { path, newPath: new_path, message });
       return { path: page.path, revision: page.revision, links_rewritten: page.linksRewrittenIn.length, rewritten_pages: page.linksRewrittenIn };
+    },
+    {
+      path: z.string(),
+      revision: revisionNumber,
+      links_rewritten: z.number().int().describe('How many other pages had their [[links]] rewritten.'),
+      rewritten_pages: z.array(z.string()),
     },
   ),
   tool(
@@ -253,10 +327,17 @@ const TOOLS: readonly WikiTool[] = [
       const page = await pages.remove(wikiId, caller.subject, { path, message });
       return { deleted: page.path, revision: page.revision };
     },
+    { deleted: z.string(), revision: revisionNumber },
   ),
-  tool('find_orphaned_notes', READ_SCOPE, 'Pages that no other page links to.', {}, readOnly, async (_args, { wikiId, pages }) => ({
-    orphans: await pages.orphans(wikiId),
-  })),
+  tool(
+    'find_orphaned_notes',
+    READ_SCOPE,
+    'Pages that no other page links to.',
+    {},
+    readOnly,
+    async (_args, { wikiId, pages }) => ({ orphans: await pages.orphans(wikiId) }),
+    { orphans: z.array(z.string()) },
+  ),
   ...attachmentTools(),
   tool(
     'semantic_search',
@@ -276,12 +357,35 @@ const TOOLS: readonly WikiTool[] = [
         ...(answer.warning ? { warning: answer.warning } : {}),
       };
     },
+    {
+      results: z.array(
+        z.object({
+          path: z.string(),
+          heading_path: z.array(z.string()).describe('The headings above the passage, outermost first.'),
+          snippet: z.string(),
+          score: z.number().describe('Higher is better; comparable only within one answer.'),
+        }),
+      ),
+      index: z.object({
+        pending: z.number().int().describe('Pages changed too recently to be searched by meaning yet.'),
+        lag_seconds: z.number().describe('How long the oldest of them has waited.'),
+      }),
+      warning: z.string().optional().describe('Present when the search fell back to words only.'),
+    },
   ),
 ];
 
 /** Files attached to pages (issue 12): list, upload and download as base64, delete (kept in history). */
 function attachmentTools(): WikiTool[] {
   const filename = text('line').min(1).max(200).describe('The file name on that page, e.g. "diagram.png"; pages show it with ![](diagram.png).');
+  const attachmentOutput = {
+    name: z.string(),
+    size: z.number().int().describe('Bytes.'),
+    type: z.string().describe('The media type, sniffed from the content.'),
+    revision: revisionNumber,
+    updated_at: isoTime,
+    updated_by: z.string(),
+  };
   const attachmentView = (info: AttachmentInfo) => ({
     name: info.name,
     size: info.size,
@@ -298,6 +402,7 @@ function attachmentTools(): WikiTool[] {
       { path },
       readOnly,
       async ({ path }, { wikiId, attachments }) => ({ attachments: (await attachments.list(wikiId, path)).map(attachmentView) }),
+      { attachments: z.array(z.object(attachmentOutput)) },
     ),
     tool(
       'upload_attachment',
@@ -317,6 +422,7 @@ function attachmentTools(): WikiTool[] {
         const info = await attachments.upload(wikiId, caller.subject, { path, filename, size, bytes, message });
         return { path, ...attachmentView(info) };
       },
+      { path: z.string(), ...attachmentOutput },
     ),
     tool(
       'download_attachment',
@@ -328,6 +434,7 @@ function attachmentTools(): WikiTool[] {
         const file = await attachments.open(wikiId, path, filename, revision);
         return { path, ...attachmentView(file.info), content: await base64Of(file.chunks()) };
       },
+      { path: z.string(), ...attachmentOutput, content: z.string().describe("The file's bytes, base64-encoded.") },
     ),
     tool(
       'delete_attachment',
@@ -339,6 +446,7 @@ function attachmentTools(): WikiTool[] {
         const deleted = await attachments.remove(wikiId, caller.subject, { path, filename, message });
         return { path, deleted: deleted.name, revision: deleted.revision };
       },
+      { path: z.string(), deleted: z.string(), revision: revisionNumber },
     ),
   ];
 }
@@ -351,7 +459,6 @@ export const TOOL_SCOPES: ReadonlyMap<string, string> = new Map(TOOLS.map((defin
  * tools never do; one validator serves every server instead of a new Ajv with formats per request.
  */
 const jsonSchemaValidator = new AjvJsonSchemaValidator();
-const SERVER_INFO = { name: 'robot.wtf', version: '0.1.0' };
 
 /** Runs a tool, counted by outcome in the metrics. */
 async function answer(definition: WikiTool, args: Record<string, unknown>, context: ToolContext): Promise<CallToolResult> {
@@ -364,25 +471,102 @@ async function answer(definition: WikiTool, args: Record<string, unknown>, conte
 /** A tool body's answer: JSON on success, a recoverable tool error on a wiki rule, a generic one otherwise. */
 async function run(definition: WikiTool, args: Record<string, unknown>, context: ToolContext): Promise<[ToolOutcome, CallToolResult]> {
   try {
-    return ['ok', { content: [{ type: 'text', text: JSON.stringify(await definition.body(args, context), null, 1) }] }];
+    const result = await definition.body(args, context);
+    const content: CallToolResult['content'] = [{ type: 'text', text: JSON.stringify(result, null, 1) }];
+    return ['ok', definition.config.outputSchema ? { content, structuredContent: result as Record<string, unknown> } : { content }];
   } catch (error) {
     if (error instanceof WikiError) return ['refused', { isError: true, content: [{ type: 'text', text: error.message }] }];
-    context.log.error({ err: error, requestId: context.requestId, wikiId: context.wikiId }, 'tool failed');
-    const reference = `request ${context.requestId ?? 'unknown'}`;
-    // Only an unreachable store is worth retrying; any other failure is a fault on our side (IN-05).
-    const reply = isStoreUnavailable(error)
-      ? `The wiki could not complete this just now (${reference}); try again shortly.`
-      : `The wiki failed to complete this (${reference}); this is a fault on its side.`;
-    return ['failed', { isError: true, content: [{ type: 'text', text: reply }] }];
+    return ['failed', { isError: true, content: [{ type: 'text', text: failure(error, context) }] }];
   }
 }
 
-/** A server for one request: the shared tool definitions, bound to this request's wiki and caller. */
+/** Logs an unexpected failure and says, without its details, whether retrying may help. */
+function failure(error: unknown, context: ToolContext): string {
+  context.log.error({ err: error, requestId: context.requestId, wikiId: context.wikiId }, 'tool failed');
+  const reference = `request ${context.requestId ?? 'unknown'}`;
+  // Only an unreachable store is worth retrying; any other failure is a fault on our side (IN-05).
+  return isStoreUnavailable(error)
+    ? `The wiki could not complete this just now (${reference}); try again shortly.`
+    : `The wiki failed to complete this (${reference}); this is a fault on its side.`;
+}
+
+const LIST_CAPABILITIES = { tools: { listChanged: false }, resources: { listChanged: false } };
+
+/** Server title and instructions: the wiki's own name and description, then how its tools work. */
+function instructionsFor(context: ToolContext): string {
+  const usage = `Tools for the wiki "${context.wikiName}": Markdown pages addressed by path, linked with [[Page Path]], with full history. Its pages are also resources (${PAGE_URI_TEMPLATE}).`;
+  const description = context.wikiDescription?.trim();
+  return description ? `${description}\n\n${usage}` : usage;
+}
+
+/** A server for one request: the shared tool definitions and the pages as resources, bound to this request's wiki and caller. */
 export function wikiTools(context: ToolContext): McpServer {
-  const server = new McpServer(SERVER_INFO, {
-    instructions: `Tools for the wiki "${context.wikiName}": Markdown pages addressed by path, linked with [[Page Path]], with full history.`,
-    jsonSchemaValidator,
-  });
-  for (const definition of TOOLS) server.registerTool(definition.name, definition.config, (args) => answer(definition, args, context));
+  // The tool list never changes while a client is connected, and page changes are not published
+  // (see docs/architecture.md, MCP): no list-changed notification is promised for either.
+  const server = new McpServer(
+    { name: 'robot.wtf', title: context.wikiName, version: '0.1.0' },
+    { instructions: instructionsFor(context), jsonSchemaValidator, capabilities: LIST_CAPABILITIES },
+  );
+  for (const definition of TOOLS) server.registerTool(definition.name, definition.config, (args: Record<string, unknown>) => answer(definition, args, context));
+  registerPages(server, context);
   return server;
+}
+
+/**
+ * Pages as resources, so clients that attach context can offer them: a template for any page path
+ * and a bounded list. The URI scheme is our own, not the page's https URL: a client could not fetch
+ * that without the wiki's login (MCP "Resources", Common URI Schemes: https only for what the client
+ * can fetch itself).
+ */
+const PAGE_URI_TEMPLATE = 'wiki:///{+path}';
+const LISTED_PAGES = 500;
+
+export function pageUri(path: string): string {
+  return `wiki:///${path.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+function registerPages(server: McpServer, context: ToolContext): void {
+  const { wikiId, pages } = context;
+  const list = async () => {
+    const found = await pages.list(wikiId, { limit: LISTED_PAGES });
+    return {
+      resources: found.items.map((page) => ({
+        uri: pageUri(page.path),
+        name: page.path,
+        mimeType: 'text/markdown',
+        size: page.size,
+        annotations: { lastModified: iso(page.updated_at) },
+      })),
+    };
+  };
+  // Completing the `path` variable offers existing pages that start with what was typed.
+  const complete = { path: async (typed: string) => (await pages.list(wikiId, { prefix: typed, limit: 100 })).items.map((page) => page.path) };
+  const template = new ResourceTemplate(PAGE_URI_TEMPLATE, { list, complete });
+  const metadata = {
+    title: 'Wiki page',
+    description: `A page of "${context.wikiName}": its current Markdown text. Lists at most ${LISTED_PAGES} pages.`,
+    mimeType: 'text/markdown',
+  };
+  server.registerResource('page', template, metadata, async (uri) => {
+    const path = pathOfUri(uri.href);
+    try {
+      const page = path === undefined ? undefined : await pages.read(wikiId, path);
+      if (!page) throw new ResourceNotFoundError(uri.href);
+      return { contents: [{ uri: pageUri(page.path), mimeType: 'text/markdown', text: page.content }] };
+    } catch (error) {
+      if (error instanceof WikiError) throw new ResourceNotFoundError(uri.href, error.message);
+      if (error instanceof ResourceNotFoundError) throw error;
+      throw new Error(failure(error, context));
+    }
+  });
+}
+
+/** The page path a `wiki:///…` URI names, or undefined if it is not one (or not validly encoded). */
+function pathOfUri(uri: string): string | undefined {
+  if (!uri.startsWith('wiki:///')) return undefined;
+  try {
+    return uri.slice('wiki:///'.length).split('/').map(decodeURIComponent).join('/');
+  } catch {
+    return undefined;
+  }
 }

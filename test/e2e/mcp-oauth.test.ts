@@ -8,7 +8,19 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.ts';
-import { clientMetadata, connectWithOAuth, MemoryProvider, startCallbackListener, toolJson, type CallbackListener } from '../helpers/mcp-oauth-client.ts';
+import {
+  clientMetadata,
+  connectWithOAuth,
+  MemoryProvider,
+  SDK_V1,
+  SDK_V2_2026,
+  startCallbackListener,
+  toolJson,
+  type CallbackListener,
+  type ConnectedClient,
+  type SdkLine,
+} from '../helpers/mcp-oauth-client.ts';
+import type { Client as ClientV2 } from '@modelcontextprotocol/client';
 import { startTestNetwork, type TestNetwork } from '../helpers/network.ts';
 import { atprotoEnv, startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { loopbackCertificate, startLoopbackHttps, trustInThisProcess, type LoopbackHttps } from '../helpers/tls.ts';
@@ -58,7 +70,12 @@ describe('MCP SDK client through MCP authorization, against a real PDS, in Chrom
    * in Chromium (signup the first time), our consent (checked by `atConsent`), the code exchange,
    * tool calls, two refreshes and a replay of the first refresh token, which revokes the family.
    */
-  async function connectThroughBrowser(provider: MemoryProvider, atConsent: (page: Page) => Promise<void>): Promise<void> {
+  async function connectThroughBrowser(
+    provider: MemoryProvider,
+    atConsent: (page: Page) => Promise<void>,
+    sdk: SdkLine = SDK_V1,
+    connectedCheck: (client: ConnectedClient) => Promise<void> = async () => {},
+  ): Promise<void> {
     const mcpUrl = new URL(`${platform.config.publicUrl}/w/notes/mcp`);
     const bare = await fetch(mcpUrl, {
       method: 'POST',
@@ -68,13 +85,14 @@ describe('MCP SDK client through MCP authorization, against a real PDS, in Chrom
     assert.equal(bare.status, 401);
     assert.match(bare.headers.get('www-authenticate')!, /resource_metadata="http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource\/w\/notes\/mcp"/);
 
-    const connected = await connectWithOAuth(mcpUrl, provider, { browser, account: network.accounts.alice, callback, atConsent });
+    const connected = await connectWithOAuth(mcpUrl, provider, { browser, account: network.accounts.alice, callback, atConsent }, sdk);
     // A write and a read: both scopes were granted, and the page's author is the person who consented.
     const path = `E2E/${randomUUID()}`;
     assert.equal(toolJson(await connected.callTool({ name: 'write_note', arguments: { path, content: 'Written through MCP.' } })).revision, 1);
     const note = toolJson(await connected.callTool({ name: 'read_note', arguments: { path } }));
     assert.equal(note.content, 'Written through MCP.');
     assert.equal(note.updated_by, network.accounts.alice.did);
+    await connectedCheck(connected);
     await connected.close();
 
     // Refresh twice, then replay the first refresh token: the family is revoked.
@@ -138,5 +156,35 @@ describe('MCP SDK client through MCP authorization, against a real PDS, in Chrom
     const { events, registrations } = logsSince(logsBefore);
     assert.ok(events.some((line) => line.event === 'oauth.client.metadata_fetched' && line.clientId === documentUrl));
     assert.deepEqual(registrations, [], 'no registration request reached the server');
+  });
+
+  test('SDK 2 on 2026-07-28: discovery, OAuth, tools with structured content, pages as resources, and a refresh the SDK makes itself', async () => {
+    const provider = new MemoryProvider(callback.redirect);
+    await connectThroughBrowser(
+      provider,
+      async () => {},
+      SDK_V2_2026,
+      async (connected) => {
+        const client = connected as ClientV2;
+        assert.equal(client.getNegotiatedProtocolVersion(), '2026-07-28');
+        assert.equal(client.getProtocolEra(), 'modern');
+        assert.equal(client.getServerVersion()?.title, 'Alice’s notes');
+        assert.match(client.getInstructions() ?? '', /Tools for the wiki "Alice’s notes"/);
+        const listed = await client.callTool({ name: 'list_notes', arguments: {} });
+        assert.ok((listed.structuredContent as { pages: unknown[] }).pages.length >= 1);
+        const { resources } = await client.listResources();
+        const resource = resources.find((entry) => entry.uri.startsWith('wiki:///E2E/'))!;
+        const read = await client.readResource({ uri: resource.uri });
+        assert.equal((read.contents[0] as { text: string }).text, 'Written through MCP.');
+
+        // An access token the server no longer accepts: the SDK refreshes with its refresh token and
+        // retries, without the person (RFC 6749 §6).
+        const before = provider.saved!;
+        provider.saved = { ...before, access_token: `${before.access_token.slice(0, -4)}AAAA` };
+        const again = await client.callTool({ name: 'read_note', arguments: { path: resource.name } });
+        assert.equal(toolJson(again).content, 'Written through MCP.');
+        assert.ok(provider.saved.refresh_token && provider.saved.refresh_token !== before.refresh_token, 'the refresh token rotated');
+      },
+    );
   });
 });

@@ -2,6 +2,7 @@
 // a loopback redirect listener, and a person who signs in at the dev-env PDS and consents in Chromium.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2, type OAuthDiscoveryState } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -59,12 +60,22 @@ export class MemoryProvider implements OAuthClientProvider {
   codeVerifier() {
     return this.verifier;
   }
+  /** SDK 2 records which authorization server it sent the person to, and checks the code came from it. */
+  discovered?: OAuthDiscoveryState;
+  saveDiscoveryState(state: OAuthDiscoveryState) {
+    this.discovered = state;
+  }
+  discoveryState() {
+    return this.discovered;
+  }
 }
 
 /** The client's loopback redirect URI and the last code that arrived there. */
 export interface CallbackListener {
   redirect: string;
   lastCode: string | undefined;
+  /** The whole query of the last callback that carried a code. */
+  lastParams: URLSearchParams | undefined;
   close(): Promise<void>;
 }
 
@@ -74,12 +85,16 @@ export async function startCallbackListener(): Promise<CallbackListener> {
   const listener: CallbackListener = {
     redirect,
     lastCode: undefined,
+    lastParams: undefined,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
   const server = createServer((req, res) => {
     // Only the callback itself: the browser also asks this server for /favicon.ico.
     const url = new URL(req.url!, redirect);
-    if (url.pathname === '/callback' && url.searchParams.get('code')) listener.lastCode = url.searchParams.get('code')!;
+    if (url.pathname === '/callback' && url.searchParams.get('code')) {
+      listener.lastCode = url.searchParams.get('code')!;
+      listener.lastParams = url.searchParams;
+    }
     res.writeHead(200, { 'content-type': 'text/plain' }).end('You can close this window.');
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
@@ -94,14 +109,49 @@ export interface BrowserSignIn {
   atConsent?: (page: Page) => Promise<void>;
 }
 
+/** A connected client of either SDK line, as far as these tests use one. */
+export interface ConnectedClient {
+  callTool(params: { name: string; arguments?: Record<string, unknown> }): Promise<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+/** Which official SDK client to connect with, and the protocol revision it ends up speaking. */
+export interface SdkLine<C extends ConnectedClient = ConnectedClient> {
+  connect(mcpUrl: URL, provider: MemoryProvider): Promise<C>;
+  /** Redeems the code the authorization response (the callback URL's query) carries. */
+  finishAuth(mcpUrl: URL, provider: MemoryProvider, callback: URLSearchParams): Promise<void>;
+}
+
+/** SDK 1.x: the 2025 `initialize` handshake, at the newest revision it knows (2025-11-25). */
+export const SDK_V1: SdkLine<Client> = {
+  async connect(mcpUrl, provider) {
+    const client = new Client({ name: 'e2e', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider }));
+    return client;
+  },
+  finishAuth: (mcpUrl, provider, callback) => new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider }).finishAuth(callback.get('code')!),
+};
+
+/** SDK 2.x pinned to 2026-07-28: `server/discover`, then stateless requests with per-request metadata. */
+export const SDK_V2_2026: SdkLine<ClientV2> = {
+  async connect(mcpUrl, provider) {
+    const client = new ClientV2({ name: 'e2e-v2', version: '2.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    await client.connect(new TransportV2(mcpUrl, { authProvider: provider }));
+    return client;
+  },
+  // The whole callback query: SDK 2 checks its `iss` against the issuer it discovered (RFC 9207 §2.4).
+  finishAuth: (mcpUrl, provider, callback) => new TransportV2(mcpUrl, { authProvider: provider }).finishAuth(callback),
+};
+
 /**
  * From a bare 401 to a connected SDK client: the SDK discovers and gets a client_id, the person logs
  * in at the PDS in a fresh browser context (signing up with the suggested username the first time),
  * approves our consent page, and the SDK exchanges the code.
  */
-export async function connectWithOAuth(mcpUrl: URL, provider: MemoryProvider, signIn: BrowserSignIn): Promise<Client> {
-  const unauthenticated = new Client({ name: 'e2e', version: '1.0.0' });
-  await assert.rejects(unauthenticated.connect(new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider })), /Unauthorized/);
+export function connectWithOAuth(mcpUrl: URL, provider: MemoryProvider, signIn: BrowserSignIn): Promise<Client>;
+export function connectWithOAuth<C extends ConnectedClient>(mcpUrl: URL, provider: MemoryProvider, signIn: BrowserSignIn, sdk: SdkLine<C>): Promise<C>;
+export async function connectWithOAuth(mcpUrl: URL, provider: MemoryProvider, signIn: BrowserSignIn, sdk: SdkLine = SDK_V1): Promise<ConnectedClient> {
+  await assert.rejects(sdk.connect(mcpUrl, provider), /Unauthorized/);
   assert.ok(provider.authorizationUrl, 'the SDK produced an authorization URL');
   assert.equal(provider.authorizationUrl.searchParams.get('resource'), mcpUrl.href);
 
@@ -129,15 +179,12 @@ export async function connectWithOAuth(mcpUrl: URL, provider: MemoryProvider, si
   const code = signIn.callback.lastCode;
   assert.ok(code, 'the browser came back to the client with a code');
 
-  const transport = new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider });
-  await transport.finishAuth(code);
-  const client = new Client({ name: 'e2e', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider }));
-  return client;
+  await sdk.finishAuth(mcpUrl, provider, signIn.callback.lastParams!);
+  return sdk.connect(mcpUrl, provider);
 }
 
 /** A tool call's JSON answer; fails the test with the tool's message on a tool error. */
-export function toolJson(result: Awaited<ReturnType<Client['callTool']>>): any {
+export function toolJson(result: Awaited<ReturnType<ConnectedClient['callTool']>>): any {
   assert.ok(!result.isError, JSON.stringify(result.content));
   return JSON.parse((result.content as Array<{ text: string }>)[0]!.text);
 }

@@ -250,6 +250,30 @@ describe('wiki MCP endpoint as a resource server', () => {
     assert.equal(read.status, 200);
   });
 
+  test('RS-10: on 2026-07-28 too, a read-only token calling a write tool gets 403 before the tool runs; it may read pages as resources', async () => {
+    // The scope check reads the JSON-RPC body, which is the same on both wires; the revision travels
+    // in the request's `_meta` and headers.
+    const _meta = {
+      'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+      'io.modelcontextprotocol/clientInfo': { name: 't', version: '1' },
+      'io.modelcontextprotocol/clientCapabilities': {},
+    };
+    const modern = (token: string, method: string, params: Record<string, unknown>, name?: string) =>
+      post(
+        { jsonrpc: '2.0', id: 7, method, params: { ...params, _meta } },
+        { authorization: `Bearer ${token}`, 'mcp-protocol-version': '2026-07-28', 'mcp-method': method, ...(name ? { 'mcp-name': name } : {}) },
+      );
+    const { token } = await accessTokenFor(fixture.platform.platform, wiki, CAROL_DID, 'wiki:read');
+    const refused = await modern(token, 'tools/call', WRITE_CALL.params, 'write_note');
+    assert.equal(refused.status, 403);
+    assert.match(refused.headers.get('www-authenticate')!, /error="insufficient_scope"/);
+    assert.match(refused.headers.get('www-authenticate')!, /scope="wiki:write"/);
+    assert.equal(await pagesWritten(), 0);
+    const listed = await modern(token, 'resources/list', {});
+    assert.equal(listed.status, 200);
+    assert.ok(Array.isArray((await listed.json()).result.resources));
+  });
+
   test('RS-11: a revoked grant or a removed collaborator is refused at once', async () => {
     const { deps } = fixture.platform.platform;
     const { token, grantId } = await accessTokenFor(fixture.platform.platform, wiki, CAROL_DID);
