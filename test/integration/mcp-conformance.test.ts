@@ -9,6 +9,7 @@
 // test:// resources, logging) are listed below, each with why it does not apply to a wiki; they go to
 // the suite as its expected-failures baseline, which fails the run both when anything else fails and
 // when a listed one starts passing (a stale entry). Everything else must pass.
+import { formField } from '../helpers/html.ts';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -220,7 +221,7 @@ describe('MCP conformance suite against the live wiki endpoint', () => {
         try {
           const consentPage = await fixture.carol.request(url);
           const html = await consentPage.text();
-          const field = (name: string) => new RegExp(`name="${name}" value="([^"]+)"`).exec(html)![1]!;
+          const field = (name: string) => formField(html, '/oauth/consent', name)!;
           const answer = await fixture.carol.form(`${fixture.issuer}/oauth/consent`, {
             request_id: field('request_id'),
             csrf: field('csrf'),

@@ -5,6 +5,7 @@
 // browser session), exchanges the code, calls tools, reads pages as resources, and refreshes by
 // itself when its access token stops being accepted. test/e2e/mcp-oauth.test.ts does the same with
 // a real PDS and Chromium.
+import { formField } from '../helpers/html.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
@@ -38,7 +39,8 @@ describe('official MCP SDK clients, 2025 and 2026-07-28, through OAuth against t
     const consentPage = await fixture.carol.request(provider.authorizationUrl.href);
     assert.equal(consentPage.status, 200);
     const html = await consentPage.text();
-    const field = (name: string) => new RegExp(`name="${name}" value="([^"]+)"`).exec(html)![1]!;
+    // The consent form's own fields (the header bar's log-out form carries a token too).
+    const field = (name: string) => formField(html, '/oauth/consent', name)!;
     const approved = await fixture.carol.form(`${fixture.issuer}/oauth/consent`, { request_id: field('request_id'), csrf: field('csrf'), decision: 'approve' });
     const location = new URL(approved.headers.get('location')!);
     assert.ok(location.href.startsWith(callback.redirect), 'consent sends the browser back to the client');
