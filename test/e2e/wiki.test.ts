@@ -59,7 +59,7 @@ describe('a wiki end to end: dashboard, MCP over OAuth, sharing, bearer token, w
     await page.fill('input[name=account]', network.accounts.bob.handle);
     await page.selectOption('select[name=role]', 'read');
     await page.getByRole('button', { name: 'Add or change collaborator' }).click();
-    await page.getByRole('cell', { name: `@${network.accounts.bob.handle}` }).waitFor();
+    await page.getByRole('cell', { name: `@${network.accounts.bob.handle}`, exact: true }).waitFor();
 
     await page.fill('input[name=name]', 'scripts');
     await page.getByRole('button', { name: 'Make a token' }).click();
