@@ -25,6 +25,10 @@ describe('official MCP SDK clients, 2025 and 2026-07-28, through OAuth against t
     fixture = await startWikiFixture();
     callback = await startCallbackListener();
     mcpUrl = new URL(`${fixture.platform.config.publicUrl}/w/notes/mcp`);
+    // The owner's words about the wiki (its settings page) reach clients as the server's instructions.
+    const { wikis } = fixture.platform.platform.deps;
+    const notes = (await wikis.findBySlug('notes'))!;
+    await wikis.setDetails(notes.id, { displayName: notes.display_name, description: 'Field notes on the robot arm build.' });
   });
   after(async () => {
     await callback?.close();
@@ -81,7 +85,7 @@ describe('official MCP SDK clients, 2025 and 2026-07-28, through OAuth against t
     const client = await connect(SDK_V1, provider);
     try {
       assert.equal(client.getServerVersion()?.title, 'Carol’s notes');
-      assert.match(client.getInstructions() ?? '', /Tools for the wiki "Carol’s notes"/);
+      assert.match(client.getInstructions() ?? '', /^Field notes on the robot arm build\.\n\nTools for the wiki "Carol’s notes"/);
       await exercise(client, provider, 'Clients/SDK one');
     } finally {
       await client.close();
@@ -95,7 +99,7 @@ describe('official MCP SDK clients, 2025 and 2026-07-28, through OAuth against t
       assert.equal(client.getNegotiatedProtocolVersion(), '2026-07-28');
       assert.equal(client.getProtocolEra(), 'modern');
       assert.equal(client.getServerVersion()?.title, 'Carol’s notes');
-      assert.match(client.getInstructions() ?? '', /Tools for the wiki "Carol’s notes"/);
+      assert.match(client.getInstructions() ?? '', /^Field notes on the robot arm build\.\n\nTools for the wiki "Carol’s notes"/);
       await exercise(client, provider, 'Clients/SDK two');
     } finally {
       await client.close();
