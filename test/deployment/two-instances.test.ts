@@ -177,8 +177,11 @@ describe('two instances on one PostgreSQL behind Caddy (TLS, host mode): mixed l
       if (!tokens) continue;
       const page = { path: `Load/${worker}/${round}`, content: `written by worker ${worker} in round ${round} at ${Date.now()}` };
       const written = await load.time('mcp write', () => mcpCall(tokens.access_token, 'write_note', page));
-      if (written) load.writes.push(page);
-      await load.time('mcp read', () => mcpCall(tokens.access_token, 'read_note', { path: page.path }));
+      // A page whose write failed is not there to read.
+      if (written) {
+        load.writes.push(page);
+        await load.time('mcp read', () => mcpCall(tokens.access_token, 'read_note', { path: page.path }));
+      }
       await load.time('refresh', async () => ok(await oauth.refresh(clientId, tokens.refresh_token), 'refresh'));
     }
   }
