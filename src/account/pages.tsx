@@ -1,16 +1,8 @@
 // The account page (/app/account): who you are here, your connected apps and tokens, and deleting
 // the account. Typed props only; hono/jsx escapes every value.
 import type { Child, FC } from 'hono/jsx';
-import { Csrf, PostButton } from '../dashboard/pages.tsx';
+import { ConnectedApps, Csrf, type ConnectedAppView } from '../dashboard/pages.tsx';
 import { Alert, Layout, Table } from '../http/pages.tsx';
-
-export interface AccountAppView {
-  grantId: string;
-  name: string;
-  wiki: string;
-  scopes: string;
-  connectedAt: string;
-}
 
 export interface AccountTokenView {
   name: string;
@@ -36,7 +28,7 @@ export interface AccountPageProps {
   handle: string | null;
   username: string;
   since: string;
-  apps: AccountAppView[];
+  apps: ConnectedAppView[];
   tokens: AccountTokenView[];
   owned: OwnedWikiView[];
   csrf: string;
@@ -85,23 +77,7 @@ export const AccountPage: FC<AccountPageProps> = (props) => (
         <a href="/app/">Your wikis</a>
       </p>
     </article>
-    <article>
-      <h2>Connected apps</h2>
-      {props.apps.length === 0 ? (
-        <p>No app is connected to your wikis.</p>
-      ) : (
-        <Table
-          headings={['App', 'Wiki', 'Access', 'Since', '']}
-          rows={props.apps.map((app): Child[] => [
-            app.name,
-            app.wiki,
-            app.scopes,
-            app.connectedAt,
-            <PostButton action={`/app/apps/${encodeURIComponent(app.grantId)}/revoke`} csrf={props.csrf} label="Disconnect" />,
-          ])}
-        />
-      )}
-    </article>
+    <ConnectedApps apps={props.apps} csrf={props.csrf} />
     <article>
       <h2>Your tokens</h2>
       {props.tokens.length === 0 ? (

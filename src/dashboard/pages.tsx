@@ -12,6 +12,27 @@ export interface ConnectedAppView {
   connectedAt: string;
 }
 
+/** The apps connected to a person's wikis, each with its Disconnect button (dashboard and account page). */
+export const ConnectedApps: FC<{ apps: ConnectedAppView[]; csrf: string }> = ({ apps, csrf }) => (
+  <article>
+    <h2>Connected apps</h2>
+    {apps.length === 0 ? (
+      <p>No app is connected to your wikis yet.</p>
+    ) : (
+      <Table
+        headings={['App', 'Wiki', 'Access', 'Since', '']}
+        rows={apps.map((app): Child[] => [
+          app.name,
+          app.wiki,
+          app.scopes,
+          app.connectedAt,
+          <PostButton action={`/app/apps/${encodeURIComponent(app.grantId)}/revoke`} csrf={csrf} label="Disconnect" />,
+        ])}
+      />
+    )}
+  </article>
+);
+
 export interface WikiListItem {
   slug: string;
   name: string;
@@ -104,23 +125,7 @@ export const DashboardPage: FC<{
         <button type="submit">Create wiki</button>
       </form>
     </article>
-    <article>
-      <h2>Connected apps</h2>
-      {props.apps.length === 0 ? (
-        <p>No app is connected to your wikis yet.</p>
-      ) : (
-        <Table
-          headings={['App', 'Wiki', 'Access', 'Since', '']}
-          rows={props.apps.map((app): Child[] => [
-            app.name,
-            app.wiki,
-            app.scopes,
-            app.connectedAt,
-            <PostButton action={`/app/apps/${encodeURIComponent(app.grantId)}/revoke`} csrf={props.csrf} label="Disconnect" />,
-          ])}
-        />
-      )}
-    </article>
+    <ConnectedApps apps={props.apps} csrf={props.csrf} />
     <article id="account">
       <h2>Your account</h2>
       <dl>

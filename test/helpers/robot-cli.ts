@@ -1,10 +1,10 @@
 // Runs the `robot` command as an operator would, in a child process, and returns its exit code and
-// output (test/integration/cli.test.ts has its own copy from before this helper).
+// its output.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-const ROBOT = path.resolve('bin/robot.mjs');
+export const ROBOT = path.resolve('bin/robot.mjs');
 
 export async function runRobot(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {

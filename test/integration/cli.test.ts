@@ -1,28 +1,15 @@
 // The `robot` command as an operator meets it: one clear line and a non-zero exit on bad input.
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { loadOrCreatePlatformKeys } from '../../src/keys/keystore.ts';
 import { freePort } from '../helpers/platform.ts';
+import { ROBOT, runRobot } from '../helpers/robot-cli.ts';
 
-const ROBOT = path.resolve('bin/robot.mjs');
-
-async function robot(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [ROBOT, ...args], {
-      env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
-    return { code, stdout, stderr };
-  }
-}
+const robot = runRobot;
 
 const dataDir = () => mkdtempSync(path.join(os.tmpdir(), 'robot-cli-'));
 
