@@ -8,6 +8,7 @@
 // code, refresh, registration). Diagnostics, which slow the servers down, so not for reported numbers:
 // BENCH_PROFILE=dir runs our server with --cpu-prof (summarise with bench/profile-summary.ts);
 // BENCH_QUERIES=1 lists the SQL statements one operation runs on each server.
+import { formField } from '../test/helpers/html.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { REGISTRATION_RATE_LIMIT } from '../src/authserver/registration.ts';
 import {
@@ -224,8 +225,9 @@ async function approveOnConsentPage(connection: Connection, target: Target): Pro
   const request = pkce();
   const page = await connection.request(authorizePath(target, request), { headers: { cookie: target.cookie } });
   expectStatus(page, [200], 'authorize (consent page)');
-  const field = (name: string) => new RegExp(`name="${name}" value="([^"]+)"`).exec(page.body)?.[1];
-  const action = /<form[^>]*action="([^"]+)"/.exec(page.body)?.[1];
+  // The consent form's own fields: the header bar's log-out form comes first on the page.
+  const field = (name: string) => formField(page.body, '/oauth/consent', name);
+  const action = /<form[^>]*action="([^"]*\/oauth\/consent)"/.exec(page.body)?.[1];
   const requestId = field('request_id');
   const csrf = field('csrf');
   if (!action || !requestId || !csrf) throw new BenchError('consent page: form not found');

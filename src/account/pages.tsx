@@ -1,7 +1,7 @@
 // The account page (/app/account): who you are here, your connected apps and tokens, and deleting
 // the account. Typed props only; hono/jsx escapes every value.
 import type { Child, FC } from 'hono/jsx';
-import { ConnectedApps, Csrf, type ConnectedAppView } from '../dashboard/pages.tsx';
+import { AccountDetails, ConnectedApps, Csrf, type ConnectedAppView } from '../dashboard/pages.tsx';
 import { Alert, Layout, Table } from '../http/pages.tsx';
 
 export interface AccountTokenView {
@@ -61,18 +61,7 @@ export const AccountPage: FC<AccountPageProps> = (props) => (
   <Layout title="Your account">
     <article>
       <h1>Your account</h1>
-      <dl>
-        <dt>Username</dt>
-        <dd>{props.username}</dd>
-        <dt>Handle</dt>
-        <dd>{props.handle ? `@${props.handle}` : 'not verified'}</dd>
-        <dt>DID</dt>
-        <dd>
-          <code>{props.did}</code>
-        </dd>
-        <dt>Member since</dt>
-        <dd>{props.since}</dd>
-      </dl>
+      <AccountDetails username={props.username} handle={props.handle} did={props.did} since={props.since} />
       <p>
         <a href="/app/">Your wikis</a>
       </p>

@@ -3,11 +3,10 @@
 // handed to one of its collaborators. The store does it all in one transaction (store/accounts.ts).
 import { Hono, type Context } from 'hono';
 import type { AtprotoLogin } from '../atproto/login.ts';
-import { connectedAppName } from '../authserver/clients.ts';
 import { formExpired } from '../errors/app-error.ts';
 import { SESSION_COOKIE, type CookieJar } from '../http/cookies.ts';
 import { readForm, type Form } from '../http/form.ts';
-import { utcMinute } from '../http/time.ts';
+import { utcDay, utcMinute } from '../http/time.ts';
 import type { Logger } from '../log.ts';
 import { isSessionCsrf, sessionCsrf } from '../session/csrf.ts';
 import type { PlatformClaims } from '../session/platform-jwt.ts';
@@ -16,6 +15,7 @@ import type { Account, AccountStore, WikiDisposal } from '../store/accounts.ts';
 import type { GrantStore } from '../store/grants.ts';
 import type { WikiStore } from '../store/wikis.ts';
 import { WRITE_SCOPE } from '../wiki/access.ts';
+import { connectedApps } from '../dashboard/routes.tsx';
 import { AccountDeletedPage, AccountPage, type OwnedWikiView } from './pages.tsx';
 
 /** What the account page uses; the assembly passes its AppDeps (src/web/deps.ts). */
@@ -31,7 +31,6 @@ export interface AccountDeps {
   now: () => number;
 }
 
-const day = (seconds: number | null) => (seconds ? utcMinute(seconds).slice(0, 10) : 'never');
 const confirmWordOf = (account: Account) => account.handle ?? account.username;
 
 export function accountRoutes(deps: AccountDeps): Hono {
@@ -60,20 +59,14 @@ export function accountRoutes(deps: AccountDeps): Hono {
 
   async function render(c: Context, session: { claims: PlatformClaims; account: Account }, form?: Form, deleteError?: string) {
     const { account, claims } = session;
-    const apps = (await deps.grants.listForUser(account.did)).map((grant) => ({
-      grantId: grant.grantId,
-      name: connectedAppName(grant.clientId, grant.clientMetadata),
-      wiki: grant.wikiName,
-      scopes: grant.scope.split(' ').includes(WRITE_SCOPE) ? 'read & write' : 'read only',
-      connectedAt: day(grant.createdAt),
-    }));
+    const apps = await connectedApps(deps.grants, account.did);
     const tokens = (await accounts.tokens(account.did)).map((token) => ({
       name: token.name,
       wikiSlug: token.wiki_slug,
       wikiName: token.wiki_name,
       access: token.scope.split(' ').includes(WRITE_SCOPE) ? 'read and write' : 'read',
-      createdAt: day(token.created_at),
-      lastUsed: day(token.last_used_at),
+      createdAt: utcDay(token.created_at),
+      lastUsed: utcDay(token.last_used_at),
     }));
     return c.html(
       <AccountPage

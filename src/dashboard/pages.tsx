@@ -12,6 +12,26 @@ export interface ConnectedAppView {
   connectedAt: string;
 }
 
+/** Who a person is here (dashboard and account page); `since` when their account was made. */
+export const AccountDetails: FC<{ username: string; handle: string | null; did: string; since?: string }> = (props) => (
+  <dl>
+    <dt>Username</dt>
+    <dd>{props.username}</dd>
+    <dt>Handle</dt>
+    <dd>{props.handle ? `@${props.handle}` : 'not verified'}</dd>
+    <dt>DID</dt>
+    <dd>
+      <code>{props.did}</code>
+    </dd>
+    {props.since ? (
+      <>
+        <dt>Member since</dt>
+        <dd>{props.since}</dd>
+      </>
+    ) : null}
+  </dl>
+);
+
 /** The apps connected to a person's wikis, each with its Disconnect button (dashboard and account page). */
 export const ConnectedApps: FC<{ apps: ConnectedAppView[]; csrf: string }> = ({ apps, csrf }) => (
   <article>
@@ -128,16 +148,7 @@ export const DashboardPage: FC<{
     <ConnectedApps apps={props.apps} csrf={props.csrf} />
     <article id="account">
       <h2>Your account</h2>
-      <dl>
-        <dt>Username</dt>
-        <dd>{props.username}</dd>
-        <dt>Handle</dt>
-        <dd>{props.handle ? `@${props.handle}` : 'not verified'}</dd>
-        <dt>DID</dt>
-        <dd>
-          <code>{props.did}</code>
-        </dd>
-      </dl>
+      <AccountDetails username={props.username} handle={props.handle} did={props.did} />
     </article>
   </Layout>
 );

@@ -11,10 +11,19 @@ import { isSessionCsrf, sessionCsrf } from '../session/csrf.ts';
 import type { PlatformClaims } from '../session/platform-jwt.ts';
 import type { SessionService } from '../session/sessions.ts';
 import type { GrantStore } from '../store/grants.ts';
+import { utcDay } from '../http/time.ts';
 import type { User, UserStore } from '../store/users.ts';
 import type { WikiTokenStore } from '../store/wiki-tokens.ts';
 import type { Wiki, WikiStore } from '../store/wikis.ts';
-import { DashboardPage, WikiSettingsPage, type CreateField, type FieldError, type SettingsField, type WikiSettingsProps } from './pages.tsx';
+import {
+  DashboardPage,
+  WikiSettingsPage,
+  type ConnectedAppView,
+  type CreateField,
+  type FieldError,
+  type SettingsField,
+  type WikiSettingsProps,
+} from './pages.tsx';
 import { withDone } from '../http/flash.ts';
 import { readForm, type Form } from '../http/form.ts';
 import { roleOf, WRITE_SCOPE, type Role } from '../wiki/access.ts';
@@ -31,8 +40,6 @@ import {
 import { wikiUrls } from '../wiki/urls.ts';
 import type { WikiPages } from '../wiki/pages.ts';
 import { seedNewWiki } from '../wiki/seed.ts';
-
-const day = (seconds: number | null) => (seconds ? new Date(seconds * 1000).toISOString().slice(0, 10) : 'never');
 
 const noSuchWiki = () => new AppError('not_found', 404, 'There is no wiki here, or you are not one of its members.', 'Not found');
 const ownersOnly = () => new AppError('forbidden', 403, 'Only the wiki’s owner can change this.', 'Not allowed');
@@ -51,6 +58,17 @@ export interface DashboardDeps {
   /** Finds the account a collaborator is invited by (handle or DID). */
   login: Pick<AtprotoLogin, 'resolveAccount'>;
   now: () => number;
+}
+
+/** The apps connected to a person's wikis, as the dashboard and the account page list them. */
+export async function connectedApps(grants: Pick<GrantStore, 'listForUser'>, did: string): Promise<ConnectedAppView[]> {
+  return (await grants.listForUser(did)).map((grant) => ({
+    grantId: grant.grantId,
+    name: connectedAppName(grant.clientId, grant.clientMetadata),
+    wiki: grant.wikiName,
+    scopes: grant.scope.split(' ').includes(WRITE_SCOPE) ? 'read & write' : 'read only',
+    connectedAt: utcDay(grant.createdAt),
+  }));
 }
 
 export function dashboardRoutes(deps: DashboardDeps): Hono {
@@ -86,13 +104,7 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
     status: 200 | 409 | 422 = 200,
   ) {
     const { user, claims } = session;
-    const apps = (await deps.grants.listForUser(user.did)).map((grant) => ({
-      grantId: grant.grantId,
-      name: connectedAppName(grant.clientId, grant.clientMetadata),
-      wiki: grant.wikiName,
-      scopes: grant.scope.split(' ').includes(WRITE_SCOPE) ? 'read & write' : 'read only',
-      connectedAt: day(grant.createdAt),
-    }));
+    const apps = await connectedApps(deps.grants, user.did);
     const mine = (await wikis.listForMember(user.did)).map((wiki) => ({
       slug: wiki.slug,
       name: wiki.display_name,
@@ -131,8 +143,8 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
         id: token.id,
         name: token.name,
         access: token.scope.includes(WRITE_SCOPE) ? 'read and write' : 'read',
-        createdAt: day(token.created_at),
-        lastUsed: day(token.last_used_at),
+        createdAt: utcDay(token.created_at),
+        lastUsed: utcDay(token.last_used_at),
         mine: token.owner_did === session.user.did,
       }));
     const urls = wikiUrls(deps.config, wiki.slug);
