@@ -47,6 +47,7 @@ export const EVERY_PAGE: WalkPage[] = [
   { name: 'login', viewers: ['anonymous'], heading: /^Log in$/, open: visit('/auth/login') },
   { name: 'signup', viewers: ['anonymous'], heading: /^Welcome/, open: visit('/auth/signup') },
   { name: 'dashboard-and-connected-apps', viewers: SIGNED_IN, heading: /^Your wikis$/, open: visit('/app/') },
+  { name: 'account', viewers: SIGNED_IN, heading: /^Your account$/, open: visit('/app/account') },
   {
     name: 'dashboard-form-error',
     viewers: ['owner'],
