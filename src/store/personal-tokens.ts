@@ -22,7 +22,7 @@ export interface PersonalTokenStore {
 const COLUMNS = ['id', 'user_did', 'name', 'created_at', 'last_used_at'] as const;
 // Every API request with a personal token: plain SQL (./sql.ts), the user's existence checked in the same statement.
 const FIND_BY_HASH = `select t.id, t.user_did, t.name, t.created_at, t.last_used_at from personal_access_tokens t
-  join users u on u.did = t.user_did where t.token_hash = ? and u.suspended_at is null`;
+  where t.token_hash = ? and exists (select 1 from users u where u.did = t.user_did and u.suspended_at is null)`;
 
 export function personalTokenStore(db: StoreDb): PersonalTokenStore {
   return {

@@ -38,7 +38,7 @@ export function platformSessionStore(db: StoreDb): PlatformSessionStore {
     create: (session) => recordSession(db.sql, session),
     async isActive(sid, did, now) {
       const row = await db.sql.one(
-        'select 1 as active from platform_sessions s join users u on u.did = s.did where s.sid = ? and s.did = ? and s.revoked_at is null and s.expires_at > ? and u.suspended_at is null',
+        'select 1 as active from platform_sessions s where s.sid = ? and s.did = ? and s.revoked_at is null and s.expires_at > ? and exists (select 1 from users u where u.did = s.did and u.suspended_at is null)',
         [sid, did, now],
       );
       return row !== undefined;

@@ -1,7 +1,7 @@
 // Refresh tokens, stored hashed. Rotation is a compare-and-set on `rotated_at` inside the same
 // transaction that inserts the successor, so a family never has two live tokens (catalogue RT-05).
 import type { DatabaseHandle } from './database.ts';
-import { AUTHORIZATION_JOINS, insertRefreshToken, revokeGrant, STILL_AUTHORIZED, toAuthorized, type Authorized, type WikiRef } from './grants.ts';
+import { insertRefreshToken, revokeGrant, STILL_AUTHORIZED, toAuthorized, type Authorized, type WikiRef } from './grants.ts';
 import type { RefreshTokensTable } from './schema.ts';
 
 export type RefreshTokenRow = RefreshTokensTable;
@@ -22,7 +22,7 @@ export interface RefreshTokenStore {
 }
 
 const COLUMNS = 'token_hash, family_id, grant_id, wiki_id, client_id, user_did, scope, resource, family_started_at, expires_at, rotated_at';
-const FIND = `select ${COLUMNS.replace(/(\w+)/g, 'x.$1')}, ${STILL_AUTHORIZED} from refresh_tokens x ${AUTHORIZATION_JOINS} where x.token_hash = ? and x.wiki_id = ?`;
+const FIND = `select ${COLUMNS.replace(/(\w+)/g, 'x.$1')}, ${STILL_AUTHORIZED} from refresh_tokens x where x.token_hash = ? and x.wiki_id = ?`;
 const ROTATED_AT = 'select rotated_at from refresh_tokens where token_hash = ?';
 
 export function refreshTokenStore({ sql }: Pick<DatabaseHandle, 'sql'>): RefreshTokenStore {

@@ -21,7 +21,7 @@ export interface WikiTokenStore {
 
 const PUBLIC_COLUMNS = ['id', 'wiki_id', 'owner_did', 'name', 'scope', 'created_at', 'last_used_at'] as const;
 // A token acts as its member: while that account is suspended, the token finds nothing.
-const FIND_BY_HASH = `select ${PUBLIC_COLUMNS.map((column) => `t.${column}`).join(', ')} from wiki_tokens t left join users u on u.did = t.owner_did where t.token_hash = ? and u.suspended_at is null`;
+const FIND_BY_HASH = `select ${PUBLIC_COLUMNS.map((column) => `t.${column}`).join(', ')} from wiki_tokens t where t.token_hash = ? and not exists (select 1 from users u where u.did = t.owner_did and u.suspended_at is not null)`;
 
 /** Tokens whose last touch this process remembers; beyond this many the oldest is forgotten. */
 const REMEMBERED_TOUCHES = 10_000;
