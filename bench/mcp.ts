@@ -39,8 +39,11 @@ import type { McpReady } from './servers/protocol.ts';
 // Two close numbers make the ratio, and rounds vary by up to ~15 % on a shared machine: more rounds
 // than bench/authserver.ts by default (~70 s in all), each server's best counting.
 const SETTINGS = settingsFromEnv({ rounds: 4 });
-/** DESIGN.md §6: bearer throughput at least 85 % of the unauthenticated call's. */
-const TARGET_RATIO = 0.85;
+/** Bearer throughput against the unauthenticated call's: DESIGN.md §6 (within 15 %), and issues 10 and 14 (≥ 0.95×). */
+const TARGETS = [
+  { ratio: 0.85, source: '§6, within 15 %' },
+  { ratio: 0.95, source: 'issues 10 and 14' },
+];
 /** The same call on the 2025 wire (after `initialize`) and on 2026-07-28 (per-request metadata, no handshake). */
 const METRICS = ['read_note', 'read_note 2026'] as const;
 type Metric = (typeof METRICS)[number];
@@ -179,6 +182,8 @@ for (const database of DATABASES) {
     const overhead = cpuMicrosPerOperation(results.get('bearer')!.get(metric)!) - cpuMicrosPerOperation(results.get('no auth')!.get(metric)!);
     const ratio = ratios.get(metric)!;
     console.log(`\n${metric}: bearer − no auth: ${overhead.toFixed(0)} µs of server CPU per call`);
-    console.log(`target (§6): bearer ≥ ${TARGET_RATIO.toFixed(2)}× no auth (within 15 %): ${ratio >= TARGET_RATIO ? 'met' : `MISSED (${ratio.toFixed(2)}×)`}`);
+    for (const target of TARGETS) {
+      console.log(`target (${target.source}): bearer ≥ ${target.ratio.toFixed(2)}× no auth: ${ratio >= target.ratio ? 'met' : `MISSED (${ratio.toFixed(2)}×)`}`);
+    }
   }
 }

@@ -91,7 +91,7 @@ type Credentials = { token: string } | { none: true } | { conflict: string };
 /** RFC 6750 §2: the Authorization header only; MCP forbids tokens in the query string (RS-09). */
 function credentialsOf(c: Context): Credentials {
   const header = c.req.header('authorization');
-  const inQuery = new URL(c.req.url).searchParams.has('access_token');
+  const inQuery = c.req.query('access_token') !== undefined;
   if (header === undefined) return { none: true };
   // Two Authorization headers arrive joined by a comma; neither our tokens nor JWTs contain one.
   if (header.includes(',') || inQuery) return { conflict: 'send one bearer token, in the Authorization header only' };

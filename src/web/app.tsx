@@ -70,8 +70,10 @@ export function createApp(deps: AppDeps): Hono {
 
   app.use(requestId());
   // Pages read who is looking (the header bar) from the request being answered (src/http/viewer.ts).
-  app.use(contextStorage());
-  app.use(async (c, next) => {
+  // A POST to a machine endpoint (MCP, the OAuth back channel) renders no page, so it skips both.
+  const storeContext = contextStorage();
+  app.use((c, next) => {
+    if (c.req.method === 'POST' && isMachineEndpoint(c.req.path)) return next();
     // The header bar is not worth an error page: if the session cannot be read (a store outage while
     // the error page itself renders), the page shows "Log in" and the request's own answer stands.
     provideViewer(c, () =>
@@ -80,7 +82,7 @@ export function createApp(deps: AppDeps): Hono {
         return undefined;
       }),
     );
-    await next();
+    return storeContext(c, next);
   });
   const wikiHost = wikiHostRoutes(deps);
   app.use(requestMetrics(deps.metrics, wikiHost && ((c) => isWikiHost(deps, c))));
@@ -220,12 +222,14 @@ function fromHttpException(error: HTTPException): AppError {
   return new AppError('bad_request', 400, 'The request could not be understood.', 'Bad request');
 }
 
-/** Machine endpoints (metadata, OAuth back channel, MCP) answer errors in JSON, whatever they accept. */
-const JSON_PATHS = [/\.json$/, /^\/auth\/me$/, /^\/healthz$/, /^\/\.well-known\//, /\/mcp$/, /\/oauth\/(token|revoke|introspect|register)$/];
+/** Machine endpoints (metadata, OAuth back channel, MCP): they answer errors in JSON, whatever the request accepts. */
+const MACHINE_PATHS = [/\.json$/, /^\/auth\/me$/, /^\/healthz$/, /^\/\.well-known\//, /\/mcp$/, /\/oauth\/(token|revoke|introspect|register)$/];
+
+const isMachineEndpoint = (path: string) => MACHINE_PATHS.some((pattern) => pattern.test(path));
 
 function wantsJson(c: Context): boolean {
   const accept = c.req.header('accept') ?? '';
-  return JSON_PATHS.some((path) => path.test(c.req.path)) || accept.startsWith('application/json');
+  return isMachineEndpoint(c.req.path) || accept.startsWith('application/json');
 }
 
 function respondWithError(c: Context, error: AppError, requestId: string | undefined, platform: string): Response | Promise<Response> {
