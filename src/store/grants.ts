@@ -213,46 +213,83 @@ export interface CodeStore {
   isGrantActive(grantId: string): Promise<boolean>;
 }
 
-const INSERT_REFRESH_TOKEN =
-  'insert into refresh_tokens (token_hash, family_id, grant_id, wiki_id, client_id, user_did, scope, resource, family_started_at, expires_at, rotated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
-export const insertRefreshToken = (tx: Sql, row: RefreshTokenRow) =>
-  tx.run(INSERT_REFRESH_TOKEN, [
-    row.token_hash,
-    row.family_id,
-    row.grant_id,
-    row.wiki_id,
-    row.client_id,
-    row.user_did,
-    row.scope,
-    row.resource,
-    row.family_started_at,
-    row.expires_at,
-    row.rotated_at,
-  ]);
+const REFRESH_TOKEN_COLUMNS = 'token_hash, family_id, grant_id, wiki_id, client_id, user_did, scope, resource, family_started_at, expires_at, rotated_at';
+const INSERT_REFRESH_TOKEN = `insert into refresh_tokens (${REFRESH_TOKEN_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const refreshTokenValues = (row: RefreshTokenRow) => [
+  row.token_hash,
+  row.family_id,
+  row.grant_id,
+  row.wiki_id,
+  row.client_id,
+  row.user_did,
+  row.scope,
+  row.resource,
+  row.family_started_at,
+  row.expires_at,
+  row.rotated_at,
+];
+export const insertRefreshToken = (tx: Sql, row: RefreshTokenRow) => tx.run(INSERT_REFRESH_TOKEN, refreshTokenValues(row));
+
+/** A compare-and-set UPDATE (`… where … is null`) that decides a race; it matches one row or none. */
+export interface Guard {
+  text: string;
+  params: unknown[];
+}
+
+/**
+ * The guard and the refresh token it issues, committed together or not at all (DB-01); of racing
+ * callers only the one whose guard matched inserts. Resolves to whether it matched.
+ *
+ * On PostgreSQL this is ONE statement, a data-modifying CTE: one round trip instead of four (BEGIN,
+ * UPDATE, INSERT, COMMIT), atomic as every statement is. A racing UPDATE waits for the row lock and then
+ * matches nothing, so its INSERT selects no row. SQLite has neither data-modifying CTEs nor round trips to
+ * save, so it runs the two statements in a transaction. The numeric columns are cast because the
+ * parameters of an INSERT … SELECT take their types from the SELECT, not from the table.
+ */
+export async function insertRefreshTokenIf(sql: Sql, guard: Guard, row: RefreshTokenRow): Promise<boolean> {
+  if (sql.dialect === 'postgres') {
+    const inserted = await sql.run(
+      `with guard as (${guard.text} returning 1) insert into refresh_tokens (${REFRESH_TOKEN_COLUMNS})
+       select ?, ?, ?, ?, ?, ?, ?, ?, cast(? as bigint), cast(? as bigint), cast(? as bigint) where exists (select 1 from guard)`,
+      [...guard.params, ...refreshTokenValues(row)],
+    );
+    return inserted === 1;
+  }
+  return sql.transaction(async (tx) => {
+    if ((await tx.run(guard.text, guard.params)) !== 1) return false;
+    await insertRefreshToken(tx, row);
+    return true;
+  });
+}
 const REVOKE_GRANT = 'update grants set revoked_at = ? where id = ? and revoked_at is null';
 export const revokeGrant = (sql: Sql, grantId: string, now: number) => sql.run(REVOKE_GRANT, [now, grantId]);
 
 const FIND_CODE = `select x.code_hash, x.grant_id, x.wiki_id, x.client_id, x.user_did, x.redirect_uri, x.code_challenge, x.scope, x.resource, x.expires_at, x.consumed_at, x.validly_consumed_at, ${STILL_AUTHORIZED} from authorization_codes x where x.code_hash = ? and x.wiki_id = ?`;
 
 export function codeStore({ sql }: Pick<DatabaseHandle, 'sql'>): CodeStore {
-  const consume = (tx: Sql, codeHash: string, valid: boolean, now: number) =>
-    tx.run('update authorization_codes set consumed_at = ?, validly_consumed_at = ? where code_hash = ? and consumed_at is null', [
-      now,
-      valid ? now : null,
-      codeHash,
-    ]);
+  const consumption = (codeHash: string, valid: boolean, now: number): Guard => ({
+    text: 'update authorization_codes set consumed_at = ?, validly_consumed_at = ? where code_hash = ? and consumed_at is null',
+    params: [now, valid ? now : null, codeHash],
+  });
   return {
     find: async (codeHash, wiki) => toAuthorized(await sql.one<AuthorizationCode & { authorized: number }>(FIND_CODE, [wiki.owner_did, codeHash, wiki.id])),
     async redeem({ codeHash, valid, firstUseOf, refreshToken }, now) {
       const writes = async (tx: Sql) => {
-        if ((await consume(tx, codeHash, valid, now)) !== 1) return false;
+        if ((await tx.run(consume.text, consume.params)) !== 1) return false;
         if (!valid) return true;
         if (firstUseOf) await tx.run('update oauth_clients set last_used_at = ? where client_id = ? and last_used_at is null', [now, firstUseOf]);
         if (refreshToken) await insertRefreshToken(tx, refreshToken);
         return true;
       };
-      // A single statement needs no transaction of its own.
-      const consumed = valid && (firstUseOf || refreshToken) ? await sql.transaction(writes) : await writes(sql);
+      const consume = consumption(codeHash, valid, now);
+      // The usual redemption (a client that has redeemed before, with refresh tokens) is one guarded
+      // insert; a single statement needs no transaction of its own.
+      const consumed =
+        valid && refreshToken && !firstUseOf
+          ? await insertRefreshTokenIf(sql, consume, refreshToken)
+          : valid && (firstUseOf || refreshToken)
+            ? await sql.transaction(writes)
+            : await writes(sql);
       if (consumed) return valid ? 'redeemed' : 'refused';
       if (!valid) return 'replayed';
       const first = await sql.one<{ grant_id: string; validly_consumed_at: number | null }>(

@@ -1,7 +1,8 @@
-// Refresh tokens, stored hashed. Rotation is a compare-and-set on `rotated_at` inside the same
-// transaction that inserts the successor, so a family never has two live tokens (catalogue RT-05).
+// Refresh tokens, stored hashed. Rotation is a compare-and-set on `rotated_at` committed together with
+// the successor's insert (./grants.ts, insertRefreshTokenIf), so a family never has two live tokens
+// (catalogue RT-05).
 import type { DatabaseHandle } from './database.ts';
-import { insertRefreshToken, revokeGrant, STILL_AUTHORIZED, toAuthorized, type Authorized, type WikiRef } from './grants.ts';
+import { insertRefreshTokenIf, revokeGrant, STILL_AUTHORIZED, toAuthorized, type Authorized, type WikiRef } from './grants.ts';
 import type { RefreshTokensTable } from './schema.ts';
 
 export type RefreshTokenRow = RefreshTokensTable;
@@ -31,13 +32,8 @@ export function refreshTokenStore({ sql }: Pick<DatabaseHandle, 'sql'>): Refresh
     async rotate(current, successor, now, graceSeconds) {
       let rotatedAt = current.rotated_at;
       if (rotatedAt === null) {
-        const rotated = await sql.transaction(async (tx) => {
-          if ((await tx.run('update refresh_tokens set rotated_at = ? where token_hash = ? and rotated_at is null', [now, current.token_hash])) !== 1)
-            return false;
-          await insertRefreshToken(tx, successor);
-          return true;
-        });
-        if (rotated) return 'rotated';
+        const retire = { text: 'update refresh_tokens set rotated_at = ? where token_hash = ? and rotated_at is null', params: [now, current.token_hash] };
+        if (await insertRefreshTokenIf(sql, retire, successor)) return 'rotated';
         // Another request rotated it between our read and our write.
         rotatedAt = (await sql.one<{ rotated_at: number | null }>(ROTATED_AT, [current.token_hash]))?.rotated_at ?? null;
       }

@@ -44,7 +44,9 @@ const PLAIN_SQL: Record<Statement, string> = { InsertQueryNode: 'insert into', U
 
 /**
  * Fails the next statement of one kind on one table, once, with the error the driver would raise:
- * whether a store builds it with Kysely (seen as a plugin) or writes it as plain SQL (seen by its text).
+ * whether a store builds it with Kysely (seen as a plugin) or writes it as plain SQL (seen by its text,
+ * also where the write is one part of a statement: PostgreSQL's guarded inserts are one data-modifying
+ * CTE, src/store/grants.ts insertRefreshTokenIf, so a fault there fails the guard and the insert together).
  */
 class FailNextStatement implements KyselyPlugin {
   private target: { kind: Statement; table: keyof Database } | undefined;
@@ -69,8 +71,10 @@ class FailNextStatement implements KyselyPlugin {
 
   readonly beforeStatement = (text: string): void => {
     if (!this.target) return;
-    const prefix = `${PLAIN_SQL[this.target.kind]} ${this.target.table} `;
-    if (text.trimStart().toLowerCase().startsWith(prefix)) this.fire();
+    const write = `${PLAIN_SQL[this.target.kind]} ${this.target.table} `;
+    // The statement itself, or a part of it that starts after `(` or `) ` (a CTE's body, its main statement).
+    const parts = text.toLowerCase().split(/\(\s*|\)\s+/);
+    if (parts.some((part) => part.trimStart().startsWith(write))) this.fire();
   };
 
   async transformResult({ result }: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
@@ -185,16 +189,23 @@ for (const kind of TEST_DATABASES) {
       assert.doesNotMatch(JSON.stringify(body), /sqlite|locked|terminat|connection|select|insert|update|\.ts/i);
     }
 
-    /** DB-01: after a failed exchange the code is unspent, nothing it would issue exists, and one retry succeeds. */
-    async function assertExchangeRolledBack(clientId: string, code: string): Promise<void> {
+    /**
+     * DB-01: after a failed exchange the code is unspent, nothing it would issue exists, and one retry
+     * succeeds. `earlier`: the client's refresh tokens from exchanges before this one.
+     */
+    async function assertExchangeRolledBack(clientId: string, code: string, earlier: { token_hash: string }[] = []): Promise<void> {
       const row = await codeRow(code);
       assert.deepEqual([row.consumed_at, row.validly_consumed_at], [null, null], 'the code is still unconsumed');
-      assert.deepEqual(await refreshRows(clientId), [], 'no refresh family, not even half of one');
-      assert.equal(await lastUsed(clientId), null, 'the client-use mark rolled back with it');
+      assert.deepEqual(
+        (await refreshRows(clientId)).map((r) => r.token_hash),
+        earlier.map((r) => r.token_hash),
+        'no new refresh family, not even half of one',
+      );
+      if (earlier.length === 0) assert.equal(await lastUsed(clientId), null, 'the client-use mark rolled back with it');
       const retry = await redeem(clientId, code);
       assert.equal(retry.status, 200, 'one retry succeeds');
       assert.ok((await retry.json()).refresh_token);
-      assert.equal((await refreshRows(clientId)).length, 1);
+      assert.equal((await refreshRows(clientId)).length, earlier.length + 1);
       assert.equal((await grantRows(clientId))[0]!.revoked_at, null, 'the retry is no replay: nothing revoked');
     }
 
@@ -207,6 +218,20 @@ for (const kind of TEST_DATABASES) {
       faults.fired = 0;
       await assertRetryLater(response);
       await assertExchangeRolledBack(clientId, code);
+    });
+
+    test("DB-01: a fault as a returning client's code exchange writes its refresh family (on PostgreSQL one guarded statement): 503, rolled back, the retry succeeds", async () => {
+      const clientId = await registerClient();
+      await tokensFor(clientId);
+      const earlier = await refreshRows(clientId);
+      // Consent is remembered now: the authorization request is answered with a code at once.
+      const code = codeIn(await authorize(clientId));
+      faults.arm('InsertQueryNode', 'refresh_tokens');
+      const response = await redeem(clientId, code);
+      assert.equal(faults.fired, 1, 'the fault was injected');
+      faults.fired = 0;
+      await assertRetryLater(response);
+      await assertExchangeRolledBack(clientId, code, earlier);
     });
 
     test(`DB-01: the store becomes unreachable during the code exchange (${kind === 'sqlite' ? 'locked by another writer past the busy timeout' : 'backend terminated mid-transaction'}): 503, rolled back, the retry succeeds`, async () => {
@@ -327,7 +352,7 @@ for (const kind of TEST_DATABASES) {
     test(`DB-04: the store becomes unreachable during rotation (${kind === 'sqlite' ? 'locked' : 'backend terminated between marking RT1 and inserting RT2'}): 503, RT1 still live`, async () => {
       const clientId = await registerClient();
       const { refresh_token: rt1 } = await tokensFor(clientId);
-      // On PostgreSQL another session has inserted RT2's row and not committed, so our transaction
+      // On PostgreSQL another session has inserted RT2's row and not committed, so our statement
       // marks RT1 used and then waits on RT2's key: that is where it is cut off. RT2 is derived from
       // RT1 with the server's refresh key (src/authserver/token.ts).
       const rt2Hash = sha256(createHmac('sha256', platform.platform.deps.refreshKey).update(rt1).digest('base64url'));
@@ -340,7 +365,8 @@ for (const kind of TEST_DATABASES) {
           ),
         () => refresh(clientId, rt1),
       );
-      if (kind === 'postgres') assert.match(blocked!, /^insert into "?refresh_tokens"? /);
+      // One statement marks RT1 and inserts RT2 (src/store/grants.ts, insertRefreshTokenIf).
+      if (kind === 'postgres') assert.match(blocked!, /^with guard as \(update refresh_tokens set rotated_at = .*\) insert into refresh_tokens /s);
       await assertRetryLater(response);
       await assertRotationRolledBack(clientId, rt1);
     });
