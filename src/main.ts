@@ -121,7 +121,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     const wikiTokens = wikiTokenStore(database.db);
     events = database.dialect === 'postgres' ? await postgresLoginEvents(config.databaseUrl, log) : localLoginEvents();
     // One process on SQLite counts in memory; instances sharing PostgreSQL count together there.
-    const rateLimits = database.dialect === 'postgres' ? storeRateLimiters(rateLimitStore(database.db), log, now) : memoryRateLimiters(now);
+    const rateLimits = database.dialect === 'postgres' ? storeRateLimiters(rateLimitStore(database.sql), log, now) : memoryRateLimiters(now);
     const pages = wikiPages(pageRows, config.pageLimits, now);
     const embedder = configuredEmbedder(config.embeddings);
     const chunks = chunkStore(database.sql);

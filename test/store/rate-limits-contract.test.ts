@@ -28,7 +28,7 @@ for (const kind of TEST_DATABASES) {
     });
 
     test('a hit counts in its (bucket, address, window) only', async () => {
-      const store = rateLimitStore(first.db);
+      const store = rateLimitStore(first.sql);
       assert.equal(await store.hit('register', '192.0.2.1', NOW, NOW + 60), 1);
       assert.equal(await store.hit('register', '192.0.2.1', NOW, NOW + 60), 2);
       assert.equal(await store.hit('register', '192.0.2.2', NOW, NOW + 60), 1, 'another address');
@@ -37,7 +37,7 @@ for (const kind of TEST_DATABASES) {
     });
 
     test('concurrent hits through two connections are each counted exactly once', async () => {
-      const stores = [rateLimitStore(first.db), rateLimitStore(second.db)];
+      const stores = [rateLimitStore(first.sql), rateLimitStore(second.sql)];
       const counts = await Promise.all(Array.from({ length: 40 }, (_, i) => stores[i % 2]!.hit('race', '2001:db8::/64', NOW, NOW + 60)));
       assert.deepEqual(
         counts.sort((x, y) => x - y),
@@ -46,7 +46,7 @@ for (const kind of TEST_DATABASES) {
     });
 
     test('the sweeper removes finished windows and keeps the current one', async () => {
-      const store = rateLimitStore(first.db);
+      const store = rateLimitStore(first.sql);
       await store.hit('sweep', '192.0.2.9', NOW - 120, NOW - 60);
       await store.hit('sweep', '192.0.2.9', NOW, NOW + 60);
       const counts = await sweepExpired(first.db, NOW);
