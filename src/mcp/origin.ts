@@ -92,13 +92,18 @@ export function mcpCors(rules: OriginRules): MiddlewareHandler {
   const exposed = EXPOSED_HEADERS.join(',');
   return async (c, next) => {
     if (c.req.method === 'OPTIONS') return preflight(c, next);
+    const origin = c.req.header('origin');
+    // Clients that are not browsers send no Origin and need no CORS headers: their answer goes out as
+    // the SDK built it (headers added to it cost a conversion, src/http/response-envelope.ts). No
+    // `Vary: Origin` is lost: an answer to a POST is not reused for another request (RFC 9111 §4).
+    if (origin === undefined && c.req.method === 'POST') return next();
     await next();
     // The same headers hono's cors sets on an actual request, but on the response the route returned:
     // set on the context before the route runs (or with c.header after), they make Hono re-create that
     // response to merge them, and the SDK transport's answer then goes out as a stream, on every call.
     const headers = c.res.headers;
-    const origin = allowOrigin(c.req.header('origin'), c);
-    if (origin) headers.set('Access-Control-Allow-Origin', origin);
+    const allowed = allowOrigin(origin, c);
+    if (allowed) headers.set('Access-Control-Allow-Origin', allowed);
     headers.set('Access-Control-Expose-Headers', exposed);
     headers.append('Vary', 'Origin');
   };

@@ -70,7 +70,7 @@ export function mcpRoutes(deps: McpRouteDeps, wikiOf: WikiResolver): Hono {
     const requestId = c.get('requestId') as string | undefined;
     try {
       const { serveMcp, wikiTools } = await loadEndpoint();
-      const response = await serveMcp(c, mcpWiki, authenticate, (caller) =>
+      return await serveMcp(c, mcpWiki, authenticate, (caller) =>
         wikiTools({
           wikiId: found.id,
           wikiName: found.display_name,
@@ -84,11 +84,6 @@ export function mcpRoutes(deps: McpRouteDeps, wikiOf: WikiResolver): Hono {
           requestId,
         }),
       );
-      // The SDK transport builds its own Response, without the headers set on the context before the
-      // route ran; like every other response it carries its request id, which ties it to its log
-      // lines and audit events (DESIGN.md §5).
-      if (requestId) response.headers.set('X-Request-Id', requestId);
-      return response;
     } catch (error) {
       return unavailable(deps, c, error);
     }

@@ -6,8 +6,6 @@ import { bodyLimit } from 'hono/body-limit';
 import { contextStorage } from 'hono/context-storage';
 import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
-import { requestId } from 'hono/request-id';
-import { secureHeaders } from 'hono/secure-headers';
 import { sql } from 'kysely';
 import { atprotoRoutes } from '../atproto/routes.tsx';
 import { publishedJwks } from '../keys/keystore.ts';
@@ -25,6 +23,7 @@ import type { AppDeps } from './deps.ts';
 import { refuseHostileUrls } from '../http/input-guard.ts';
 import { requestTarget } from '../http/request-target.ts';
 import { requestMetrics } from '../http/request-metrics.ts';
+import { responseEnvelope, type HeaderList } from '../http/response-envelope.ts';
 import { slugOfHost } from '../wiki/urls.ts';
 import { ErrorPage } from '../http/pages.tsx';
 import { provideViewer, type Viewer } from '../http/viewer.ts';
@@ -39,6 +38,31 @@ const STATIC_FILES: Record<string, { body: string; type: string }> = {
   'app.js': { body: readFileSync(new URL('./static/app.js', import.meta.url), 'utf8'), type: 'text/javascript; charset=utf-8' },
   'wiki.css': { body: readFileSync(new URL('./static/wiki.css', import.meta.url), 'utf8'), type: CSS },
 };
+
+/**
+ * On every answer unless its route set its own (catalogue CS-03). The policy allows our own files only:
+ * src/web/static/app.js and the wiki editor's bundle (src/wiki/editor-bundle.ts), which also fetches its
+ * previews from us; no inline script, no other origin. The login form's answer is a redirect to the
+ * user's account server, which may be anywhere.
+ */
+function securityHeaders(config: AppDeps['config']): HeaderList {
+  const formAction = ["'self'", 'https:', ...(config.atproto.allowInsecure ? ['http:'] : [])].join(' ');
+  const policy = `default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' data:; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`;
+  return [
+    ['Content-Security-Policy', policy],
+    ['Cross-Origin-Opener-Policy', 'same-origin'],
+    ['Cross-Origin-Resource-Policy', 'same-origin'],
+    ['Origin-Agent-Cluster', '?1'],
+    ['Referrer-Policy', 'no-referrer'],
+    ['Strict-Transport-Security', 'max-age=15552000; includeSubDomains'],
+    ['X-Content-Type-Options', 'nosniff'],
+    ['X-DNS-Prefetch-Control', 'off'],
+    ['X-Download-Options', 'noopen'],
+    ['X-Frame-Options', 'DENY'],
+    ['X-Permitted-Cross-Domain-Policies', 'none'],
+    ['X-XSS-Protection', '0'],
+  ];
+}
 
 /** Catalogue "Body caps": form posts are small; anything bigger is refused before parsing (IN-01). */
 const FORM_BODY_LIMIT = 4 * 1024;
@@ -65,10 +89,11 @@ export function createApp(deps: AppDeps): Hono {
     return respondWithError(c, appError, requestId, config.publicUrl);
   };
   // Answered, not thrown: Hono calls the not-found handler below the middleware, so a throw would
-  // unwind through secureHeaders and the page would go out without its framing headers (CS-03).
+  // unwind through the response envelope and the page would go out without its framing headers (CS-03).
   const notFound = (c: Context) => onError(nothingHere(), c);
 
-  app.use(requestId());
+  // Outermost, so every answer carries its request id and the security headers, errors included.
+  app.use(responseEnvelope(securityHeaders(config)));
   // Pages read who is looking (the header bar) from the request being answered (src/http/viewer.ts).
   // A POST to a machine endpoint (MCP, the OAuth back channel) renders no page, so it skips both.
   const storeContext = contextStorage();
@@ -104,28 +129,6 @@ export function createApp(deps: AppDeps): Hono {
       'request',
     );
   });
-  app.use(
-    secureHeaders({
-      contentSecurityPolicy: {
-        defaultSrc: ["'none'"],
-        styleSrc: ["'self'"],
-        // Our own files only: src/web/static/app.js and the wiki editor's bundle (src/wiki/editor-bundle.ts),
-        // which also fetches its previews from us. No inline script, no other origin.
-        scriptSrc: ["'self'"],
-        connectSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        // The login form's answer is a redirect to the user's account server, which may be anywhere.
-        formAction: ["'self'", 'https:', ...(config.atproto.allowInsecure ? ['http:'] : [])],
-        frameAncestors: ["'none'"],
-        baseUri: ["'none'"],
-      },
-      referrerPolicy: 'no-referrer',
-      xFrameOptions: 'DENY',
-      crossOriginResourcePolicy: 'same-origin',
-      // A route that sets its own policy keeps it: attachments are served with a sandbox (src/wiki/attachment-routes.tsx).
-      overwrite: false,
-    }),
-  );
   // Before any route, the wiki host's included: a path or query that is not clean text is a 400 (IN-06).
   app.use(refuseHostileUrls);
   // Styles first: wiki hosts (host mode) render pages with them too.

@@ -331,7 +331,12 @@ describe('wiki MCP endpoint as a resource server', () => {
       bare.headers.get('www-authenticate'),
       `Bearer resource_metadata="${fixture.platform.config.publicUrl}/.well-known/oauth-protected-resource/w/notes/mcp", scope="wiki:read wiki:write"`,
     );
-    assert.equal(bare.headers.get('access-control-expose-headers')?.toLowerCase().includes('www-authenticate'), true);
+    // A browser client (it sends Origin) may read the challenge; a client that is not a browser needs no CORS headers.
+    assert.equal(bare.headers.get('access-control-expose-headers'), null);
+    const fromBrowser = await post(LIST_TOOLS, { origin: 'http://localhost:6274' });
+    assert.equal(fromBrowser.status, 401);
+    assert.equal(fromBrowser.headers.get('access-control-allow-origin'), 'http://localhost:6274');
+    assert.equal(fromBrowser.headers.get('access-control-expose-headers')?.toLowerCase().includes('www-authenticate'), true);
     // fetch refuses to send CR/LF, so the escaping is checked on the challenge builder itself.
     const wikiForChallenge = { id: wiki.id, slug: 'notes', displayName: 'x', issuer: fixture.issuer, mcpUrl, resourceMetadataUrl: 'https://a.example/m"x' };
     const hostile = challenge(wikiForChallenge, { code: 'invalid_token', description: 'bad "token"\r\nX-Injected: yes \\' });
