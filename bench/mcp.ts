@@ -184,7 +184,7 @@ for (const database of DATABASES) {
     console.log(`\n${metric}: bearer − no auth: ${overhead.toFixed(0)} µs of server CPU per call`);
     for (const target of TARGETS) {
       console.log(
-        `target (${target.source}): bearer ≥ ${target.ratio.toFixed(2)}× no auth: ${ratio >= target.ratio ? 'met' : `MISSED (${ratio.toFixed(2)}×)`}`,
+        `target (${target.source}): bearer ≥ ${target.ratio.toFixed(2)}× no auth: ${ratio >= target.ratio ? 'met' : `MISSED (${ratio.toFixed(3)}×)`}`,
       );
     }
   }
