@@ -73,6 +73,24 @@ describe('attachments in the web view', () => {
     );
   });
 
+  test('CS-03, AF-02 served by Node: the page carries our policy and its request id; a file keeps its own sandbox policy', async () => {
+    // Requirement: served over HTTP, where the security headers go on Node's response before the route
+    // runs (src/http/response-envelope.ts), a route's own policy must still win and every answer carries them.
+    const overHttp = new TestClient(fixture.platform.url, fixture.platform.config.publicUrl);
+    for (const [name, value] of fixture.carol.cookies) overHttp.cookies.set(name, value);
+    const page = await overHttp.request(pageUrl());
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-security-policy')!, /^default-src 'none'; .*frame-ancestors 'none'/);
+    assert.equal(page.headers.get('x-frame-options'), 'DENY');
+    assert.match(page.headers.get('x-request-id')!, /^[0-9a-f-]{36}$/);
+    const file = await overHttp.request(fileUrl('evil.html'));
+    assert.equal(file.status, 200);
+    assert.match(file.headers.get('content-security-policy')!, /^sandbox; default-src 'none'/);
+    assert.equal(file.headers.get('content-security-policy')!.includes('script-src'), false, "one policy, the file's own");
+    assert.equal(file.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(file.headers.get('content-type'), 'application/octet-stream');
+  });
+
   test('the page lists its files with links, and ![](diagram.png) shows the attachment inline', async () => {
     const html = await (await fixture.carol.request(pageUrl())).text();
     assert.match(html, /<img src="[^"]*\/w\/notes\/attachments\/Projects\/Robot%20Arm\/diagram\.png" alt="The wiring" \/>/);
