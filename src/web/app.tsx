@@ -225,8 +225,21 @@ function fromHttpException(error: HTTPException): AppError {
   return new AppError('bad_request', 400, 'The request could not be understood.', 'Bad request');
 }
 
-/** Machine endpoints (metadata, OAuth back channel, MCP): they answer errors in JSON, whatever the request accepts. */
-const MACHINE_PATHS = [/\.json$/, /^\/auth\/me$/, /^\/healthz$/, /^\/\.well-known\//, /\/mcp$/, /\/oauth\/(token|revoke|introspect|register)$/];
+/** A wiki's own address: under `/w/{slug}` (path mode) or at a wiki host's root. */
+const WIKI_BASE = String.raw`(?:/w/[^/]+)?`;
+
+/**
+ * Machine endpoints (metadata, keys, OAuth back channel, MCP): they answer errors in JSON, whatever the
+ * request accepts. Anchored, because a wiki page may be called `data.json` or `mcp`.
+ */
+const MACHINE_PATHS = [
+  /^\/\.well-known\//,
+  /^\/auth\/(?:me|jwks\.json|client-metadata\.json)$/,
+  /^\/healthz$/,
+  /^\/api\/v1\/openapi\.json$/,
+  new RegExp(`^${WIKI_BASE}/mcp$`),
+  new RegExp(`^${WIKI_BASE}/oauth/(?:token|revoke|introspect|register|jwks\\.json)$`),
+];
 
 const isMachineEndpoint = (path: string) => MACHINE_PATHS.some((pattern) => pattern.test(path));
 

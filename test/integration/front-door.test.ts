@@ -72,6 +72,20 @@ describe('front door, header bar, wiki settings, confirmations and the MCP addre
     await deps().wikis.setAnonymousRead(notes.id, false);
   });
 
+  test('the header bar on form answers for pages named like machine endpoints (mcp, data.json): signed in, not “Log in”', async () => {
+    // Requirement: only the MCP and OAuth back-channel addresses skip the header bar's request context;
+    // a page whose name ends like one is still a page (src/web/app.tsx, MACHINE_PATHS).
+    for (const name of ['mcp', 'data.json']) {
+      const path = `/w/notes/edit/${name}`;
+      const response = await post(carol, path, { content: '# Hi', message: '', action: 'preview' }, path);
+      assert.equal(response.status, 200, name);
+      assert.match(response.headers.get('content-type') ?? '', /^text\/html/, name);
+      const nav = /<nav class="container" aria-label="Site">([\s\S]*?)<\/nav>/.exec(await response.text())?.[1] ?? '';
+      assert.match(nav, /href="[^"]*\/app\/">My wikis/, name);
+      assert.doesNotMatch(nav, /Log in/, name);
+    }
+  });
+
   test('wiki settings: the owner’s name and description appear on the wiki and the settings page; errors stand beside their field', async () => {
     const settings = '/app/wikis/notes';
     const saved = await post(carol, `${settings}/settings`, { display_name: '  Carol’s field notes ', description: 'Robot arm\nand garden.' }, settings);
