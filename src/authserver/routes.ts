@@ -2,10 +2,10 @@
 // token, revocation), its MCP endpoint and its web view. Path mode serves every wiki from PUBLIC_URL
 // (`/w/{slug}/…` and the path-inserted well-known URLs); host mode serves `{slug}.$WIKI_DOMAIN` at
 // its root. Both resolve the wiki from the registry and build every URL from configuration.
+import { randomUUID } from 'node:crypto';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import { requestId } from 'hono/request-id';
 import { publishedJwks } from '../keys/keystore.ts';
 import { requestMetrics } from '../http/request-metrics.ts';
 import type { Metrics } from '../metrics.ts';
@@ -198,8 +198,11 @@ export function wikiHostRoutes(deps: WikiSiteDeps): Hono | undefined {
     return slug ? wikis.findBySlug(slug) : undefined;
   };
   const app = new Hono();
-  // Takes the id the platform app forwards in X-Request-Id (src/web/app.tsx).
-  app.use(requestId());
+  // The platform app hands this request's id over with it (src/web/app.tsx).
+  app.use((c, next) => {
+    c.set('requestId', (c.env as { requestId?: string } | undefined)?.requestId ?? randomUUID());
+    return next();
+  });
   app.use(requestMetrics(deps.metrics));
   const { protectedResource } = discoveryDocuments(deps, wikiOf);
   app.use('/.well-known/*', publicCors);

@@ -13,6 +13,13 @@ import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
 
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** This request's id: in every log line and audit event about it, and in its X-Request-Id. */
+    requestId: string;
+  }
+}
+
 export type HeaderList = readonly (readonly [name: string, value: string])[];
 
 /** An id the client (or the proxy in front) sent is kept when it is short and plain; else a new one. */

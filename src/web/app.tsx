@@ -143,7 +143,9 @@ export function createApp(deps: AppDeps): Hono {
   if (wikiHost) {
     wikiHost.notFound(notFound);
     wikiHost.onError(onError);
-    app.use(async (c, next) => (isWikiHost(deps, c) ? wikiHost.fetch(withRequestId(c), c.env) : next()));
+    app.use(async (c, next) =>
+      isWikiHost(deps, c) ? wikiHost.fetch(c.req.raw, { ...(c.env as Record<string, unknown>), requestId: c.get('requestId') }) : next(),
+    );
   }
   // Cookie-authenticated POSTs must come from our own pages (Origin check, catalogue decision 4).
   app.use('/auth/*', csrf({ origin: config.publicUrl }));
@@ -202,13 +204,6 @@ async function viewerOf(deps: AppDeps, c: Context): Promise<Viewer | undefined> 
   const user = claims ? await deps.users.findByDid(claims.sub) : undefined;
   if (!claims || !user) return undefined;
   return { username: user.username, csrf: isWikiHost(deps, c) ? undefined : sessionCsrf(claims.sid), admin: deps.config.adminDids.has(user.did) };
-}
-
-/** The request as the wiki-host app receives it: with the id already given to it here. */
-function withRequestId(c: Context): Request {
-  const headers = new Headers(c.req.raw.headers);
-  headers.set('X-Request-Id', c.get('requestId') as string);
-  return new Request(c.req.raw, { headers });
 }
 
 /** Middleware refusals (hono's csrf guard answers 403) keep their status, with our wording. */
