@@ -40,7 +40,7 @@ export const EditorPage: FC<EditorProps> = (props) => {
       <article class="wiki-article editor">
         <h1>{title}</h1>
         {props.conflict ? <ConflictNotice path={props.path} conflict={props.conflict} /> : null}
-        <p id="draft-notice" role="status" class="notice" hidden>
+        <p id="draft-notice" role="status" class="flash" hidden>
           Restored your unsaved draft from <span data-draft-time></span>.{' '}
           <button type="button" class="secondary outline">
             Discard draft

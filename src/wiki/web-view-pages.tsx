@@ -118,6 +118,17 @@ export const WikiShell: FC<WikiFrame & { title: string; current?: string; childr
   </Layout>
 );
 
+/** A list of pages, each linked (the pages that link here, on a page and on a missing one). */
+const PageLinks: FC<{ paths: string[]; urls: WebUrls }> = ({ paths, urls }) => (
+  <ul>
+    {paths.map((path) => (
+      <li>
+        <a href={urls.page(path)}>{path}</a>
+      </li>
+    ))}
+  </ul>
+);
+
 const Breadcrumb: FC<{ path: string; urls: WebUrls }> = ({ path, urls }) => {
   const segments = path.split('/');
   if (segments.length < 2) return null;
@@ -209,17 +220,7 @@ export const PageView: FC<
         {props.attachments}
         <section class="backlinks" aria-labelledby="backlinks-heading">
           <h2 id="backlinks-heading">Pages that link here</h2>
-          {props.backlinks.length === 0 ? (
-            <p>No page links here yet.</p>
-          ) : (
-            <ul>
-              {props.backlinks.map((path) => (
-                <li>
-                  <a href={props.urls.page(path)}>{path}</a>
-                </li>
-              ))}
-            </ul>
-          )}
+          {props.backlinks.length === 0 ? <p>No page links here yet.</p> : <PageLinks paths={props.backlinks} urls={props.urls} />}
         </section>
       </article>
     </WikiShell>
@@ -256,13 +257,7 @@ export const MissingPage: FC<WikiFrame & { path: string; backlinks: string[]; de
       {props.backlinks.length > 0 ? (
         <section aria-labelledby="wanted-heading">
           <h2 id="wanted-heading">Pages that link here</h2>
-          <ul>
-            {props.backlinks.map((path) => (
-              <li>
-                <a href={props.urls.page(path)}>{path}</a>
-              </li>
-            ))}
-          </ul>
+          <PageLinks paths={props.backlinks} urls={props.urls} />
         </section>
       ) : null}
     </article>

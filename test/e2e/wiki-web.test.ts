@@ -134,6 +134,9 @@ describe('the wiki in the browser: edit, preview, conflicts, history, search, ac
     await page.reload();
     await page.locator('#draft-notice').getByText('Restored your unsaved draft').waitFor();
     assert.match(await page.locator('.cm-content').innerText(), /Draft about stall torque/);
+    await page.screenshot({ path: `${SCREENSHOTS}/wiki-draft-restored-1280.png` });
+    await page.setViewportSize({ width: 360, height: 800 });
+    await page.screenshot({ path: `${SCREENSHOTS}/wiki-draft-restored-360.png` });
     await page.getByRole('button', { name: 'Discard draft' }).click();
     assert.match(await page.locator('.cm-content').innerText(), /Torque figures\./);
   });

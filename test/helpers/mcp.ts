@@ -9,6 +9,7 @@ import type { Platform } from '../../src/main.ts';
 import type { Wiki } from '../../src/store/wikis.ts';
 import { newWikiToken } from '../../src/wiki/tokens.ts';
 import { wikiUrls } from '../../src/wiki/urls.ts';
+import type { WikiFixture } from './wiki-fixture.ts';
 
 /** An OAuth access token for `subject` at `wiki`, backed by a real grant (as the token endpoint issues). */
 export async function accessTokenFor(
@@ -42,6 +43,12 @@ export interface McpSession {
   /** The parsed JSON of a successful call; throws with the tool's message on a tool error. */
   json(name: string, args?: Record<string, unknown>): Promise<any>;
   close(): Promise<void>;
+}
+
+/** An in-process MCP session at the fixture's wiki (`notes`) for `subject`, with an OAuth access token for `scope`. */
+export async function connectToWiki(fixture: WikiFixture, wiki: Wiki, subject: string, scope?: string): Promise<McpSession> {
+  const { token } = await accessTokenFor(fixture.platform.platform, wiki, subject, scope);
+  return connectMcp(fixture.platform.platform.app, `${fixture.issuer}/mcp`, token);
 }
 
 /** The official MCP SDK client with a bearer token, against the app in process or a URL over HTTP. */

@@ -6,7 +6,7 @@ import type { Wiki } from '../../src/store/wikis.ts';
 import { CAROL_DID, VICTIM_DID } from '../helpers/fake-atproto.ts';
 import { TestClient } from '../helpers/http-client.ts';
 import { signUp } from '../helpers/login-flow.ts';
-import { accessTokenFor, connectMcp, type McpSession } from '../helpers/mcp.ts';
+import { connectToWiki, type McpSession } from '../helpers/mcp.ts';
 import { solidPng } from '../helpers/png.ts';
 import { startWikiFixture, type WikiFixture } from '../helpers/wiki-fixture.ts';
 
@@ -24,7 +24,7 @@ describe('attachments in the web view', () => {
   before(async () => {
     fixture = await startWikiFixture({ ATTACHMENT_MAX_BYTES: '65536' });
     wiki = (await fixture.platform.platform.deps.wikis.findBySlug('notes'))!;
-    carol = await connectMcp(fixture.platform.platform.app, `${fixture.issuer}/mcp`, (await accessTokenFor(fixture.platform.platform, wiki, CAROL_DID)).token);
+    carol = await connectToWiki(fixture, wiki, CAROL_DID);
     await carol.json('write_note', { path: PAGE, content: '# Robot arm\n\n![The wiring](diagram.png) ![remote](https://example.com/x.png)' });
     const upload = (filename: string, bytes: Buffer | string) =>
       carol.json('upload_attachment', { path: PAGE, filename, content: Buffer.from(bytes).toString('base64') });

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Wiki } from '../../src/store/wikis.ts';
 import { createTestDatabase, TEST_DATABASES, type TestDatabase } from '../helpers/databases.ts';
 import { CAROL_DID, VICTIM_DID } from '../helpers/fake-atproto.ts';
-import { accessTokenFor, connectMcp, toolText, type McpSession } from '../helpers/mcp.ts';
+import { connectToWiki, toolText, type McpSession } from '../helpers/mcp.ts';
 import { solidPng } from '../helpers/png.ts';
 import { startWikiFixture, type WikiFixture } from '../helpers/wiki-fixture.ts';
 
@@ -29,11 +29,7 @@ for (const kind of TEST_DATABASES) {
         PAGE_MAX_BYTES: String(512 * 1024),
       });
       wiki = (await fixture.platform.platform.deps.wikis.findBySlug('notes'))!;
-      carol = await connectMcp(
-        fixture.platform.platform.app,
-        `${fixture.issuer}/mcp`,
-        (await accessTokenFor(fixture.platform.platform, wiki, CAROL_DID)).token,
-      );
+      carol = await connectToWiki(fixture, wiki, CAROL_DID);
       await carol.json('write_note', { path: 'Projects/Robot Arm', content: '# Robot arm\n\n![](diagram.png)' });
     });
     after(async () => {
@@ -132,11 +128,7 @@ for (const kind of TEST_DATABASES) {
       // Requirement: attachments follow the pages' scopes: wiki:read reads, wiki:write changes.
       const { deps } = fixture.platform.platform;
       await deps.wikis.setMember({ wikiId: wiki.id, did: VICTIM_DID, handle: null, role: 'read' }, deps.now());
-      const reader = await connectMcp(
-        fixture.platform.platform.app,
-        `${fixture.issuer}/mcp`,
-        (await accessTokenFor(fixture.platform.platform, wiki, VICTIM_DID, 'wiki:read')).token,
-      );
+      const reader = await connectToWiki(fixture, wiki, VICTIM_DID, 'wiki:read');
       try {
         assert.ok((await reader.json('list_attachments', { path: 'Projects/Robot Arm' })).attachments.length > 0);
         assert.equal((await reader.json('download_attachment', { path: 'Projects/Robot Arm', filename: 'abc.txt' })).content, 'QUJDREVG');

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Wiki } from '../../src/store/wikis.ts';
 import { createTestDatabase, TEST_DATABASES, type TestDatabase } from '../helpers/databases.ts';
 import { CAROL_DID } from '../helpers/fake-atproto.ts';
-import { accessTokenFor, connectMcp, toolText, type McpSession } from '../helpers/mcp.ts';
+import { connectToWiki, toolText, type McpSession } from '../helpers/mcp.ts';
 import { startWikiFixture, type WikiFixture } from '../helpers/wiki-fixture.ts';
 
 for (const kind of TEST_DATABASES) {
@@ -20,8 +20,7 @@ for (const kind of TEST_DATABASES) {
       database = await createTestDatabase(kind);
       fixture = await startWikiFixture({ DATABASE_URL: database.url });
       wiki = (await fixture.platform.platform.deps.wikis.findBySlug('notes'))!;
-      const { token } = await accessTokenFor(fixture.platform.platform, wiki, CAROL_DID);
-      carol = await connectMcp(fixture.platform.platform.app, `${fixture.issuer}/mcp`, token);
+      carol = await connectToWiki(fixture, wiki, CAROL_DID);
     });
     after(async () => {
       await carol?.close();

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Wiki } from '../../src/store/wikis.ts';
 import { CAROL_DID, VICTIM_DID } from '../helpers/fake-atproto.ts';
-import { accessTokenFor, connectMcp, toolText, wikiTokenFor, type McpSession } from '../helpers/mcp.ts';
+import { connectMcp, connectToWiki, toolText, wikiTokenFor, type McpSession } from '../helpers/mcp.ts';
 import { startWikiFixture, type WikiFixture } from '../helpers/wiki-fixture.ts';
 
 describe('wiki tools over MCP', () => {
@@ -15,8 +15,7 @@ describe('wiki tools over MCP', () => {
   before(async () => {
     fixture = await startWikiFixture({ PAGE_MAX_BYTES: '4096', WIKI_MAX_BYTES: '16384' });
     wiki = (await fixture.platform.platform.deps.wikis.findBySlug('notes'))!;
-    const { token } = await accessTokenFor(fixture.platform.platform, wiki, CAROL_DID);
-    carol = await connectMcp(fixture.platform.platform.app, `${fixture.issuer}/mcp`, token);
+    carol = await connectToWiki(fixture, wiki, CAROL_DID);
   });
   after(async () => {
     await carol?.close();
@@ -158,11 +157,7 @@ describe('wiki tools over MCP', () => {
   test('permissions: a read collaborator reads but cannot write; a bearer token works without OAuth; changes apply at once', async () => {
     const { deps } = fixture.platform.platform;
     await deps.wikis.setMember({ wikiId: wiki.id, did: VICTIM_DID, handle: null, role: 'read' }, deps.now());
-    const reader = await connectMcp(
-      fixture.platform.platform.app,
-      `${fixture.issuer}/mcp`,
-      (await accessTokenFor(fixture.platform.platform, wiki, VICTIM_DID, 'wiki:read')).token,
-    );
+    const reader = await connectToWiki(fixture, wiki, VICTIM_DID, 'wiki:read');
     try {
       assert.equal((await reader.json('read_note', { path: 'Parts' })).path, 'Parts');
       await assert.rejects(reader.call('write_note', { path: 'Reader was here', content: 'x' }), /403|insufficient_scope/);

@@ -8,7 +8,7 @@ import type { Wiki } from '../../src/store/wikis.ts';
 import { createTestDatabase, TEST_DATABASES, type TestDatabase } from '../helpers/databases.ts';
 import { CAROL_DID } from '../helpers/fake-atproto.ts';
 import { FakeEmbeddings } from '../helpers/fake-embeddings.ts';
-import { accessTokenFor, connectMcp, toolText, type McpSession } from '../helpers/mcp.ts';
+import { accessTokenFor, connectMcp, connectToWiki, toolText, type McpSession } from '../helpers/mcp.ts';
 import { startWikiFixture, type WikiFixture } from '../helpers/wiki-fixture.ts';
 
 const BREAD = [
@@ -137,7 +137,7 @@ describe('semantic_search with EMBEDDINGS_URL', () => {
     fixture = await startWikiFixture({ EMBEDDINGS_URL: endpoint.url, EMBEDDINGS_MODEL: 'fake-embed', EMBEDDINGS_API_KEY: 'sk-local-key' });
     const { platform } = fixture.platform;
     const notes = (await platform.deps.wikis.findBySlug('notes'))!;
-    carol = await connectMcp(platform.app, `${fixture.issuer}/mcp`, (await accessTokenFor(platform, notes, CAROL_DID)).token);
+    carol = await connectToWiki(fixture, notes, CAROL_DID);
   });
   after(async () => {
     await carol?.close();
