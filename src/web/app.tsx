@@ -221,7 +221,7 @@ function fromHttpException(error: HTTPException): AppError {
 }
 
 /** A wiki's own address: under `/w/{slug}` (path mode) or at a wiki host's root. */
-const WIKI_BASE = String.raw`(?:/w/[^/]+)?`;
+const WIKI_BASE = '(?:/w/[^/]+)?';
 
 /**
  * Machine endpoints (metadata, keys, OAuth back channel, MCP): they answer errors in JSON, whatever the
