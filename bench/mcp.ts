@@ -69,8 +69,8 @@ interface Target {
 }
 
 /**
- * The request every server gets, byte for byte (but the JSON-RPC id and the token). On the 2025 wire: the headers an MCP client sends after initialising over stateless
- * Streamable HTTP. On 2026-07-28: what SDK 2 sends, the revision, client info and capabilities in the
+ * The request every server gets, byte for byte (but the JSON-RPC id and the token). On the 2025
+ * wire: the headers an MCP client sends after initialising over stateless Streamable HTTP. On 2026-07-28: what SDK 2 sends, the revision, client info and capabilities in the
  * request's `_meta`, and the method and tool name repeated in headers.
  */
 function readNote(metric: Metric, token: string, id: number): { method: 'POST'; headers: Record<string, string>; body: string } {
