@@ -8,7 +8,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { publishedJwks } from '../keys/keystore.ts';
 import { requestMetrics } from '../http/request-metrics.ts';
-import type { Metrics } from '../metrics.ts';
+import { noMetrics, type Metrics } from '../metrics.ts';
 import { mcpRoutes, type McpRouteDeps } from '../mcp/routes.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { PlatformKeys } from '../keys/keystore.ts';
@@ -203,7 +203,7 @@ export function wikiHostRoutes(deps: WikiSiteDeps): Hono | undefined {
     c.set('requestId', (c.env as { requestId?: string } | undefined)?.requestId ?? randomUUID());
     return next();
   });
-  app.use(requestMetrics(deps.metrics));
+  if (deps.metrics !== noMetrics) app.use(requestMetrics(deps.metrics));
   const { protectedResource } = discoveryDocuments(deps, wikiOf);
   app.use('/.well-known/*', publicCors);
   app.get('/.well-known/oauth-protected-resource/mcp', protectedResource);

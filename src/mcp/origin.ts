@@ -10,7 +10,7 @@
 // requires a loopback Host, which is what stops a rebound page's requests that carry no Origin (the
 // MCP SDK's localhost host validation does the same). Everywhere else a bearer token is required
 // anyway, and browsers never attach one by themselves.
-import type { Context, MiddlewareHandler } from 'hono';
+import type { MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import type { Config } from '../config/config.ts';
 
@@ -64,27 +64,18 @@ export function originRefusal(rules: OriginRules, origin: string | undefined, re
   return undefined;
 }
 
-/** Refuses before anything else runs: 403 with a JSON-RPC error without an id (MCP transports allows one). */
-export function originGuard(rules: OriginRules): MiddlewareHandler {
-  return async (c, next) => {
-    const refusal = originRefusal(rules, c.req.header('origin'), new URL(c.req.url));
-    if (!refusal) return next();
-    return c.json({ jsonrpc: '2.0', error: { code: -32000, message: refusal }, id: null }, 403, {
-      'Cache-Control': 'no-store',
-    });
-  };
-}
-
 const EXPOSED_HEADERS = ['WWW-Authenticate', 'Mcp-Session-Id'];
 
 /**
- * CORS for browser clients on allowed origins only: `WWW-Authenticate` readable (it starts their
- * authorization, PR-03) and preflights answered without authentication. Any other origin gets no grant.
+ * The endpoint's Origin policy, one layer before the wiki is looked up or any credential is read:
+ * preflights answered without authentication (CORS); then the Origin/Host check, 403 with a JSON-RPC
+ * error without an id (MCP transports allows one); then CORS for browser clients on allowed origins,
+ * so that `WWW-Authenticate` is readable (it starts their authorization, PR-03). Any other origin
+ * gets no grant.
  */
-export function mcpCors(rules: OriginRules): MiddlewareHandler {
-  const allowOrigin = (origin: string | undefined, c: Context) => (origin && isAllowedOrigin(rules, origin, new URL(c.req.url)) ? origin : null);
+export function mcpOriginPolicy(rules: OriginRules): MiddlewareHandler {
   const preflight = cors({
-    origin: allowOrigin,
+    origin: (origin, c) => (origin && isAllowedOrigin(rules, origin, new URL(c.req.url)) ? origin : null),
     allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
     allowHeaders: ['Authorization', 'Content-Type', 'Mcp-Session-Id', 'MCP-Protocol-Version', 'Last-Event-ID'],
     exposeHeaders: EXPOSED_HEADERS,
@@ -93,18 +84,28 @@ export function mcpCors(rules: OriginRules): MiddlewareHandler {
   return async (c, next) => {
     if (c.req.method === 'OPTIONS') return preflight(c, next);
     const origin = c.req.header('origin');
-    // Clients that are not browsers send no Origin and need no CORS headers: their answer goes out as
-    // the SDK built it (headers added to it cost a conversion, src/http/response-envelope.ts). No
-    // `Vary: Origin` is lost: an answer to a POST is not reused for another request (RFC 9111 §4).
-    if (origin === undefined && c.req.method === 'POST') return next();
-    await next();
+    // Without an Origin only a development server has something to check (its Host), so clients
+    // that are not browsers cost no URL parsing elsewhere.
+    const requestUrl = origin !== undefined || rules.loopbackServer ? new URL(c.req.url) : undefined;
+    const refusal = requestUrl && originRefusal(rules, origin, requestUrl);
+    // Clients that are not browsers need no CORS headers: their answer goes out as the SDK built it
+    // (headers added to it cost a conversion, src/http/response-envelope.ts). No `Vary: Origin` is
+    // lost: an answer to a POST is not reused for another request (RFC 9111 §4).
+    if (!refusal && origin === undefined && c.req.method === 'POST') return next();
+    let response: Response;
+    if (refusal) {
+      response = c.json({ jsonrpc: '2.0', error: { code: -32000, message: refusal }, id: null }, 403, { 'Cache-Control': 'no-store' });
+    } else {
+      await next();
+      response = c.res;
+    }
     // The same headers hono's cors sets on an actual request, but on the response the route returned:
     // set on the context before the route runs (or with c.header after), they make Hono re-create that
     // response to merge them, and the SDK transport's answer then goes out as a stream, on every call.
-    const headers = c.res.headers;
-    const allowed = allowOrigin(origin, c);
-    if (allowed) headers.set('Access-Control-Allow-Origin', allowed);
+    const { headers } = response;
+    if (origin !== undefined && requestUrl && isAllowedOrigin(rules, origin, requestUrl)) headers.set('Access-Control-Allow-Origin', origin);
     headers.set('Access-Control-Expose-Headers', exposed);
     headers.append('Vary', 'Origin');
+    return response;
   };
 }

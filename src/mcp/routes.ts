@@ -14,7 +14,7 @@ import { authenticateBearer, type AuthenticateDeps } from './authenticate.ts';
 import { connectPage, isBrowserVisit } from './connect-page.tsx';
 import type { Authenticate } from './endpoint.ts';
 import { lazily } from '../lazy.ts';
-import { mcpCors, originGuard, originRules } from './origin.ts';
+import { mcpOriginPolicy, originRules } from './origin.ts';
 
 type WikiResolver = (c: Context) => Promise<Wiki | undefined>;
 
@@ -40,9 +40,7 @@ export interface McpRouteDeps extends AuthenticateDeps {
 export function mcpRoutes(deps: McpRouteDeps, wikiOf: WikiResolver): Hono {
   const app = new Hono();
   const rules = originRules(deps.config);
-  // CORS first, so preflights are answered (without a grant for a foreign origin); then the
-  // Origin/Host check, before the wiki is looked up or any credential is read.
-  app.use('/mcp', mcpCors(rules), originGuard(rules));
+  app.use('/mcp', mcpOriginPolicy(rules));
   app.on(['GET', 'POST', 'DELETE'], '/mcp', async (c) => {
     let wiki: Wiki | undefined;
     try {

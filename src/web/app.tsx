@@ -1,7 +1,7 @@
 // Assembles the web application: middleware, routes, and the ONE error → response mapper.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { Hono, type Context, type ErrorHandler } from 'hono';
+import { Hono, type Context, type ErrorHandler, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { contextStorage } from 'hono/context-storage';
 import { csrf } from 'hono/csrf';
@@ -23,6 +23,7 @@ import type { AppDeps } from './deps.ts';
 import { refuseHostileUrls } from '../http/input-guard.ts';
 import { requestTarget } from '../http/request-target.ts';
 import { requestMetrics } from '../http/request-metrics.ts';
+import { noMetrics } from '../metrics.ts';
 import { responseEnvelope, type HeaderList } from '../http/response-envelope.ts';
 import { slugOfHost } from '../wiki/urls.ts';
 import { ErrorPage } from '../http/pages.tsx';
@@ -110,10 +111,11 @@ export function createApp(deps: AppDeps): Hono {
     return storeContext(c, next);
   });
   const wikiHost = wikiHostRoutes(deps);
-  app.use(requestMetrics(deps.metrics, wikiHost && ((c) => isWikiHost(deps, c))));
-  // The access line is info level; below it (LOG_LEVEL=warn) a request pays nothing for it.
-  app.use(async (c, next) => {
-    if (!log.isLevelEnabled('info')) return next();
+  // Layers that would only call next() are not installed: each costs every request a few µs
+  // (docs/benchmarks.md). Without METRICS_PORT nothing is counted.
+  if (deps.metrics !== noMetrics) app.use(requestMetrics(deps.metrics, wikiHost && ((c) => isWikiHost(deps, c))));
+  // The access line is info level, and LOG_LEVEL is fixed at startup: below it (warn) there is no layer.
+  const accessLog: MiddlewareHandler = async (c, next) => {
     const started = performance.now();
     await next();
     const { pathname, search } = requestTarget(c.req.url);
@@ -128,7 +130,8 @@ export function createApp(deps: AppDeps): Hono {
       },
       'request',
     );
-  });
+  };
+  if (log.isLevelEnabled('info')) app.use(accessLog);
   // Before any route, the wiki host's included: a path or query that is not clean text is a 400 (IN-06).
   app.use(refuseHostileUrls);
   // Styles first: wiki hosts (host mode) render pages with them too.
