@@ -43,6 +43,9 @@ const publicCors: MiddlewareHandler = async (c, next) => {
   c.res.headers.set('Access-Control-Allow-Origin', '*');
 };
 
+/** An issuer's endpoints that browser clients (MCP Inspector and others) call from their own origin. */
+const CROSS_ORIGIN_PATHS = ['/.well-known/*', '/oauth/jwks.json', '/oauth/register', '/oauth/token', '/oauth/revoke', '/oauth/introspect'];
+
 const notFound = (c: Context) => jsonError(c, new OAuthError('not_found', 'no such wiki', 404));
 
 type WikiResolver = (c: Context) => Promise<Wiki | undefined>;
@@ -73,8 +76,9 @@ function discoveryDocuments(deps: WikiSiteDeps, wikiOf: WikiResolver) {
 /** Routes of one wiki's issuer, mounted at its base path (`/w/{slug}` or a wiki host's root). */
 function issuerRoutes(deps: WikiSiteDeps, wikiOf: WikiResolver): Hono {
   const app = new Hono();
-  // Not on the MCP endpoint: it grants CORS itself, to allowed origins only (mcp/origin.ts).
-  app.use('*', (c, next) => (c.req.path.endsWith('/mcp') ? next() : publicCors(c, next)));
+  // CORS on the JSON endpoints only. The MCP endpoint grants it itself, to allowed origins only
+  // (mcp/origin.ts); the authorization page and the wiki's pages get none.
+  for (const path of CROSS_ORIGIN_PATHS) app.use(path, publicCors);
   // These are JSON endpoints, so failures are OAuth JSON too, never the HTML error page (IN-05); a store
   // that is briefly out of reach is 503 + Retry-After (./oauth-error.ts).
   // Caught here rather than by onError: a sub-app's onError also wraps its `*` CORS middleware, so it

@@ -99,6 +99,21 @@ describe('authorization server discovery, path mode', () => {
       assert.equal(refused.headers.get('cache-control'), 'no-store', path);
     }
   });
+
+  test('CORS: only the JSON endpoints grant it; the authorization page and the wiki pages give another origin nothing', async () => {
+    const origin = { origin: 'https://elsewhere.example' };
+    for (const path of ['/w/notes/oauth/authorize?client_id=x', '/w/notes', '/w/notes/Home']) {
+      const response = await client.request(path, { headers: origin });
+      assert.equal(response.headers.get('access-control-allow-origin'), null, path);
+    }
+    const preflight = await client.request('/w/notes/Home', {
+      method: 'OPTIONS',
+      headers: { ...origin, 'access-control-request-method': 'GET' },
+    });
+    assert.equal(preflight.headers.get('access-control-allow-origin'), null);
+    const jwks = await client.request('/w/notes/oauth/jwks.json', { headers: origin });
+    assert.equal(jwks.headers.get('access-control-allow-origin'), '*');
+  });
 });
 
 describe('authorization server discovery, host mode', () => {
